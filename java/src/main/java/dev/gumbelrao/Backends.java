@@ -1,0 +1,92 @@
+package dev.gumbelrao;
+
+import dev.gumbelrao.jni.NativeKernels;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** What each backend can do on this machine, and how {@link Backend#AUTO} chooses. */
+public final class Backends {
+  private Backends() {}
+
+  private static final System.Logger LOG = System.getLogger("dev.gumbelrao");
+
+  /** The status of one backend ({@link Backend#AUTO}: the backend it resolves to). */
+  public static BackendStatus status(Backend backend) {
+    switch (backend) {
+      case JAVA:
+        return new BackendStatus(Backend.JAVA, true, "pure Java, double precision");
+      case CPU:
+        return NativeSupport.loaded()
+            ? new BackendStatus(Backend.CPU, true, "native library loaded, "
+                + NativeSupport.cpuIsa() + ", " + NativeKernels.cpuThreads() + " threads")
+            : new BackendStatus(Backend.CPU, false, NativeSupport.failure());
+      case CUDA:
+        return cuda();
+      default:
+        return status(choose());
+    }
+  }
+
+  /** The status of CPU, JAVA and CUDA, in that order. */
+  public static List<BackendStatus> all() {
+    return List.of(status(Backend.CPU), status(Backend.JAVA), status(Backend.CUDA));
+  }
+
+  /** The backend AUTO picks here: CUDA if available, else CPU, else JAVA. */
+  public static Backend choose() {
+    BackendStatus cuda = cuda();
+    if (cuda.available()) return Backend.CUDA;
+    BackendStatus cpu = status(Backend.CPU);
+    return cpu.available() ? Backend.CPU : Backend.JAVA;
+  }
+
+  /** Resolves AUTO (logging the choice and why); other backends are returned as they are. */
+  static Backend resolve(Backend requested) {
+    if (requested != Backend.AUTO) return requested;
+    Backend chosen = choose();
+    if (LOG.isLoggable(Level.INFO)) {
+      StringBuilder why = new StringBuilder("AUTO chose ").append(chosen).append(": ")
+          .append(status(chosen).detail());
+      for (BackendStatus s : all()) {
+        if (!s.available()) why.append("; ").append(s);
+      }
+      LOG.log(Level.INFO, why.toString());
+    }
+    return chosen;
+  }
+
+  /** Information about the CUDA runtime, devices and driver, in one line. */
+  private static BackendStatus cuda() {
+    if (!NativeSupport.loaded()) {
+      return new BackendStatus(Backend.CUDA, false, NativeSupport.failure());
+    }
+    if (NativeKernels.cudaCompiled() == 0) {
+      return new BackendStatus(Backend.CUDA, false,
+          "this build has no CUDA code (nvcc was not found when it was built)");
+    }
+    int[] count = new int[1];
+    int err = NativeKernels.cudaDeviceCount(count);
+    if (err != 0) {
+      return new BackendStatus(Backend.CUDA, false, "no CUDA device (cudaGetDeviceCount: "
+          + NativeKernels.cudaErrorString(err).getString() + ")");
+    }
+    if (count[0] == 0) {
+      return new BackendStatus(Backend.CUDA, false, "no CUDA device");
+    }
+    byte[] name = new byte[256];
+    String device = NativeKernels.cudaDeviceName(0, name, name.length) == 0
+        ? new String(name, 0, strlen(name), StandardCharsets.UTF_8) : "device 0";
+    int[] driver = new int[1];
+    NativeKernels.cudaDriverVersion(driver);
+    return new BackendStatus(Backend.CUDA, false, count[0] + " CUDA device(s), " + device
+        + ", driver " + driver[0] / 1000 + "." + (driver[0] % 1000) / 10
+        + "; the CUDA kernels are not part of this version");
+  }
+
+  private static int strlen(byte[] s) {
+    int n = 0;
+    while (n < s.length && s[n] != 0) n++;
+    return n;
+  }
+}

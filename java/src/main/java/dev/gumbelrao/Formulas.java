@@ -1,0 +1,107 @@
+package dev.gumbelrao;
+
+/**
+ * The Java copy of the library's formulas: the mirror, line for line, of the native math header
+ * {@code native/include/gumbel_rao/math.h}, in double precision. The {@link Backend#JAVA} backend
+ * computes with it, and so it is the oracle the native backends are tested against.
+ *
+ * <p>Source: Paulus, Maddison, Krause, "Rao-Blackwellizing the Straight-Through Gumbel-Softmax
+ * Gradient Estimator", ICLR 2021 (arXiv 2010.04838). Random numbers: Philox4x32-10 (Salmon et
+ * al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011).
+ *
+ * <h2>Counter layout (the library's noise contract)</h2>
+ * key = the 64-bit seed; counter = (column / 4, row, slot, offset), where slot 0 is the forward
+ * noise (sampling D; ST-GS and GS reuse it in their backward pass) and slot k + 1 the k-th
+ * conditional draw of Gumbel-Rao. Output word i of a call is column 4 * (column / 4) + i. Every
+ * uniform is thus a pure function of (seed, offset, row, column, slot).
+ */
+public final class Formulas {
+  private Formulas() {}
+
+  static final int PHILOX_M0 = 0xD2511F53;
+  static final int PHILOX_M1 = 0xCD9E8D57;
+  static final int PHILOX_W0 = 0x9E3779B9;
+  static final int PHILOX_W1 = 0xBB67AE85;
+
+  /** The slot of the forward noise. */
+  public static final int FORWARD_SLOT = 0;
+
+  /** The slot of the k-th conditional draw. */
+  public static int conditionalSlot(int k) {
+    return k + 1;
+  }
+
+  /**
+   * Philox4x32-10 at counter (quad, row, slot, offset) under the key {@code seed}; writes the four
+   * output words to {@code out[0..3]}.
+   */
+  public static void philox(long seed, int quad, int row, int slot, int offset, int[] out) {
+    int c0 = quad, c1 = row, c2 = slot, c3 = offset;
+    int k0 = (int) seed, k1 = (int) (seed >>> 32);
+    for (int round = 0; round < 10; round++) {
+      long p0 = (PHILOX_M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+      long p1 = (PHILOX_M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+      int n0 = (int) (p1 >>> 32) ^ c1 ^ k0;
+      int n2 = (int) (p0 >>> 32) ^ c3 ^ k1;
+      c0 = n0;
+      c1 = (int) p1;
+      c2 = n2;
+      c3 = (int) p0;
+      k0 += PHILOX_W0;
+      k1 += PHILOX_W1;
+    }
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
+  }
+
+  /**
+   * u = ((x >>> 9) + 0.5) * 2^-23: inside the open interval (0, 1) for all 2^32 words, with
+   * extremes 2^-24 and 1 - 2^-24, exact in float and in double.
+   */
+  public static double uniformOpen(int word) {
+    return ((word >>> 9) + 0.5) * 0x1p-23;
+  }
+
+  /** E ~ Exp(1): E = -log U. */
+  public static double exponentialFromUniform(double u) {
+    return -Math.log(u);
+  }
+
+  /** G ~ Gumbel(0, 1): G = -log(-log U). */
+  public static double gumbelFromUniform(double u) {
+    return -Math.log(exponentialFromUniform(u));
+  }
+
+  /** Conditional Gumbel noise of the chosen class: G_D = -log(p_D E_D) = (lse - theta_D) - log E_D. */
+  public static double conditionalGumbelWinner(double negLogPd, double eD) {
+    return negLogPd - Math.log(eD);
+  }
+
+  /** Conditional Gumbel noise of a class j != D: G_j = -log(E_j + p_j E_D). */
+  public static double conditionalGumbelOther(double pj, double ej, double eD) {
+    return -Math.log(ej + pj * eD);
+  }
+
+  /**
+   * The unnormalised softmax weight of class j != D in one Gumbel-Rao draw:
+   * r_j^(1/tau) with r_j = p_j E_D / (E_j + p_j E_D), so s_j = r_j^(1/tau) / sum_i r_i^(1/tau)
+   * and the winner's weight is exactly 1.
+   */
+  public static double gumbelRaoWeight(double logPj, double pj, double ej, double eD,
+      double logED, double invTau) {
+    double logR = (logPj + logED) - Math.log(ej + pj * eD);
+    return Math.exp(logR * invTau);
+  }
+
+  /** One component of the softmax Jacobian-vector product J(s)^T g = s * (g - &lt;s, g&gt;). */
+  public static double softmaxJvp(double sj, double gj, double sDotG) {
+    return sj * (gj - sDotG);
+  }
+
+  /** REINFORCE: (f - b) * (onehot(D)_j - p_j). */
+  public static double reinforceGrad(double fMinusB, boolean isD, double pj) {
+    return fMinusB * ((isD ? 1.0 : 0.0) - pj);
+  }
+}

@@ -1,0 +1,308 @@
+package dev.gumbelrao;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+
+/**
+ * The pure-Java backend: every operation in double precision with the formulas of
+ * {@link Formulas} and the same Philox streams as the native backends, rounded to float only
+ * when written out. It is the reference the native kernels are tested against; rows are spread
+ * over the common fork-join pool when the work is large.
+ */
+final class JavaKernels implements Kernels {
+  /** Below this many element-draws a call runs on the calling thread. */
+  private static final long PARALLEL_WORK = 1 << 16;
+
+  @Override
+  public Backend backend() {
+    return Backend.JAVA;
+  }
+
+  @Override
+  public String description() {
+    return "JAVA (double precision, " + ForkJoinPool.getCommonPoolParallelism()
+        + " fork-join threads)";
+  }
+
+  @Override
+  public void close() {}
+
+  // ------------------------------------------------------------------------------ helpers
+  @FunctionalInterface
+  private interface RowRange {
+    long run(int begin, int end);
+  }
+
+  /** Runs body over [0, rows) in blocks, in parallel when large; returns the first failure. */
+  private static long forRows(int rows, long workPerRow, RowRange body) {
+    long total = rows * Math.max(1, workPerRow);
+    int blocks = total < PARALLEL_WORK ? 1
+        : (int) Math.min(rows, 8L * ForkJoinPool.getCommonPoolParallelism());
+    if (blocks <= 1) return body.run(0, rows);
+    return IntStream.range(0, blocks).parallel()
+        .mapToLong(b -> body.run((int) ((long) rows * b / blocks),
+            (int) ((long) rows * (b + 1) / blocks)))
+        .reduce(Status.OK, Status::first);
+  }
+
+  /** Validates one row of logits; returns a status code (0: valid). */
+  private static int scanRow(float[] th, int off, int n) {
+    boolean finite = false;
+    for (int j = 0; j < n; j++) {
+      float x = th[off + j];
+      if (Float.isNaN(x)) return Status.LOGITS_NAN;
+      if (x == Float.POSITIVE_INFINITY) return Status.LOGITS_POS_INF;
+      finite |= x != Float.NEGATIVE_INFINITY;
+    }
+    return finite ? Status.OK : Status.ROW_ALL_MASKED;
+  }
+
+  private static int checkChoice(float[] th, int off, int n, int d) {
+    if (d < 0 || d >= n) return Status.CHOICE_RANGE;
+    if (th[off + d] == Float.NEGATIVE_INFINITY) return Status.CHOICE_MASKED;
+    return Status.OK;
+  }
+
+  /** log-sum-exp of a valid row. */
+  private static double rowLse(float[] th, int off, int n) {
+    double m = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < n; j++) m = Math.max(m, th[off + j]);
+    double s = 0;
+    for (int j = 0; j < n; j++) s += Math.exp(th[off + j] - m);
+    return m + Math.log(s);
+  }
+
+  /** The uniforms of one row at one slot, all columns, into u[0..n). */
+  private static void rowUniforms(NoiseKey key, int row, int slot, int n, double[] u,
+      int[] words) {
+    for (int q = 0; 4 * q < n; q++) {
+      Formulas.philox(key.seed(), q, row, slot, key.offsetWord(), words);
+      for (int i = 0; i < 4 && 4 * q + i < n; i++) u[4 * q + i] = Formulas.uniformOpen(words[i]);
+    }
+  }
+
+  private static int firstArgmax(double[] v, int n) {
+    int best = 0;
+    for (int j = 1; j < n; j++) {
+      if (v[j] > v[best]) best = j;
+    }
+    return best;
+  }
+
+  // ------------------------------------------------------------------------------- sample
+  @Override
+  public long sample(Floats logitsArg, int rows, int n, NoiseKey key, Ints choiceArg,
+      Floats oneHotArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.writeTarget();
+    float[] oneHot = oneHotArg == null ? null : oneHotArg.writeTarget();
+    long status = forRows(rows, n, (begin, end) -> {
+      double[] v = new double[n];
+      int[] words = new int[4];
+      for (int r = begin; r < end; r++) {
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code != Status.OK) return Status.of(code, r);
+        rowUniforms(key, r, Formulas.FORWARD_SLOT, n, v, words);
+        for (int j = 0; j < n; j++) v[j] = th[off + j] + Formulas.gumbelFromUniform(v[j]);
+        int d = firstArgmax(v, n);
+        choice[r] = d;
+        if (oneHot != null) {
+          java.util.Arrays.fill(oneHot, off, off + n, 0f);
+          oneHot[off + d] = 1f;
+        }
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) {
+      choiceArg.commit(choice);
+      if (oneHotArg != null) oneHotArg.commit(oneHot);
+    }
+    return status;
+  }
+
+  // --------------------------------------------------------------- conditional Gumbel noise
+  @Override
+  public long conditionalGumbel(Floats logitsArg, Ints choiceArg, int rows, int n, int samples,
+      NoiseKey key, Floats noiseArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.read();
+    float[] noise = noiseArg.writeTarget();
+    long status = forRows(rows, (long) n * samples, (begin, end) -> {
+      double[] u = new double[n];
+      double[] p = new double[n];
+      int[] words = new int[4];
+      for (int r = begin; r < end; r++) {
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
+        if (code != Status.OK) return Status.of(code, r);
+        double lse = rowLse(th, off, n);
+        for (int j = 0; j < n; j++) p[j] = Math.exp(th[off + j] - lse);
+        int d = choice[r];
+        double negLogPd = lse - th[off + d];
+        for (int k = 0; k < samples; k++) {
+          rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
+          double eD = Formulas.exponentialFromUniform(u[d]);
+          int out = (int) (((long) k * rows + r) * n);
+          for (int j = 0; j < n; j++) {
+            noise[out + j] = (float) (j == d ? Formulas.conditionalGumbelWinner(negLogPd, eD)
+                : Formulas.conditionalGumbelOther(p[j], Formulas.exponentialFromUniform(u[j]), eD));
+          }
+        }
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) noiseArg.commit(noise);
+    return status;
+  }
+
+  // ---------------------------------------------------------------------------- Gumbel-Rao
+  @Override
+  public long gumbelRaoBackward(Floats logitsArg, Ints choiceArg, Floats upstreamArg, int rows,
+      int n, int samples, float tau, NoiseKey key, Floats gradArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.read();
+    float[] g = upstreamArg.read();
+    float[] grad = gradArg.writeTarget();
+    double invTau = 1.0 / tau;
+    double scale = 1.0 / ((double) samples * tau);
+    long status = forRows(rows, (long) n * samples, (begin, end) -> {
+      double[] u = new double[n], logP = new double[n], p = new double[n], gs = new double[n];
+      double[] w = new double[n], a = new double[n], b = new double[n];
+      int[] words = new int[4];
+      for (int r = begin; r < end; r++) {
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
+        if (code != Status.OK) return Status.of(code, r);
+        int d = choice[r];
+        double lse = rowLse(th, off, n);
+        for (int j = 0; j < n; j++) {
+          logP[j] = th[off + j] - lse;
+          p[j] = Math.exp(logP[j]);
+          // J(s)^T g is unchanged by g -> g - g_D (sum s = 1); see gumbel_rao_prepare.
+          gs[j] = (double) g[off + j] - g[off + d];
+          a[j] = 0;
+          b[j] = 0;
+        }
+        for (int k = 0; k < samples; k++) {
+          rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
+          double eD = Formulas.exponentialFromUniform(u[d]);
+          double logED = Math.log(eD);
+          double sum = 0, dot = 0;
+          for (int j = 0; j < n; j++) {
+            double wj = j == d ? 1.0 : Formulas.gumbelRaoWeight(logP[j], p[j],
+                Formulas.exponentialFromUniform(u[j]), eD, logED, invTau);
+            w[j] = wj;
+            sum += wj;
+            dot += wj * gs[j];
+          }
+          double c = 1.0 / sum, cd = dot * c * c;
+          for (int j = 0; j < n; j++) {
+            a[j] += w[j] * c;
+            b[j] += w[j] * cd;
+          }
+        }
+        // (1/(K tau)) sum_k s^k (gs - <s^k, gs>) = (gs * a - b) / (K tau)
+        for (int j = 0; j < n; j++) grad[off + j] = (float) ((gs[j] * a[j] - b[j]) * scale);
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) gradArg.commit(grad);
+    return status;
+  }
+
+  // ------------------------------------------------- Gumbel-Softmax, straight-through
+  /** s = softmax(v / tau) of a row whose largest entry is v[top]; returns top. */
+  private static int softmaxInPlace(double[] v, int n, double tau) {
+    int top = firstArgmax(v, n);
+    double vmax = v[top], sum = 0;
+    for (int j = 0; j < n; j++) {
+      v[j] = Math.exp((v[j] - vmax) / tau);
+      sum += v[j];
+    }
+    for (int j = 0; j < n; j++) v[j] /= sum;
+    return top;
+  }
+
+  private long soft(Floats logitsArg, Floats upstreamArg, int rows, int n, float tau,
+      NoiseKey key, Floats outArg) {
+    float[] th = logitsArg.read();
+    float[] g = upstreamArg == null ? null : upstreamArg.read();
+    float[] out = outArg.writeTarget();
+    long status = forRows(rows, n, (begin, end) -> {
+      double[] v = new double[n];
+      int[] words = new int[4];
+      for (int r = begin; r < end; r++) {
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code != Status.OK) return Status.of(code, r);
+        if (key != null) {
+          rowUniforms(key, r, Formulas.FORWARD_SLOT, n, v, words);
+          for (int j = 0; j < n; j++) v[j] = th[off + j] + Formulas.gumbelFromUniform(v[j]);
+        } else {
+          for (int j = 0; j < n; j++) v[j] = th[off + j];
+        }
+        int top = softmaxInPlace(v, n, tau);
+        if (g == null) {
+          for (int j = 0; j < n; j++) out[off + j] = (float) v[j];
+          continue;
+        }
+        double gTop = g[off + top], dot = 0;
+        for (int j = 0; j < n; j++) dot += v[j] * (g[off + j] - gTop);
+        for (int j = 0; j < n; j++) {
+          out[off + j] = (float) (Formulas.softmaxJvp(v[j], g[off + j] - gTop, dot) / tau);
+        }
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) outArg.commit(out);
+    return status;
+  }
+
+  @Override
+  public long gumbelSoftmaxForward(Floats logits, int rows, int n, float tau, NoiseKey key,
+      Floats soft) {
+    return soft(logits, null, rows, n, tau, key, soft);
+  }
+
+  @Override
+  public long gumbelSoftmaxBackward(Floats logits, Floats upstream, int rows, int n, float tau,
+      NoiseKey key, Floats grad) {
+    return soft(logits, upstream, rows, n, tau, key, grad);
+  }
+
+  @Override
+  public long straightThroughBackward(Floats logits, Floats upstream, int rows, int n, float tau,
+      Floats grad) {
+    return soft(logits, upstream, rows, n, tau, null, grad);
+  }
+
+  // ----------------------------------------------------------------------------- REINFORCE
+  @Override
+  public long reinforceBackward(Floats logitsArg, Ints choiceArg, Floats lossesArg,
+      float baseline, int rows, int n, Floats gradArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.read();
+    float[] losses = lossesArg.read();
+    float[] grad = gradArg.writeTarget();
+    long status = forRows(rows, n, (begin, end) -> {
+      for (int r = begin; r < end; r++) {
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
+        if (code != Status.OK) return Status.of(code, r);
+        double lse = rowLse(th, off, n);
+        double fb = (double) losses[r] - baseline;
+        for (int j = 0; j < n; j++) {
+          grad[off + j] = (float) Formulas.reinforceGrad(fb, j == choice[r],
+              Math.exp(th[off + j] - lse));
+        }
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) gradArg.commit(grad);
+    return status;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.gumbelrao;
+
+/**
+ * The status every kernel returns, shared by all backends and defined in
+ * {@code native/include/gumbel_rao/gumbel_rao.h}: 0, or {@code code << 40 | row} for the lowest
+ * row whose values are bad. Turned here into an exception that names the argument.
+ */
+final class Status {
+  private Status() {}
+
+  static final int OK = 0;
+  static final int LOGITS_NAN = 1;
+  static final int LOGITS_POS_INF = 2;
+  static final int ROW_ALL_MASKED = 3;
+  static final int CHOICE_RANGE = 4;
+  static final int CHOICE_MASKED = 5;
+  static final int OUT_OF_MEMORY = 6;
+  static final int CUDA_ERROR = 7;
+
+  static long of(int code, long row) {
+    return ((long) code << 40) | row;
+  }
+
+  static int code(long status) {
+    return (int) (status >> 40);
+  }
+
+  static long row(long status) {
+    return status & ((1L << 40) - 1);
+  }
+
+  /** The lower-row failure of two statuses (0 counts as no failure). */
+  static long first(long a, long b) {
+    if (a == OK) return b;
+    if (b == OK) return a;
+    return row(b) < row(a) ? b : a;
+  }
+
+  /** Throws the exception that status stands for; returns normally for 0. */
+  static void check(long status, int arity) {
+    if (status == OK) return;
+    long row = row(status);
+    switch (code(status)) {
+      case LOGITS_NAN:
+        throw new IllegalArgumentException("logits: row " + row + " contains NaN");
+      case LOGITS_POS_INF:
+        throw new IllegalArgumentException("logits: row " + row + " contains +Infinity");
+      case ROW_ALL_MASKED:
+        throw new IllegalArgumentException("logits: row " + row
+            + " has no finite logit (every class is masked with -Infinity)");
+      case CHOICE_RANGE:
+        throw new IllegalArgumentException(
+            "choice: row " + row + " is outside [0, " + arity + ")");
+      case CHOICE_MASKED:
+        throw new IllegalArgumentException("choice: row " + row
+            + " names a masked class (its logit is -Infinity), which can never be sampled");
+      case OUT_OF_MEMORY:
+        throw new OutOfMemoryError("native scratch memory could not be allocated");
+      default:
+        throw new IllegalStateException("native kernel failed with status code " + code(status)
+            + " at row " + row);
+    }
+  }
+}

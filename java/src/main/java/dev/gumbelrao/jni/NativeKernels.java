@@ -1,0 +1,174 @@
+package dev.gumbelrao.jni;
+
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * The JNI binding of the native library's C interface ({@code native/include/gumbel_rao/gumbel_rao.h}),
+ * generated and compiled by JavaCPP at build time. Not an API: {@code dev.gumbelrao.GumbelRao}
+ * validates every argument before calling here.
+ *
+ * <p>Each operation has two entry points. The {@code float[]}/{@code int[]} one is a
+ * {@link CriticalRegion}: the JVM hands over the arrays themselves (no copy in or out) and holds
+ * off garbage collection for the duration of the call. The {@code long} one takes raw addresses
+ * (direct NIO buffers, see {@link #address(FloatBuffer)}). Every function returns a status:
+ * 0, or {@code code << 40 | row} as defined in gumbel_rao.h.
+ *
+ * <p>The library is linked through {@code libgumbelrao.so}, an ld script that CMake writes with
+ * what this build needs (our static archive, and the static CUDA runtime when CUDA was found).
+ */
+@Properties(value = @Platform(include = "gumbel_rao/gumbel_rao.h", link = "gumbelrao"))
+public final class NativeKernels {
+  static {
+    Loader.load();
+  }
+
+  private NativeKernels() {}
+
+  /** Forces the class (and so the library) to load; throws UnsatisfiedLinkError if it cannot. */
+  public static void load() {}
+
+  // ------------------------------------------------------------------------------- sample
+  @CriticalRegion
+  @Name("gr_cpu_sample")
+  public static native long sample(@Const float[] logits, long rows, int arity,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("int32_t*") int[] choice,
+      float[] oneHot);
+
+  @Name("gr_cpu_sample")
+  public static native long sample(@Cast("const float*") long logits, long rows, int arity,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("int32_t*") long choice,
+      @Cast("float*") long oneHot);
+
+  // ----------------------------------------------------------- conditional Gumbel noise
+  @CriticalRegion
+  @Name("gr_cpu_conditional_gumbel")
+  public static native long conditionalGumbel(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, long rows, int arity, int samples,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] noise);
+
+  @Name("gr_cpu_conditional_gumbel")
+  public static native long conditionalGumbel(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, long rows, int arity, int samples,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long noise);
+
+  // --------------------------------------------------------------------- Gumbel-Rao
+  @CriticalRegion
+  @Name("gr_cpu_gumbel_rao_backward")
+  public static native long gumbelRaoBackward(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
+      int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      float[] grad);
+
+  @Name("gr_cpu_gumbel_rao_backward")
+  public static native long gumbelRaoBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  // ----------------------------------------------------------------- Gumbel-Softmax
+  @CriticalRegion
+  @Name("gr_cpu_gumbel_softmax_forward")
+  public static native long gumbelSoftmaxForward(@Const float[] logits, long rows, int arity,
+      float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] soft);
+
+  @Name("gr_cpu_gumbel_softmax_forward")
+  public static native long gumbelSoftmaxForward(@Cast("const float*") long logits, long rows,
+      int arity, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      @Cast("float*") long soft);
+
+  @CriticalRegion
+  @Name("gr_cpu_gumbel_softmax_backward")
+  public static native long gumbelSoftmaxBackward(@Const float[] logits,
+      @Const float[] upstream, long rows, int arity, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, float[] grad);
+
+  @Name("gr_cpu_gumbel_softmax_backward")
+  public static native long gumbelSoftmaxBackward(@Cast("const float*") long logits,
+      @Cast("const float*") long upstream, long rows, int arity, float tau,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  // --------------------------------------------------------------- straight-through
+  @CriticalRegion
+  @Name("gr_cpu_straight_through_backward")
+  public static native long straightThroughBackward(@Const float[] logits,
+      @Const float[] upstream, long rows, int arity, float tau, float[] grad);
+
+  @Name("gr_cpu_straight_through_backward")
+  public static native long straightThroughBackward(@Cast("const float*") long logits,
+      @Cast("const float*") long upstream, long rows, int arity, float tau,
+      @Cast("float*") long grad);
+
+  // ---------------------------------------------------------------------- REINFORCE
+  @CriticalRegion
+  @Name("gr_cpu_reinforce_backward")
+  public static native long reinforceBackward(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] losses, float baseline, long rows,
+      int arity, float[] grad);
+
+  @Name("gr_cpu_reinforce_backward")
+  public static native long reinforceBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
+      long rows, int arity, @Cast("float*") long grad);
+
+  // ------------------------------------------------------------------- CPU backend
+  @Name("gr_cpu_isa")
+  public static native @Cast("const char*") BytePointer cpuIsa();
+
+  @Name("gr_cpu_set_isa")
+  public static native int setCpuIsa(String isa);
+
+  @Name("gr_cpu_threads")
+  public static native int cpuThreads();
+
+  @Name("gr_cpu_set_threads")
+  public static native void setCpuThreads(int threads);
+
+  /** The address of a direct buffer's current position. */
+  @Name("gr_address")
+  public static native @Cast("intptr_t") long address(FloatBuffer buffer);
+
+  /** The address of a direct buffer's current position. */
+  @Name("gr_address")
+  public static native @Cast("intptr_t") long address(IntBuffer buffer);
+
+  // --------------------------------------------------------------------- self-checks
+  @Name("gr_cpu_uniform_map_violations")
+  public static native long uniformMapViolations();
+
+  @CriticalRegion
+  @Name("gr_cpu_eval_math")
+  public static native void evalMath(int function, @Const float[] x, float[] y, long n);
+
+  @CriticalRegion
+  @Name("gr_cpu_philox")
+  public static native void philox(@Cast("uint64_t") long seed, @Cast("uint32_t") int quad,
+      @Cast("uint32_t") int row, @Cast("uint32_t") int slot, @Cast("uint32_t") int offset,
+      @Cast("int32_t*") int[] words);
+
+  // ------------------------------------------------------------------------- CUDA probe
+  @Name("gr_cuda_compiled")
+  public static native int cudaCompiled();
+
+  @CriticalRegion
+  @Name("gr_cuda_device_count")
+  public static native int cudaDeviceCount(@Cast("int32_t*") int[] count);
+
+  @Name("gr_cuda_error_string")
+  public static native @Cast("const char*") BytePointer cudaErrorString(int error);
+
+  @Name("gr_cuda_device_name")
+  public static native int cudaDeviceName(int ordinal, @Cast("char*") byte[] name, int capacity);
+
+  @CriticalRegion
+  @Name("gr_cuda_driver_version")
+  public static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
+}

@@ -1,0 +1,111 @@
+/* The C interface of the native library: the CPU backend (gr_cpu_*) and the CUDA runtime probe
+ * (gr_cuda_*). The Java binding (dev.gumbelrao.jni.NativeKernels) calls exactly these functions.
+ *
+ * Conventions, for every operation:
+ *  - a batch is `rows` rows of `arity` classes, row-major, contiguous float32 logits;
+ *  - `choice` holds one class index per row (the sample D);
+ *  - (seed, offset) select the noise, see the counter layout in gumbel_rao/math.h;
+ *  - shapes and scalars are validated by the caller (the Java layer); the values that only the
+ *    data shows (NaN or +inf logits, a row with no finite logit, a choice out of range or on a
+ *    masked class) are checked here, row by row, before that row's outputs are written;
+ *  - the return value is a status: 0 on success, else gr_status_make(code, row) where row is the
+ *    LOWEST offending row, so the report does not depend on thread timing. Outputs of other rows
+ *    are unspecified when the status is not 0.
+ */
+#ifndef GUMBEL_RAO_GUMBEL_RAO_H
+#define GUMBEL_RAO_GUMBEL_RAO_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum gr_code {
+  GR_OK = 0,
+  GR_LOGITS_NAN = 1,       /* a logit is NaN */
+  GR_LOGITS_POS_INF = 2,   /* a logit is +inf */
+  GR_ROW_ALL_MASKED = 3,   /* every logit of the row is -inf */
+  GR_CHOICE_RANGE = 4,     /* choice outside [0, arity) */
+  GR_CHOICE_MASKED = 5,    /* choice names a class whose logit is -inf */
+  GR_OUT_OF_MEMORY = 6,    /* scratch allocation failed */
+  GR_CUDA_ERROR = 7        /* a CUDA call failed; the row field holds the cudaError_t */
+};
+
+/* status = code << 40 | row; rows < 2^31 always fit. */
+static inline int64_t gr_status_make(int64_t code, int64_t row) { return (code << 40) | row; }
+static inline int64_t gr_status_code(int64_t status) { return status >> 40; }
+static inline int64_t gr_status_row(int64_t status) { return status & ((INT64_C(1) << 40) - 1); }
+
+/* D = argmax_j(theta_j + G_j) with the forward noise (slot 0); one_hot may be NULL. */
+int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
+                      uint32_t offset, int32_t* choice, float* one_hot);
+
+/* K conditional samples of the Gumbel noise given D, written as noise[k][row][column]. */
+int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
+                                  int32_t arity, int32_t samples, uint64_t seed, uint32_t offset,
+                                  float* noise);
+
+/* Gumbel-Rao (GR-MCK) backward: (1/(K tau)) sum_k J(softmax(z^k/tau))^T g, z^k | D regenerated. */
+int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
+                                   const float* upstream, int64_t rows, int32_t arity,
+                                   int32_t samples, float tau, uint64_t seed, uint32_t offset,
+                                   float* grad);
+
+/* Gumbel-Softmax forward: y = softmax((theta + G)/tau) with the forward noise (slot 0). */
+int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
+                                      float tau, uint64_t seed, uint32_t offset, float* soft);
+
+/* J(y)^T g / tau at y = softmax((theta + G)/tau), G the forward noise: the backward pass of both
+ * ST-GS (hard forward) and GS (soft forward). */
+int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
+                                       int32_t arity, float tau, uint64_t seed, uint32_t offset,
+                                       float* grad);
+
+/* Straight-through backward: J(softmax(theta/tau))^T g / tau. */
+int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
+                                         int64_t rows, int32_t arity, float tau, float* grad);
+
+/* REINFORCE with a baseline: grad = (f_row - baseline) * (onehot(D) - softmax(theta)). */
+int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
+                                  const float* losses, float baseline, int64_t rows,
+                                  int32_t arity, float* grad);
+
+/* The instruction set the CPU kernels dispatch to: "avx512", "avx2" or "x86-64". */
+const char* gr_cpu_isa(void);
+/* Chooses the instruction set by name (only one the CPU supports); returns 0, or -1 when the
+ * name is unknown or unsupported here. For tests that compare the variants. */
+int32_t gr_cpu_set_isa(const char* isa);
+/* Worker threads of the CPU backend (default: the machine's hardware threads). */
+int32_t gr_cpu_threads(void);
+void gr_cpu_set_threads(int32_t threads);
+
+/* Returns its argument: JavaCPP passes a direct NIO buffer as the address of its position, so
+ * this gives Java that address without reflection. */
+intptr_t gr_address(const void* pointer);
+
+/* Self-checks exposed for the test suite. */
+/* Number of the 2^32 generator words whose uniform is not strictly inside (0, 1). */
+int64_t gr_cpu_uniform_map_violations(void);
+/* y[i] = f(x[i]) for f = 0: log2, 1: exp2, 2: ln, 3: exp, with the host math of math.h. */
+void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n);
+/* The four words of Philox4x32-10 at (quad, row, slot, offset) under seed. */
+void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,
+                   int32_t* words);
+
+/* CUDA runtime probe. Returns the cudaError_t of cudaGetDeviceCount (0: success) and the
+ * number of devices; -1 when the library was built without CUDA. */
+int32_t gr_cuda_device_count(int32_t* count);
+/* cudaGetErrorString, or a fixed message when built without CUDA. */
+const char* gr_cuda_error_string(int32_t error);
+/* Name of device `ordinal` and the driver version; returns the cudaError_t. */
+int32_t gr_cuda_device_name(int32_t ordinal, char* name, int32_t capacity);
+int32_t gr_cuda_driver_version(int32_t* version);
+/* 1 when the library was built with CUDA. */
+int32_t gr_cuda_compiled(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,241 @@
+// The one math header of the library: every formula of every estimator, written once, compiled
+// by the host compiler for the CPU kernels and by nvcc for the CUDA kernels. Java mirrors it in
+// one class (dev.gumbelrao.Formulas). Reference: Paulus, Maddison, Krause, "Rao-Blackwellizing the
+// Straight-Through Gumbel-Softmax Gradient Estimator", ICLR 2021 (arXiv 2010.04838).
+//
+// ---------------------------------------------------------------------------------------------
+// Random numbers: Philox4x32-10 (Salmon et al., SC 2011), counter-based. THE COUNTER LAYOUT.
+//
+//   key     = (seed & 0xffffffff, seed >> 32)                      64-bit seed
+//   counter = (c0, c1, c2, c3) with
+//     c0 = column / 4       the quad of columns this call serves
+//     c1 = row              row of the batch, 0 <= row < 2^31
+//     c2 = slot             0: the forward noise (sampling D; ST-GS and GS use it again in the
+//                              backward pass); k + 1: the k-th conditional draw of Gumbel-Rao
+//     c3 = stream offset    the caller's 32-bit offset, so one seed serves 2^32 calls
+//   output word i (0..3) of the call is the uniform of column 4 * c0 + i.
+//
+// Every uniform is therefore a pure function of (seed, offset, row, column, slot): noise does not
+// depend on thread count, vector width, block shape or backend, and a backward pass recomputes
+// the forward's noise instead of storing it. This layout is a stable contract: changing it changes
+// every sample the library has ever drawn.
+//
+// Uniform map: u = ((x >> 9) + 0.5) * 2^-23. Every one of the 2^32 words maps into the OPEN
+// interval (0, 1): the extremes are 2^-24 and 1 - 2^-24, both exact in float and in double, so
+// the map is the same number in every precision. (The 24-bit map ((x >> 8) + 0.5) * 2^-24 rounds
+// to exactly 1.0f for the top words, which puts log(0) into the noise.)
+// ---------------------------------------------------------------------------------------------
+#pragma once
+
+#include <stdint.h>
+
+#if defined(__CUDACC__)
+#define GR_HD __host__ __device__ __forceinline__
+#else
+#define GR_HD inline __attribute__((always_inline))
+#endif
+
+namespace gr {
+
+// ------------------------------------------------------------------ constants
+constexpr float kLn2 = 0.693147180559945309f;
+constexpr float kLog2e = 1.442695040888963407f;
+constexpr float kInf = __builtin_huge_valf();
+
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u;
+constexpr uint32_t kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u;  // golden ratio
+constexpr uint32_t kPhiloxW1 = 0xBB67AE85u;  // sqrt(3) - 1
+
+// ------------------------------------------------------------------ bit casts
+GR_HD uint32_t float_bits(float x) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(x);
+#else
+  uint32_t u;
+  __builtin_memcpy(&u, &x, sizeof u);
+  return u;
+#endif
+}
+GR_HD float bits_float(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
+  float x;
+  __builtin_memcpy(&x, &u, sizeof x);
+  return x;
+#endif
+}
+
+// ------------------------------------------------------------------ Philox4x32-10
+GR_HD uint32_t mulhi32(uint32_t a, uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  return __umulhi(a, b);
+#else
+  return (uint32_t)(((uint64_t)a * b) >> 32);
+#endif
+}
+
+struct Words4 {
+  uint32_t w[4];
+};
+
+// Ten rounds of Philox4x32 on counter (c0, c1, c2, c3) under key (k0, k1).
+GR_HD Words4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
+                           uint32_t k1) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int round = 0; round < 10; ++round) {
+    const uint32_t hi0 = mulhi32(kPhiloxM0, c0), lo0 = kPhiloxM0 * c0;
+    const uint32_t hi1 = mulhi32(kPhiloxM1, c2), lo1 = kPhiloxM1 * c2;
+    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+    k0 += kPhiloxW0;
+    k1 += kPhiloxW1;
+  }
+  return Words4{{c0, c1, c2, c3}};
+}
+
+// The 64-bit seed as the Philox key, and the counter of (quad, row, slot, offset): see the
+// layout at the top of this file.
+struct NoiseKey {
+  uint32_t k0, k1, offset;
+};
+GR_HD NoiseKey noise_key(uint64_t seed, uint32_t offset) {
+  return NoiseKey{(uint32_t)seed, (uint32_t)(seed >> 32), offset};
+}
+GR_HD Words4 noise_words(NoiseKey key, uint32_t quad, uint32_t row, uint32_t slot) {
+  return philox4x32_10(quad, row, slot, key.offset, key.k0, key.k1);
+}
+constexpr uint32_t kForwardSlot = 0;
+GR_HD uint32_t conditional_slot(uint32_t k) { return k + 1; }
+
+// ------------------------------------------------------------------ uniform map
+GR_HD float uniform_open(uint32_t x) {
+  return ((float)(x >> 9) + 0.5f) * (1.0f / 8388608.0f);  // 2^-23
+}
+
+// ------------------------------------------------------------------ elementary functions
+// CUDA: the hardware log2/exp2 (MUFU) unless GR_CUDA_PRECISE_MATH is defined.
+// Host: branch-free polynomials that the compiler vectorises in any ISA (no libm calls, so the
+// same inputs give the same outputs on every machine, whatever its glibc). They keep the IEEE
+// special values the estimators rely on: log2(0) = -inf, exp2(-inf) = 0, NaN propagates.
+// exp2 flushes results below 2^-125 to zero: every use adds them to a sum that is at least 1.
+#if defined(__CUDA_ARCH__)
+GR_HD float fast_log2(float x) {
+#if defined(GR_CUDA_PRECISE_MATH)
+  return log2f(x);
+#else
+  float y;
+  asm("lg2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+#endif
+}
+GR_HD float fast_exp2(float x) {
+#if defined(GR_CUDA_PRECISE_MATH)
+  return exp2f(x);
+#else
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+#endif
+}
+#else
+GR_HD float fast_log2(float x) {
+  // Scale subnormals into the normal range; the exponent is corrected below.
+  const bool sub = x < 1.17549435e-38f;
+  const uint32_t ix = float_bits(sub ? x * 8388608.0f : x);
+  // x = 2^e * m with m in [sqrt(1/2), sqrt(2)), so that f = m - 1 is small either side of 0.
+  const int32_t e_raw = (int32_t)(ix - 0x3F3504F3u) >> 23;
+  const float m = bits_float(ix - ((uint32_t)e_raw << 23));
+  const float e = (float)(e_raw - (sub ? 23 : 0));
+  const float f = m - 1.0f;
+  const float z = f * f;
+  // ln(1 + f) = f - f^2/2 + f^3 P(f): the Cephes single-precision polynomial (~1 ulp).
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  const float ln1pf = f + (p * f * z - 0.5f * z);
+  const float r = ln1pf * kLog2e + e;
+  // x = +inf gives +inf; x = 0 gives -inf; x < 0 or NaN gives NaN.
+  const float special = x == 0.0f ? -kInf : (x == kInf ? kInf : __builtin_nanf(""));
+  return (x > 0.0f && x < kInf) ? r : special;
+}
+GR_HD float fast_exp2(float x) {
+  // 2^x = 2^n * 2^f with n = round(x), |f| <= 1/2, and 2^f by its Taylor polynomial of degree 7
+  // (truncation error 5e-9 relative, below float rounding). The core covers x in [-125, 127];
+  // above that 2^x = 2 * 2^(x - 1), which overflows to +inf from x = 128 on.
+  const bool big = x > 127.0f;
+  float xc = big ? x - 1.0f : x;
+  xc = xc < -125.0f ? -125.0f : (xc > 127.0f ? 127.0f : xc);
+  const float n = (xc + 12582912.0f) - 12582912.0f;  // round to nearest even (1.5 * 2^23)
+  const float f = xc - n;
+  float p = 1.5252733804e-5f;
+  p = p * f + 1.5403530393e-4f;
+  p = p * f + 1.3333558146e-3f;
+  p = p * f + 9.6181291076e-3f;
+  p = p * f + 5.5504108665e-2f;
+  p = p * f + 2.4022650696e-1f;
+  p = p * f + 6.9314718056e-1f;
+  p = p * f + 1.0f;
+  const float r = bits_float(float_bits(p) + ((uint32_t)(int32_t)n << 23)) * (big ? 2.0f : 1.0f);
+  return x < -125.0f ? 0.0f : (x == x ? r : x);
+}
+#endif
+GR_HD float fast_ln(float x) { return fast_log2(x) * kLn2; }
+GR_HD float fast_exp(float x) { return fast_exp2(x * kLog2e); }
+
+// ------------------------------------------------------------------ noise transforms
+// E ~ Exp(1) from U: E = -log U.  G ~ Gumbel(0, 1): G = -log E = -log(-log U).
+GR_HD float exponential_from_uniform(float u) { return -fast_ln(u); }
+GR_HD float gumbel_from_uniform(float u) { return -fast_ln(exponential_from_uniform(u)); }
+
+// ------------------------------------------------------------------ conditional Gumbel noise
+// G^k | D such that argmax(theta + G) = D exactly (estimators.md, "Conditional Gumbel noise").
+// With E_j iid Exp(1) and p = softmax(theta):
+//   G_D = -log(p_D E_D) = (lse - theta_D) - log E_D       (theta_D + G_D ~ Gumbel(lse))
+//   G_j = -log(E_j + p_j E_D)                  for j != D  (truncated below theta_D + G_D)
+// The log-space form never forms exp(theta) or 1/p: no overflow for any finite logit, and a
+// masked class (p_j = 0) gets G_j = -log E_j with theta_j + G_j = -inf.
+GR_HD float conditional_gumbel_winner(float neg_log_p_d, float e_d) {
+  return neg_log_p_d - fast_ln(e_d);
+}
+GR_HD float conditional_gumbel_other(float p_j, float e_j, float e_d) {
+  return -fast_ln(e_j + p_j * e_d);
+}
+
+// ------------------------------------------------------------------ Gumbel-Rao weights
+// s^k = softmax(z^k / tau) with z^k = theta + G^k. Dividing every exp(z_j - lse) by the winner's
+// exp(z_D - lse) = 1 / E_D leaves r_j = p_j E_D / (E_j + p_j E_D) in [0, 1) and r_D = 1, so
+//   s_j^k = r_j^(1/tau) / sum_i r_i^(1/tau)
+// where the sum is at least 1: no overflow at any tau (tau = 0.01 included), no max pass.
+// log2 r_j = log2 p_j + log2 E_D - log2(E_j + p_j E_D); log2 p_j is computed once per element and
+// reused over all K draws.
+GR_HD float gumbel_rao_weight(float log2_p_j, float p_j, float e_j, float e_d, float log2_e_d,
+                              float inv_tau) {
+  const float log2_r = (log2_p_j + log2_e_d) - fast_log2(e_j + p_j * e_d);
+  return fast_exp2(log2_r * inv_tau);
+}
+
+// ------------------------------------------------------------------ softmax Jacobian
+// J(s)^T g = s * (g - <s, g>) for J(s) = diag(s) - s s^T. Every estimator's backward pass ends
+// here; the caller supplies <s, g>.
+GR_HD float softmax_jvp(float s_j, float g_j, float s_dot_g) { return s_j * (g_j - s_dot_g); }
+
+// ------------------------------------------------------------------ REINFORCE
+// grad_theta_j = (f - b) * (onehot(D)_j - p_j), b a running mean of f (Williams 1992).
+GR_HD float reinforce_grad(float f_minus_b, bool is_d, float p_j) {
+  return f_minus_b * ((is_d ? 1.0f : 0.0f) - p_j);
+}
+
+}  // namespace gr

@@ -1,0 +1,283 @@
+// The C interface of the CPU backend: instruction-set dispatch, the split of each operation into
+// tasks, and the status reporting of gumbel_rao.h.
+#include <string.h>
+
+#include <algorithm>
+#include <atomic>
+#include <new>
+#include <vector>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace gr {
+namespace cpu {
+namespace {
+
+const KernelTable* detect_table() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return &kTableAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("bmi2"))
+    return &kTableAvx2;
+  return &kTableX86_64;
+}
+
+const KernelTable* const kBest = detect_table();
+std::atomic<const KernelTable*> g_table{kBest};
+
+const KernelTable& table() { return *g_table.load(std::memory_order_relaxed); }
+
+// The lowest-row failure over all tasks, so that the report does not depend on thread timing.
+class Status {
+ public:
+  void record(int64_t status) {
+    if (status == GR_OK) return;
+    int64_t cur = value_.load();
+    while ((cur == GR_OK || gr_status_row(status) < gr_status_row(cur)) &&
+           !value_.compare_exchange_weak(cur, status)) {
+    }
+  }
+  int64_t get() const { return value_.load(); }
+
+ private:
+  std::atomic<int64_t> value_{GR_OK};
+};
+
+// Below this many element-draws a call runs on the calling thread: waking workers costs more.
+constexpr int64_t kSerialWork = 1 << 15;
+
+// Splits rows [0, rows) into row ranges, at least `min_rows` rows each, a few per thread for
+// balance, and runs fn(begin, end) on each; fn returns a status.
+template <class Fn>
+int64_t for_row_ranges(int64_t rows, int64_t work_per_row, Fn fn) {
+  Status status;
+  const int64_t threads = pool_threads();
+  const int64_t total = rows * (work_per_row < 1 ? 1 : work_per_row);
+  int64_t ranges = total <= kSerialWork ? 1 : threads * 8;
+  if (ranges > rows) ranges = rows;
+  if (ranges < 1) ranges = 1;
+  parallel_for(ranges, [&](int64_t t) {
+    const int64_t begin = rows * t / ranges, end = rows * (t + 1) / ranges;
+    try {
+      status.record(fn(begin, end));
+    } catch (const std::bad_alloc&) {
+      status.record(gr_status_make(GR_OUT_OF_MEMORY, begin));
+    }
+  });
+  return status.get();
+}
+
+Batch batch_of(const float* logits, int64_t rows, int32_t arity) {
+  return Batch{logits, rows, arity};
+}
+
+// One row of Gumbel-Rao, all its chunks, into grad; the scratch comes from the caller's thread.
+struct RowBuffers {
+  std::vector<float> f;
+  std::vector<double> d;
+  void reserve(int32_t n) {
+    if (f.size() < 3 * (size_t)n) f.resize(3 * (size_t)n);
+    if (d.size() < 4 * (size_t)n) d.resize(4 * (size_t)n);
+  }
+};
+thread_local RowBuffers tls_rows;
+
+void finish_row(const GumbelRaoArgs& a, int64_t r, const float* gs, const double* sum_a,
+                const double* sum_b) {
+  const int32_t n = a.batch.arity;
+  const double scale = 1.0 / ((double)a.samples * (double)a.tau);
+  float* out = a.grad + r * n;
+  for (int32_t j = 0; j < n; ++j) out[j] = (float)((gs[j] * sum_a[j] - sum_b[j]) * scale);
+}
+
+void add_chunk(double* total_a, double* total_b, const double* part_a, const double* part_b,
+               int32_t n) {
+  for (int32_t j = 0; j < n; ++j) {
+    total_a[j] += part_a[j];
+    total_b[j] += part_b[j];
+  }
+}
+
+int64_t gumbel_rao_rows(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
+  tls_rows.reserve(n);
+  float *log2_p = tls_rows.f.data(), *p = log2_p + n, *gs = p + n;
+  double *tot_a = tls_rows.d.data(), *tot_b = tot_a + n, *part_a = tot_b + n, *part_b = part_a + n;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t st = table().gumbel_rao_prepare(a, r, log2_p, p, gs);
+    if (st) return st;
+    memset(tot_a, 0, sizeof(double) * 2 * (size_t)n);
+    for (int32_t c = 0; c < chunks; ++c) {
+      memset(part_a, 0, sizeof(double) * 2 * (size_t)n);
+      const int32_t k0 = c * kChunk, k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
+      table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part_a, part_b});
+      add_chunk(tot_a, tot_b, part_a, part_b, n);
+    }
+    finish_row(a, r, gs, tot_a, tot_b);
+  }
+  return GR_OK;
+}
+
+// Few rows with many draws: rows one after another, each row's chunks in parallel. The chunk
+// sums are added in chunk order exactly as gumbel_rao_rows adds them, so both paths give the
+// same bits.
+int64_t gumbel_rao_chunks_parallel(const GumbelRaoArgs& a) {
+  const int32_t n = a.batch.arity;
+  const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
+  std::vector<float> prep(3 * (size_t)n);
+  std::vector<double> parts(2 * (size_t)n * chunks), tot(2 * (size_t)n);
+  float *log2_p = prep.data(), *p = log2_p + n, *gs = p + n;
+  for (int64_t r = 0; r < a.batch.rows; ++r) {
+    const int64_t st = table().gumbel_rao_prepare(a, r, log2_p, p, gs);
+    if (st) return st;
+    std::fill(parts.begin(), parts.end(), 0.0);
+    std::atomic<bool> oom{false};
+    parallel_for(chunks, [&](int64_t c) {
+      const int32_t k0 = (int32_t)c * kChunk;
+      const int32_t k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
+      double* part = parts.data() + 2 * (size_t)n * c;
+      try {
+        table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part, part + n});
+      } catch (const std::bad_alloc&) {
+        oom.store(true);
+      }
+    });
+    if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
+    std::fill(tot.begin(), tot.end(), 0.0);
+    for (int32_t c = 0; c < chunks; ++c) {
+      const double* part = parts.data() + 2 * (size_t)n * c;
+      add_chunk(tot.data(), tot.data() + n, part, part + n, n);
+    }
+    finish_row(a, r, gs, tot.data(), tot.data() + n);
+  }
+  return GR_OK;
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gr
+
+using namespace gr;
+using namespace gr::cpu;
+
+extern "C" {
+
+int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
+                      uint32_t offset, int32_t* choice, float* one_hot) {
+  const SampleArgs a{batch_of(logits, rows, arity), noise_key(seed, offset), choice, one_hot};
+  return for_row_ranges(rows, arity,
+                        [&](int64_t b, int64_t e) { return table().sample(a, b, e); });
+}
+
+int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
+                                  int32_t arity, int32_t samples, uint64_t seed, uint32_t offset,
+                                  float* noise) {
+  const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
+                          noise_key(seed, offset), noise};
+  return for_row_ranges(rows, (int64_t)arity * samples,
+                        [&](int64_t b, int64_t e) { return table().conditional(a, b, e); });
+}
+
+int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
+                                   const float* upstream, int64_t rows, int32_t arity,
+                                   int32_t samples, float tau, uint64_t seed, uint32_t offset,
+                                   float* grad) {
+  const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
+                        noise_key(seed, offset), grad};
+  const int32_t chunks = (samples + kChunk - 1) / kChunk;
+  if (chunks > 1 && rows < 2 * (int64_t)pool_threads()) {
+    try {
+      return gumbel_rao_chunks_parallel(a);
+    } catch (const std::bad_alloc&) {
+      return gr_status_make(GR_OUT_OF_MEMORY, 0);
+    }
+  }
+  return for_row_ranges(rows, (int64_t)arity * samples,
+                        [&](int64_t b, int64_t e) { return gumbel_rao_rows(a, b, e); });
+}
+
+int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
+                                      float tau, uint64_t seed, uint32_t offset, float* soft) {
+  const SoftArgs a{batch_of(logits, rows, arity), nullptr, tau, noise_key(seed, offset), true,
+                   soft};
+  return for_row_ranges(rows, arity, [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+}
+
+int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
+                                       int32_t arity, float tau, uint64_t seed, uint32_t offset,
+                                       float* grad) {
+  const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(seed, offset), true,
+                   grad};
+  return for_row_ranges(rows, arity, [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+}
+
+int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
+                                         int64_t rows, int32_t arity, float tau, float* grad) {
+  const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(0, 0), false, grad};
+  return for_row_ranges(rows, arity, [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+}
+
+int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
+                                  const float* losses, float baseline, int64_t rows,
+                                  int32_t arity, float* grad) {
+  const ReinforceArgs a{batch_of(logits, rows, arity), choice, losses, baseline, grad};
+  return for_row_ranges(rows, arity,
+                        [&](int64_t b, int64_t e) { return table().reinforce(a, b, e); });
+}
+
+const char* gr_cpu_isa(void) { return table().isa; }
+
+int32_t gr_cpu_set_isa(const char* isa) {
+  const KernelTable* const all[] = {&kTableX86_64, &kTableAvx2, &kTableAvx512};
+  // Only instruction sets up to the detected one may be chosen.
+  for (const KernelTable* t : all) {
+    if (strcmp(t->isa, isa) == 0) {
+      g_table.store(t);
+      return 0;
+    }
+    if (t == kBest) break;
+  }
+  return -1;
+}
+
+int32_t gr_cpu_threads(void) { return pool_threads(); }
+void gr_cpu_set_threads(int32_t threads) { set_pool_threads(threads); }
+
+intptr_t gr_address(const void* pointer) { return (intptr_t)pointer; }
+
+int64_t gr_cpu_uniform_map_violations(void) {
+  std::atomic<int64_t> bad{0};
+  parallel_for(256, [&](int64_t t) {
+    int64_t local = 0;
+    const uint64_t begin = (uint64_t)t << 24, end = begin + (1u << 24);
+    for (uint64_t x = begin; x < end; ++x) {
+      const float u = uniform_open((uint32_t)x);
+      local += !(u > 0.0f && u < 1.0f);
+    }
+    bad += local;
+  });
+  return bad.load();
+}
+
+void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    switch (function) {
+      case 0: y[i] = fast_log2(x[i]); break;
+      case 1: y[i] = fast_exp2(x[i]); break;
+      case 2: y[i] = fast_ln(x[i]); break;
+      default: y[i] = fast_exp(x[i]); break;
+    }
+  }
+}
+
+void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,
+                   int32_t* words) {
+  const Words4 w = noise_words(noise_key(seed, offset), quad, row, slot);
+  for (int i = 0; i < 4; ++i) words[i] = (int32_t)w.w[i];
+}
+
+}  // extern "C"
