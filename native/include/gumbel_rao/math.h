@@ -195,6 +195,14 @@ GR_HD float fast_exp2(float x) {
 GR_HD float fast_ln(float x) { return fast_log2(x) * kLn2; }
 GR_HD float fast_exp(float x) { return fast_exp2(x * kLog2e); }
 
+// ------------------------------------------------------------------ log-probabilities
+// log p_j = theta_j - lse with lse = m + log(sum_i exp(theta_i - m)), m the row maximum. Written
+// as (theta_j - m) - log_sum: theta_j - m is exact near the top, so p_j keeps its relative
+// accuracy even when |theta| is large (theta_j - lse in float would carry ulp(lse) of error).
+GR_HD float log_softmax(float theta_j, float max, float log_sum) {
+  return (theta_j - max) - log_sum;
+}
+
 // ------------------------------------------------------------------ noise transforms
 // E ~ Exp(1) from U: E = -log U.  G ~ Gumbel(0, 1): G = -log E = -log(-log U).
 GR_HD float exponential_from_uniform(float u) { return -fast_ln(u); }
@@ -212,6 +220,23 @@ GR_HD float conditional_gumbel_winner(float neg_log_p_d, float e_d) {
 }
 GR_HD float conditional_gumbel_other(float p_j, float e_j, float e_d) {
   return -fast_ln(e_j + p_j * e_d);
+}
+
+// Float rounding can lift theta_j + G_j to z_D = theta_D + G_D when the exact gap is below the
+// rounding of z_D (E_j tiny: probability ~1e-7 per element). This lowers G_j until the float sum
+// theta_j + G_j is strictly below z_D, by steps that start at one ulp of z_D and double, so the
+// change is within a factor of two of the gap: argmax(theta + G) = D holds for float noise too.
+GR_HD float float_spacing(float x) {  // ulp of x: the gap to the next float away from zero
+  const uint32_t e = float_bits(x) & 0x7F800000u;
+  return e > (23u << 23) ? bits_float(e - (23u << 23)) : 1.40129846e-45f;
+}
+GR_HD float conditional_gumbel_below(float theta_j, float g_j, float z_d) {
+  float step = float_spacing(z_d);
+  for (int i = 0; i < 160 && !(theta_j + g_j < z_d); ++i) {
+    g_j -= step;
+    step += step;
+  }
+  return g_j;
 }
 
 // ------------------------------------------------------------------ Gumbel-Rao weights
@@ -233,9 +258,10 @@ GR_HD float gumbel_rao_weight(float log2_p_j, float p_j, float e_j, float e_d, f
 GR_HD float softmax_jvp(float s_j, float g_j, float s_dot_g) { return s_j * (g_j - s_dot_g); }
 
 // ------------------------------------------------------------------ REINFORCE
-// grad_theta_j = (f - b) * (onehot(D)_j - p_j), b a running mean of f (Williams 1992).
-GR_HD float reinforce_grad(float f_minus_b, bool is_d, float p_j) {
-  return f_minus_b * ((is_d ? 1.0f : 0.0f) - p_j);
+// grad_theta_j = (f - b) * (onehot(D)_j - p_j), b a running mean of f (Williams 1992). For j = D
+// the factor 1 - p_D comes in as p_rest = sum_{i != D} p_i, which does not cancel as p_D -> 1.
+GR_HD float reinforce_grad(float f_minus_b, bool is_d, float p_j, float p_rest) {
+  return f_minus_b * (is_d ? p_rest : -p_j);
 }
 
 }  // namespace gr

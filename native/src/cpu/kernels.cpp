@@ -66,19 +66,21 @@ inline int scan_row(const float* th, int32_t n, float* max_out) {
   return GR_OK;
 }
 
-// log-sum-exp of a valid row with maximum m; the sum in double so that 2^20 classes lose nothing.
-inline float row_lse(const float* th, int32_t n, float m) {
+// log sum_j exp(theta_j - m) of a valid row with maximum m, summed in double so that 2^20 classes
+// lose nothing; log p_j = log_softmax(theta_j, m, this).
+inline float row_log_sum(const float* th, int32_t n, float m) {
   double s = 0.0;
 #pragma omp simd reduction(+ : s)
   for (int32_t j = 0; j < n; ++j) s += (double)fast_exp2((th[j] - m) * kLog2e);
-  return m + (float)log(s);
+  return (float)log(s);
 }
 
 // log2 p_j and p_j of a valid row (-inf and 0 for masked classes).
-inline void row_probabilities(const float* th, int32_t n, float lse, float* log2_p, float* p) {
+inline void row_probabilities(const float* th, int32_t n, float m, float log_sum, float* log2_p,
+                              float* p) {
 #pragma omp simd
   for (int32_t j = 0; j < n; ++j) {
-    const float l2 = (th[j] - lse) * kLog2e;
+    const float l2 = log_softmax(th[j], m, log_sum) * kLog2e;
     log2_p[j] = l2;
     p[j] = fast_exp2(l2);
   }
@@ -197,12 +199,15 @@ int64_t reinforce_rows(const ReinforceArgs& a, int64_t r0, int64_t r1) {
     int code = scan_row(th, n, &m);
     if (!code) code = check_choice(th, n, a.choice[r]);
     if (code) return gr_status_make(code, r);
-    row_probabilities(th, n, row_lse(th, n, m), log2_p, p);
+    row_probabilities(th, n, m, row_log_sum(th, n, m), log2_p, p);
     const int32_t d = a.choice[r];
+    double rest = 0.0;
+#pragma omp simd reduction(+ : rest)
+    for (int32_t j = 0; j < n; ++j) rest += j == d ? 0.0 : (double)p[j];
     const float fb = a.losses[r] - a.baseline;
     float* out = a.grad + r * n;
 #pragma omp simd
-    for (int32_t j = 0; j < n; ++j) out[j] = reinforce_grad(fb, j == d, p[j]);
+    for (int32_t j = 0; j < n; ++j) out[j] = reinforce_grad(fb, j == d, p[j], (float)rest);
   }
   return GR_OK;
 }
@@ -219,10 +224,10 @@ int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
     int code = scan_row(th, n, &m);
     if (!code) code = check_choice(th, n, a.choice[r]);
     if (code) return gr_status_make(code, r);
-    const float lse = row_lse(th, n, m);
-    row_probabilities(th, n, lse, log2_p, p);
+    const float log_sum = row_log_sum(th, n, m);
+    row_probabilities(th, n, m, log_sum, log2_p, p);
     const int32_t d = a.choice[r];
-    const float neg_log_p_d = lse - th[d];
+    const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
     for (int32_t k = 0; k < a.samples; ++k) {
       row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
       const float e_d = exponential_from_uniform(u[d]);
@@ -231,6 +236,14 @@ int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
       for (int32_t j = 0; j < n; ++j)
         out[j] = conditional_gumbel_other(p[j], exponential_from_uniform(u[j]), e_d);
       out[d] = conditional_gumbel_winner(neg_log_p_d, e_d);
+      const float z_d = th[d] + out[d];
+      int tie = 0;
+#pragma omp simd reduction(| : tie)
+      for (int32_t j = 0; j < n; ++j) tie |= (j != d) & !(th[j] + out[j] < z_d);
+      if (tie) {
+        for (int32_t j = 0; j < n; ++j)
+          if (j != d) out[j] = conditional_gumbel_below(th[j], out[j], z_d);
+      }
     }
   }
   return GR_OK;
@@ -244,7 +257,7 @@ int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t r, float* log2_p, flo
   int code = scan_row(th, n, &m);
   if (!code) code = check_choice(th, n, a.choice[r]);
   if (code) return gr_status_make(code, r);
-  row_probabilities(th, n, row_lse(th, n, m), log2_p, p);
+  row_probabilities(th, n, m, row_log_sum(th, n, m), log2_p, p);
   // Shift g by g_D: J(s)^T g is unchanged (sum s = 1), and as s -> onehot(D) at small tau the
   // dot product <s, g - g_D> stays small instead of cancelling against g_D.
   const float* g = a.upstream + r * n;

@@ -64,6 +64,14 @@ public final class Formulas {
     return ((word >>> 9) + 0.5) * 0x1p-23;
   }
 
+  /**
+   * log p_j = (theta_j - m) - log sum_i exp(theta_i - m), m the row maximum: written so that
+   * p_j keeps its relative accuracy when |theta| is large.
+   */
+  public static double logSoftmax(double thetaJ, double max, double logSum) {
+    return (thetaJ - max) - logSum;
+  }
+
   /** E ~ Exp(1): E = -log U. */
   public static double exponentialFromUniform(double u) {
     return -Math.log(u);
@@ -85,6 +93,20 @@ public final class Formulas {
   }
 
   /**
+   * Float rounding can lift theta_j + G_j to z_D = theta_D + G_D when the exact gap is below the
+   * rounding of z_D. Lowers G_j until the float sum theta_j + G_j is strictly below z_D, by steps
+   * that start at one ulp of z_D and double, so that argmax(theta + G) = D holds for float noise.
+   */
+  public static float conditionalGumbelBelow(float thetaJ, float gJ, float zD) {
+    float step = Math.ulp(zD);
+    for (int i = 0; i < 160 && !(thetaJ + gJ < zD); i++) {
+      gJ -= step;
+      step += step;
+    }
+    return gJ;
+  }
+
+  /**
    * The unnormalised softmax weight of class j != D in one Gumbel-Rao draw:
    * r_j^(1/tau) with r_j = p_j E_D / (E_j + p_j E_D), so s_j = r_j^(1/tau) / sum_i r_i^(1/tau)
    * and the winner's weight is exactly 1.
@@ -100,8 +122,11 @@ public final class Formulas {
     return sj * (gj - sDotG);
   }
 
-  /** REINFORCE: (f - b) * (onehot(D)_j - p_j). */
-  public static double reinforceGrad(double fMinusB, boolean isD, double pj) {
-    return fMinusB * ((isD ? 1.0 : 0.0) - pj);
+  /**
+   * REINFORCE: (f - b) * (onehot(D)_j - p_j), where for j = D the factor 1 - p_D comes in as
+   * pRest = sum_{i != D} p_i, which does not cancel as p_D tends to 1.
+   */
+  public static double reinforceGrad(double fMinusB, boolean isD, double pj, double pRest) {
+    return fMinusB * (isD ? pRest : -pj);
   }
 }

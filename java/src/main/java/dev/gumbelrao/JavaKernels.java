@@ -63,13 +63,17 @@ final class JavaKernels implements Kernels {
     return Status.OK;
   }
 
-  /** log-sum-exp of a valid row. */
-  private static double rowLse(float[] th, int off, int n) {
+  private static double rowMax(float[] th, int off, int n) {
     double m = Double.NEGATIVE_INFINITY;
     for (int j = 0; j < n; j++) m = Math.max(m, th[off + j]);
+    return m;
+  }
+
+  /** log sum_j exp(theta_j - m) of a valid row with maximum m. */
+  private static double rowLogSum(float[] th, int off, int n, double m) {
     double s = 0;
     for (int j = 0; j < n; j++) s += Math.exp(th[off + j] - m);
-    return m + Math.log(s);
+    return Math.log(s);
   }
 
   /** The uniforms of one row at one slot, all columns, into u[0..n). */
@@ -137,17 +141,20 @@ final class JavaKernels implements Kernels {
         int code = scanRow(th, off, n);
         if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
         if (code != Status.OK) return Status.of(code, r);
-        double lse = rowLse(th, off, n);
-        for (int j = 0; j < n; j++) p[j] = Math.exp(th[off + j] - lse);
+        double m = rowMax(th, off, n), logSum = rowLogSum(th, off, n, m);
+        for (int j = 0; j < n; j++) p[j] = Math.exp(Formulas.logSoftmax(th[off + j], m, logSum));
         int d = choice[r];
-        double negLogPd = lse - th[off + d];
+        double negLogPd = -Formulas.logSoftmax(th[off + d], m, logSum);
         for (int k = 0; k < samples; k++) {
           rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
           double eD = Formulas.exponentialFromUniform(u[d]);
           int out = (int) (((long) k * rows + r) * n);
+          float gD = (float) Formulas.conditionalGumbelWinner(negLogPd, eD);
+          float zD = th[off + d] + gD;
           for (int j = 0; j < n; j++) {
-            noise[out + j] = (float) (j == d ? Formulas.conditionalGumbelWinner(negLogPd, eD)
-                : Formulas.conditionalGumbelOther(p[j], Formulas.exponentialFromUniform(u[j]), eD));
+            noise[out + j] = j == d ? gD : Formulas.conditionalGumbelBelow(th[off + j],
+                (float) Formulas.conditionalGumbelOther(p[j], Formulas.exponentialFromUniform(u[j]),
+                    eD), zD);
           }
         }
       }
@@ -177,9 +184,9 @@ final class JavaKernels implements Kernels {
         if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
         if (code != Status.OK) return Status.of(code, r);
         int d = choice[r];
-        double lse = rowLse(th, off, n);
+        double m = rowMax(th, off, n), logSum = rowLogSum(th, off, n, m);
         for (int j = 0; j < n; j++) {
-          logP[j] = th[off + j] - lse;
+          logP[j] = Formulas.logSoftmax(th[off + j], m, logSum);
           p[j] = Math.exp(logP[j]);
           // J(s)^T g is unchanged by g -> g - g_D (sum s = 1); see gumbel_rao_prepare.
           gs[j] = (double) g[off + j] - g[off + d];
@@ -288,16 +295,22 @@ final class JavaKernels implements Kernels {
     float[] losses = lossesArg.read();
     float[] grad = gradArg.writeTarget();
     long status = forRows(rows, n, (begin, end) -> {
+      double[] p = new double[n];
       for (int r = begin; r < end; r++) {
         int off = r * n;
         int code = scanRow(th, off, n);
         if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
         if (code != Status.OK) return Status.of(code, r);
-        double lse = rowLse(th, off, n);
+        double m = rowMax(th, off, n), logSum = rowLogSum(th, off, n, m);
+        int d = choice[r];
+        double rest = 0;
+        for (int j = 0; j < n; j++) {
+          p[j] = Math.exp(Formulas.logSoftmax(th[off + j], m, logSum));
+          if (j != d) rest += p[j];
+        }
         double fb = (double) losses[r] - baseline;
         for (int j = 0; j < n; j++) {
-          grad[off + j] = (float) Formulas.reinforceGrad(fb, j == choice[r],
-              Math.exp(th[off + j] - lse));
+          grad[off + j] = (float) Formulas.reinforceGrad(fb, j == d, p[j], rest);
         }
       }
       return Status.OK;

@@ -1,0 +1,107 @@
+package dev.gumbelrao;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.gumbelrao.jni.NativeKernels;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host math of math.h (branch-free log2/exp2 polynomials, vectorised in every ISA) against
+ * Java's correctly rounded double functions: accuracy in ulps over the ranges the estimators use,
+ * and the IEEE special values masked classes rely on.
+ */
+class NativeMathTest {
+  private static final int LOG2 = 0, EXP2 = 1, LN = 2, EXP = 3;
+
+  @BeforeEach
+  void requireNative() {
+    assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
+  }
+
+  private static float[] eval(int fn, float... x) {
+    float[] y = new float[x.length];
+    NativeKernels.evalMath(fn, x, y, x.length);
+    return y;
+  }
+
+  private static double ulps(float got, double exact) {
+    return Math.abs(got - exact) / Math.ulp((float) exact);
+  }
+
+  @Test
+  void log2IsWithinTwoUlpsOnAllPositiveFloatsSampled() {
+    // Every 97th float bit pattern from the smallest subnormal to the largest finite float.
+    int n = (0x7F7FFFFF - 1) / 97;
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = Float.intBitsToFloat(1 + 97 * i);
+    float[] y = eval(LOG2, x);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+      double exact = Math.log(x[i]) / Math.log(2);
+      if (exact != 0) worst = Math.max(worst, ulps(y[i], exact));
+    }
+    assertTrue(worst <= 3, "log2 worst error " + worst + " ulps");
+  }
+
+  @Test
+  void exp2IsWithinTwoUlpsOverItsNormalRange() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    int n = 1_000_000;
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) (-125 + 252 * rnd.nextDouble());
+    float[] y = eval(EXP2, x);
+    double worst = 0;
+    for (int i = 0; i < n; i++) worst = Math.max(worst, ulps(y[i], Math.pow(2, x[i])));
+    assertTrue(worst <= 2, "exp2 worst error " + worst + " ulps");
+  }
+
+  @Test
+  void lnAndExpAreWithinFourUlps() {
+    SplittableRandom rnd = new SplittableRandom(4);
+    int n = 200_000;
+    float[] x = new float[n], z = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) Math.exp(60 * (rnd.nextDouble() - 0.5));
+      z[i] = (float) (-80 + 160 * rnd.nextDouble());
+    }
+    float[] lx = eval(LN, x), ez = eval(EXP, z);
+    double worstLn = 0, worstExp = 0;
+    for (int i = 0; i < n; i++) {
+      double exact = Math.log(x[i]);
+      if (Math.abs(exact) > 0.1) worstLn = Math.max(worstLn, ulps(lx[i], exact));
+      worstExp = Math.max(worstExp, ulps(ez[i], Math.exp(z[i])));
+    }
+    assertTrue(worstLn <= 4, "ln worst error " + worstLn + " ulps");
+    // exp(z) = exp2(z log2 e): the rounding of z log2 e adds |z| ulps of relative error at most
+    assertTrue(worstExp <= 4 + 80 * 1.5, "exp worst error " + worstExp + " ulps");
+  }
+
+  @Test
+  void specialValuesFollowIeee() {
+    float inf = Float.POSITIVE_INFINITY, nan = Float.NaN;
+    float[] l = eval(LOG2, 0f, -0f, inf, -1f, nan, 1f, 2f, 0.5f, Float.MIN_VALUE);
+    assertEquals(Float.NEGATIVE_INFINITY, l[0]);
+    assertEquals(Float.NEGATIVE_INFINITY, l[1]);
+    assertEquals(inf, l[2]);
+    assertTrue(Float.isNaN(l[3]));
+    assertTrue(Float.isNaN(l[4]));
+    assertEquals(0f, l[5]);
+    assertEquals(1f, l[6]);
+    assertEquals(-1f, l[7]);
+    assertEquals(-149f, l[8]);
+    float[] e = eval(EXP2, Float.NEGATIVE_INFINITY, inf, nan, 0f, 1f, -1f, 127.5f, 128f, -200f);
+    assertEquals(0f, e[0]);
+    assertEquals(inf, e[1]);
+    assertTrue(Float.isNaN(e[2]));
+    assertEquals(1f, e[3]);
+    assertEquals(2f, e[4]);
+    assertEquals(0.5f, e[5]);
+    assertEquals((float) Math.pow(2, 127.5), e[6], Math.ulp((float) Math.pow(2, 127.5)) * 2);
+    assertEquals(inf, e[7]);
+    assertEquals(0f, e[8]);
+  }
+}

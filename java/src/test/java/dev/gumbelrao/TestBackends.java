@@ -1,0 +1,31 @@
+package dev.gumbelrao;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.stream.Stream;
+
+/**
+ * The backends every property test runs on. A backend that cannot run here (CUDA without a
+ * device or kernels; CPU without the native library) is reported as a skipped test with its
+ * reason, never silently dropped.
+ */
+final class TestBackends {
+  private TestBackends() {}
+
+  /** CPU, JAVA and CUDA: parameter source for {@code @MethodSource}. */
+  static Stream<Backend> all() {
+    return Stream.of(Backend.CPU, Backend.JAVA, Backend.CUDA);
+  }
+
+  /** The native backends checked against the JAVA oracle. */
+  static Stream<Backend> nativeBackends() {
+    return Stream.of(Backend.CPU, Backend.CUDA);
+  }
+
+  /** Opens the backend, or skips the calling test with the reason it is unavailable. */
+  static GumbelRao open(Backend backend) {
+    BackendStatus status = Backends.status(backend);
+    assumeTrue(status.available(), status::toString);
+    return GumbelRao.create(backend);
+  }
+}
