@@ -1,0 +1,130 @@
+package dev.gumbelrao;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gumbelrao.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command-line interface, through Main.run (the entry point java -jar calls). */
+class CliTest {
+  private static final class Run {
+    final int status;
+    final String out, err;
+
+    Run(int status, String out, String err) {
+      this.status = status;
+      this.out = out;
+      this.err = err;
+    }
+  }
+
+  private static Run run(String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    Method m = Main.class.getDeclaredMethod("run", String[].class, PrintStream.class,
+        PrintStream.class);
+    m.setAccessible(true);
+    int status = (int) m.invoke(null, args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(status, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void gradPrintsOneLineThatMatchesTheApi() throws Exception {
+    Run r = run("grad", "--estimator", "gumbel-rao", "--logits", "0.3,-0.2", "--given", "0",
+        "--upstream", "1,-0.5", "--tau", "0.5", "--samples", "1000", "--seed", "1", "--backend",
+        "java");
+    assertEquals(0, r.status, r.err);
+    String[] parts = r.out.trim().split(",");
+    assertEquals(2, parts.length);
+    float[] grad = new float[2];
+    try (GumbelRao gr = GumbelRao.create(Backend.JAVA)) {
+      gr.gumbelRaoBackward(new float[] {0.3f, -0.2f}, new int[] {0}, new float[] {1f, -0.5f}, 1,
+          2, 1000, 0.5f, new NoiseKey(1, 0), grad);
+    }
+    assertEquals(grad[0], Float.parseFloat(parts[0]));
+    assertEquals(grad[1], Float.parseFloat(parts[1]));
+    // the gradient of a softmax sums to zero
+    assertEquals(0, grad[0] + grad[1], 1e-6);
+    for (String est : new String[] {"st", "st-gs", "gs"}) {
+      Run s = run("grad", "--estimator", est, "--logits", "0.3,-0.2,1", "--upstream", "1,-0.5,2",
+          "--tau", "0.5", "--samples", "100", "--seed", "1");
+      assertEquals(0, s.status, s.err);
+      assertEquals(3, s.out.trim().split(",").length);
+    }
+  }
+
+  @Test
+  void conditionalPrintsOneSamplePerLineWithArgmaxAtGiven() throws Exception {
+    Run r = run("conditional", "--logits", "1,2,3", "--given", "1", "--samples", "1000",
+        "--seed", "7");
+    assertEquals(0, r.status, r.err);
+    List<String> lines = r.out.lines().toList();
+    assertEquals(1000, lines.size());
+    float[] th = {1, 2, 3};
+    for (String line : lines) {
+      String[] parts = line.split(",");
+      assertEquals(3, parts.length);
+      float[] z = new float[3];
+      for (int j = 0; j < 3; j++) z[j] = th[j] + Float.parseFloat(parts[j]);
+      assertTrue(z[1] > z[0] && z[1] > z[2], line);
+    }
+  }
+
+  @Test
+  void errorsAreOneLineOnStderrWithStatusTwo() throws Exception {
+    String[][] bad = {
+      {"grad", "--estimator", "nope", "--logits", "1", "--upstream", "1", "--tau", "1"},
+      {"grad", "--estimator", "st", "--logits", "1,x", "--upstream", "1,1", "--tau", "1"},
+      {"grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1", "--tau", "1"},
+      {"grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1,1", "--tau", "0"},
+      {"grad", "--estimator", "gumbel-rao", "--logits", "1,2", "--upstream", "1,1", "--tau",
+          "1"},
+      {"conditional", "--logits", "1,nan,3", "--given", "1"},
+      {"conditional", "--logits", "1,2,3", "--given", "3"},
+      {"conditional", "--logits", "1,2,3", "--given", "1", "--bogus", "1"},
+      {"toy", "--grid", "9"},
+      {"nonsense"},
+      {"info", "--backend", "tpu"},
+    };
+    for (String[] args : bad) {
+      Run r = run(args);
+      assertEquals(2, r.status, String.join(" ", args));
+      assertEquals(1, r.err.lines().count(), r.err);
+      assertTrue(r.err.startsWith("gumbel-rao"), r.err);
+      assertEquals("", r.out);
+    }
+  }
+
+  @Test
+  void infoNamesEveryBackend() throws Exception {
+    Run r = run("info");
+    assertEquals(0, r.status);
+    assertTrue(r.out.contains("JAVA available"));
+    assertTrue(r.out.contains("CUDA "));
+    assertTrue(r.out.contains("AUTO uses "));
+  }
+
+  @Test
+  void toyPrintsItsTableAndWritesCsvAndPng(@TempDir Path dir) throws Exception {
+    Run r = run("toy", "--grid", "7", "--draws", "300", "--quiet", "--out", dir.toString());
+    assertEquals(0, r.status, r.err);
+    assertTrue(r.out.contains("mean over the simplex of log10 tr Cov"));
+    assertTrue(r.out.contains("GR-MC100 vs ST-GS"));
+    List<String> csv = Files.readAllLines(dir.resolve("toy.csv"));
+    int points = 15; // interior points of a 7-grid: C(6, 2)
+    assertEquals(1 + 4 * 4 * points, csv.size());
+    assertEquals(1 + 4 * 4, Files.readAllLines(dir.resolve("toy-summary.csv")).size());
+    assertTrue(ImageIO.read(dir.resolve("toy.png").toFile()).getWidth() > 800);
+  }
+}
