@@ -80,23 +80,36 @@ struct Words4 {
   uint32_t w[4];
 };
 
-// Ten rounds of Philox4x32 on counter (c0, c1, c2, c3) under key (k0, k1).
-GR_HD Words4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
-                           uint32_t k1) {
+// hi:lo = m * a, 32 x 32 -> 64 bits. Vector lane types supply their own overload (found by
+// argument-dependent lookup), so the rounds below are written once for scalars and vectors.
+GR_HD void mulhilo(uint32_t m, uint32_t a, uint32_t& hi, uint32_t& lo) {
+  hi = mulhi32(m, a);
+  lo = m * a;
+}
+
+// Ten rounds of Philox4x32 on counter (c0, c1, c2, c3) under key (k0, k1), in place. U is
+// uint32_t or a vector of lanes with ^ and mulhilo.
+template <class U>
+GR_HD void philox4x32_10_rounds(U& c0, U& c1, U& c2, U& c3, uint32_t k0, uint32_t k1) {
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int round = 0; round < 10; ++round) {
-    const uint32_t hi0 = mulhi32(kPhiloxM0, c0), lo0 = kPhiloxM0 * c0;
-    const uint32_t hi1 = mulhi32(kPhiloxM1, c2), lo1 = kPhiloxM1 * c2;
-    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-    c0 = n0;
+    U hi0, lo0, hi1, lo1;
+    mulhilo(kPhiloxM0, c0, hi0, lo0);
+    mulhilo(kPhiloxM1, c2, hi1, lo1);
+    c0 = hi1 ^ c1 ^ k0;
     c1 = lo1;
-    c2 = n2;
+    c2 = hi0 ^ c3 ^ k1;
     c3 = lo0;
     k0 += kPhiloxW0;
     k1 += kPhiloxW1;
   }
+}
+
+GR_HD Words4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
+                           uint32_t k1) {
+  philox4x32_10_rounds(c0, c1, c2, c3, k0, k1);
   return Words4{{c0, c1, c2, c3}};
 }
 
@@ -120,11 +133,17 @@ GR_HD float uniform_open(uint32_t x) {
 }
 
 // ------------------------------------------------------------------ elementary functions
-// CUDA: the hardware log2/exp2 (MUFU) unless GR_CUDA_PRECISE_MATH is defined.
-// Host: branch-free polynomials that the compiler vectorises in any ISA (no libm calls, so the
-// same inputs give the same outputs on every machine, whatever its glibc). They keep the IEEE
-// special values the estimators rely on: log2(0) = -inf, exp2(-inf) = 0, NaN propagates.
-// exp2 flushes results below 2^-125 to zero: every use adds them to a sum that is at least 1.
+// CUDA: the hardware log2/exp2 (MUFU lg2.approx / ex2.approx) unless GR_CUDA_PRECISE_MATH is
+// defined. Host: branch-free polynomials that the compiler vectorises for any ISA (no libm calls,
+// so the same inputs give the same outputs on every machine, whatever its glibc), fitted by
+// minimax (Remez) for relative error.
+//
+// Two versions of each. The *_positive / *_nonpositive ones are the kernels' hot paths: they
+// assume what every call site guarantees (log2 of a positive, normal, finite number; exp2 of a
+// number <= 0, -inf included) and skip the special-value logic, which would cost as much as
+// the polynomial. fast_log2 / fast_exp2 keep IEEE semantics for every input: log2(0) = -inf,
+// exp2(-inf) = 0, NaN propagates. exp2 flushes results below 2^-125 to zero (every use adds them
+// to a sum that is at least 1).
 #if defined(__CUDA_ARCH__)
 GR_HD float fast_log2(float x) {
 #if defined(GR_CUDA_PRECISE_MATH)
@@ -144,51 +163,60 @@ GR_HD float fast_exp2(float x) {
   return y;
 #endif
 }
+GR_HD float fast_log2_positive(float x) { return fast_log2(x); }
+GR_HD float fast_exp2_nonpositive(float x) { return fast_exp2(x); }
 #else
+// log2 x for x positive, normal and finite: x = 2^e m with m in [sqrt(1/2), sqrt(2)), and
+// log2(1 + f) = f Q(f) for f = m - 1, Q of degree 8 (2.3 ulp in float).
+GR_HD float fast_log2_positive(float x) {
+  const uint32_t ix = float_bits(x);
+  const int32_t e = (int32_t)(ix - 0x3F3504F3u) >> 23;
+  const float f = bits_float(ix - ((uint32_t)e << 23)) - 1.0f;
+  float q = 1.2926436453e-01f;
+  q = q * f - 2.0893384973e-01f;
+  q = q * f + 2.1521224269e-01f;
+  q = q * f - 2.3867567499e-01f;
+  q = q * f + 2.8793909498e-01f;
+  q = q * f - 3.6071626409e-01f;
+  q = q * f + 4.8091027979e-01f;
+  q = q * f - 7.2134719931e-01f;
+  q = q * f + 1.4426950049e+00f;
+  return f * q + (float)e;
+}
 GR_HD float fast_log2(float x) {
-  // Scale subnormals into the normal range; the exponent is corrected below.
+  // Subnormals are scaled into the normal range and the exponent corrected.
   const bool sub = x < 1.17549435e-38f;
-  const uint32_t ix = float_bits(sub ? x * 8388608.0f : x);
-  // x = 2^e * m with m in [sqrt(1/2), sqrt(2)), so that f = m - 1 is small either side of 0.
-  const int32_t e_raw = (int32_t)(ix - 0x3F3504F3u) >> 23;
-  const float m = bits_float(ix - ((uint32_t)e_raw << 23));
-  const float e = (float)(e_raw - (sub ? 23 : 0));
-  const float f = m - 1.0f;
-  const float z = f * f;
-  // ln(1 + f) = f - f^2/2 + f^3 P(f): the Cephes single-precision polynomial (~1 ulp).
-  float p = 7.0376836292e-2f;
-  p = p * f - 1.1514610310e-1f;
-  p = p * f + 1.1676998740e-1f;
-  p = p * f - 1.2420140846e-1f;
-  p = p * f + 1.4249322787e-1f;
-  p = p * f - 1.6668057665e-1f;
-  p = p * f + 2.0000714765e-1f;
-  p = p * f - 2.4999993993e-1f;
-  p = p * f + 3.3333331174e-1f;
-  const float ln1pf = f + (p * f * z - 0.5f * z);
-  const float r = ln1pf * kLog2e + e;
+  const float r = fast_log2_positive(sub ? x * 8388608.0f : x) - (sub ? 23.0f : 0.0f);
   // x = +inf gives +inf; x = 0 gives -inf; x < 0 or NaN gives NaN.
   const float special = x == 0.0f ? -kInf : (x == kInf ? kInf : __builtin_nanf(""));
   return (x > 0.0f && x < kInf) ? r : special;
 }
+// 2^x = 2^n 2^f with n = round(x), |f| <= 1/2, 2^f by a degree-6 polynomial (1.3 ulp), valid
+// for x in [-125, 127]: adding 1.5 * 2^23 rounds x to an integer n held in the low mantissa
+// bits, which shifted by 23 become the exponent increment.
+GR_HD float exp2_core(float x) {
+  const float shifted = x + 12582912.0f;
+  const float f = x - (shifted - 12582912.0f);
+  float p = 1.5345812005e-04f;
+  p = p * f + 1.3399931219e-03f;
+  p = p * f + 9.6184889571e-03f;
+  p = p * f + 5.5503287770e-02f;
+  p = p * f + 2.4022646891e-01f;
+  p = p * f + 6.9314720574e-01f;
+  p = p * f + 1.0000000006e+00f;
+  return bits_float(float_bits(p) + (float_bits(shifted) << 23));
+}
+// 2^x for x <= 0, -inf included.
+GR_HD float fast_exp2_nonpositive(float x) {
+  const float r = exp2_core(x < -125.0f ? -125.0f : x);
+  return x < -125.0f ? 0.0f : r;
+}
 GR_HD float fast_exp2(float x) {
-  // 2^x = 2^n * 2^f with n = round(x), |f| <= 1/2, and 2^f by its Taylor polynomial of degree 7
-  // (truncation error 5e-9 relative, below float rounding). The core covers x in [-125, 127];
-  // above that 2^x = 2 * 2^(x - 1), which overflows to +inf from x = 128 on.
+  // Above 127, 2^x = 2 * 2^(x - 1), which overflows to +inf from x = 128 on.
   const bool big = x > 127.0f;
   float xc = big ? x - 1.0f : x;
   xc = xc < -125.0f ? -125.0f : (xc > 127.0f ? 127.0f : xc);
-  const float n = (xc + 12582912.0f) - 12582912.0f;  // round to nearest even (1.5 * 2^23)
-  const float f = xc - n;
-  float p = 1.5252733804e-5f;
-  p = p * f + 1.5403530393e-4f;
-  p = p * f + 1.3333558146e-3f;
-  p = p * f + 9.6181291076e-3f;
-  p = p * f + 5.5504108665e-2f;
-  p = p * f + 2.4022650696e-1f;
-  p = p * f + 6.9314718056e-1f;
-  p = p * f + 1.0f;
-  const float r = bits_float(float_bits(p) + ((uint32_t)(int32_t)n << 23)) * (big ? 2.0f : 1.0f);
+  const float r = exp2_core(xc) * (big ? 2.0f : 1.0f);
   return x < -125.0f ? 0.0f : (x == x ? r : x);
 }
 #endif
@@ -205,8 +233,12 @@ GR_HD float log_softmax(float theta_j, float max, float log_sum) {
 
 // ------------------------------------------------------------------ noise transforms
 // E ~ Exp(1) from U: E = -log U.  G ~ Gumbel(0, 1): G = -log E = -log(-log U).
-GR_HD float exponential_from_uniform(float u) { return -fast_ln(u); }
-GR_HD float gumbel_from_uniform(float u) { return -fast_ln(exponential_from_uniform(u)); }
+// u lies in [2^-24, 1 - 2^-24] (uniform_open), so E lies in [6e-8, 16.7]: both logs see positive
+// normal numbers.
+GR_HD float exponential_from_uniform(float u) { return -kLn2 * fast_log2_positive(u); }
+GR_HD float gumbel_from_uniform(float u) {
+  return -kLn2 * fast_log2_positive(exponential_from_uniform(u));
+}
 
 // ------------------------------------------------------------------ conditional Gumbel noise
 // G^k | D such that argmax(theta + G) = D exactly (estimators.md, "Conditional Gumbel noise").
@@ -216,10 +248,10 @@ GR_HD float gumbel_from_uniform(float u) { return -fast_ln(exponential_from_unif
 // The log-space form never forms exp(theta) or 1/p: no overflow for any finite logit, and a
 // masked class (p_j = 0) gets G_j = -log E_j with theta_j + G_j = -inf.
 GR_HD float conditional_gumbel_winner(float neg_log_p_d, float e_d) {
-  return neg_log_p_d - fast_ln(e_d);
+  return neg_log_p_d - kLn2 * fast_log2_positive(e_d);
 }
 GR_HD float conditional_gumbel_other(float p_j, float e_j, float e_d) {
-  return -fast_ln(e_j + p_j * e_d);
+  return -kLn2 * fast_log2_positive(e_j + p_j * e_d);
 }
 
 // Float rounding can lift theta_j + G_j to z_D = theta_D + G_D when the exact gap is below the
@@ -245,11 +277,40 @@ GR_HD float conditional_gumbel_below(float theta_j, float g_j, float z_d) {
 //   s_j^k = r_j^(1/tau) / sum_i r_i^(1/tau)
 // where the sum is at least 1: no overflow at any tau (tau = 0.01 included), no max pass.
 // log2 r_j = log2 p_j + log2 E_D - log2(E_j + p_j E_D); log2 p_j is computed once per element and
-// reused over all K draws.
+// reused over all K draws. r_j <= 1 exactly, so log2 r_j is clamped at 0 against rounding; a
+// masked class (log2 p_j = -inf) gets weight 0. inv_tau must be finite (callers clamp 1/tau).
 GR_HD float gumbel_rao_weight(float log2_p_j, float p_j, float e_j, float e_d, float log2_e_d,
                               float inv_tau) {
-  const float log2_r = (log2_p_j + log2_e_d) - fast_log2(e_j + p_j * e_d);
-  return fast_exp2(log2_r * inv_tau);
+  const float log2_r = (log2_p_j + log2_e_d) - fast_log2_positive(e_j + p_j * e_d);
+  return fast_exp2_nonpositive((log2_r < 0.0f ? log2_r : 0.0f) * inv_tau);
+}
+
+// 1/tau for a temperature tau > 0, finite even when tau is subnormal (1/tau would overflow, and
+// 0 * inf would turn the winner's exponent 0 into NaN).
+GR_HD float inverse_temperature(float tau) {
+  const float inv = 1.0f / tau;
+  return inv < 3.40282347e+38f ? inv : 3.40282347e+38f;
+}
+
+// The same weight r_j^(1/tau) when 1/tau (as the float inverse_temperature) is a small integer m
+// (tau = 1, 1/2, 1/3, 1/4): r_j = p_j E_D / (E_j + p_j E_D) by one division and r_j^m by
+// multiplication, instead of a second logarithm and an exponential. A masked class (p_j = 0)
+// gets 0. M is a compile-time constant so that callers keep one branch-free loop per M.
+template <int M>
+GR_HD float gumbel_rao_weight_power(float p_j, float e_j, float e_d) {
+  const float a = p_j * e_d;
+  const float r = a / (e_j + a);
+  float w = r;
+  for (int i = 1; i < M; ++i) w *= r;
+  return w;
+}
+
+// M of gumbel_rao_weight_power for a temperature, or 0 when 1/tau is not an integer in [1, 4].
+GR_HD int32_t integer_inverse_temperature(float tau) {
+  const float inv = inverse_temperature(tau);
+  for (int32_t m = 1; m <= 4; ++m)
+    if (inv == (float)m) return m;
+  return 0;
 }
 
 // ------------------------------------------------------------------ softmax Jacobian

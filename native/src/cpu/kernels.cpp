@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "lanes.h"
 
 #ifndef GR_ISA_TABLE
 #error "GR_ISA_TABLE must name the kernel table this translation unit defines"
@@ -25,7 +26,6 @@ namespace gr {
 namespace cpu {
 namespace {
 
-constexpr int kLanes = 16;
 constexpr int32_t kDrawLanesMaxArity = 128;
 // Float accumulators are added into double ones every kFlush draws (row-lane layout) or at the
 // end of the chunk (draw-lane layout, kChunk / kLanes = 64 draws per lane).
@@ -71,7 +71,7 @@ inline int scan_row(const float* th, int32_t n, float* max_out) {
 inline float row_log_sum(const float* th, int32_t n, float m) {
   double s = 0.0;
 #pragma omp simd reduction(+ : s)
-  for (int32_t j = 0; j < n; ++j) s += (double)fast_exp2((th[j] - m) * kLog2e);
+  for (int32_t j = 0; j < n; ++j) s += (double)fast_exp2_nonpositive((th[j] - m) * kLog2e);
   return (float)log(s);
 }
 
@@ -82,7 +82,7 @@ inline void row_probabilities(const float* th, int32_t n, float m, float log_sum
   for (int32_t j = 0; j < n; ++j) {
     const float l2 = log_softmax(th[j], m, log_sum) * kLog2e;
     log2_p[j] = l2;
-    p[j] = fast_exp2(l2);
+    p[j] = fast_exp2_nonpositive(l2);
   }
 }
 
@@ -92,17 +92,39 @@ inline int check_choice(const float* th, int32_t n, int32_t d) {
   return GR_OK;
 }
 
-// The uniforms of one row at one slot, all columns (u holds 4 * quads(n) floats).
+// Philox4x32-10 on kLanes counters at once (math.h's rounds on lane vectors); words[i][lane] is
+// output word i of lane `lane`.
+inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
+                         uint32_t (*words)[kLanes]) {
+  philox4x32_10_rounds(c0, c1, c2, c3, key.k0, key.k1);
+  memcpy(words[0], &c0.v, sizeof c0.v);
+  memcpy(words[1], &c1.v, sizeof c1.v);
+  memcpy(words[2], &c2.v, sizeof c2.v);
+  memcpy(words[3], &c3.v, sizeof c3.v);
+}
+
+// The uniforms of one row at one slot, all columns (u holds 4 * quads(n) floats, rounded up to a
+// multiple of 4 * kLanes): lanes are consecutive quads.
 inline void row_uniforms(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u) {
   const int64_t nq = quads(n);
+  for (int64_t q0 = 0; q0 < nq; q0 += kLanes) {
+    uint32_t words[4][kLanes];
+    philox_lanes(key, iota((uint32_t)q0), broadcast((uint32_t)row), broadcast(slot),
+                 broadcast(key.offset), words);
+    float* out = u + 4 * q0;
 #pragma omp simd
-  for (int64_t q = 0; q < nq; ++q) {
-    const Words4 w = noise_words(key, (uint32_t)q, (uint32_t)row, slot);
-    u[4 * q + 0] = uniform_open(w.w[0]);
-    u[4 * q + 1] = uniform_open(w.w[1]);
-    u[4 * q + 2] = uniform_open(w.w[2]);
-    u[4 * q + 3] = uniform_open(w.w[3]);
+    for (int l = 0; l < kLanes; ++l) {
+      out[4 * l + 0] = uniform_open(words[0][l]);
+      out[4 * l + 1] = uniform_open(words[1][l]);
+      out[4 * l + 2] = uniform_open(words[2][l]);
+      out[4 * l + 3] = uniform_open(words[3][l]);
+    }
   }
+}
+
+// Scratch floats for row_uniforms of arity n.
+inline size_t row_uniform_floats(int32_t n) {
+  return 4 * (size_t)((quads(n) + kLanes - 1) / kLanes * kLanes);
 }
 
 inline int32_t first_argmax(const float* v, int32_t n) {
@@ -117,7 +139,7 @@ inline int32_t first_argmax(const float* v, int32_t n) {
 // ------------------------------------------------------------------------------------ sample
 int64_t sample_rows(const SampleArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
-  float* v = tls_scratch.floats(4 * quads(n));
+  float* v = tls_scratch.floats(row_uniform_floats(n));
   for (int64_t r = r0; r < r1; ++r) {
     const float* th = a.batch.logits + r * n;
     float m;
@@ -140,8 +162,8 @@ int64_t sample_rows(const SampleArgs& a, int64_t r0, int64_t r1) {
 // ------------------------------------------------- Gumbel-Softmax forward / backward, ST backward
 int64_t soft_rows(const SoftArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
-  float* v = tls_scratch.floats(4 * quads(n));
-  const float scale = kLog2e / a.tau;
+  float* v = tls_scratch.floats(row_uniform_floats(n));
+  const float scale = inverse_temperature(a.tau * kLn2);  // log2(e) / tau, finite
   for (int64_t r = r0; r < r1; ++r) {
     const float* th = a.batch.logits + r * n;
     float m;
@@ -160,7 +182,7 @@ int64_t soft_rows(const SoftArgs& a, int64_t r0, int64_t r1) {
     double sum = 0.0;
 #pragma omp simd reduction(+ : sum)
     for (int32_t j = 0; j < n; ++j) {
-      v[j] = fast_exp2((v[j] - vmax) * scale);
+      v[j] = fast_exp2_nonpositive((v[j] - vmax) * scale);
       sum += v[j];
     }
     const float inv_sum = (float)(1.0 / sum);
@@ -180,10 +202,9 @@ int64_t soft_rows(const SoftArgs& a, int64_t r0, int64_t r1) {
       v[j] *= inv_sum;
       dot += (double)v[j] * (g[j] - g_top);
     }
-    const float inv_tau = 1.0f / a.tau;
     const float dotf = (float)dot;
 #pragma omp simd
-    for (int32_t j = 0; j < n; ++j) out[j] = softmax_jvp(v[j], g[j] - g_top, dotf) * inv_tau;
+    for (int32_t j = 0; j < n; ++j) out[j] = softmax_jvp(v[j], g[j] - g_top, dotf) / a.tau;
   }
   return GR_OK;
 }
@@ -216,8 +237,8 @@ int64_t reinforce_rows(const ReinforceArgs& a, int64_t r0, int64_t r1) {
 int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t rows = a.batch.rows;
-  float* scratch = tls_scratch.floats(4 * quads(n) + 2 * (size_t)n);
-  float *u = scratch, *log2_p = scratch + 4 * quads(n), *p = log2_p + n;
+  float* scratch = tls_scratch.floats(row_uniform_floats(n) + 2 * (size_t)n);
+  float *u = scratch, *log2_p = scratch + row_uniform_floats(n), *p = log2_p + n;
   for (int64_t r = r0; r < r1; ++r) {
     const float* th = a.batch.logits + r * n;
     float m;
@@ -267,15 +288,24 @@ int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t r, float* log2_p, flo
   return GR_OK;
 }
 
+// r_j^(1/tau): by multiplication when 1/tau is the integer M, else through log2 and exp2.
+template <int M>
+GR_HD float weight(float log2_p_j, float p_j, float e_j, float e_d, float log2_e_d,
+                   float inv_tau) {
+  if (M > 0) return gumbel_rao_weight_power<M>(p_j, e_j, e_d);
+  return gumbel_rao_weight(log2_p_j, p_j, e_j, e_d, log2_e_d, inv_tau);
+}
+
 // Draw lanes: kLanes draws at a time, vectorised across draws; columns in the outer loop.
 // Per block of draws: (1) the uniforms of every column, w[j][lane]; (2) E_D per lane;
 // (3) the weights r_j^(1/tau), overwriting the uniforms; (4) the chunk's running sums.
+template <int M>
 void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float* log2_p,
                                  const float* p, const float* gs, int32_t k0, int32_t k1,
                                  ChunkSums sums) {
   const int32_t n = a.batch.arity;
   const int32_t d = a.choice[r];
-  const float inv_tau = 1.0f / a.tau;
+  const float inv_tau = inverse_temperature(a.tau);
   const int64_t nq = quads(n);
   const size_t padded = 4 * (size_t)nq;
   float* scratch = tls_scratch.floats((padded + 2 * (size_t)n) * kLanes);
@@ -286,22 +316,21 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
   for (int32_t kb = k0; kb < k1; kb += kLanes) {
     const int32_t live = k1 - kb < kLanes ? k1 - kb : kLanes;
     for (int64_t q = 0; q < nq; ++q) {
+      uint32_t words[4][kLanes];
+      philox_lanes(a.key, broadcast((uint32_t)q), broadcast((uint32_t)r),
+                   iota(conditional_slot((uint32_t)kb)), broadcast(a.key.offset), words);
+      for (int i = 0; i < 4; ++i) {
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        const Words4 wq =
-            noise_words(a.key, (uint32_t)q, (uint32_t)r, conditional_slot((uint32_t)(kb + l)));
-        w[4 * q + 0][l] = uniform_open(wq.w[0]);
-        w[4 * q + 1][l] = uniform_open(wq.w[1]);
-        w[4 * q + 2][l] = uniform_open(wq.w[2]);
-        w[4 * q + 3][l] = uniform_open(wq.w[3]);
+        for (int l = 0; l < kLanes; ++l) w[4 * q + i][l] = uniform_open(words[i][l]);
       }
     }
     float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
+    float* w_d = w[d];
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      e_d[l] = exponential_from_uniform(w[d][l]);
-      log2_e_d[l] = fast_log2(e_d[l]);
-      w[d][l] = 1.0f;
+      e_d[l] = exponential_from_uniform(w_d[l]);
+      log2_e_d[l] = fast_log2_positive(e_d[l]);
+      w_d[l] = 1.0f;
       sum[l] = 1.0f;
       dot[l] = 0.0f;  // gs_D = 0
     }
@@ -310,8 +339,8 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
       const float lp = log2_p[j], pj = p[j], gj = gs[j];
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
-        const float wt = gumbel_rao_weight(lp, pj, exponential_from_uniform(w[j][l]), e_d[l],
-                                           log2_e_d[l], inv_tau);
+        const float wt = weight<M>(lp, pj, exponential_from_uniform(w[j][l]), e_d[l],
+                                   log2_e_d[l], inv_tau);
         w[j][l] = wt;
         sum[l] += wt;
         dot[l] += wt * gj;
@@ -344,27 +373,27 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
 }
 
 // Row lanes: one draw at a time, vectorised across the row's columns (large arity).
+template <int M>
 void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* log2_p,
                                 const float* p, const float* gs, int32_t k0, int32_t k1,
                                 ChunkSums sums) {
   const int32_t n = a.batch.arity;
   const int32_t d = a.choice[r];
-  const float inv_tau = 1.0f / a.tau;
-  const size_t nu = 4 * (size_t)quads(n);
+  const float inv_tau = inverse_temperature(a.tau);
+  const size_t nu = row_uniform_floats(n);
   float* scratch = tls_scratch.floats(nu + 3 * (size_t)n);
   float *u = scratch, *acc_a = scratch + nu, *acc_b = acc_a + n, *w = acc_b + n;
   memset(acc_a, 0, sizeof(float) * 2 * (size_t)n);
   for (int32_t k = k0; k < k1; ++k) {
     row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
     const float e_d = exponential_from_uniform(u[d]);
-    const float log2_e_d = fast_log2(e_d);
+    const float log2_e_d = fast_log2_positive(e_d);
     double sum = 0.0, dot = 0.0;
 #pragma omp simd reduction(+ : sum, dot)
     for (int32_t j = 0; j < n; ++j) {
-      const float wt =
-          j == d ? 1.0f
-                 : gumbel_rao_weight(log2_p[j], p[j], exponential_from_uniform(u[j]), e_d,
-                                     log2_e_d, inv_tau);
+      const float wt = j == d ? 1.0f
+                              : weight<M>(log2_p[j], p[j], exponential_from_uniform(u[j]), e_d,
+                                          log2_e_d, inv_tau);
       w[j] = wt;
       sum += wt;
       dot += wt * gs[j];
@@ -388,12 +417,24 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
   }
 }
 
+template <int M>
+void gumbel_rao_chunk_for(const GumbelRaoArgs& a, int64_t r, const float* log2_p, const float* p,
+                          const float* gs, int32_t k0, int32_t k1, ChunkSums sums) {
+  if (a.batch.arity <= kDrawLanesMaxArity)
+    gumbel_rao_chunk_draw_lanes<M>(a, r, log2_p, p, gs, k0, k1, sums);
+  else
+    gumbel_rao_chunk_row_lanes<M>(a, r, log2_p, p, gs, k0, k1, sums);
+}
+
 void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t r, const float* log2_p, const float* p,
                       const float* gs, int32_t k0, int32_t k1, ChunkSums sums) {
-  if (a.batch.arity <= kDrawLanesMaxArity)
-    gumbel_rao_chunk_draw_lanes(a, r, log2_p, p, gs, k0, k1, sums);
-  else
-    gumbel_rao_chunk_row_lanes(a, r, log2_p, p, gs, k0, k1, sums);
+  switch (integer_inverse_temperature(a.tau)) {
+    case 1: return gumbel_rao_chunk_for<1>(a, r, log2_p, p, gs, k0, k1, sums);
+    case 2: return gumbel_rao_chunk_for<2>(a, r, log2_p, p, gs, k0, k1, sums);
+    case 3: return gumbel_rao_chunk_for<3>(a, r, log2_p, p, gs, k0, k1, sums);
+    case 4: return gumbel_rao_chunk_for<4>(a, r, log2_p, p, gs, k0, k1, sums);
+    default: return gumbel_rao_chunk_for<0>(a, r, log2_p, p, gs, k0, k1, sums);
+  }
 }
 
 }  // namespace

@@ -109,12 +109,12 @@ public final class Formulas {
   /**
    * The unnormalised softmax weight of class j != D in one Gumbel-Rao draw:
    * r_j^(1/tau) with r_j = p_j E_D / (E_j + p_j E_D), so s_j = r_j^(1/tau) / sum_i r_i^(1/tau)
-   * and the winner's weight is exactly 1.
+   * and the winner's weight is exactly 1; log r_j is clamped at 0 against rounding.
    */
   public static double gumbelRaoWeight(double logPj, double pj, double ej, double eD,
       double logED, double invTau) {
     double logR = (logPj + logED) - Math.log(ej + pj * eD);
-    return Math.exp(logR * invTau);
+    return Math.exp(Math.min(logR, 0) * invTau); // r_j <= 1 exactly: clamp the rounding
   }
 
   /** One component of the softmax Jacobian-vector product J(s)^T g = s * (g - &lt;s, g&gt;). */
