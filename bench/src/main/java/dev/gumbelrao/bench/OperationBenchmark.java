@@ -1,0 +1,117 @@
+package dev.gumbelrao.bench;
+
+import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.NoiseKey;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Throughput of one library operation on one backend, for a batch of about 2^20 logits
+ * (rows = 2^20 / arity; see {@link Shapes}). JMH's score is calls per second; the secondary
+ * result {@code elementSamples} is rows x arity x K per second.
+ *
+ * <p>Everything the call reads or writes is allocated in {@link #setUp()}; the measured method
+ * only picks a precreated noise key and calls the library with {@code float[]}/{@code int[]}
+ * arrays, which the CPU backend hands to native code without copying. Operations:
+ *
+ * <ul>
+ *   <li>{@code sample}: D and its one-hot (K does not apply: run with k = 1);
+ *   <li>{@code conditional}: K conditional Gumbel draws, written out as [K][rows][arity] (rows
+ *       reduced so that this is at most 2^26 floats);
+ *   <li>{@code gumbel-rao}: the fused Gumbel-Rao backward pass, GR-MCK;
+ *   <li>{@code st-gs}: the straight-through Gumbel-Softmax backward pass (K does not apply).
+ * </ul>
+ *
+ * <p>CUDA: the host-array calls copy to the device, run and synchronise the stream before they
+ * return, so this method times real GPU work including the transfers (hence its name).
+ * Device-resident benchmarks, without transfers, arrive with the CUDA backend.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class OperationBenchmark {
+  @Param({"java", "cpu", "cuda"})
+  public String backend;
+
+  @Param({"sample", "conditional", "gumbel-rao", "st-gs"})
+  public String operation;
+
+  @Param({"1", "10", "100", "1000"})
+  public int k;
+
+  @Param({"2", "4", "8", "16", "64", "1024", "32768"})
+  public int arity;
+
+  /** Noise keys cycled through by the calls: fresh noise per call without allocating keys. */
+  private static final int KEY_COUNT = 1 << 10;
+
+  private GumbelRao library;
+  private Operation op;
+  private int rows;
+  private long elementSamplesPerCall;
+  private float[] logits;
+  private float[] upstream;
+  private int[] choice;
+  private float[] output;
+  private NoiseKey[] keys;
+  private int calls;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    op = Operation.of(operation);
+    if (!op.usesK && k != 1) {
+      throw new IllegalArgumentException("K does not apply to " + operation + ": run it with k=1");
+    }
+    library = GumbelRao.create(BackendNames.requireAvailable(backend).backend());
+    rows = Shapes.rows(op, arity, k);
+    elementSamplesPerCall = Shapes.elementSamples(op, arity, k);
+    int n = rows * arity;
+    SplittableRandom random = new SplittableRandom(Shapes.SEED);
+    logits = Shapes.standardNormal(random, n);
+    upstream = Shapes.standardNormal(random, n);
+    choice = new int[rows];
+    // D as the forward pass of a training step would give it; the measured calls use other keys,
+    // which is as valid for the conditional draws and costs the same.
+    library.sample(logits, rows, arity, new NoiseKey(Shapes.SEED, 0), choice, null);
+    output = new float[op == Operation.CONDITIONAL ? k * n : n];
+    keys = new NoiseKey[KEY_COUNT];
+    for (int i = 0; i < KEY_COUNT; i++) keys[i] = new NoiseKey(Shapes.SEED, i + 1);
+    calls = 0;
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    library.close();
+  }
+
+  @Benchmark
+  public void hostArrays(ElementSamples counter) {
+    NoiseKey key = keys[calls++ & (KEY_COUNT - 1)];
+    switch (op) {
+      case SAMPLE:
+        library.sample(logits, rows, arity, key, choice, output);
+        break;
+      case CONDITIONAL:
+        library.conditionalGumbel(logits, choice, rows, arity, k, key, output);
+        break;
+      case GUMBEL_RAO:
+        library.gumbelRaoBackward(logits, choice, upstream, rows, arity, k, Shapes.TAU, key,
+            output);
+        break;
+      case ST_GS:
+        library.gumbelSoftmaxBackward(logits, upstream, rows, arity, Shapes.TAU, key, output);
+        break;
+    }
+    counter.elementSamples += elementSamplesPerCall;
+  }
+}
