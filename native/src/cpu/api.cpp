@@ -46,21 +46,26 @@ class Status {
   std::atomic<int64_t> value_{GR_OK};
 };
 
-// Below this many element-draws a call runs on the calling thread: waking workers costs more.
-constexpr int64_t kSerialWork = 1 << 15;
+// Below this many element-draws a call runs on the calling thread: handing work to a spinning
+// worker costs about a microsecond, a few thousand element-draws of work.
+constexpr int64_t kSerialWork = 1 << 12;
 
-// Splits rows [0, rows) into row ranges, at least `min_rows` rows each, a few per thread for
-// balance, and runs fn(begin, end) on each; fn returns a status.
+// Splits rows [0, rows) into ranges of whole tiles (`tile` rows; kLanes for the kernels that work
+// on tiles of rows, whose lanes would otherwise idle at range ends), a few per thread for balance,
+// and runs fn(begin, end) on each; fn returns a status. A row's result never depends on the
+// other rows of its range or tile.
 template <class Fn>
-int64_t for_row_ranges(int64_t rows, int64_t work_per_row, Fn fn) {
+int64_t for_row_ranges(int64_t rows, int64_t work_per_row, int64_t tile, Fn fn) {
   Status status;
   const int64_t threads = pool_threads();
   const int64_t total = rows * (work_per_row < 1 ? 1 : work_per_row);
+  const int64_t tiles = (rows + tile - 1) / tile;
   int64_t ranges = total <= kSerialWork ? 1 : threads * 8;
-  if (ranges > rows) ranges = rows;
+  if (ranges > tiles) ranges = tiles;
   if (ranges < 1) ranges = 1;
   parallel_for(ranges, [&](int64_t t) {
-    const int64_t begin = rows * t / ranges, end = rows * (t + 1) / ranges;
+    const int64_t b = tiles * t / ranges * tile, e = tiles * (t + 1) / ranges * tile;
+    const int64_t begin = b, end = e < rows ? e : rows;
     try {
       status.record(fn(begin, end));
     } catch (const std::bad_alloc&) {
@@ -69,6 +74,9 @@ int64_t for_row_ranges(int64_t rows, int64_t work_per_row, Fn fn) {
   });
   return status.get();
 }
+
+// Rows per range for an operation on arity n: whole tiles where the kernels use tiles of rows.
+inline int64_t tile_rows(int32_t arity) { return arity <= kTileMaxArity ? kLanes : 1; }
 
 Batch batch_of(const float* logits, int64_t rows, int32_t arity) {
   return Batch{logits, rows, arity};
@@ -169,7 +177,7 @@ extern "C" {
 int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
                       uint32_t offset, int32_t* choice, float* one_hot) {
   const SampleArgs a{batch_of(logits, rows, arity), noise_key(seed, offset), choice, one_hot};
-  return for_row_ranges(rows, arity,
+  return for_row_ranges(rows, arity, tile_rows(arity),
                         [&](int64_t b, int64_t e) { return table().sample(a, b, e); });
 }
 
@@ -178,7 +186,7 @@ int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, in
                                   float* noise) {
   const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
                           noise_key(seed, offset), noise};
-  return for_row_ranges(rows, (int64_t)arity * samples,
+  return for_row_ranges(rows, (int64_t)arity * samples, 1,
                         [&](int64_t b, int64_t e) { return table().conditional(a, b, e); });
 }
 
@@ -196,7 +204,11 @@ int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
       return gr_status_make(GR_OUT_OF_MEMORY, 0);
     }
   }
-  return for_row_ranges(rows, (int64_t)arity * samples,
+  if (gumbel_rao_on_tiles(arity, samples)) {
+    return for_row_ranges(rows, (int64_t)arity * samples, kLanes,
+                          [&](int64_t b, int64_t e) { return table().gumbel_rao_tiles(a, b, e); });
+  }
+  return for_row_ranges(rows, (int64_t)arity * samples, 1,
                         [&](int64_t b, int64_t e) { return gumbel_rao_rows(a, b, e); });
 }
 
@@ -204,7 +216,8 @@ int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t
                                       float tau, uint64_t seed, uint32_t offset, float* soft) {
   const SoftArgs a{batch_of(logits, rows, arity), nullptr, tau, noise_key(seed, offset), true,
                    soft};
-  return for_row_ranges(rows, arity, [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+  return for_row_ranges(rows, arity, tile_rows(arity),
+                        [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
 }
 
 int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
@@ -212,20 +225,22 @@ int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstrea
                                        float* grad) {
   const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(seed, offset), true,
                    grad};
-  return for_row_ranges(rows, arity, [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+  return for_row_ranges(rows, arity, tile_rows(arity),
+                        [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
 }
 
 int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
                                          int64_t rows, int32_t arity, float tau, float* grad) {
   const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(0, 0), false, grad};
-  return for_row_ranges(rows, arity, [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+  return for_row_ranges(rows, arity, tile_rows(arity),
+                        [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
 }
 
 int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
                                   const float* losses, float baseline, int64_t rows,
                                   int32_t arity, float* grad) {
   const ReinforceArgs a{batch_of(logits, rows, arity), choice, losses, baseline, grad};
-  return for_row_ranges(rows, arity,
+  return for_row_ranges(rows, arity, 1,
                         [&](int64_t b, int64_t e) { return table().reinforce(a, b, e); });
 }
 

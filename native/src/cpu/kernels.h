@@ -8,6 +8,7 @@
 
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/math.h"
+#include "lanes.h"
 
 namespace gr {
 namespace cpu {
@@ -72,6 +73,12 @@ struct ChunkSums {
   double* b;  // [arity]
 };
 
+// Gumbel-Rao with fewer draws than vector lanes and a small arity runs on tiles of rows (all K
+// draws of kLanes rows at once) instead of row by row in chunks of draws.
+inline bool gumbel_rao_on_tiles(int32_t arity, int32_t samples) {
+  return arity <= kTileMaxArity && samples < kLanes;
+}
+
 struct KernelTable {
   const char* isa;
   int64_t (*sample)(const SampleArgs&, int64_t row_begin, int64_t row_end);
@@ -84,6 +91,8 @@ struct KernelTable {
   // Draws [k_begin, k_end) of one prepared row, added into sums (zeroed by the caller).
   void (*gumbel_rao_chunk)(const GumbelRaoArgs&, int64_t row, const float* log2_p, const float* p,
                            const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
+  // Whole rows [row_begin, row_end) when gumbel_rao_on_tiles(arity, samples).
+  int64_t (*gumbel_rao_tiles)(const GumbelRaoArgs&, int64_t row_begin, int64_t row_end);
 };
 
 extern const KernelTable kTableX86_64;

@@ -10,6 +10,10 @@ namespace cpu {
 
 constexpr int kLanes = 16;
 
+// Arity up to which kernels work on tiles of kLanes rows (or draws) with lanes across them:
+// below it a row has fewer than kLanes quads and lanes across its quads would idle.
+constexpr int32_t kTileMaxArity = 4 * kLanes - 4;
+
 typedef uint32_t LaneWords __attribute__((vector_size(4 * kLanes)));
 typedef uint64_t LanePairs __attribute__((vector_size(4 * kLanes)));
 typedef float LaneFloats __attribute__((vector_size(4 * kLanes)));

@@ -1,14 +1,37 @@
 #include "thread_pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace gr {
 namespace cpu {
 namespace {
+
+// After a loop, workers (and a caller waiting for them) spin this long before sleeping: a
+// condition-variable wake-up costs 5-50 microseconds, more than a whole small call, and calls
+// often come back to back (training steps, benchmarks). Spinning is bounded, so an idle library
+// costs nothing.
+constexpr std::chrono::microseconds kSpin{50};
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until done() or kSpin elapsed; returns done().
+template <class Done>
+bool spin_until(Done done) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+    cpu_relax();
+    if ((i & 255) == 0 && std::chrono::steady_clock::now() - start > kSpin) return done();
+  }
+}
 
 class Pool {
  public:
@@ -31,19 +54,22 @@ class Pool {
     }
     const int32_t helpers = (int32_t)((tasks < want ? tasks : want) - 1);
     ensure_workers(helpers);
+    body_ = &body;
+    tasks_ = tasks;
+    next_.store(0, std::memory_order_relaxed);
+    active_.store(helpers, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      body_ = &body;
-      tasks_ = tasks;
-      next_.store(0);
-      active_ = helpers;
-      invited_ = helpers;
-      ++generation_;
+      const uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+      seats_.store((generation << 32) | (uint32_t)helpers, std::memory_order_release);
+      generation_.store(generation, std::memory_order_release);  // publishes the job
     }
-    wake_.notify_all();
+    if (sleepers_.load() > 0) wake_.notify_all();
     drain(body, tasks);
-    std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [&] { return active_ == 0; });
+    if (!spin_until([&] { return active_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_.wait(lock, [&] { return active_.load(std::memory_order_acquire) == 0; });
+    }
     body_ = nullptr;
   }
 
@@ -52,30 +78,42 @@ class Pool {
     for (int64_t t = next_.fetch_add(1); t < tasks; t = next_.fetch_add(1)) body(t);
   }
 
+  // Only `helpers` workers join a loop: a seat is (generation << 32 | seats left), so a worker
+  // can only take a seat of the loop whose generation it has seen, never a later loop's while it
+  // still holds a stale view of the job.
+  bool take_seat(uint64_t generation) {
+    uint64_t s = seats_.load(std::memory_order_acquire);
+    while ((s >> 32) == (generation & 0xFFFFFFFFu) && (s & 0xFFFFFFFFu) != 0) {
+      if (seats_.compare_exchange_weak(s, s - 1, std::memory_order_acq_rel)) return true;
+    }
+    return false;
+  }
+
+  // Called before the job is published: a new worker starts from the current generation, so
+  // the job about to be published is fresh to it.
   void ensure_workers(int32_t n) {
+    const uint64_t current = generation_.load(std::memory_order_acquire);
     while ((int32_t)started_ < n) {
-      std::thread([this] { work(); }).detach();
+      std::thread([this, current] { work(current); }).detach();
       ++started_;
     }
   }
 
-  void work() {
-    uint64_t seen = 0;
+  void work(uint64_t seen) {
     for (;;) {
-      const std::function<void(int64_t)>* body;
-      int64_t tasks;
-      {
+      auto fresh = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+      if (!spin_until(fresh)) {
         std::unique_lock<std::mutex> lock(mu_);
-        wake_.wait(lock, [&] { return generation_ != seen && invited_ > 0; });
-        seen = generation_;
-        --invited_;
-        body = body_;
-        tasks = tasks_;
+        ++sleepers_;
+        wake_.wait(lock, fresh);
+        --sleepers_;
       }
-      drain(*body, tasks);
-      {
+      seen = generation_.load(std::memory_order_acquire);
+      if (!take_seat(seen)) continue;
+      drain(*body_, tasks_);
+      if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (--active_ == 0) done_.notify_one();
+        done_.notify_one();
       }
     }
   }
@@ -87,8 +125,8 @@ class Pool {
   const std::function<void(int64_t)>* body_ = nullptr;
   int64_t tasks_ = 0;
   std::atomic<int64_t> next_{0};
-  int32_t active_ = 0, invited_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int32_t> active_{0}, sleepers_{0};
+  std::atomic<uint64_t> generation_{0}, seats_{0};
   uint32_t started_ = 0;
 };
 

@@ -1,0 +1,115 @@
+// Conditional Gumbel noise: K draws of G given D per row, written as noise[k][row][column], with
+// conditional_gumbel_below keeping argmax(theta + G) = D for the float values.
+#include "rows.h"
+
+namespace gr {
+namespace cpu {
+namespace GR_ISA_NS {
+namespace {
+
+// Large arity: one draw of one row at a time, lanes across its quads.
+int64_t conditional_row_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  const int64_t rows = a.batch.rows;
+  float* buf = scratch().floats(row_uniform_floats(n) + 2 * (size_t)n);
+  float *u = buf, *log2_p = buf + row_uniform_floats(n), *p = log2_p + n;
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* th = a.batch.logits + r * n;
+    float m;
+    int code = scan_row(th, n, &m);
+    if (!code) code = check_choice(th, n, a.choice[r]);
+    if (code) return gr_status_make(code, r);
+    const float log_sum = row_log_sum(th, n, m);
+    row_probabilities(th, n, m, log_sum, log2_p, p);
+    const int32_t d = a.choice[r];
+    const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
+    for (int32_t k = 0; k < a.samples; ++k) {
+      row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
+      const float e_d = exponential_from_uniform(u[d]);
+      float* out = a.noise + ((int64_t)k * rows + r) * n;
+#pragma omp simd
+      for (int32_t j = 0; j < n; ++j)
+        out[j] = conditional_gumbel_other(p[j], exponential_from_uniform(u[j]), e_d);
+      out[d] = conditional_gumbel_winner(neg_log_p_d, e_d);
+      const float z_d = th[d] + out[d];
+      int tie = 0;
+#pragma omp simd reduction(| : tie)
+      for (int32_t j = 0; j < n; ++j) tie |= (j != d) & !(th[j] + out[j] < z_d);
+      if (tie) {
+        for (int32_t j = 0; j < n; ++j)
+          if (j != d) out[j] = conditional_gumbel_below(th[j], out[j], z_d);
+      }
+    }
+  }
+  return GR_OK;
+}
+
+// Small arity: kLanes draws of a row at a time, lanes across the draws.
+int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  const int64_t rows = a.batch.rows, nq = quads(n);
+  float* buf = scratch().floats(4 * (size_t)nq * kLanes + 2 * (size_t)n);
+  TileColumn* g = reinterpret_cast<TileColumn*>(buf);
+  float *log2_p = buf + 4 * (size_t)nq * kLanes, *p = log2_p + n;
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* th = a.batch.logits + r * n;
+    float m;
+    int code = scan_row(th, n, &m);
+    if (!code) code = check_choice(th, n, a.choice[r]);
+    if (code) return gr_status_make(code, r);
+    const float log_sum = row_log_sum(th, n, m);
+    row_probabilities(th, n, m, log_sum, log2_p, p);
+    const int32_t d = a.choice[r];
+    const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
+    for (int32_t kb = 0; kb < a.samples; kb += kLanes) {
+      const int live = a.samples - kb < kLanes ? a.samples - kb : kLanes;
+      for (int64_t q = 0; q < nq; ++q) {
+        uint32_t words[4][kLanes];
+        philox_lanes(a.key, broadcast((uint32_t)q), broadcast((uint32_t)r),
+                     iota(conditional_slot((uint32_t)kb)), broadcast(a.key.offset), words);
+        for (int i = 0; i < 4; ++i) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) g[4 * q + i][l] = uniform_open(words[i][l]);
+        }
+      }
+      float e_d[kLanes], z_d[kLanes];
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) e_d[l] = exponential_from_uniform(g[d][l]);
+      for (int32_t j = 0; j < n; ++j) {
+        const float pj = p[j];
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l)
+          g[j][l] = conditional_gumbel_other(pj, exponential_from_uniform(g[j][l]), e_d[l]);
+      }
+      int tie = 0;
+#pragma omp simd reduction(| : tie)
+      for (int l = 0; l < kLanes; ++l) {
+        g[d][l] = conditional_gumbel_winner(neg_log_p_d, e_d[l]);
+        z_d[l] = th[d] + g[d][l];
+      }
+      for (int32_t j = 0; j < n; ++j) {
+        const float tj = th[j];
+#pragma omp simd reduction(| : tie)
+        for (int l = 0; l < kLanes; ++l) tie |= (j != d) & !(tj + g[j][l] < z_d[l]);
+      }
+      for (int l = 0; l < live; ++l) {
+        float* out = a.noise + ((int64_t)(kb + l) * rows + r) * n;
+        for (int32_t j = 0; j < n; ++j) {
+          out[j] = tie && j != d ? conditional_gumbel_below(th[j], g[j][l], z_d[l]) : g[j][l];
+        }
+      }
+    }
+  }
+  return GR_OK;
+}
+
+}  // namespace
+
+int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
+  return a.batch.arity <= kTileMaxArity ? conditional_draw_lanes(a, r0, r1)
+                                        : conditional_row_lanes(a, r0, r1);
+}
+
+}  // namespace GR_ISA_NS
+}  // namespace cpu
+}  // namespace gr

@@ -1,0 +1,311 @@
+// Gumbel-Rao (GR-MCK) backward: per row, validation and log2 p (prepare), then chunks of draws
+// summed into a_j = sum_k s_j^k and b_j = sum_k s_j^k <s^k, gs> (api.cpp combines the chunks).
+#include "rows.h"
+
+namespace gr {
+namespace cpu {
+namespace GR_ISA_NS {
+
+// Float accumulators are added into double ones every kFlush draws (row lanes) or at the end of
+// the chunk (draw lanes: kChunk / kLanes = 64 draws per lane).
+constexpr int32_t kFlush = 64;
+// Arity up to which draws, not columns, fill the vector lanes.
+constexpr int32_t kDrawLanesMaxArity = 128;
+
+int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t r, float* log2_p, float* p, float* gs) {
+  const int32_t n = a.batch.arity;
+  const float* th = a.batch.logits + r * n;
+  float m;
+  int code = scan_row(th, n, &m);
+  if (!code) code = check_choice(th, n, a.choice[r]);
+  if (code) return gr_status_make(code, r);
+  row_probabilities(th, n, m, row_log_sum(th, n, m), log2_p, p);
+  // Shift g by g_D: J(s)^T g is unchanged (sum s = 1), and as s -> onehot(D) at small tau the
+  // dot product <s, g - g_D> stays small instead of cancelling against g_D.
+  const float* g = a.upstream + r * n;
+  const float g_d = g[a.choice[r]];
+#pragma omp simd
+  for (int32_t j = 0; j < n; ++j) gs[j] = g[j] - g_d;
+  return GR_OK;
+}
+
+namespace {
+
+// r_j^(1/tau): by multiplication when 1/tau is the integer M, else through log2 and exp2.
+template <int M>
+GR_HD float weight(float log2_p_j, float p_j, float e_j, float e_d, float log2_e_d,
+                   float inv_tau) {
+  if (M > 0) return gumbel_rao_weight_power<M>(p_j, e_j, e_d);
+  return gumbel_rao_weight(log2_p_j, p_j, e_j, e_d, log2_e_d, inv_tau);
+}
+
+// Draw lanes: kLanes draws at a time, vectorised across draws; columns in the outer loop.
+// Per block of draws: (1) the uniforms of every column, w[j][lane]; (2) E_D per lane;
+// (3) the weights r_j^(1/tau), overwriting the uniforms; (4) the chunk's running sums.
+template <int M>
+void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float* log2_p,
+                                 const float* p, const float* gs, int32_t k0, int32_t k1,
+                                 ChunkSums sums) {
+  const int32_t n = a.batch.arity;
+  const int32_t d = a.choice[r];
+  const float inv_tau = inverse_temperature(a.tau);
+  const int64_t nq = quads(n);
+  const size_t padded = 4 * (size_t)nq;
+  float* buf = scratch().floats((padded + 2 * (size_t)n) * kLanes);
+  TileColumn* w = reinterpret_cast<TileColumn*>(buf);
+  TileColumn* acc_a = reinterpret_cast<TileColumn*>(buf + padded * kLanes);
+  TileColumn* acc_b = acc_a + n;
+  memset(acc_a, 0, sizeof(float) * 2 * (size_t)n * kLanes);
+  for (int32_t kb = k0; kb < k1; kb += kLanes) {
+    const int32_t live = k1 - kb < kLanes ? k1 - kb : kLanes;
+    for (int64_t q = 0; q < nq; ++q) {
+      uint32_t words[4][kLanes];
+      philox_lanes(a.key, broadcast((uint32_t)q), broadcast((uint32_t)r),
+                   iota(conditional_slot((uint32_t)kb)), broadcast(a.key.offset), words);
+      for (int i = 0; i < 4; ++i) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) w[4 * q + i][l] = uniform_open(words[i][l]);
+      }
+    }
+    float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
+    float* w_d = w[d];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      e_d[l] = exponential_from_uniform(w_d[l]);
+      log2_e_d[l] = fast_log2_positive(e_d[l]);
+      w_d[l] = 1.0f;
+      sum[l] = 1.0f;
+      dot[l] = 0.0f;  // gs_D = 0
+    }
+    for (int32_t j = 0; j < n; ++j) {
+      if (j == d) continue;
+      const float lp = log2_p[j], pj = p[j], gj = gs[j];
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        const float wt = weight<M>(lp, pj, exponential_from_uniform(w[j][l]), e_d[l],
+                                   log2_e_d[l], inv_tau);
+        w[j][l] = wt;
+        sum[l] += wt;
+        dot[l] += wt * gj;
+      }
+    }
+    // s_j = w_j c and <s, gs> = dot c with c = 1 / sum; lanes past the chunk's end add nothing.
+    float c[kLanes], cd[kLanes];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      c[l] = l < live ? 1.0f / sum[l] : 0.0f;
+      cd[l] = c[l] * dot[l] * c[l];
+    }
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        acc_a[j][l] += w[j][l] * c[l];
+        acc_b[j][l] += w[j][l] * cd[l];
+      }
+    }
+  }
+  for (int32_t j = 0; j < n; ++j) {
+    double sa = 0.0, sb = 0.0;
+    for (int l = 0; l < kLanes; ++l) {
+      sa += acc_a[j][l];
+      sb += acc_b[j][l];
+    }
+    sums.a[j] += sa;
+    sums.b[j] += sb;
+  }
+}
+
+// Row lanes: one draw at a time, vectorised across the row's columns (large arity).
+template <int M>
+void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* log2_p,
+                                const float* p, const float* gs, int32_t k0, int32_t k1,
+                                ChunkSums sums) {
+  const int32_t n = a.batch.arity;
+  const int32_t d = a.choice[r];
+  const float inv_tau = inverse_temperature(a.tau);
+  const size_t nu = row_uniform_floats(n);
+  float* buf = scratch().floats(nu + 3 * (size_t)n);
+  float *u = buf, *acc_a = buf + nu, *acc_b = acc_a + n, *w = acc_b + n;
+  memset(acc_a, 0, sizeof(float) * 2 * (size_t)n);
+  for (int32_t k = k0; k < k1; ++k) {
+    row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
+    const float e_d = exponential_from_uniform(u[d]);
+    const float log2_e_d = fast_log2_positive(e_d);
+    double sum = 0.0, dot = 0.0;
+#pragma omp simd reduction(+ : sum, dot)
+    for (int32_t j = 0; j < n; ++j) {
+      const float wt = j == d ? 1.0f
+                              : weight<M>(log2_p[j], p[j], exponential_from_uniform(u[j]), e_d,
+                                          log2_e_d, inv_tau);
+      w[j] = wt;
+      sum += wt;
+      dot += wt * gs[j];
+    }
+    const float c = (float)(1.0 / sum);
+    const float cd = (float)(dot / sum / sum);
+#pragma omp simd
+    for (int32_t j = 0; j < n; ++j) {
+      acc_a[j] += w[j] * c;
+      acc_b[j] += w[j] * cd;
+    }
+    if ((k - k0) % kFlush == kFlush - 1 || k == k1 - 1) {
+#pragma omp simd
+      for (int32_t j = 0; j < n; ++j) {
+        sums.a[j] += acc_a[j];
+        sums.b[j] += acc_b[j];
+        acc_a[j] = 0.0f;
+        acc_b[j] = 0.0f;
+      }
+    }
+  }
+}
+
+template <int M>
+void gumbel_rao_chunk_for(const GumbelRaoArgs& a, int64_t r, const float* log2_p, const float* p,
+                          const float* gs, int32_t k0, int32_t k1, ChunkSums sums) {
+  if (a.batch.arity <= kDrawLanesMaxArity)
+    gumbel_rao_chunk_draw_lanes<M>(a, r, log2_p, p, gs, k0, k1, sums);
+  else
+    gumbel_rao_chunk_row_lanes<M>(a, r, log2_p, p, gs, k0, k1, sums);
+}
+
+}  // namespace
+
+void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t r, const float* log2_p, const float* p,
+                      const float* gs, int32_t k0, int32_t k1, ChunkSums sums) {
+  switch (integer_inverse_temperature(a.tau)) {
+    case 1: return gumbel_rao_chunk_for<1>(a, r, log2_p, p, gs, k0, k1, sums);
+    case 2: return gumbel_rao_chunk_for<2>(a, r, log2_p, p, gs, k0, k1, sums);
+    case 3: return gumbel_rao_chunk_for<3>(a, r, log2_p, p, gs, k0, k1, sums);
+    case 4: return gumbel_rao_chunk_for<4>(a, r, log2_p, p, gs, k0, k1, sums);
+    default: return gumbel_rao_chunk_for<0>(a, r, log2_p, p, gs, k0, k1, sums);
+  }
+}
+
+namespace {
+
+// Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: for K < kLanes, when
+// lanes across draws would idle. Per row the arithmetic is that of the chunked path (each draw's
+// float terms w c and w c <s, gs> added in double in draw order, then (gs a - b) / (K tau)); only
+// the order of the row's sum of exponentials differs, so the paths agree to float rounding.
+template <int M>
+int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  const int64_t nq = quads(n);
+  const float inv_tau = inverse_temperature(a.tau);
+  const double scale = 1.0 / ((double)a.samples * (double)a.tau);
+  float* buf = scratch().floats(((size_t)4 * nq + 4 * (size_t)n) * kLanes);
+  TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights
+  TileColumn* t = u + 4 * nq;
+  TileColumn* log2_p = t + n;
+  TileColumn* p = log2_p + n;
+  TileColumn* gs = p + n;
+  typedef double SumColumn[kLanes];
+  SumColumn* acc_a = reinterpret_cast<SumColumn*>(scratch().doubles(2 * (size_t)n * kLanes));
+  SumColumn* acc_b = acc_a + n;
+  for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
+    const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
+    load_tile(a.batch.logits, row0, live, n, t);
+    float max[kLanes];
+    const int64_t status = scan_tile(t, n, row0, live, max);
+    if (status) return status;
+    int32_t d[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      d[l] = a.choice[row0 + (l < live ? l : live - 1)];
+      const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
+                                             : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
+      if (code) return gr_status_make(code, row0 + l);
+    }
+    double sum_exp[kLanes];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l)
+        sum_exp[l] += (double)fast_exp2_nonpositive((t[j][l] - max[l]) * kLog2e);
+    }
+    float log_sum[kLanes];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) log_sum[l] = log_of_sum(sum_exp[l]);
+    load_tile(a.upstream, row0, live, n, gs);
+    float g_d[kLanes];
+    for (int l = 0; l < kLanes; ++l) g_d[l] = gs[d[l]][l];
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        log2_p[j][l] = log_softmax(t[j][l], max[l], log_sum[l]) * kLog2e;
+        p[j][l] = fast_exp2_nonpositive(log2_p[j][l]);
+        gs[j][l] -= g_d[l];  // see gumbel_rao_prepare
+        acc_a[j][l] = 0.0;
+        acc_b[j][l] = 0.0;
+      }
+    }
+    for (int32_t k = 0; k < a.samples; ++k) {
+      for (int64_t q = 0; q < nq; ++q) {
+        uint32_t words[4][kLanes];
+        philox_lanes(a.key, broadcast((uint32_t)q), iota((uint32_t)row0),
+                     broadcast(conditional_slot((uint32_t)k)), broadcast(a.key.offset), words);
+        for (int i = 0; i < 4; ++i) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) u[4 * q + i][l] = uniform_open(words[i][l]);
+        }
+      }
+      float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
+      for (int l = 0; l < kLanes; ++l) e_d[l] = u[d[l]][l];
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        e_d[l] = exponential_from_uniform(e_d[l]);
+        log2_e_d[l] = fast_log2_positive(e_d[l]);
+        sum[l] = 1.0f;  // the winner's weight, first, as in the chunked path
+        dot[l] = 0.0f;  // gs_D = 0
+      }
+      for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) {
+          const bool winner = j == d[l];
+          const float wt = weight<M>(log2_p[j][l], p[j][l], exponential_from_uniform(u[j][l]),
+                                     e_d[l], log2_e_d[l], inv_tau);
+          u[j][l] = winner ? 1.0f : wt;
+          sum[l] = winner ? sum[l] : sum[l] + wt;
+          dot[l] = winner ? dot[l] : dot[l] + wt * gs[j][l];
+        }
+      }
+      float c[kLanes], cd[kLanes];
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) {
+        c[l] = 1.0f / sum[l];
+        cd[l] = c[l] * dot[l] * c[l];
+      }
+      for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) {
+          const float wc = u[j][l] * c[l], wcd = u[j][l] * cd[l];
+          acc_a[j][l] += wc;
+          acc_b[j][l] += wcd;
+        }
+      }
+    }
+    for (int l = 0; l < live; ++l) {
+      float* out = a.grad + (row0 + l) * n;
+      for (int32_t j = 0; j < n; ++j)
+        out[j] = (float)((gs[j][l] * acc_a[j][l] - acc_b[j][l]) * scale);
+    }
+  }
+  return GR_OK;
+}
+
+}  // namespace
+
+int64_t gumbel_rao_tiles(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
+  switch (integer_inverse_temperature(a.tau)) {
+    case 1: return gumbel_rao_tiles_for<1>(a, r0, r1);
+    case 2: return gumbel_rao_tiles_for<2>(a, r0, r1);
+    case 3: return gumbel_rao_tiles_for<3>(a, r0, r1);
+    case 4: return gumbel_rao_tiles_for<4>(a, r0, r1);
+    default: return gumbel_rao_tiles_for<0>(a, r0, r1);
+  }
+}
+
+}  // namespace GR_ISA_NS
+}  // namespace cpu
+}  // namespace gr

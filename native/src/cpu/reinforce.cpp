@@ -1,0 +1,33 @@
+// REINFORCE with a baseline: grad = (f - b)(onehot(D) - p). No noise; one pass per row.
+#include "rows.h"
+
+namespace gr {
+namespace cpu {
+namespace GR_ISA_NS {
+
+int64_t reinforce_rows(const ReinforceArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  float* buf = scratch().floats(2 * (size_t)n);
+  float *log2_p = buf, *p = buf + n;
+  for (int64_t r = r0; r < r1; ++r) {
+    const float* th = a.batch.logits + r * n;
+    float m;
+    int code = scan_row(th, n, &m);
+    if (!code) code = check_choice(th, n, a.choice[r]);
+    if (code) return gr_status_make(code, r);
+    row_probabilities(th, n, m, row_log_sum(th, n, m), log2_p, p);
+    const int32_t d = a.choice[r];
+    double rest = 0.0;
+#pragma omp simd reduction(+ : rest)
+    for (int32_t j = 0; j < n; ++j) rest += j == d ? 0.0 : (double)p[j];
+    const float fb = a.losses[r] - a.baseline;
+    float* out = a.grad + r * n;
+#pragma omp simd
+    for (int32_t j = 0; j < n; ++j) out[j] = reinforce_grad(fb, j == d, p[j], (float)rest);
+  }
+  return GR_OK;
+}
+
+}  // namespace GR_ISA_NS
+}  // namespace cpu
+}  // namespace gr

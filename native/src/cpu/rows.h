@@ -1,0 +1,220 @@
+// Helpers shared by the CPU kernels of one instruction set: row validation and probabilities,
+// Philox on lane vectors, and tiles of kLanes rows transposed so that vector lanes run across
+// rows (small arity) instead of across a row's few columns. Included by every kernel file; each
+// instruction-set copy gets its own (GR_ISA_NS).
+#pragma once
+
+#include <math.h>
+#include <string.h>
+
+#include <vector>
+
+#include "kernels.h"
+#include "lanes.h"
+
+#ifndef GR_ISA_NS
+#error "GR_ISA_NS must name the instruction-set namespace of this translation unit"
+#endif
+
+namespace gr {
+namespace cpu {
+namespace GR_ISA_NS {
+
+// Per-thread scratch, grown on demand and kept between calls. Callers catch std::bad_alloc.
+struct Scratch {
+  std::vector<float> f;
+  std::vector<double> d;
+  float* floats(size_t n) {
+    if (f.size() < n) f.resize(n);
+    return f.data();
+  }
+  double* doubles(size_t n) {
+    if (d.size() < n) d.resize(n);
+    return d.data();
+  }
+};
+Scratch& scratch();  // this thread's (table.cpp)
+
+inline int64_t quads(int32_t n) { return ((int64_t)n + 3) >> 2; }
+
+// Validates a row of logits; returns a gr_code (0: valid) and the row maximum.
+inline int scan_row(const float* th, int32_t n, float* max_out) {
+  float m = -kInf;
+  int nan = 0, pinf = 0;
+#pragma omp simd reduction(max : m) reduction(| : nan, pinf)
+  for (int32_t j = 0; j < n; ++j) {
+    const float x = th[j];
+    nan |= (x != x);
+    pinf |= (x == kInf);
+    m = x > m ? x : m;
+  }
+  if (nan) return GR_LOGITS_NAN;
+  if (pinf) return GR_LOGITS_POS_INF;
+  if (m == -kInf) return GR_ROW_ALL_MASKED;
+  *max_out = m;
+  return GR_OK;
+}
+
+// log of sum_j exp(theta_j - m), a sum of at least 1 (the maximum's term), accumulated in double
+// so that 2^20 classes lose nothing: its float log is accurate to ~1e-7 absolute.
+GR_HD float log_of_sum(double s) { return kLn2 * fast_log2_positive((float)s); }
+
+// log sum_j exp(theta_j - m) of a valid row with maximum m; log p_j = log_softmax(theta_j, m, this).
+inline float row_log_sum(const float* th, int32_t n, float m) {
+  double s = 0.0;
+#pragma omp simd reduction(+ : s)
+  for (int32_t j = 0; j < n; ++j) s += (double)fast_exp2_nonpositive((th[j] - m) * kLog2e);
+  return log_of_sum(s);
+}
+
+// log2 p_j and p_j of a valid row (-inf and 0 for masked classes).
+inline void row_probabilities(const float* th, int32_t n, float m, float log_sum, float* log2_p,
+                              float* p) {
+#pragma omp simd
+  for (int32_t j = 0; j < n; ++j) {
+    const float l2 = log_softmax(th[j], m, log_sum) * kLog2e;
+    log2_p[j] = l2;
+    p[j] = fast_exp2_nonpositive(l2);
+  }
+}
+
+inline int check_choice(const float* th, int32_t n, int32_t d) {
+  if (d < 0 || d >= n) return GR_CHOICE_RANGE;
+  if (th[d] == -kInf) return GR_CHOICE_MASKED;
+  return GR_OK;
+}
+
+// Philox4x32-10 on kLanes counters at once (math.h's rounds on lane vectors); words[i][lane] is
+// output word i of lane `lane`.
+inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
+                         uint32_t (*words)[kLanes]) {
+  philox4x32_10_rounds(c0, c1, c2, c3, key.k0, key.k1);
+  memcpy(words[0], &c0.v, sizeof c0.v);
+  memcpy(words[1], &c1.v, sizeof c1.v);
+  memcpy(words[2], &c2.v, sizeof c2.v);
+  memcpy(words[3], &c3.v, sizeof c3.v);
+}
+
+// The uniforms of one row at one slot, all columns (u holds 4 * quads(n) floats, rounded up to a
+// multiple of 4 * kLanes): lanes are consecutive quads.
+inline void row_uniforms(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u) {
+  const int64_t nq = quads(n);
+  for (int64_t q0 = 0; q0 < nq; q0 += kLanes) {
+    uint32_t words[4][kLanes];
+    philox_lanes(key, iota((uint32_t)q0), broadcast((uint32_t)row), broadcast(slot),
+                 broadcast(key.offset), words);
+    float* out = u + 4 * q0;
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      out[4 * l + 0] = uniform_open(words[0][l]);
+      out[4 * l + 1] = uniform_open(words[1][l]);
+      out[4 * l + 2] = uniform_open(words[2][l]);
+      out[4 * l + 3] = uniform_open(words[3][l]);
+    }
+  }
+}
+
+// Scratch floats for row_uniforms of arity n.
+inline size_t row_uniform_floats(int32_t n) {
+  return 4 * (size_t)((quads(n) + kLanes - 1) / kLanes * kLanes);
+}
+
+inline int32_t first_argmax(const float* v, int32_t n) {
+  float m = -kInf;
+#pragma omp simd reduction(max : m)
+  for (int32_t j = 0; j < n; ++j) m = v[j] > m ? v[j] : m;
+  for (int32_t j = 0; j < n; ++j)
+    if (v[j] == m) return j;
+  return 0;
+}
+
+// ------------------------------------------------------------------------------- row tiles
+// A tile is kLanes consecutive rows [row0, row0 + live) of a small arity n, stored transposed:
+// t[j][lane]. Lanes past `live` repeat the last live row so that every lane computes on valid
+// data; their results are never written.
+typedef float TileColumn[kLanes];
+
+inline void load_tile(const float* src, int64_t row0, int live, int32_t n, TileColumn* t) {
+  for (int l = 0; l < kLanes; ++l) {
+    const float* row = src + (row0 + (l < live ? l : live - 1)) * n;
+    for (int32_t j = 0; j < n; ++j) t[j][l] = row[j];
+  }
+}
+
+// Validates the live rows of a tile; returns 0 or the status of its lowest bad row, and each
+// lane's maximum logit.
+inline int64_t scan_tile(const TileColumn* t, int32_t n, int64_t row0, int live, float* max) {
+  int nan[kLanes], pinf[kLanes];
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) {
+    max[l] = -kInf;
+    nan[l] = 0;
+    pinf[l] = 0;
+  }
+  for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const float x = t[j][l];
+      nan[l] |= (x != x);
+      pinf[l] |= (x == kInf);
+      max[l] = x > max[l] ? x : max[l];
+    }
+  }
+  for (int l = 0; l < live; ++l) {
+    const int code = nan[l] ? GR_LOGITS_NAN
+                            : (pinf[l] ? GR_LOGITS_POS_INF
+                                       : (max[l] == -kInf ? GR_ROW_ALL_MASKED : GR_OK));
+    if (code) return gr_status_make(code, row0 + l);
+  }
+  return GR_OK;
+}
+
+// The perturbed logits of a tile, v[j][lane] = t[j][lane] + G (lanes are rows, forward noise,
+// slot 0), as one expression like the row kernels' so that both round the same way.
+inline void tile_perturbed_logits(NoiseKey key, int64_t row0, int32_t n, const TileColumn* t,
+                                  TileColumn* v) {
+  const int64_t nq = quads(n);
+  for (int64_t q = 0; q < nq; ++q) {
+    uint32_t words[4][kLanes];
+    philox_lanes(key, broadcast((uint32_t)q), iota((uint32_t)row0), broadcast(kForwardSlot),
+                 broadcast(key.offset), words);
+    for (int i = 0; i < 4 && 4 * q + i < n; ++i) {
+      const int64_t j = 4 * q + i;
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l)
+        v[j][l] = t[j][l] + gumbel_from_uniform(uniform_open(words[i][l]));
+    }
+  }
+}
+
+// Per lane, the first column of the largest value, and that value.
+inline void tile_first_argmax(const TileColumn* v, int32_t n, int32_t* top, float* max) {
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) {
+    top[l] = 0;
+    max[l] = v[0][l];
+  }
+  for (int32_t j = 1; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const bool better = v[j][l] > max[l];
+      top[l] = better ? j : top[l];
+      max[l] = better ? v[j][l] : max[l];
+    }
+  }
+}
+
+// --------------------------------------------------------------- the kernels (one file each)
+int64_t sample_rows(const SampleArgs& a, int64_t row_begin, int64_t row_end);
+int64_t soft_rows(const SoftArgs& a, int64_t row_begin, int64_t row_end);
+int64_t reinforce_rows(const ReinforceArgs& a, int64_t row_begin, int64_t row_end);
+int64_t conditional_rows(const ConditionalArgs& a, int64_t row_begin, int64_t row_end);
+int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t row, float* log2_p, float* p,
+                           float* gs);
+int64_t gumbel_rao_tiles(const GumbelRaoArgs& a, int64_t row_begin, int64_t row_end);
+void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t row, const float* log2_p, const float* p,
+                      const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
+
+}  // namespace GR_ISA_NS
+}  // namespace cpu
+}  // namespace gr

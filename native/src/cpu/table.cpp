@@ -1,0 +1,35 @@
+// The kernel table of one instruction set (see CMakeLists.txt: each kernel file is compiled once
+// per instruction set, in namespace GR_ISA_NS; GR_ISA_TABLE names this copy's table).
+#include "rows.h"
+
+#ifndef GR_ISA_TABLE
+#error "GR_ISA_TABLE must name the kernel table this translation unit defines"
+#endif
+#ifndef GR_ISA_NAME
+#error "GR_ISA_NAME must name the instruction set of this translation unit"
+#endif
+
+namespace gr {
+namespace cpu {
+namespace GR_ISA_NS {
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+}  // namespace GR_ISA_NS
+
+extern const KernelTable GR_ISA_TABLE = {
+    GR_ISA_NAME,
+    GR_ISA_NS::sample_rows,
+    GR_ISA_NS::conditional_rows,
+    GR_ISA_NS::soft_rows,
+    GR_ISA_NS::reinforce_rows,
+    GR_ISA_NS::gumbel_rao_prepare,
+    GR_ISA_NS::gumbel_rao_chunk,
+    GR_ISA_NS::gumbel_rao_tiles,
+};
+
+}  // namespace cpu
+}  // namespace gr
