@@ -92,11 +92,15 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
 #pragma omp simd reduction(| : tie)
         for (int l = 0; l < kLanes; ++l) tie |= (j != d) & !(tj + g[j][l] < z_d[l]);
       }
+      if (tie) {  // rare: float ties with the winner (conditional_gumbel_below)
+        for (int32_t j = 0; j < n; ++j) {
+          if (j == d) continue;
+          for (int l = 0; l < kLanes; ++l) g[j][l] = conditional_gumbel_below(th[j], g[j][l], z_d[l]);
+        }
+      }
       for (int l = 0; l < live; ++l) {
         float* out = a.noise + ((int64_t)(kb + l) * rows + r) * n;
-        for (int32_t j = 0; j < n; ++j) {
-          out[j] = tie && j != d ? conditional_gumbel_below(th[j], g[j][l], z_d[l]) : g[j][l];
-        }
+        for (int32_t j = 0; j < n; ++j) out[j] = g[j][l];
       }
     }
   }

@@ -1,9 +1,19 @@
-// kLanes 32-bit lanes as one value, with the operations math.h's Philox rounds need, written
-// with GCC vector extensions so that each instruction-set copy of kernels.cpp gets its own widest
-// registers (one zmm for AVX-512, two ymm for AVX2, four xmm for x86-64).
+// kLanes 32-bit lanes as one value, with the operations math.h's Philox rounds need. Written with
+// GCC vector extensions, so each instruction-set copy of the kernels gets its widest registers
+// (one zmm for AVX-512, two ymm for AVX2, four xmm for x86-64); the 32 x 32 -> 64-bit multiply
+// is written per instruction set, since compilers widen it to a 64-bit multiply that AVX2 and
+// SSE2 lack (and emulate with three multiplies).
 #pragma once
 
 #include <stdint.h>
+#include <string.h>
+
+// GCC 12 warns inside its own AVX-512 header that the operands of _mm512_mul_epu32 "may be used
+// uninitialized" (they are always initialised here): a known false positive of that header.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
 
 namespace gr {
 namespace cpu {
@@ -15,8 +25,6 @@ constexpr int kLanes = 16;
 constexpr int32_t kTileMaxArity = 4 * kLanes - 4;
 
 typedef uint32_t LaneWords __attribute__((vector_size(4 * kLanes)));
-typedef uint64_t LanePairs __attribute__((vector_size(4 * kLanes)));
-typedef float LaneFloats __attribute__((vector_size(4 * kLanes)));
 
 // A wrapper, so that argument-dependent lookup finds mulhilo below from math.h's template.
 struct Lanes {
@@ -26,17 +34,49 @@ struct Lanes {
 inline Lanes operator^(Lanes a, Lanes b) { return Lanes{a.v ^ b.v}; }
 inline Lanes operator^(Lanes a, uint32_t b) { return Lanes{a.v ^ b}; }
 
-// hi:lo = m * a per lane. The even and odd lanes are multiplied as zero-extended 64-bit pairs
-// (one unsigned 32 x 32 -> 64 multiply each, vpmuludq on x86), then the halves are interleaved
-// back: cheaper than widening every lane to 64 bits and multiplying in 64 bits.
+// hi:lo = m * a per lane: the even lanes and the odd lanes (shifted down) are multiplied as
+// unsigned 32 x 32 -> 64-bit products (pmuludq, which reads the low dword of each qword), then
+// the halves are interleaved back.
 inline void mulhilo(uint32_t m, Lanes a, Lanes& hi, Lanes& lo) {
-  const LanePairs pairs = (LanePairs)a.v;
-  const LanePairs even = (pairs & 0xFFFFFFFFull) * (uint64_t)m;
-  const LanePairs odd = (pairs >> 32) * (uint64_t)m;
-  const LaneWords e = (LaneWords)even, o = (LaneWords)odd;
-  // lane 2i: (e[2i], hi e[2i+1]); lane 2i+1: (o[2i], hi o[2i+1])
-  hi.v = __builtin_shufflevector(e, o, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-  lo.v = __builtin_shufflevector(e, o, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+#if defined(__AVX512F__)
+  __m512i av, mv;
+  const LaneWords mw = LaneWords{} + m;
+  memcpy(&av, &a.v, sizeof av);
+  memcpy(&mv, &mw, sizeof mv);
+  const __m512i even = _mm512_mul_epu32(av, mv);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(av, 32), mv);
+  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+  const __m512i l = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  memcpy(&hi.v, &h, sizeof h);
+  memcpy(&lo.v, &l, sizeof l);
+#elif defined(__AVX2__)
+  __m256i av[2], h[2], l[2];
+  memcpy(av, &a.v, sizeof av);
+  const __m256i mv = _mm256_set1_epi32((int)m);
+  for (int i = 0; i < 2; ++i) {
+    const __m256i even = _mm256_mul_epu32(av[i], mv);
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(av[i], 32), mv);
+    h[i] = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+    l[i] = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+  }
+  memcpy(&hi.v, h, sizeof h);
+  memcpy(&lo.v, l, sizeof l);
+#else  // SSE2, the x86-64 baseline: no dword blend, so the halves are recombined by shuffles
+  __m128i av[4], h[4], l[4];
+  memcpy(av, &a.v, sizeof av);
+  const __m128i mv = _mm_set1_epi32((int)m);
+  for (int i = 0; i < 4; ++i) {
+    const __m128i even = _mm_mul_epu32(av[i], mv);                         // lanes 0, 2
+    const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(av[i], 32), mv);      // lanes 1, 3
+    // (lo0, hi0, lo2, hi2) and (lo1, hi1, lo3, hi3) -> (lo0, lo1, lo2, lo3), (hi0, ..., hi3)
+    const __m128i e = _mm_shuffle_epi32(even, _MM_SHUFFLE(3, 1, 2, 0));   // lo0 lo2 hi0 hi2
+    const __m128i o = _mm_shuffle_epi32(odd, _MM_SHUFFLE(3, 1, 2, 0));    // lo1 lo3 hi1 hi3
+    l[i] = _mm_unpacklo_epi32(e, o);
+    h[i] = _mm_unpackhi_epi32(e, o);
+  }
+  memcpy(&hi.v, h, sizeof h);
+  memcpy(&lo.v, l, sizeof l);
+#endif
 }
 
 inline Lanes broadcast(uint32_t x) { return Lanes{LaneWords{} + x}; }
