@@ -117,6 +117,37 @@ public final class Formulas {
     return Math.exp(Math.min(logR, 0) * invTau); // r_j <= 1 exactly: clamp the rounding
   }
 
+  /**
+   * The same weight r_j^(1/tau) when 1/tau is the integer m (see
+   * {@link #integerInverseTemperature}): r_j = p_j E_D / (E_j + p_j E_D) by one division and r_j^m
+   * by multiplication instead of a logarithm and an exponential. A masked class gets 0.
+   */
+  public static double gumbelRaoWeightPower(double pj, double ej, double eD, int m) {
+    double a = pj * eD;
+    double r = a / (ej + a);
+    double w = r;
+    for (int i = 1; i < m; i++) w *= r;
+    return w;
+  }
+
+  /** 1/tau in float, finite even for subnormal tau (as the native kernels compute it). */
+  public static float inverseTemperature(float tau) {
+    float inv = 1.0f / tau;
+    return inv < Float.MAX_VALUE ? inv : Float.MAX_VALUE;
+  }
+
+  /**
+   * m when 1/tau (as the float {@link #inverseTemperature}) is an integer in [1, 4] (tau = 1, 1/2,
+   * 1/3, 1/4), else 0: the temperatures for which {@link #gumbelRaoWeightPower} applies.
+   */
+  public static int integerInverseTemperature(float tau) {
+    float inv = inverseTemperature(tau);
+    for (int m = 1; m <= 4; m++) {
+      if (inv == (float) m) return m;
+    }
+    return 0;
+  }
+
   /** One component of the softmax Jacobian-vector product J(s)^T g = s * (g - &lt;s, g&gt;). */
   public static double softmaxJvp(double sj, double gj, double sDotG) {
     return sj * (gj - sDotG);

@@ -173,6 +173,7 @@ final class JavaKernels implements Kernels {
     float[] g = upstreamArg.read();
     float[] grad = gradArg.writeTarget();
     double invTau = 1.0 / tau;
+    int power = Formulas.integerInverseTemperature(tau);
     double scale = 1.0 / ((double) samples * tau);
     long status = forRows(rows, (long) n * samples, (begin, end) -> {
       double[] u = new double[n], logP = new double[n], p = new double[n], gs = new double[n];
@@ -199,8 +200,11 @@ final class JavaKernels implements Kernels {
           double logED = Math.log(eD);
           double sum = 0, dot = 0;
           for (int j = 0; j < n; j++) {
-            double wj = j == d ? 1.0 : Formulas.gumbelRaoWeight(logP[j], p[j],
-                Formulas.exponentialFromUniform(u[j]), eD, logED, invTau);
+            double wj = j == d ? 1.0
+                : power > 0 ? Formulas.gumbelRaoWeightPower(p[j],
+                    Formulas.exponentialFromUniform(u[j]), eD, power)
+                : Formulas.gumbelRaoWeight(logP[j], p[j], Formulas.exponentialFromUniform(u[j]),
+                    eD, logED, invTau);
             w[j] = wj;
             sum += wj;
             dot += wj * gs[j];
