@@ -70,6 +70,7 @@ public final class Report {
     Path markdown = Path.of(args[1] + ".md");
     Path png = Path.of(args[1] + ".png");
     List<Case> cases = read(results);
+    String temperature = temperature(results);
     Path machineFile = Machine.sidecar(results);
     boolean recorded = Files.exists(machineFile);
     Machine machine = recorded ? Machine.read(machineFile) : Machine.here();
@@ -77,7 +78,8 @@ public final class Report {
     if (markdown.toAbsolutePath().getParent() != null) {
       Files.createDirectories(markdown.toAbsolutePath().getParent());
     }
-    Files.writeString(markdown, markdown(cases, machine, recorded, numpy, results, png),
+    Files.writeString(markdown,
+        markdown(cases, machine, recorded, numpy, results, png, temperature),
         StandardCharsets.UTF_8);
     Plot.write(png, cases, machine);
     System.out.println("wrote " + markdown + " and " + png);
@@ -132,6 +134,26 @@ public final class Report {
     return cases;
   }
 
+  /**
+   * The temperature of the results' Gumbel-Rao and ST-GS cases. One per file: tables and plots
+   * are keyed by operation, and Gumbel-Rao's cost depends on tau (see Shapes.TAU).
+   */
+  static String temperature(Path results) throws IOException {
+    java.util.Set<String> taus = new java.util.TreeSet<>();
+    for (JsonElement element : JsonParser.parseString(
+        Files.readString(results, StandardCharsets.UTF_8)).getAsJsonArray()) {
+      JsonObject run = element.getAsJsonObject();
+      if (run.has("params") && run.getAsJsonObject("params").has("tau")) {
+        taus.add(run.getAsJsonObject("params").get("tau").getAsString());
+      }
+    }
+    if (taus.size() > 1) {
+      throw new IllegalArgumentException(results + " mixes temperatures " + taus
+          + ": run each temperature into its own results file");
+    }
+    return taus.isEmpty() ? String.valueOf(Shapes.TAU) : taus.iterator().next();
+  }
+
   /** JMH writes NaN (an error with too few iterations) as the string "NaN". */
   private static double number(JsonElement value) {
     return Double.parseDouble(value.getAsString());
@@ -152,7 +174,7 @@ public final class Report {
   // ================================================================================ Markdown
 
   static String markdown(List<Case> cases, Machine machine, boolean recorded,
-      List<NumpyLine> numpy, Path results, Path png) {
+      List<NumpyLine> numpy, Path results, Path png, String temperature) {
     StringBuilder md = new StringBuilder();
     md.append("# gumbel-rao benchmarks, ").append(machine.date()).append("\n\n");
     md.append("- Machine: ").append(machine.cpu()).append(", ").append(machine.logicalCpus())
@@ -162,6 +184,8 @@ public final class Report {
                 + " next to the results: this is the machine that made the report)")
         .append("\n");
     for (String backend : machine.backends()) md.append("- ").append(backend).append("\n");
+    md.append("- Temperature: tau = ").append(temperature).append(" (Gumbel-Rao and ST-GS; the "
+        + "plain-Java baseline runs at tau = ").append(Shapes.TAU).append(")\n");
     md.append("- Results: `").append(results.getFileName()).append("` (JMH JSON); plot: `")
         .append(png.getFileName()).append("`\n\n");
     md.append("Element-samples per second = rows x arity x K per second (K = 1 for sample and "

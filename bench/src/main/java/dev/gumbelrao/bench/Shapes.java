@@ -19,7 +19,11 @@ final class Shapes {
    */
   static final long NOISE_CAP = 1L << 26;
 
-  /** The Gumbel-Rao temperature used throughout; the kernels' cost does not depend on it. */
+  /**
+   * The default temperature. Its cost matters: 1/tau = 2 is an integer, so Gumbel-Rao takes the
+   * integer-power path (a division instead of a logarithm and an exponential per
+   * element-sample); OperationBenchmark's {@code tau} parameter measures other temperatures.
+   */
   static final float TAU = 0.5f;
 
   /** The seed of every benchmark's inputs and noise, so runs draw the same problems. */
