@@ -1,0 +1,314 @@
+// Shared device code of the CUDA kernels: the row team (the lanes that share one row), its
+// reductions, the status word, quad loads and stores, and the host-side helpers that size a
+// launch. Every formula comes from gumbel_rao/math.h; this file only moves data.
+//
+// A ROW TEAM is T lanes (T a power of two) that split the columns of one row: lane t owns the
+// column quads q = t, t + T, t + 2T, ... (a quad = the 4 columns one Philox call serves, see the
+// counter layout in math.h), so that a team's loads of one quad each are contiguous and its
+// reductions run over T lanes. For T <= 32 a team is an aligned group of lanes in a warp and
+// reduces with butterfly shuffles; for T > 32 it is a run of whole warps that adds a
+// shared-memory exchange (one __syncthreads per reduction).
+//
+// Rules every kernel keeps, so that shuffles and barriers are always legal:
+//  - control flow around a reduction is uniform over the block: rows past the end of the batch
+//    and invalid rows still run the same code on harmless stand-in data (or, in block-per-row
+//    kernels, the whole block leaves together) and only their stores are skipped;
+//  - reductions use fixed trees (butterflies, then warps in index order), so every lane of a
+//    team gets the same bits and two runs give the same results.
+#pragma once
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "gumbel_rao/gumbel_rao.h"
+#include "gumbel_rao/math.h"
+
+namespace gr {
+namespace cuda {
+
+constexpr unsigned kFullMask = 0xffffffffu;
+constexpr int kWarp = 32;
+constexpr int kMaxWarps = 32;  // 1024 threads
+// Threads per block of the team kernels (several rows per block when T * S < kBlock).
+constexpr int kBlock = 256;
+constexpr int kLog2Block = 8;
+// Threads per block of the block-per-row kernels (large arity), one row per block.
+constexpr int kStreamBlock = 512;
+constexpr int kLog2StreamBlock = 9;
+// A float accumulator takes at most this many terms before it is added into a double one:
+// the rounding of a float sum grows with its length, a double fold every 256 terms keeps K = 10^6
+// draws (or 2^20 columns) as accurate as K = 256.
+constexpr int kFoldTerms = 256;
+
+// ------------------------------------------------------------------ status word
+// The caller's word starts as all ones; a bad row lowers it to (row << 8 | code). atomicMin
+// keeps the lowest row whatever the order in which blocks run.
+__device__ __forceinline__ void record_bad_row(uint64_t* status, int64_t row, int code) {
+  if (status != nullptr)
+    atomicMin(reinterpret_cast<unsigned long long*>(status),
+              ((unsigned long long)row << 8) | (unsigned long long)code);
+}
+
+// ------------------------------------------------------------------ row validation
+// The data checks of gumbel_rao.h, in the CPU's order: NaN, then +inf, then no finite logit.
+struct RowScan {
+  float max;  // fmaxf ignores NaN, as the CPU's max does
+  int flags;  // bit 0: a NaN, bit 1: a +inf
+};
+__device__ __forceinline__ RowScan scan_start() { return RowScan{-kInf, 0}; }
+__device__ __forceinline__ void scan_add(RowScan& s, float x) {
+  s.flags |= (x != x ? 1 : 0) | (x == kInf ? 2 : 0);
+  s.max = fmaxf(s.max, x);
+}
+__device__ __forceinline__ RowScan scan_merge(RowScan a, RowScan b) {
+  return RowScan{fmaxf(a.max, b.max), a.flags | b.flags};
+}
+__device__ __forceinline__ int scan_code(RowScan s) {
+  if (s.flags & 1) return GR_LOGITS_NAN;
+  if (s.flags & 2) return GR_LOGITS_POS_INF;
+  if (s.max == -kInf) return GR_ROW_ALL_MASKED;
+  return GR_OK;
+}
+// The checks of a choice d against a row whose logits passed scan_code.
+__device__ __forceinline__ int choice_code(const float* __restrict__ row, int64_t n, int64_t d) {
+  if (d < 0 || d >= n) return GR_CHOICE_RANGE;
+  if (__ldg(row + d) == -kInf) return GR_CHOICE_MASKED;
+  return GR_OK;
+}
+
+// First-index argmax: the larger value wins, equal values go to the lower column, as in the CPU's
+// first_argmax. Symmetric, so both lanes of a butterfly step get the same pair.
+struct ArgMax {
+  float v;
+  int j;
+};
+__device__ __forceinline__ ArgMax argmax_merge(ArgMax a, ArgMax b) {
+  return (b.v > a.v || (b.v == a.v && b.j < a.j)) ? b : a;
+}
+
+// Validation and argmax in one reduction (one barrier instead of two for block teams).
+struct ScanArgMax {
+  RowScan scan;
+  ArgMax top;
+};
+
+struct Sum2 {
+  float a, b;
+};
+
+// ------------------------------------------------------------------ shuffles of the value types
+__device__ __forceinline__ float shfl_xor(float v, int m) {
+  return __shfl_xor_sync(kFullMask, v, m);
+}
+__device__ __forceinline__ double shfl_xor(double v, int m) {
+  return __shfl_xor_sync(kFullMask, v, m);
+}
+__device__ __forceinline__ int shfl_xor(int v, int m) { return __shfl_xor_sync(kFullMask, v, m); }
+__device__ __forceinline__ RowScan shfl_xor(RowScan v, int m) {
+  return RowScan{shfl_xor(v.max, m), shfl_xor(v.flags, m)};
+}
+__device__ __forceinline__ ArgMax shfl_xor(ArgMax v, int m) {
+  return ArgMax{shfl_xor(v.v, m), shfl_xor(v.j, m)};
+}
+__device__ __forceinline__ ScanArgMax shfl_xor(ScanArgMax v, int m) {
+  return ScanArgMax{shfl_xor(v.scan, m), shfl_xor(v.top, m)};
+}
+__device__ __forceinline__ Sum2 shfl_xor(Sum2 v, int m) {
+  return Sum2{shfl_xor(v.a, m), shfl_xor(v.b, m)};
+}
+
+struct AddF {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+struct AddD {
+  __device__ double operator()(double a, double b) const { return a + b; }
+};
+struct AddSum2 {
+  __device__ Sum2 operator()(Sum2 a, Sum2 b) const { return Sum2{a.a + b.a, a.b + b.b}; }
+};
+struct MergeScan {
+  __device__ RowScan operator()(RowScan a, RowScan b) const { return scan_merge(a, b); }
+};
+struct MergeScanArgMax {
+  __device__ ScanArgMax operator()(ScanArgMax a, ScanArgMax b) const {
+    return ScanArgMax{scan_merge(a.scan, b.scan), argmax_merge(a.top, b.top)};
+  }
+};
+
+// ------------------------------------------------------------------ the row team
+// Shared memory of the cross-warp step: one 16-byte slot per warp, two buffers used in turn so
+// that one barrier per reduction suffices (a slot is rewritten only two reductions later, after
+// a barrier that every reader of its previous value has passed).
+struct TeamExchange {
+  double2 slot[2][kMaxWarps];
+};
+
+class Team {
+ public:
+  // log2_lanes: T = 2^log2_lanes lanes per team; the block's threads form consecutive teams.
+  __device__ Team(int log2_lanes, TeamExchange* exchange)
+      : log2_lanes_(log2_lanes), exchange_(exchange), parity_(0) {}
+
+  __device__ int lanes() const { return 1 << log2_lanes_; }
+  __device__ int lane() const { return (int)threadIdx.x & (lanes() - 1); }
+
+  // The reduction of v over the team by op (commutative), returned to every lane of the team.
+  // Every thread of the block must call it, the same number of times.
+  template <class V, class Op>
+  __device__ __forceinline__ V all(V v, Op op) {
+    static_assert(sizeof(V) <= sizeof(double2), "exchange slots hold 16 bytes");
+    const int width = log2_lanes_ < 5 ? 1 << log2_lanes_ : kWarp;
+    for (int m = 1; m < width; m <<= 1) v = op(v, shfl_xor(v, m));
+    if (log2_lanes_ > 5) {
+      const int warp = (int)threadIdx.x >> 5;
+      if ((threadIdx.x & 31) == 0) *reinterpret_cast<V*>(&exchange_->slot[parity_][warp]) = v;
+      __syncthreads();
+      const int warps = 1 << (log2_lanes_ - 5);
+      const int first = ((int)threadIdx.x >> log2_lanes_) << (log2_lanes_ - 5);
+      V r = *reinterpret_cast<const V*>(&exchange_->slot[parity_][first]);
+      for (int i = 1; i < warps; ++i)
+        r = op(r, *reinterpret_cast<const V*>(&exchange_->slot[parity_][first + i]));
+      v = r;
+      parity_ ^= 1;
+    }
+    return v;
+  }
+
+ private:
+  int log2_lanes_;
+  TeamExchange* exchange_;
+  int parity_;
+};
+
+// ------------------------------------------------------------------ sums
+// A long per-lane sum: float over kFoldTerms terms, then into double (see kFoldTerms).
+struct ChunkedSum {
+  double total = 0.0;
+  float part = 0.0f;
+  int terms = 0;
+  __device__ __forceinline__ void add(float x) {
+    part += x;
+    if (++terms == kFoldTerms) {
+      total += (double)part;
+      part = 0.0f;
+      terms = 0;
+    }
+  }
+  __device__ __forceinline__ double value() const { return total + (double)part; }
+};
+
+// ------------------------------------------------------------------ quads of a row
+// Columns 4q .. 4q+3 of a row into x[0..3]; columns at or past n read as `pad`. `vec` promises
+// that the row starts 16-byte aligned and n % 4 == 0, so that a quad is one float4 load.
+__device__ __forceinline__ void load_quad(const float* __restrict__ row, int64_t q, int64_t n,
+                                          bool vec, float pad, float* x) {
+  const int64_t c = 4 * q;
+  if (vec) {
+    if (c < n) {
+      const float4 v = __ldg(reinterpret_cast<const float4*>(row) + q);
+      x[0] = v.x;
+      x[1] = v.y;
+      x[2] = v.z;
+      x[3] = v.w;
+    } else {
+      x[0] = x[1] = x[2] = x[3] = pad;
+    }
+    return;
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i) x[i] = c + i < n ? __ldg(row + c + i) : pad;
+}
+
+// x[0..3] into columns 4q .. 4q+3 of a row, skipping columns at or past n.
+__device__ __forceinline__ void store_quad(float* __restrict__ row, int64_t q, int64_t n, bool vec,
+                                           const float* x) {
+  const int64_t c = 4 * q;
+  if (vec) {
+    if (c < n) reinterpret_cast<float4*>(row)[q] = make_float4(x[0], x[1], x[2], x[3]);
+    return;
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+    if (c + i < n) row[c + i] = x[i];
+}
+
+// Word i (0..3, not known at compile time) of a Philox output, without local memory.
+__device__ __forceinline__ uint32_t word_at(const Words4& w, int i) {
+  const uint32_t lo = (i & 1) ? w.w[1] : w.w[0];
+  const uint32_t hi = (i & 1) ? w.w[3] : w.w[2];
+  return (i & 2) ? hi : lo;
+}
+
+// ------------------------------------------------------------------ a row held in registers
+// The prologue of the register kernels that take a choice (or none): this lane's logits of the
+// row (padding and rows past the end read as -inf), the checks of gumbel_rao.h with the status
+// recorded by the team's leader, and the log-sum of log_softmax. A row that fails a check, or
+// lies past the end of the batch, continues on stand-in data (logits 0, choice 0) so that the
+// team's later shuffles and barriers stay uniform; its outputs are never stored (ok = false).
+struct PreparedRow {
+  bool ok;
+  int d;          // the choice (0 for a stand-in row)
+  float max;      // row maximum m
+  float log_sum;  // log sum_j exp(theta_j - m)
+};
+
+template <int QPL>
+__device__ __forceinline__ PreparedRow prepare_row(const float* __restrict__ logits,
+                                                   const int32_t* __restrict__ choice,
+                                                   int64_t rows, int n, int64_t row, bool vec,
+                                                   uint64_t* status, bool leader, Team& team,
+                                                   float (&th)[4 * QPL]) {
+  const int T = team.lanes(), t = team.lane();
+  const bool live = row < rows;
+  const float* th_row = logits + (live ? row : 0) * (int64_t)n;
+  RowScan scan = scan_start();
+#pragma unroll
+  for (int i = 0; i < QPL; ++i) {
+    float x[4] = {-kInf, -kInf, -kInf, -kInf};
+    if (live) load_quad(th_row, t + (int64_t)T * i, n, vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      th[4 * i + c] = x[c];
+      scan_add(scan, x[c]);
+    }
+  }
+  scan = team.all(scan, MergeScan());
+  int code = scan_code(scan);
+  int64_t d = 0;
+  if (live && code == GR_OK && choice != nullptr) {
+    d = __ldg(choice + row);
+    code = choice_code(th_row, n, d);
+  }
+  if (live && code != GR_OK && leader) record_bad_row(status, row, code);
+  const bool ok = live && code == GR_OK;
+  if (!ok) {
+    d = 0;
+    scan.max = 0.0f;
+#pragma unroll
+    for (int i = 0; i < QPL; ++i)
+#pragma unroll
+      for (int c = 0; c < 4; ++c)
+        th[4 * i + c] = 4 * (t + (int64_t)T * i) + c < n ? 0.0f : -kInf;
+  }
+  float part = 0.0f;
+#pragma unroll
+  for (int i = 0; i < 4 * QPL; ++i) part += fast_exp2_nonpositive((th[i] - scan.max) * kLog2e);
+  const float sum = team.all(part, AddF());
+  return PreparedRow{ok, (int)d, scan.max, logf(sum)};
+}
+
+// ------------------------------------------------------------------ host-side sizing
+inline int ceil_log2(int64_t x) {
+  int l = 0;
+  while (((int64_t)1 << l) < x) ++l;
+  return l;
+}
+// A pointer and a row length that allow float4 access to every row.
+inline bool rows_vectorisable(const void* p, int32_t arity) {
+  return p != nullptr && arity % 4 == 0 && ((uintptr_t)p & 15) == 0;
+}
+// The launch status of a kernel that was just queued.
+inline int32_t launch_status() { return (int32_t)cudaGetLastError(); }
+
+}  // namespace cuda
+}  // namespace gr
