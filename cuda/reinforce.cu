@@ -1,0 +1,161 @@
+// REINFORCE with a baseline on the GPU: grad_j = (f_row - b) * (onehot(D)_j - p_j)
+// (reinforce_grad of math.h), with 1 - p_D passed as sum_{i != D} p_i as in the CPU backend.
+// Memory-bound: the same team mapping as softmax_family.cu (row in registers for arity <= 4096,
+// a block per row that re-reads it beyond).
+#include "gumbel_rao/gumbel_rao_cuda.h"
+#include "row_team.cuh"
+
+namespace gr {
+namespace cuda {
+namespace {
+
+constexpr int kSmallArity = 128;
+constexpr int kTeamMaxArity = 4096;
+
+struct ReinforceArgs {
+  const float* logits;
+  const int32_t* choice;
+  const float* losses;
+  float* grad;
+  uint64_t* status;
+  int64_t rows;
+  int32_t arity;
+  float baseline;
+  bool logits_vec, grad_vec;
+};
+
+template <int QPL>
+__global__ void __launch_bounds__(kBlock) reinforce_team_kernel(const ReinforceArgs a, int log2_team) {
+  constexpr int kCols = 4 * QPL;
+  __shared__ TeamExchange exchange;
+  const int tid = threadIdx.x;
+  const int T = 1 << log2_team, t = tid & (T - 1);
+  const int64_t row = (int64_t)blockIdx.x * (kBlock >> log2_team) + (tid >> log2_team);
+  const int n = a.arity;
+  Team team(log2_team, &exchange);
+
+  float p[kCols];  // theta, then p
+  const PreparedRow pr =
+      prepare_row<QPL>(a.logits, a.choice, a.rows, n, row, a.logits_vec, a.status, t == 0, team, p);
+  float rest = 0.0f;
+#pragma unroll
+  for (int i = 0; i < QPL; ++i)
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      const int j = 4 * i + c;
+      p[j] = fast_exp2_nonpositive(log_softmax(p[j], pr.max, pr.log_sum) * kLog2e);
+      if (4 * (t + (int64_t)T * i) + c != pr.d) rest += p[j];
+    }
+  rest = team.all(rest, AddF());
+  if (!pr.ok) return;  // after the last reduction: no shuffle or barrier follows
+  const float f_minus_b = __ldg(a.losses + row) - a.baseline;
+  float* out = a.grad + row * (int64_t)n;
+#pragma unroll
+  for (int i = 0; i < QPL; ++i) {
+    const int64_t q = t + (int64_t)T * i;
+    float x[4];
+#pragma unroll
+    for (int c = 0; c < 4; ++c) x[c] = reinforce_grad(f_minus_b, 4 * q + c == pr.d, p[4 * i + c], rest);
+    store_quad(out, q, n, a.grad_vec, x);
+  }
+}
+
+// One row per block: validation, log-sum, sum_{j != D} p_j, then the gradient, each a pass over
+// the row.
+__global__ void __launch_bounds__(kStreamBlock) reinforce_stream_kernel(const ReinforceArgs a) {
+  __shared__ TeamExchange exchange;
+  const int tid = threadIdx.x;
+  const int64_t row = blockIdx.x;
+  const int64_t n = a.arity, nq = (n + 3) / 4;
+  const float* th_row = a.logits + row * n;
+  Team team(kLog2StreamBlock, &exchange);
+
+  RowScan scan = scan_start();
+  for (int64_t q = tid; q < nq; q += kStreamBlock) {
+    float x[4];
+    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) scan_add(scan, x[c]);
+  }
+  scan = team.all(scan, MergeScan());
+  int code = scan_code(scan);
+  int64_t d = 0;
+  if (code == GR_OK) {
+    d = __ldg(a.choice + row);
+    code = choice_code(th_row, n, d);
+  }
+  if (code != GR_OK) {
+    if (tid == 0) record_bad_row(a.status, row, code);
+    return;
+  }
+  ChunkedSum exp_sum;
+  for (int64_t q = tid; q < nq; q += kStreamBlock) {
+    float x[4];
+    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) exp_sum.add(fast_exp2_nonpositive((x[c] - scan.max) * kLog2e));
+  }
+  const float log_sum = (float)log(team.all(exp_sum.value(), AddD()));
+  ChunkedSum rest_sum;
+  for (int64_t q = tid; q < nq; q += kStreamBlock) {
+    float x[4];
+    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c)
+      if (4 * q + c != d)
+        rest_sum.add(fast_exp2_nonpositive(log_softmax(x[c], scan.max, log_sum) * kLog2e));
+  }
+  const float rest = (float)team.all(rest_sum.value(), AddD());
+  const float f_minus_b = __ldg(a.losses + row) - a.baseline;
+  float* out = a.grad + row * n;
+  for (int64_t q = tid; q < nq; q += kStreamBlock) {
+    float x[4];
+    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c)
+      x[c] = reinforce_grad(f_minus_b, 4 * q + c == d,
+                            fast_exp2_nonpositive(log_softmax(x[c], scan.max, log_sum) * kLog2e), rest);
+    store_quad(out, q, n, a.grad_vec, x);
+  }
+}
+
+}  // namespace
+}  // namespace cuda
+}  // namespace gr
+
+using namespace gr::cuda;
+
+extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t* choice,
+                                              const float* losses, float baseline, int64_t rows,
+                                              int32_t arity, float* grad, uint64_t* status,
+                                              void* stream) {
+  if (rows < 0 || rows > INT32_MAX || arity < 1 ||
+      (rows > 0 && (!logits || !choice || !losses || !grad)))
+    return (int32_t)cudaErrorInvalidValue;
+  if (rows == 0) return 0;
+  cudaStream_t st = (cudaStream_t)stream;
+  ReinforceArgs a;
+  a.logits = logits;
+  a.choice = choice;
+  a.losses = losses;
+  a.grad = grad;
+  a.status = status;
+  a.rows = rows;
+  a.arity = arity;
+  a.baseline = baseline;
+  a.logits_vec = rows_vectorisable(logits, arity);
+  a.grad_vec = rows_vectorisable(grad, arity);
+  if (arity > kTeamMaxArity) {
+    reinforce_stream_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
+    return launch_status();
+  }
+  const int qpl = arity <= kSmallArity ? 1 : 4;
+  const int log2_team = ceil_log2((arity + 4 * qpl - 1) / (4 * qpl));
+  const int64_t rows_per_block = kBlock >> log2_team;
+  const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
+  if (qpl == 1)
+    reinforce_team_kernel<1><<<blocks, kBlock, 0, st>>>(a, log2_team);
+  else
+    reinforce_team_kernel<4><<<blocks, kBlock, 0, st>>>(a, log2_team);
+  return launch_status();
+}

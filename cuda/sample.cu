@@ -1,0 +1,113 @@
+// Sampling on the GPU: D = argmax_j(theta_j + G_j), G the forward noise (slot 0), first index on
+// ties, with the row checks of gumbel_rao.h; optionally the one-hot rows.
+//
+// One pass over the logits, so the speed limit is the memory bandwidth (4 bytes per element,
+// plus the one-hot rows when asked for). A team of T lanes streams each row: lane t takes quads
+// t, t + T, ..., each one float4 load (when rows are 16-byte aligned) and one Philox call, so a
+// warp's loads are contiguous whatever the arity: T = the row's quad count up to 32 (several rows
+// per warp for small arity), a warp for up to kWarpMaxQuads quads, then wider teams (several
+// warps, up to a block of 1024) so that a long row is read by many lanes at once.
+#include "gumbel_rao/gumbel_rao_cuda.h"
+#include "row_team.cuh"
+
+namespace gr {
+namespace cuda {
+namespace {
+
+constexpr int kWarpMaxQuads = 256;  // up to 8 quads per lane for a warp per row
+constexpr int kQuadsPerLane = 8;    // wider teams: about this many quads per lane
+constexpr int kMaxTeam = 1024;
+
+struct SampleArgs {
+  const float* logits;
+  int32_t* choice;
+  float* one_hot;
+  uint64_t* status;
+  int64_t rows;
+  int32_t arity;
+  NoiseKey key;
+  bool logits_vec, one_hot_vec;
+};
+
+__global__ void __launch_bounds__(kMaxTeam) sample_kernel(const SampleArgs a, int log2_team) {
+  __shared__ TeamExchange exchange;
+  const int tid = threadIdx.x;
+  const int T = 1 << log2_team, t = tid & (T - 1);
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> log2_team) + (tid >> log2_team);
+  const bool live = row < a.rows;
+  const int64_t n = a.arity, nq = (n + 3) / 4;
+  const float* th_row = a.logits + (live ? row : 0) * n;
+  Team team(log2_team, &exchange);
+
+  ScanArgMax sa{scan_start(), ArgMax{-kInf, 0}};
+  if (live) {
+#pragma unroll 2
+    for (int64_t q = t; q < nq; q += T) {
+      float x[4];
+      load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+      const Words4 words = noise_words(a.key, (uint32_t)q, (uint32_t)row, kForwardSlot);
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        scan_add(sa.scan, x[c]);
+        sa.top = argmax_merge(sa.top, ArgMax{x[c] + gumbel_from_uniform(uniform_open(words.w[c])),
+                                             (int)(4 * q + c)});
+      }
+    }
+  }
+  sa = team.all(sa, MergeScanArgMax());
+  const int code = scan_code(sa.scan);
+  if (!live) return;  // after the last reduction
+  if (code != GR_OK) {
+    if (t == 0) record_bad_row(a.status, row, code);
+    return;
+  }
+  if (t == 0) a.choice[row] = sa.top.j;
+  if (a.one_hot != nullptr) {
+    float* oh = a.one_hot + row * n;
+    for (int64_t q = t; q < nq; q += T) {
+      float x[4];
+#pragma unroll
+      for (int c = 0; c < 4; ++c) x[c] = 4 * q + c == sa.top.j ? 1.0f : 0.0f;
+      store_quad(oh, q, n, a.one_hot_vec, x);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cuda
+}  // namespace gr
+
+using namespace gr;
+using namespace gr::cuda;
+
+extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
+                                  uint32_t offset, int32_t* choice, float* one_hot,
+                                  uint64_t* status, void* stream) {
+  if (rows < 0 || rows > INT32_MAX || arity < 1 || (rows > 0 && (!logits || !choice)))
+    return (int32_t)cudaErrorInvalidValue;
+  if (rows == 0) return 0;
+  SampleArgs a;
+  a.logits = logits;
+  a.choice = choice;
+  a.one_hot = one_hot;
+  a.status = status;
+  a.rows = rows;
+  a.arity = arity;
+  a.key = noise_key(seed, offset);
+  a.logits_vec = rows_vectorisable(logits, arity);
+  a.one_hot_vec = rows_vectorisable(one_hot, arity);
+  const int64_t nq = ((int64_t)arity + 3) / 4;
+  int log2_team;
+  if (nq <= kWarp)
+    log2_team = ceil_log2(nq);
+  else if (nq <= kWarpMaxQuads)
+    log2_team = 5;
+  else
+    log2_team = ceil_log2((nq + kQuadsPerLane - 1) / kQuadsPerLane);
+  if (log2_team > 10) log2_team = 10;
+  const int block = log2_team > kLog2Block ? 1 << log2_team : kBlock;
+  const int64_t rows_per_block = block >> log2_team;
+  const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
+  sample_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
+  return launch_status();
+}
