@@ -10,8 +10,9 @@ package dev.gumbelrao;
  *   <li>{@link #JAVA}: pure Java in double precision, the same Philox streams and formulas
  *       ({@link Formulas}); runs anywhere, and is the oracle the native backends are tested
  *       against.
- *   <li>{@link #CUDA}: NVIDIA GPUs. The native library probes for CUDA devices; the kernels are
- *       not part of this version, so this backend reports itself unavailable with the reason.
+ *   <li>{@link #CUDA}: NVIDIA GPUs, through the same native library (built with nvcc; the CUDA
+ *       runtime is linked statically and loads the driver when first used). Host arrays are
+ *       staged through pinned memory; {@link GumbelRaoCuda} works on device memory directly.
  *   <li>{@link #AUTO}: CUDA when a device is present and the CUDA kernels are built, else CPU
  *       when the native library loads, else JAVA. The choice and its reason are logged.
  * </ul>

@@ -56,6 +56,22 @@ public final class Backends {
     return chosen;
   }
 
+  /** Number of CUDA devices the runtime sees here (0 without CUDA). */
+  public static int cudaDeviceCount() {
+    if (!NativeSupport.loaded() || NativeKernels.cudaCompiled() == 0) return 0;
+    int[] count = new int[1];
+    return NativeKernels.cudaDeviceCount(count) == 0 ? count[0] : 0;
+  }
+
+  /** The name of CUDA device {@code ordinal}, as the driver reports it. */
+  public static String cudaDeviceName(int ordinal) {
+    byte[] name = new byte[256];
+    if (NativeKernels.cudaDeviceName(ordinal, name, name.length) != 0) return "device " + ordinal;
+    int n = 0;
+    while (n < name.length && name[n] != 0) n++;
+    return new String(name, 0, n, StandardCharsets.UTF_8);
+  }
+
   /** Information about the CUDA runtime, devices and driver, in one line. */
   private static BackendStatus cuda() {
     if (!NativeSupport.loaded()) {
@@ -74,19 +90,11 @@ public final class Backends {
     if (count[0] == 0) {
       return new BackendStatus(Backend.CUDA, false, "no CUDA device");
     }
-    byte[] name = new byte[256];
-    String device = NativeKernels.cudaDeviceName(0, name, name.length) == 0
-        ? new String(name, 0, strlen(name), StandardCharsets.UTF_8) : "device 0";
     int[] driver = new int[1];
     NativeKernels.cudaDriverVersion(driver);
-    return new BackendStatus(Backend.CUDA, false, count[0] + " CUDA device(s), " + device
-        + ", driver " + driver[0] / 1000 + "." + (driver[0] % 1000) / 10
-        + "; the CUDA kernels are not part of this version");
-  }
-
-  private static int strlen(byte[] s) {
-    int n = 0;
-    while (n < s.length && s[n] != 0) n++;
-    return n;
+    return new BackendStatus(Backend.CUDA, true, count[0] + " CUDA device(s), device 0: "
+        + cudaDeviceName(0) + ", driver " + driver[0] / 1000 + "." + (driver[0] % 1000) / 10
+        + ", " + (NativeKernels.cudaPreciseMath() == 1 ? "precise" : "hardware-approximate")
+        + " log2/exp2");
   }
 }

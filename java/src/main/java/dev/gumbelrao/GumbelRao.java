@@ -68,8 +68,19 @@ public final class GumbelRao implements AutoCloseable {
       case CPU:
         return new GumbelRao(new CpuKernels());
       default:
-        throw new BackendUnavailableException(Backends.status(chosen));
+        return new GumbelRao(new CudaKernels(0));
     }
+  }
+
+  /**
+   * An instance on CUDA device {@code device}, for host memory: each call stages its arrays
+   * through the calling thread's pinned and device memory and synchronises that thread's stream.
+   * For device-resident data and asynchronous calls use {@link GumbelRaoCuda}.
+   *
+   * @throws BackendUnavailableException when CUDA cannot run here
+   */
+  public static GumbelRao createCuda(int device) {
+    return new GumbelRao(new CudaKernels(device));
   }
 
   /** The backend this instance runs on (never AUTO). */

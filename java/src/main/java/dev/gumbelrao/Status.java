@@ -49,13 +49,15 @@ final class Status {
         throw new IllegalArgumentException("logits: row " + row
             + " has no finite logit (every class is masked with -Infinity)");
       case CHOICE_RANGE:
-        throw new IllegalArgumentException(
-            "choice: row " + row + " is outside [0, " + arity + ")");
+        throw new IllegalArgumentException("choice: row " + row + " is outside [0, "
+            + (arity > 0 ? String.valueOf(arity) : "arity") + ")");
       case CHOICE_MASKED:
         throw new IllegalArgumentException("choice: row " + row
             + " names a masked class (its logit is -Infinity), which can never be sampled");
       case OUT_OF_MEMORY:
         throw new OutOfMemoryError("native scratch memory could not be allocated");
+      case CUDA_ERROR:
+        throw new CudaException("CUDA backend", (int) row);
       default:
         throw new IllegalStateException("native kernel failed with status code " + code(status)
             + " at row " + row);

@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The machine a run measured, saved next to its JMH results ({@code <results>.machine.json}) so
@@ -30,8 +28,6 @@ import java.util.regex.Pattern;
 record Machine(String date, String cpu, int logicalCpus, String os, String jvm, String gpu,
     List<String> backends) {
 
-  /** How {@code Backends.status(CUDA).detail()} names a device it found. */
-  private static final Pattern CUDA_DEVICE = Pattern.compile("^\\d+ CUDA device\\(s\\), (.+?), driver ");
 
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -77,13 +73,9 @@ record Machine(String date, String cpu, int logicalCpus, String os, String jvm, 
     return "unknown CPU (" + System.getProperty("os.arch") + ")";
   }
 
-  /**
-   * The device name from the CUDA status line; "none" when there is no device. The status only
-   * says this in prose, so a format it does not know is kept whole rather than lost.
-   */
+  /** The name of CUDA device 0, or "none" when CUDA cannot run here. */
   static String gpuName(BackendStatus cuda) {
-    Matcher device = CUDA_DEVICE.matcher(cuda.detail());
-    if (device.find()) return device.group(1);
-    return cuda.available() ? cuda.detail() : "none";
+    return cuda.available() ? Backends.cudaDeviceName(0) : "none";
   }
+
 }

@@ -22,10 +22,19 @@ import org.bytedeco.javacpp.annotation.Properties;
  * (direct NIO buffers, see {@link #address(FloatBuffer)}). Every function returns a status:
  * 0, or {@code code << 40 | row} as defined in gumbel_rao.h.
  *
+ * <p>CUDA entry points come in two kinds: {@code cudaHost*} take host memory and stage it through
+ * the calling thread's page-locked and device memory (gumbel_rao_cuda_host.h), returning a status
+ * like the CPU functions; {@code cuda*} take device addresses and a stream handle and return the
+ * cudaError_t of queuing the work (gumbel_rao_cuda.h). A build without CUDA links stubs that
+ * answer cudaErrorNoDevice.
+ *
  * <p>The library is linked through {@code libgumbelrao.so}, an ld script that CMake writes with
  * what this build needs (our static archive, and the static CUDA runtime when CUDA was found).
  */
-@Properties(value = @Platform(include = "gumbel_rao/gumbel_rao.h", link = "gumbelrao"))
+@Properties(value = @Platform(
+    include = {"gumbel_rao/gumbel_rao.h", "gumbel_rao/gumbel_rao_cuda.h",
+        "gumbel_rao/gumbel_rao_cuda_host.h"},
+    link = "gumbelrao"))
 public final class NativeKernels {
   static {
     Loader.load();
@@ -171,4 +180,208 @@ public final class NativeKernels {
   @CriticalRegion
   @Name("gr_cuda_driver_version")
   public static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
+
+  // ====================================================== CUDA: host memory (staged per thread)
+  @CriticalRegion
+  @Name("gr_cuda_host_sample")
+  public static native long cudaHostSample(int device, @Const float[] logits, long rows,
+      int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      @Cast("int32_t*") int[] choice, float[] oneHot);
+
+  @Name("gr_cuda_host_sample")
+  public static native long cudaHostSample(int device, @Cast("const float*") long logits,
+      long rows, int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      @Cast("int32_t*") long choice, @Cast("float*") long oneHot);
+
+  @CriticalRegion
+  @Name("gr_cuda_host_conditional_gumbel")
+  public static native long cudaHostConditionalGumbel(int device, @Const float[] logits,
+      @Cast("const int32_t*") int[] choice, long rows, int arity, int samples,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] noise);
+
+  @Name("gr_cuda_host_conditional_gumbel")
+  public static native long cudaHostConditionalGumbel(int device,
+      @Cast("const float*") long logits, @Cast("const int32_t*") long choice, long rows,
+      int arity, int samples, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      @Cast("float*") long noise);
+
+  @CriticalRegion
+  @Name("gr_cuda_host_gumbel_rao_backward")
+  public static native long cudaHostGumbelRaoBackward(int device, @Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
+      int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      float[] grad);
+
+  @Name("gr_cuda_host_gumbel_rao_backward")
+  public static native long cudaHostGumbelRaoBackward(int device,
+      @Cast("const float*") long logits, @Cast("const int32_t*") long choice,
+      @Cast("const float*") long upstream, long rows, int arity, int samples, float tau,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cuda_host_gumbel_softmax_forward")
+  public static native long cudaHostGumbelSoftmaxForward(int device, @Const float[] logits,
+      long rows, int arity, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, float[] soft);
+
+  @Name("gr_cuda_host_gumbel_softmax_forward")
+  public static native long cudaHostGumbelSoftmaxForward(int device,
+      @Cast("const float*") long logits, long rows, int arity, float tau,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long soft);
+
+  @CriticalRegion
+  @Name("gr_cuda_host_gumbel_softmax_backward")
+  public static native long cudaHostGumbelSoftmaxBackward(int device, @Const float[] logits,
+      @Const float[] upstream, long rows, int arity, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, float[] grad);
+
+  @Name("gr_cuda_host_gumbel_softmax_backward")
+  public static native long cudaHostGumbelSoftmaxBackward(int device,
+      @Cast("const float*") long logits, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cuda_host_straight_through_backward")
+  public static native long cudaHostStraightThroughBackward(int device, @Const float[] logits,
+      @Const float[] upstream, long rows, int arity, float tau, float[] grad);
+
+  @Name("gr_cuda_host_straight_through_backward")
+  public static native long cudaHostStraightThroughBackward(int device,
+      @Cast("const float*") long logits, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cuda_host_reinforce_backward")
+  public static native long cudaHostReinforceBackward(int device, @Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] losses, float baseline, long rows,
+      int arity, float[] grad);
+
+  @Name("gr_cuda_host_reinforce_backward")
+  public static native long cudaHostReinforceBackward(int device,
+      @Cast("const float*") long logits, @Cast("const int32_t*") long choice,
+      @Cast("const float*") long losses, float baseline, long rows, int arity,
+      @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_release_thread")
+  public static native void cudaHostReleaseThread();
+
+  // ============================================ CUDA: device addresses on a stream (asynchronous)
+  @Name("gr_cuda_sample")
+  public static native int cudaSample(@Cast("const float*") long logits, long rows, int arity,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("int32_t*") long choice,
+      @Cast("float*") long oneHot, @Cast("uint64_t*") long status, @Cast("void*") long stream);
+
+  @Name("gr_cuda_conditional_gumbel")
+  public static native int cudaConditionalGumbel(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, long rows, int arity, int samples,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long noise,
+      @Cast("uint64_t*") long status, @Cast("void*") long stream);
+
+  @Name("gr_cuda_gumbel_rao_backward")
+  public static native int cudaGumbelRaoBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_gumbel_softmax_forward")
+  public static native int cudaGumbelSoftmaxForward(@Cast("const float*") long logits,
+      long rows, int arity, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long soft, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_gumbel_softmax_backward")
+  public static native int cudaGumbelSoftmaxBackward(@Cast("const float*") long logits,
+      @Cast("const float*") long upstream, long rows, int arity, float tau,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad,
+      @Cast("uint64_t*") long status, @Cast("void*") long stream);
+
+  @Name("gr_cuda_straight_through_backward")
+  public static native int cudaStraightThroughBackward(@Cast("const float*") long logits,
+      @Cast("const float*") long upstream, long rows, int arity, float tau,
+      @Cast("float*") long grad, @Cast("uint64_t*") long status, @Cast("void*") long stream);
+
+  @Name("gr_cuda_reinforce_backward")
+  public static native int cudaReinforceBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
+      long rows, int arity, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  // ============================================================= CUDA: status words and runtime
+  @Name("gr_cuda_status_reset")
+  public static native int cudaStatusReset(@Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @CriticalRegion
+  @Name("gr_cuda_status_take")
+  public static native int cudaStatusTake(@Cast("uint64_t*") long status,
+      @Cast("void*") long stream, @Cast("int64_t*") long[] decoded);
+
+  @Name("gr_cuda_precise_math")
+  public static native int cudaPreciseMath();
+
+  @Name("gr_cuda_set_device")
+  public static native int cudaSetDevice(int device);
+
+  @CriticalRegion
+  @Name("gr_cuda_malloc")
+  public static native int cudaMalloc(@Cast("uint64_t") long bytes,
+      @Cast("uint64_t*") long[] address);
+
+  @Name("gr_cuda_free")
+  public static native int cudaFree(@Cast("uint64_t") long address);
+
+  @Name("gr_cuda_memset_async")
+  public static native int cudaMemsetAsync(@Cast("uint64_t") long address, int value,
+      @Cast("uint64_t") long bytes, @Cast("void*") long stream);
+
+  @CriticalRegion
+  @Name("gr_cuda_stream_create")
+  public static native int cudaStreamCreate(@Cast("uint64_t*") long[] stream);
+
+  @Name("gr_cuda_stream_destroy")
+  public static native int cudaStreamDestroy(@Cast("void*") long stream);
+
+  @Name("gr_cuda_stream_synchronize")
+  public static native int cudaStreamSynchronize(@Cast("void*") long stream);
+
+  @Name("gr_cuda_stream_check")
+  public static native int cudaStreamCheck(@Cast("void*") long stream);
+
+  @CriticalRegion
+  @Name("gr_cuda_pointer_info")
+  public static native int cudaPointerInfo(@Cast("uint64_t") long address,
+      @Cast("int32_t*") int[] memoryType, @Cast("int32_t*") int[] device);
+
+  @Name("gr_cuda_device_synchronize")
+  public static native int cudaDeviceSynchronize();
+
+  @CriticalRegion
+  @Name("gr_cuda_copy_to_device")
+  public static native int cudaCopyToDevice(@Cast("uint64_t") long dst, @Const float[] src,
+      @Cast("uint64_t") long bytes);
+
+  @CriticalRegion
+  @Name("gr_cuda_copy_to_device")
+  public static native int cudaCopyToDevice(@Cast("uint64_t") long dst, @Const int[] src,
+      @Cast("uint64_t") long bytes);
+
+  @Name("gr_cuda_copy_to_device")
+  public static native int cudaCopyToDevice(@Cast("uint64_t") long dst,
+      @Cast("const void*") long src, @Cast("uint64_t") long bytes);
+
+  @CriticalRegion
+  @Name("gr_cuda_copy_to_host")
+  public static native int cudaCopyToHost(float[] dst, @Cast("uint64_t") long src,
+      @Cast("uint64_t") long bytes);
+
+  @CriticalRegion
+  @Name("gr_cuda_copy_to_host")
+  public static native int cudaCopyToHost(int[] dst, @Cast("uint64_t") long src,
+      @Cast("uint64_t") long bytes);
+
+  @Name("gr_cuda_copy_to_host")
+  public static native int cudaCopyToHost(@Cast("void*") long dst, @Cast("uint64_t") long src,
+      @Cast("uint64_t") long bytes);
 }

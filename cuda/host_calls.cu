@@ -1,0 +1,276 @@
+// Host-memory calls of the CUDA backend (gumbel_rao_cuda_host.h): stage the caller's host arrays
+// through page-locked memory into device memory, run the device operation of gumbel_rao_cuda.h
+// on the calling thread's stream, copy the outputs back. Every resource is per thread and per
+// device, so concurrent callers never share a stream or a buffer.
+#include <cuda_runtime.h>
+#include <string.h>
+
+#include <initializer_list>
+#include <map>
+#include <memory>
+
+#include "gumbel_rao/gumbel_rao.h"
+#include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/gumbel_rao_cuda_host.h"
+
+namespace {
+
+constexpr size_t kAlign = 256;  // cudaMalloc's alignment, kept for every sub-buffer
+
+size_t aligned(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+// One thread's staging memory, device memory and stream on one device; both arenas grow to the
+// largest call seen.
+class Workspace {
+ public:
+  explicit Workspace(int device) : device_(device) {}
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  ~Workspace() {
+    // At process exit the runtime may already be unloaded; these calls then fail harmlessly.
+    if (device_mem_) cudaFree(device_mem_);
+    if (pinned_) cudaFreeHost(pinned_);
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+
+  cudaError_t prepare(size_t bytes) {
+    if (!stream_) {
+      const cudaError_t err = cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking);
+      if (err != cudaSuccess) return err;
+    }
+    if (bytes <= capacity_) return cudaSuccess;
+    const size_t grown = bytes + bytes / 2;
+    if (device_mem_) cudaFree(device_mem_);
+    if (pinned_) cudaFreeHost(pinned_);
+    device_mem_ = nullptr;
+    pinned_ = nullptr;
+    capacity_ = 0;
+    cudaError_t err = cudaMalloc(&device_mem_, grown);
+    if (err == cudaSuccess) err = cudaMallocHost(&pinned_, grown);
+    if (err != cudaSuccess) {
+      if (device_mem_) cudaFree(device_mem_);
+      device_mem_ = nullptr;
+      pinned_ = nullptr;
+      return err;
+    }
+    capacity_ = grown;
+    return cudaSuccess;
+  }
+
+  char* device_mem() const { return static_cast<char*>(device_mem_); }
+  char* pinned() const { return static_cast<char*>(pinned_); }
+  cudaStream_t stream() const { return stream_; }
+
+ private:
+  int device_;
+  void* device_mem_ = nullptr;
+  void* pinned_ = nullptr;
+  size_t capacity_ = 0;
+  cudaStream_t stream_ = nullptr;
+};
+
+thread_local std::map<int, std::unique_ptr<Workspace>> tls_workspaces;
+
+Workspace& workspace(int device) {
+  std::unique_ptr<Workspace>& w = tls_workspaces[device];
+  if (!w) w.reset(new Workspace(device));
+  return *w;
+}
+
+// One array of a call: host input (copied in), host output (copied out), or both null (absent).
+struct Array {
+  const void* in;
+  void* out;
+  size_t bytes;
+  size_t offset = 0;  // in both arenas
+};
+
+int64_t cuda_status(cudaError_t err) { return gr_status_make(GR_CUDA_ERROR, (int64_t)err); }
+
+// Lays the arrays out after the status word, stages the inputs, runs launch(device base, status,
+// stream), copies outputs and the status word back, synchronises, and decodes.
+template <class Launch>
+int64_t run(int32_t device, std::initializer_list<Array*> arrays, Launch launch) {
+  cudaError_t err = cudaSetDevice(device);
+  if (err != cudaSuccess) return cuda_status(err);
+  Workspace& ws = workspace(device);
+  size_t total = kAlign;  // the status word
+  for (Array* a : arrays) {
+    a->offset = total;
+    total += aligned(a->bytes);
+  }
+  err = ws.prepare(total);
+  if (err != cudaSuccess) return cuda_status(err);
+  char* dev = ws.device_mem();
+  char* pin = ws.pinned();
+  const cudaStream_t stream = ws.stream();
+  uint64_t* status = reinterpret_cast<uint64_t*>(dev);
+  for (Array* a : arrays) {
+    if (!a->in || a->bytes == 0) continue;
+    memcpy(pin + a->offset, a->in, a->bytes);
+    err = cudaMemcpyAsync(dev + a->offset, pin + a->offset, a->bytes, cudaMemcpyHostToDevice,
+                          stream);
+    if (err != cudaSuccess) return cuda_status(err);
+  }
+  err = (cudaError_t)gr_cuda_status_reset(status, stream);
+  if (err == cudaSuccess) err = (cudaError_t)launch(dev, status, (void*)stream);
+  if (err != cudaSuccess) {
+    cudaStreamSynchronize(stream);  // the staging memory must not be reused under a copy
+    return cuda_status(err);
+  }
+  for (Array* a : arrays) {
+    if (!a->out || a->bytes == 0) continue;
+    err = cudaMemcpyAsync(pin + a->offset, dev + a->offset, a->bytes, cudaMemcpyDeviceToHost,
+                          stream);
+    if (err != cudaSuccess) break;
+  }
+  if (err == cudaSuccess) {
+    err = cudaMemcpyAsync(pin, dev, sizeof(uint64_t), cudaMemcpyDeviceToHost, stream);
+  }
+  const cudaError_t sync = cudaStreamSynchronize(stream);
+  if (err == cudaSuccess) err = sync;
+  if (err != cudaSuccess) return cuda_status(err);
+  for (Array* a : arrays) {
+    if (a->out && a->bytes) memcpy(a->out, pin + a->offset, a->bytes);
+  }
+  uint64_t word;
+  memcpy(&word, pin, sizeof word);
+  return gr_cuda_status_decode(word);
+}
+
+template <class T>
+T* at(char* base, const Array& a) {
+  return a.bytes ? reinterpret_cast<T*>(base + a.offset) : nullptr;
+}
+
+size_t floats(int64_t n) { return (size_t)n * sizeof(float); }
+size_t ints(int64_t n) { return (size_t)n * sizeof(int32_t); }
+
+}  // namespace
+
+extern "C" {
+
+int64_t gr_cuda_host_sample(int32_t device, const float* logits, int64_t rows, int32_t arity,
+                            uint64_t seed, uint32_t offset, int32_t* choice, float* one_hot) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{nullptr, choice, ints(rows)};
+  Array oh{nullptr, one_hot, one_hot ? floats(n) : 0};
+  return run(device, {&th, &d, &oh}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_sample(at<const float>(dev, th), rows, arity, seed, offset,
+                          at<int32_t>(dev, d), at<float>(dev, oh), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_conditional_gumbel(int32_t device, const float* logits,
+                                        const int32_t* choice, int64_t rows, int32_t arity,
+                                        int32_t samples, uint64_t seed, uint32_t offset,
+                                        float* noise) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array g{nullptr, noise, floats(n * samples)};
+  return run(device, {&th, &d, &g}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_conditional_gumbel(at<const float>(dev, th), at<const int32_t>(dev, d), rows,
+                                      arity, samples, seed, offset, at<float>(dev, g), status,
+                                      stream);
+  });
+}
+
+int64_t gr_cuda_host_gumbel_rao_backward(int32_t device, const float* logits,
+                                         const int32_t* choice, const float* upstream,
+                                         int64_t rows, int32_t arity, int32_t samples, float tau,
+                                         uint64_t seed, uint32_t offset, float* grad) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array up{upstream, nullptr, floats(n)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_gumbel_rao_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                       at<const float>(dev, up), rows, arity, samples, tau, seed,
+                                       offset, at<float>(dev, out), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_gumbel_softmax_forward(int32_t device, const float* logits, int64_t rows,
+                                            int32_t arity, float tau, uint64_t seed,
+                                            uint32_t offset, float* soft) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, out{nullptr, soft, floats(n)};
+  return run(device, {&th, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_gumbel_softmax_forward(at<const float>(dev, th), rows, arity, tau, seed,
+                                          offset, at<float>(dev, out), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_gumbel_softmax_backward(int32_t device, const float* logits,
+                                             const float* upstream, int64_t rows, int32_t arity,
+                                             float tau, uint64_t seed, uint32_t offset,
+                                             float* grad) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, up{upstream, nullptr, floats(n)};
+  Array out{nullptr, grad, floats(n)};
+  return run(device, {&th, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_gumbel_softmax_backward(at<const float>(dev, th), at<const float>(dev, up),
+                                           rows, arity, tau, seed, offset, at<float>(dev, out),
+                                           status, stream);
+  });
+}
+
+int64_t gr_cuda_host_straight_through_backward(int32_t device, const float* logits,
+                                               const float* upstream, int64_t rows,
+                                               int32_t arity, float tau, float* grad) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, up{upstream, nullptr, floats(n)};
+  Array out{nullptr, grad, floats(n)};
+  return run(device, {&th, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_straight_through_backward(at<const float>(dev, th), at<const float>(dev, up),
+                                             rows, arity, tau, at<float>(dev, out), status,
+                                             stream);
+  });
+}
+
+int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
+                                        const int32_t* choice, const float* losses,
+                                        float baseline, int64_t rows, int32_t arity,
+                                        float* grad) {
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array f{losses, nullptr, floats(rows)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &f, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_reinforce_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                      at<const float>(dev, f), baseline, rows, arity,
+                                      at<float>(dev, out), status, stream);
+  });
+}
+
+int32_t gr_cuda_copy_to_device(uint64_t device_dst, const void* host_src, uint64_t bytes) {
+  return (int32_t)cudaMemcpy(reinterpret_cast<void*>((uintptr_t)device_dst), host_src,
+                             (size_t)bytes, cudaMemcpyHostToDevice);
+}
+
+int32_t gr_cuda_copy_to_host(void* host_dst, uint64_t device_src, uint64_t bytes) {
+  return (int32_t)cudaMemcpy(host_dst, reinterpret_cast<const void*>((uintptr_t)device_src),
+                             (size_t)bytes, cudaMemcpyDeviceToHost);
+}
+
+int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded) {
+  *decoded = GR_OK;
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  uint64_t word = ~(uint64_t)0;
+  // Pageable destination: the copy completes before cudaMemcpyAsync returns, after the
+  // stream's earlier work; the synchronisation makes that explicit.
+  cudaError_t err = cudaMemcpyAsync(&word, status, sizeof word, cudaMemcpyDeviceToHost, s);
+  if (err == cudaSuccess) err = cudaStreamSynchronize(s);
+  if (err == cudaSuccess) err = (cudaError_t)gr_cuda_status_reset(status, stream);
+  if (err == cudaSuccess) *decoded = gr_cuda_status_decode(word);
+  return (int32_t)err;
+}
+
+void gr_cuda_host_release_thread(void) { tls_workspaces.clear(); }
+
+}  // extern "C"

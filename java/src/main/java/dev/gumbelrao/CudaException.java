@@ -1,0 +1,30 @@
+package dev.gumbelrao;
+
+import dev.gumbelrao.jni.NativeKernels;
+
+/**
+ * A CUDA runtime error, raised by the CUDA backend with the operation that met it and the
+ * runtime's description ({@code cudaGetErrorString}). Errors such as an illegal address leave the
+ * device's context unusable, as in any CUDA program; the message says which error it was.
+ */
+public final class CudaException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final int error;
+
+  CudaException(String operation, int error) {
+    super(operation + ": CUDA error " + error + " ("
+        + NativeKernels.cudaErrorString(error).getString() + ")");
+    this.error = error;
+  }
+
+  /** The cudaError_t value. */
+  public int error() {
+    return error;
+  }
+
+  /** Throws for a non-zero cudaError_t. */
+  static void check(int error, String operation) {
+    if (error != 0) throw new CudaException(operation, error);
+  }
+}

@@ -1,0 +1,174 @@
+package dev.gumbelrao;
+
+import dev.gumbelrao.jni.NativeKernels;
+import java.nio.Buffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+
+/**
+ * A block of device memory holding {@code length} float32 or int32 elements, so that GPU use
+ * does not require JCuda. Created by {@link GumbelRaoCuda#allocateFloats} /
+ * {@link GumbelRaoCuda#allocateInts}; {@link GumbelRaoCuda}'s buffer overloads check each
+ * buffer's element type, length and device before launching. Copies are synchronous.
+ */
+public final class DeviceBuffer implements AutoCloseable {
+  /** The element type; both are 4 bytes. */
+  public enum Type {
+    FLOAT32,
+    INT32
+  }
+
+  private final int device;
+  private final Type type;
+  private final long length;
+  private volatile long address;
+
+  DeviceBuffer(int device, Type type, long length) {
+    if (length < 1) throw new IllegalArgumentException("length must be >= 1, got " + length);
+    this.device = device;
+    this.type = type;
+    this.length = length;
+    long[] out = new long[1];
+    CudaException.check(NativeKernels.cudaSetDevice(device), "cudaSetDevice");
+    CudaException.check(NativeKernels.cudaMalloc(4 * length, out),
+        "cudaMalloc(" + 4 * length + " bytes)");
+    address = out[0];
+  }
+
+  /** The device address of element 0. */
+  public long address() {
+    long a = address;
+    if (a == 0) throw new IllegalStateException("this DeviceBuffer is closed");
+    return a;
+  }
+
+  public long length() {
+    return length;
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  public int device() {
+    return device;
+  }
+
+  /** Copies src into elements [0, src.length). */
+  public DeviceBuffer copyFrom(float[] src) {
+    expect(Type.FLOAT32, "copyFrom(float[])");
+    fits(Checks.notNull(src, "src").length);
+    copy(NativeKernels.cudaCopyToDevice(address(), src, 4L * src.length), "copyFrom");
+    return this;
+  }
+
+  /** Copies src into elements [0, src.length). */
+  public DeviceBuffer copyFrom(int[] src) {
+    expect(Type.INT32, "copyFrom(int[])");
+    fits(Checks.notNull(src, "src").length);
+    copy(NativeKernels.cudaCopyToDevice(address(), src, 4L * src.length), "copyFrom");
+    return this;
+  }
+
+  /** Copies the remaining elements of a direct buffer in native byte order into [0, n). */
+  public DeviceBuffer copyFrom(FloatBuffer src) {
+    expect(Type.FLOAT32, "copyFrom(FloatBuffer)");
+    direct(src, "src");
+    copy(NativeKernels.cudaCopyToDevice(address(), NativeKernels.address(src),
+        4L * src.remaining()), "copyFrom");
+    return this;
+  }
+
+  /** Copies the remaining elements of a direct buffer in native byte order into [0, n). */
+  public DeviceBuffer copyFrom(IntBuffer src) {
+    expect(Type.INT32, "copyFrom(IntBuffer)");
+    direct(src, "src");
+    copy(NativeKernels.cudaCopyToDevice(address(), NativeKernels.address(src),
+        4L * src.remaining()), "copyFrom");
+    return this;
+  }
+
+  /** Copies elements [0, dst.length) into dst. */
+  public void copyTo(float[] dst) {
+    expect(Type.FLOAT32, "copyTo(float[])");
+    fits(Checks.notNull(dst, "dst").length);
+    copy(NativeKernels.cudaCopyToHost(dst, address(), 4L * dst.length), "copyTo");
+  }
+
+  /** Copies elements [0, dst.length) into dst. */
+  public void copyTo(int[] dst) {
+    expect(Type.INT32, "copyTo(int[])");
+    fits(Checks.notNull(dst, "dst").length);
+    copy(NativeKernels.cudaCopyToHost(dst, address(), 4L * dst.length), "copyTo");
+  }
+
+  /** Copies elements [0, dst.remaining()) into a direct buffer's remaining elements. */
+  public void copyTo(FloatBuffer dst) {
+    expect(Type.FLOAT32, "copyTo(FloatBuffer)");
+    direct(dst, "dst");
+    Checks.writable(dst, "dst");
+    copy(NativeKernels.cudaCopyToHost(NativeKernels.address(dst), address(),
+        4L * dst.remaining()), "copyTo");
+  }
+
+  /** Copies elements [0, dst.remaining()) into a direct buffer's remaining elements. */
+  public void copyTo(IntBuffer dst) {
+    expect(Type.INT32, "copyTo(IntBuffer)");
+    direct(dst, "dst");
+    Checks.writable(dst, "dst");
+    copy(NativeKernels.cudaCopyToHost(NativeKernels.address(dst), address(),
+        4L * dst.remaining()), "copyTo");
+  }
+
+  private void expect(Type t, String what) {
+    if (type != t) {
+      throw new IllegalArgumentException(what + " on a " + type + " buffer");
+    }
+  }
+
+  private void fits(long n) {
+    if (n > length) {
+      throw new IllegalArgumentException(n + " elements do not fit a buffer of " + length);
+    }
+  }
+
+  private void direct(Buffer b, String name) {
+    Checks.notNull(b, name);
+    Checks.direct(b, name);
+    fits(b.remaining());
+  }
+
+  private void copy(int error, String what) {
+    CudaException.check(error, what + " (" + type + "[" + length + "] on device "
+        + device + ")");
+  }
+
+  /**
+   * Checks this buffer as the argument {@code name} of an operation: its element type, that it
+   * holds at least {@code needed} elements, and that it lives on {@code onDevice}.
+   */
+  long argument(String name, Type t, long needed, int onDevice) {
+    if (type != t) {
+      throw new IllegalArgumentException(name + " must be a " + t + " buffer, got " + type);
+    }
+    if (length < needed) {
+      throw new IllegalArgumentException(name + " holds " + length + " elements, the call needs "
+          + needed);
+    }
+    if (device != onDevice) {
+      throw new IllegalArgumentException(name + " lives on device " + device
+          + ", the call runs on device " + onDevice);
+    }
+    return address();
+  }
+
+  @Override
+  public void close() {
+    long a = address;
+    if (a != 0) {
+      address = 0;
+      NativeKernels.cudaSetDevice(device);
+      NativeKernels.cudaFree(a);
+    }
+  }
+}
