@@ -43,14 +43,21 @@ public final class Report {
    */
   record Case(String benchmark, String source, String operation, int arity, int k, String mode,
       double score, double scoreError, String unit, double elementSamples,
-      double elementSamplesError, String iterations) {
+      double elementSamplesError, String iterations, int deviceRows) {
     static final String BASELINE = "plain Java";
+    /** DeviceBenchmark's cases: the CUDA backend on device-resident data. */
+    static final String DEVICE = "cuda (device-resident)";
 
     boolean small() {
       return benchmark.startsWith(SmallCallBenchmark.class.getSimpleName() + ".");
     }
 
+    boolean device() {
+      return source.equals(DEVICE);
+    }
+
     int rows() {
+      if (device()) return deviceRows;
       return source.equals(BASELINE) ? Shapes.rows(arity)
           : Shapes.rows(Operation.of(operation), arity, k);
     }
@@ -104,15 +111,25 @@ public final class Report {
       JsonObject params = run.has("params") ? run.getAsJsonObject("params") : new JsonObject();
       String source;
       String operation;
+      int arity = params.has("arity") ? params.get("arity").getAsInt() : 0;
+      int k = params.has("k") ? params.get("k").getAsInt() : 0;
+      int deviceRows = 0;
       if (className.equals(NaiveJavaBenchmark.class.getSimpleName())) {
         source = Case.BASELINE;
         operation = Operation.GUMBEL_RAO.id;
+      } else if (className.equals(DeviceBenchmark.class.getSimpleName())) {
+        // shape = operation:rowsxarity:K
+        String[] shape = params.get("shape").getAsString().split(":");
+        String[] rxn = shape[1].split("x");
+        source = Case.DEVICE;
+        operation = shape[0];
+        deviceRows = Integer.parseInt(rxn[0]);
+        arity = Integer.parseInt(rxn[1]);
+        k = Integer.parseInt(shape[2]);
       } else {
         source = params.get("backend").getAsString();
         operation = params.has("operation") ? params.get("operation").getAsString() : method;
       }
-      int arity = params.has("arity") ? params.get("arity").getAsInt() : 0;
-      int k = params.has("k") ? params.get("k").getAsInt() : 0;
       JsonObject primary = run.getAsJsonObject("primaryMetric");
       double elementSamples = Double.NaN;
       double elementSamplesError = Double.NaN;
@@ -129,7 +146,7 @@ public final class Report {
       cases.add(new Case(className + "." + method, source, operation, arity, k,
           run.get("mode").getAsString(), number(primary.get("score")),
           number(primary.get("scoreError")), primary.get("scoreUnit").getAsString(),
-          elementSamples, elementSamplesError, iterations));
+          elementSamples, elementSamplesError, iterations, deviceRows));
     }
     return cases;
   }
@@ -222,6 +239,22 @@ public final class Report {
               .append(" | ").append(Units.significant(c.score())).append(" | ")
               .append(Units.significant(c.scoreError())).append(" |\n");
         }
+      }
+    }
+
+    List<Case> device = cases.stream().filter(Case::device).toList();
+    if (!device.isEmpty()) {
+      md.append("\n## CUDA, device-resident calls\n\n");
+      md.append("GumbelRaoCuda on raw device addresses, one kernel per call, the stream "
+          + "synchronised inside the measured method; the native harness times the same shapes "
+          + "(gr_cuda_harness --bench). tau = ").append(Shapes.TAU).append(".\n\n");
+      md.append("| operation | rows | arity | K | us per call | element-samples/s |\n"
+          + "|---|---:|---:|---:|---:|---:|\n");
+      for (Case c : device) {
+        md.append("| ").append(c.operation()).append(" | ").append(c.rows()).append(" | ")
+            .append(c.arity()).append(" | ").append(c.k()).append(" | ")
+            .append(Units.significant(1e6 / c.score())).append(" | ")
+            .append(Units.si(c.elementSamples())).append(" |\n");
       }
     }
 

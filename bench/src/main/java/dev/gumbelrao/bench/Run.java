@@ -50,9 +50,10 @@ public final class Run {
       "  --ops LIST          of " + Operation.ids() + " (default all)",
       "  --ks LIST           K values (default 1,10,100,1000; sample and st-gs always use 1)",
       "  --arities LIST      (default 2,4,8,16,64,1024,32768)",
-      "  --suites LIST       of operations,naive,small (default all): OperationBenchmark, the",
+      "  --suites LIST       of operations,naive,small,device (default all): OperationBenchmark, the",
       "                      plain-Java baseline NaiveJavaBenchmark (with gumbel-rao), and",
-      "                      SmallCallBenchmark (with gumbel-rao and sample)",
+      "                      SmallCallBenchmark (with gumbel-rao and sample), and the CUDA",
+      "                      device-resident DeviceBenchmark (with cuda)",
       "  -h, --help          this text, then JMH's options",
       "Defaults: 1 fork, warm-up 3 x 1 s, measured 5 x 1 s; JAVA backend and plain-Java baseline",
       "at K >= 100: warm-up 1 x 1 s, measured 3 x 1 s (an iteration lasts at least one call).");
@@ -198,6 +199,11 @@ public final class Run {
             params("backend", backends), settings.timing(Timing.FULL)));
       }
     }
+    if (settings.suites.contains("device") && backends.contains("cuda")) {
+      groups.add(new Group("CUDA device-resident calls",
+          method(DeviceBenchmark.class, "deviceResidentSynchronized"), params(),
+          settings.timing(Timing.FULL)));
+    }
     groups.removeIf(group -> group.params.values().stream().anyMatch(List::isEmpty));
     return groups;
   }
@@ -281,7 +287,7 @@ public final class Run {
     List<String> ops = split(Operation.ids());
     List<String> ks = split("1,10,100,1000");
     List<String> arities = split("2,4,8,16,64,1024,32768");
-    List<String> suites = split("operations,naive,small");
+    List<String> suites = split("operations,naive,small,device");
     final List<String> jmhArgs = new ArrayList<>();
 
     static Settings parse(String[] args) {
@@ -327,9 +333,9 @@ public final class Run {
       positive("--ks", s.ks);
       positive("--arities", s.arities);
       for (String suite : s.suites) {
-        if (!List.of("operations", "naive", "small").contains(suite)) {
+        if (!List.of("operations", "naive", "small", "device").contains(suite)) {
           throw new IllegalArgumentException("unknown suite '" + suite
-              + "'; known: operations,naive,small");
+              + "'; known: operations,naive,small,device");
         }
       }
       return s;
