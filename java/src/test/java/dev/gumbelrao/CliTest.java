@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,7 +116,9 @@ class CliTest {
     assertTrue(r.out.contains("AUTO uses "));
   }
 
+  /** Tagged: it draws a PNG with java.desktop, which the GPU bundle's runtime leaves out. */
   @Test
+  @Tag("desktop")
   void toyPrintsItsTableAndWritesCsvAndPng(@TempDir Path dir) throws Exception {
     Run r = run("toy", "--grid", "7", "--draws", "300", "--quiet", "--out", dir.toString());
     assertEquals(0, r.status, r.err);
