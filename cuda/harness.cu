@@ -38,6 +38,7 @@ every check passed, 1 otherwise, 2 on a CUDA error.
 #include <chrono>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gumbel_rao/gumbel_rao.h"
@@ -63,6 +64,8 @@ struct Options {
   const char* json = nullptr;
   const char* only = nullptr;
   int device = 0;
+  double scale = 1.0;     // multiplies the row counts of the check sweep (small runs)
+  double max_work = 0.0;  // skips check cases above this many element-samples (0: no limit)
 };
 Options g_opt;
 bool g_precise = false;
@@ -81,8 +84,18 @@ struct Result {
 };
 std::vector<Result> g_results;
 
+// --only takes a comma-separated list of substrings; a case runs when its name holds any.
 bool selected(const std::string& name) {
-  return g_opt.only == nullptr || name.find(g_opt.only) != std::string::npos;
+  if (g_opt.only == nullptr) return true;
+  std::string list = g_opt.only;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = list.find(',', start);
+    const std::string part = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty() && name.find(part) != std::string::npos) return true;
+    if (comma == std::string::npos) return false;
+    start = comma + 1;
+  }
 }
 
 void report(Result& r) {
@@ -124,6 +137,8 @@ struct Batch {
   std::vector<int32_t> choice;
 };
 
+// Rows are filled in parallel, each from its own generator seeded by (seed, row), so the data
+// do not depend on the thread count; the 2^26-element bench batches take a fraction of a second.
 Batch make_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
   Batch b;
   b.rows = rows;
@@ -133,20 +148,27 @@ Batch make_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
   b.upstream.resize(n);
   b.losses.resize(rows);
   b.choice.resize(rows);
-  Rng rng(seed * 0x2545F4914F6CDD1Dull + 17);
   const float scales[4] = {1.0f, 3.0f, 0.3f, 8.0f};
-  for (int64_t r = 0; r < rows; ++r) {
-    const float scale = scales[r % 4];
-    const float shift = r % 7 == 3 ? 60.0f : 0.0f;
-    const int32_t keep = (int32_t)(r % arity);
-    for (int32_t j = 0; j < arity; ++j) {
-      float x = (float)rng.normal() * scale + shift;
-      if (arity >= 3 && r % 5 == 2 && (j + r) % 3 == 0 && j != keep) x = -INFINITY;
-      b.logits[(size_t)r * arity + j] = x;
-      b.upstream[(size_t)r * arity + j] = (float)rng.normal();
+  auto fill = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      Rng rng((seed * 0x2545F4914F6CDD1Dull + 17) ^ ((uint64_t)r * 0x9E3779B97F4A7C15ull));
+      const float scale = scales[r % 4];
+      const float shift = r % 7 == 3 ? 60.0f : 0.0f;
+      const int32_t keep = (int32_t)(r % arity);
+      for (int32_t j = 0; j < arity; ++j) {
+        float x = (float)rng.normal() * scale + shift;
+        if (arity >= 3 && r % 5 == 2 && (j + r) % 3 == 0 && j != keep) x = -INFINITY;
+        b.logits[(size_t)r * arity + j] = x;
+        b.upstream[(size_t)r * arity + j] = (float)rng.normal();
+      }
+      b.losses[r] = (float)rng.normal();
     }
-    b.losses[r] = (float)rng.normal();
-  }
+  };
+  const int64_t threads = n < ((size_t)1 << 16) ? 1 : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (int64_t t = 0; t < threads; ++t)
+    pool.emplace_back(fill, rows * t / threads, rows * (t + 1) / threads);
+  for (std::thread& th : pool) th.join();
   const int64_t st = gr_cpu_sample(b.logits.data(), rows, arity, seed ^ 0x5DEECE66Dull, offset + 7,
                                    b.choice.data(), nullptr);
   if (st != 0) {
@@ -155,6 +177,20 @@ Batch make_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
     exit(2);
   }
   return b;
+}
+
+// The bench's cases share inputs (same rows and arity): the last batch is kept.
+const Batch& cached_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
+  static Batch last;
+  static uint64_t last_seed = 0;
+  static uint32_t last_offset = 0;
+  if (last.rows != rows || last.arity != arity || last_seed != seed || last_offset != offset) {
+    last = Batch();  // free the previous one first
+    last = make_batch(rows, arity, seed, offset);
+    last_seed = seed;
+    last_offset = offset;
+  }
+  return last;
 }
 
 // ----------------------------------------------------------------------------- device memory
@@ -550,7 +586,9 @@ void check_bad_inputs(Op op, int32_t arity) {
 }
 
 // ----------------------------------------------------------------------------- the check sweep
-void run_case(const Case& c) {
+void run_case(Case c) {
+  c.rows = std::max<int64_t>(1, (int64_t)((double)c.rows * g_opt.scale));
+  if (g_opt.max_work > 0.0 && (double)c.rows * c.arity * c.samples > g_opt.max_work) return;
   if (!selected(c.name())) return;
   const Batch b = make_batch(c.rows, c.arity, c.seed, c.offset);
   const DeviceBatch db(b);
@@ -720,7 +758,7 @@ void measure_copy_bandwidth() {
 
 void bench_case(const Case& c, const char* target) {
   if (!selected(c.name())) return;
-  const Batch b = make_batch(c.rows, c.arity, c.seed, c.offset);
+  const Batch& b = cached_batch(c.rows, c.arity, c.seed, c.offset);
   // Several copies of the inputs, so that back-to-back calls do not find them in L2.
   const size_t input_bytes = b.logits.size() * sizeof(float) * 2;
   const int buffers = (int)std::max<size_t>(1, std::min<size_t>(8, ((size_t)256 << 20) / std::max<size_t>(input_bytes, 1)));
@@ -821,10 +859,12 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--json") && i + 1 < argc) g_opt.json = argv[++i];
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_opt.only = argv[++i];
     else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_opt.device = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--scale") && i + 1 < argc) g_opt.scale = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--max-work") && i + 1 < argc) g_opt.max_work = atof(argv[++i]);
     else {
       fprintf(stderr,
-              "usage: %s [--check] [--bench] [--sanitize] [--json FILE] [--only SUBSTRING] "
-              "[--device N]\n",
+              "usage: %s [--check] [--bench] [--sanitize] [--json FILE] [--only A,B,...] "
+              "[--device N] [--scale F] [--max-work W]\n",
               argv[0]);
       return 2;
     }
