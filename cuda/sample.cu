@@ -4,9 +4,10 @@
 // One pass over the logits, so the speed limit is the memory bandwidth (4 bytes per element,
 // plus the one-hot rows when asked for). A team of T lanes streams each row: lane t takes quads
 // t, t + T, ..., each one float4 load (when rows are 16-byte aligned) and one Philox call, so a
-// warp's loads are contiguous whatever the arity: T = the row's quad count up to 32 (several rows
-// per warp for small arity), a warp for up to kWarpMaxQuads quads, then wider teams (several
-// warps, up to a block of 1024) so that a long row is read by many lanes at once.
+// warp's loads are contiguous whatever the arity: T = half the row's quad count up to 16, so
+// that each lane has two loads in flight (several rows per warp for small arity: bytes in
+// flight, not instructions, limit a one-pass kernel), a warp for up to kWarpMaxQuads quads, then
+// wider teams (several warps, up to a block of 1024) so that a long row is read by many lanes.
 #include "gumbel_rao/gumbel_rao_cuda.h"
 #include "row_team.cuh"
 
@@ -98,8 +99,8 @@ extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t ari
   a.one_hot_vec = rows_vectorisable(one_hot, arity);
   const int64_t nq = ((int64_t)arity + 3) / 4;
   int log2_team;
-  if (nq <= kWarp)
-    log2_team = ceil_log2(nq);
+  if (nq <= kWarp)  // two quads per lane: two loads in flight per thread
+    log2_team = nq > 1 ? ceil_log2(nq) - 1 : 0;
   else if (nq <= kWarpMaxQuads)
     log2_team = 5;
   else
