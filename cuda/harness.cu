@@ -17,8 +17,9 @@ Run:
       compute-sanitizer --tool memcheck  ./build/gr_cuda_harness --sanitize
       compute-sanitizer --tool racecheck ./build/gr_cuda_harness --sanitize
       compute-sanitizer --tool synccheck ./build/gr_cuda_harness --sanitize
-  ./build/gr_cuda_harness --bench --only gr_   # cases whose name contains "gr_"
+  ./build/gr_cuda_harness --bench --only gr_,sample_   # cases whose name holds any of these
   ./build/gr_cuda_harness --json results.json  # also write every result as JSON
+  ./build/gr_cuda_harness --check --scale 0.01 --max-work 1e6   # a small check sweep (cuda/emu)
   ncu --set full -k regex:gumbel_rao_team -c 1 ./build/gr_cuda_harness --bench --only gr_1048576x16
   (kernels are built with -lineinfo, so ncu's source view maps SASS to the .cu lines)
 
