@@ -129,7 +129,10 @@ GR_HD uint32_t conditional_slot(uint32_t k) { return k + 1; }
 
 // ------------------------------------------------------------------ uniform map
 GR_HD float uniform_open(uint32_t x) {
-  return ((float)(x >> 9) + 0.5f) * (1.0f / 8388608.0f);  // 2^-23
+  // 1 + (x >> 9) 2^-23 is the float with exponent 0 and mantissa x >> 9; subtracting 1 - 2^-24
+  // leaves ((x >> 9) + 0.5) 2^-23 exactly (it needs 24 bits), without an int-to-float conversion
+  // (which shares the GPU's MUFU pipe with log2 and exp2).
+  return bits_float(0x3F800000u | (x >> 9)) - 0.99999994f;
 }
 
 // ------------------------------------------------------------------ elementary functions
@@ -234,8 +237,14 @@ GR_HD float log_softmax(float theta_j, float max, float log_sum) {
 // ------------------------------------------------------------------ noise transforms
 // E ~ Exp(1) from U: E = -log U.  G ~ Gumbel(0, 1): G = -log E = -log(-log U).
 // u lies in [2^-24, 1 - 2^-24] (uniform_open), so E lies in [6e-8, 16.7]: both logs see positive
-// normal numbers.
-GR_HD float exponential_from_uniform(float u) { return -kLn2 * fast_log2_positive(u); }
+// normal numbers. -log u >= 1 - u, and the bound is kept explicitly: the GPU's lg2.approx has an
+// absolute error of 2^-22 near 1, larger than -log u itself at the top of the map, which would
+// give E <= 0 (then NaN weights). On the CPU the bound changes at most the last bit, rarely.
+GR_HD float exponential_from_uniform(float u) {
+  const float e = -kLn2 * fast_log2_positive(u);
+  const float floor = 1.0f - u;
+  return e > floor ? e : floor;
+}
 GR_HD float gumbel_from_uniform(float u) {
   return -kLn2 * fast_log2_positive(exponential_from_uniform(u));
 }

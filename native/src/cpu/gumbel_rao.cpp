@@ -207,15 +207,18 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
     load_tile(a.batch.logits, row0, live, n, t);
     float max[kLanes];
-    const int64_t status = scan_tile(t, n, row0, live, max);
-    if (status) return status;
+    // The lowest bad row of the tile, whether its logits or its choice is bad.
+    const int64_t logits_status = scan_tile(t, n, row0, live, max);
+    const int64_t logits_row = logits_status ? gr_status_row(logits_status) : row0 + kLanes;
     int32_t d[kLanes];
     for (int l = 0; l < kLanes; ++l) {
       d[l] = a.choice[row0 + (l < live ? l : live - 1)];
+      if (row0 + l >= logits_row) break;
       const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
                                              : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
       if (code) return gr_status_make(code, row0 + l);
     }
+    if (logits_status) return logits_status;
     double sum_exp[kLanes];
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;

@@ -72,9 +72,12 @@ public final class Formulas {
     return (thetaJ - max) - logSum;
   }
 
-  /** E ~ Exp(1): E = -log U. */
+  /**
+   * E ~ Exp(1): E = -log U, held at or above 1 - U (which it always is; the native kernels keep the
+   * bound against the GPU's approximate logarithm near U = 1).
+   */
   public static double exponentialFromUniform(double u) {
-    return -Math.log(u);
+    return Math.max(-Math.log(u), 1 - u);
   }
 
   /** G ~ Gumbel(0, 1): G = -log(-log U). */

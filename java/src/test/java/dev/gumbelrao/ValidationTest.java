@@ -101,6 +101,31 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
+  void theLowestBadRowIsReportedWhateverIsBadInIt(Backend backend) {
+    try (GumbelRao gr = TestBackends.open(backend)) {
+      // small arity and K < 16: the kernels that work on tiles of 16 rows at once
+      for (int[] shape : new int[][] {{40, 5, 3}, {40, 33, 3}, {40, 5, 50}, {40, 100, 3}}) {
+        int rows = shape[0], arity = shape[1], k = shape[2];
+        float[] th = new float[rows * arity];
+        for (int i = 0; i < th.length; i++) th[i] = (float) Math.sin(i);
+        for (int j = 0; j < arity; j++) th[5 * arity + j] = Float.NEGATIVE_INFINITY;
+        int[] d = new int[rows];
+        d[3] = arity;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> gr.gumbelRaoBackward(th, d, new float[th.length], rows, arity, k, 0.5f, KEY,
+                new float[th.length]));
+        assertTrue(e.getMessage().startsWith("choice: row 3 "), e.getMessage());
+        d[3] = 0;
+        e = assertThrows(IllegalArgumentException.class,
+            () -> gr.gumbelRaoBackward(th, d, new float[th.length], rows, arity, k, 0.5f, KEY,
+                new float[th.length]));
+        assertTrue(e.getMessage().startsWith("logits: row 5 "), e.getMessage());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.gumbelrao.TestBackends#all")
   void badShapesAndScalarsAreReportedBeforeAnyWork(Backend backend) {
     try (GumbelRao gr = TestBackends.open(backend)) {
       float[] th = logits(), g = new float[N];
