@@ -186,7 +186,8 @@ int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, in
                                   float* noise) {
   const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
                           noise_key(seed, offset), noise};
-  return for_row_ranges(rows, (int64_t)arity * samples, 1,
+  return for_row_ranges(rows, (int64_t)arity * samples,
+                        draws_on_row_tiles(arity, samples) ? kLanes : 1,
                         [&](int64_t b, int64_t e) { return table().conditional(a, b, e); });
 }
 
@@ -204,7 +205,7 @@ int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
       return gr_status_make(GR_OUT_OF_MEMORY, 0);
     }
   }
-  if (gumbel_rao_on_tiles(arity, samples)) {
+  if (draws_on_row_tiles(arity, samples)) {
     return for_row_ranges(rows, (int64_t)arity * samples, kLanes,
                           [&](int64_t b, int64_t e) { return table().gumbel_rao_tiles(a, b, e); });
   }

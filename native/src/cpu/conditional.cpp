@@ -98,10 +98,93 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
           for (int l = 0; l < kLanes; ++l) g[j][l] = conditional_gumbel_below(th[j], g[j][l], z_d[l]);
         }
       }
-      for (int l = 0; l < live; ++l) {
-        float* out = a.noise + ((int64_t)(kb + l) * rows + r) * n;
-        for (int32_t j = 0; j < n; ++j) out[j] = g[j][l];
+      // lane l is draw kb + l: its row of the [K][rows][arity] output starts rows * n after
+      // the previous lane's
+      store_tile(g, n, live, a.noise + ((int64_t)kb * rows + r) * n, rows * (int64_t)n);
+    }
+  }
+  return GR_OK;
+}
+
+// Small arity, K < kLanes: tiles of kLanes rows, lanes across rows, each draw in turn; the
+// arithmetic per row is that of conditional_draw_lanes.
+int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  const int64_t rows = a.batch.rows, nq = quads(n);
+  float* buf = scratch().floats(((size_t)4 * nq + 2 * (size_t)n) * kLanes);
+  TileColumn* g = reinterpret_cast<TileColumn*>(buf);  // uniforms, then the noise
+  TileColumn* t = g + 4 * nq;
+  TileColumn* p = t + n;
+  for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
+    const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
+    load_tile(a.batch.logits, row0, live, n, t);
+    float max[kLanes];
+    const int64_t logits_status = scan_tile(t, n, row0, live, max);
+    const int64_t logits_row = logits_status ? gr_status_row(logits_status) : row0 + kLanes;
+    int32_t d[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      d[l] = a.choice[row0 + (l < live ? l : live - 1)];
+      if (row0 + l >= logits_row) break;
+      const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
+                                             : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
+      if (code) return gr_status_make(code, row0 + l);
+    }
+    if (logits_status) return logits_status;
+    double sum_exp[kLanes];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l)
+        sum_exp[l] += (double)fast_exp2_nonpositive((t[j][l] - max[l]) * kLog2e);
+    }
+    float log_sum[kLanes], neg_log_p_d[kLanes], theta_d[kLanes];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) log_sum[l] = log_of_sum(sum_exp[l]);
+    for (int l = 0; l < kLanes; ++l) {
+      theta_d[l] = t[d[l]][l];
+      neg_log_p_d[l] = -log_softmax(theta_d[l], max[l], log_sum[l]);
+    }
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l)
+        p[j][l] = fast_exp2_nonpositive(log_softmax(t[j][l], max[l], log_sum[l]) * kLog2e);
+    }
+    for (int32_t k = 0; k < a.samples; ++k) {
+      for (int64_t q = 0; q < nq; ++q) {
+        uint32_t words[4][kLanes];
+        philox_lanes(a.key, broadcast((uint32_t)q), iota((uint32_t)row0),
+                     broadcast(conditional_slot((uint32_t)k)), broadcast(a.key.offset), words);
+        for (int i = 0; i < 4; ++i) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) g[4 * q + i][l] = uniform_open(words[i][l]);
+        }
       }
+      float e_d[kLanes], z_d[kLanes];
+      for (int l = 0; l < kLanes; ++l) e_d[l] = g[d[l]][l];
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) e_d[l] = exponential_from_uniform(e_d[l]);
+      for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l)
+          g[j][l] = conditional_gumbel_other(p[j][l], exponential_from_uniform(g[j][l]), e_d[l]);
+      }
+      for (int l = 0; l < kLanes; ++l) {
+        g[d[l]][l] = conditional_gumbel_winner(neg_log_p_d[l], e_d[l]);
+        z_d[l] = theta_d[l] + g[d[l]][l];
+      }
+      int tie = 0;
+      for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd reduction(| : tie)
+        for (int l = 0; l < kLanes; ++l) tie |= (j != d[l]) & !(t[j][l] + g[j][l] < z_d[l]);
+      }
+      if (tie) {  // rare: float ties with the winner (conditional_gumbel_below)
+        for (int32_t j = 0; j < n; ++j) {
+          for (int l = 0; l < kLanes; ++l)
+            if (j != d[l]) g[j][l] = conditional_gumbel_below(t[j][l], g[j][l], z_d[l]);
+        }
+      }
+      store_tile(g, n, live, a.noise + ((int64_t)k * rows + row0) * n, n);
     }
   }
   return GR_OK;
@@ -110,6 +193,7 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
 }  // namespace
 
 int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
+  if (draws_on_row_tiles(a.batch.arity, a.samples)) return conditional_row_tiles(a, r0, r1);
   return a.batch.arity <= kTileMaxArity ? conditional_draw_lanes(a, r0, r1)
                                         : conditional_row_lanes(a, r0, r1);
 }

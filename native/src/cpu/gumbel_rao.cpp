@@ -163,7 +163,9 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
 template <int M>
 void gumbel_rao_chunk_for(const GumbelRaoArgs& a, int64_t r, const float* log2_p, const float* p,
                           const float* gs, int32_t k0, int32_t k1, ChunkSums sums) {
-  if (a.batch.arity <= kDrawLanesMaxArity)
+  // Draw lanes need a full vector of draws; a shorter chunk (K < 16 past the tile arities, or
+  // the last chunk of a row) fills the lanes with columns instead.
+  if (a.batch.arity <= kDrawLanesMaxArity && k1 - k0 >= kLanes)
     gumbel_rao_chunk_draw_lanes<M>(a, r, log2_p, p, gs, k0, k1, sums);
   else
     gumbel_rao_chunk_row_lanes<M>(a, r, log2_p, p, gs, k0, k1, sums);

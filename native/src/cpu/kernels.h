@@ -73,9 +73,10 @@ struct ChunkSums {
   double* b;  // [arity]
 };
 
-// Gumbel-Rao with fewer draws than vector lanes and a small arity runs on tiles of rows (all K
-// draws of kLanes rows at once) instead of row by row in chunks of draws.
-inline bool gumbel_rao_on_tiles(int32_t arity, int32_t samples) {
+// Gumbel-Rao and the conditional sampler with fewer draws than vector lanes and a small arity run
+// on tiles of rows (all K draws of kLanes rows at once) instead of row by row with lanes across
+// draws, which K < kLanes would leave idle.
+inline bool draws_on_row_tiles(int32_t arity, int32_t samples) {
   return arity <= kTileMaxArity && samples < kLanes;
 }
 

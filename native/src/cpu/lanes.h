@@ -26,6 +26,41 @@ constexpr int32_t kTileMaxArity = 4 * kLanes - 4;
 
 typedef uint32_t LaneWords __attribute__((vector_size(4 * kLanes)));
 
+typedef float LaneFloats __attribute__((vector_size(4 * kLanes)));
+
+// Transposes kLanes x kLanes floats held as kLanes vectors: afterwards v[i][l] is the old
+// v[l][i]. Four butterfly stages of two-input shuffles (exchanging blocks of 8, 4, 2, 1 lanes),
+// 64 shuffles for 256 floats, instead of 256 scalar loads and stores.
+inline void transpose_lanes(LaneFloats* v) {
+  static_assert(kLanes == 16, "the shuffle patterns are written for 16 lanes");
+  for (int i = 0; i < 8; ++i) {
+    const LaneFloats x = v[i], y = v[i + 8];
+    v[i] = __builtin_shufflevector(x, y, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    v[i + 8] =
+        __builtin_shufflevector(x, y, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  }
+  for (int i = 0; i < 16; ++i) {
+    if (i & 4) continue;
+    const LaneFloats x = v[i], y = v[i + 4];
+    v[i] = __builtin_shufflevector(x, y, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    v[i + 4] =
+        __builtin_shufflevector(x, y, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+  }
+  for (int i = 0; i < 16; ++i) {
+    if (i & 2) continue;
+    const LaneFloats x = v[i], y = v[i + 2];
+    v[i] = __builtin_shufflevector(x, y, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+    v[i + 2] =
+        __builtin_shufflevector(x, y, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+  }
+  for (int i = 0; i < 16; i += 2) {
+    const LaneFloats x = v[i], y = v[i + 1];
+    v[i] = __builtin_shufflevector(x, y, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+    v[i + 1] =
+        __builtin_shufflevector(x, y, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+  }
+}
+
 // A wrapper, so that argument-dependent lookup finds mulhilo below from math.h's template.
 struct Lanes {
   LaneWords v;

@@ -134,10 +134,34 @@ inline int32_t first_argmax(const float* v, int32_t n) {
 // data; their results are never written.
 typedef float TileColumn[kLanes];
 
+// Whole blocks of kLanes columns move through transpose_lanes; the last columns one by one.
 inline void load_tile(const float* src, int64_t row0, int live, int32_t n, TileColumn* t) {
+  const int32_t blocks = n / kLanes * kLanes;
+  for (int32_t j0 = 0; j0 < blocks; j0 += kLanes) {
+    LaneFloats v[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      memcpy(&v[l], src + (row0 + (l < live ? l : live - 1)) * n + j0, sizeof(LaneFloats));
+    transpose_lanes(v);
+    for (int i = 0; i < kLanes; ++i) memcpy(t[j0 + i], &v[i], sizeof(LaneFloats));
+  }
   for (int l = 0; l < kLanes; ++l) {
     const float* row = src + (row0 + (l < live ? l : live - 1)) * n;
-    for (int32_t j = 0; j < n; ++j) t[j][l] = row[j];
+    for (int32_t j = blocks; j < n; ++j) t[j][l] = row[j];
+  }
+}
+
+// The inverse: lane l's column values t[0..n)[l] to base + l * stride, for the live lanes.
+inline void store_tile(const TileColumn* t, int32_t n, int live, float* base, int64_t stride) {
+  const int32_t blocks = n / kLanes * kLanes;
+  for (int32_t j0 = 0; j0 < blocks; j0 += kLanes) {
+    LaneFloats v[kLanes];
+    for (int i = 0; i < kLanes; ++i) memcpy(&v[i], t[j0 + i], sizeof(LaneFloats));
+    transpose_lanes(v);
+    for (int l = 0; l < live; ++l) memcpy(base + l * stride + j0, &v[l], sizeof(LaneFloats));
+  }
+  for (int l = 0; l < live; ++l) {
+    float* row = base + l * stride;
+    for (int32_t j = blocks; j < n; ++j) row[j] = t[j][l];
   }
 }
 

@@ -91,10 +91,11 @@ int64_t soft_tiles(const SoftArgs& a, int64_t r0, int64_t r1) {
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) inv_sum[l] = (float)(1.0 / sum[l]);
     if (!a.upstream) {
-      for (int l = 0; l < live; ++l) {
-        float* out = a.out + (row0 + l) * n;
-        for (int32_t j = 0; j < n; ++j) out[j] = v[j][l] * inv_sum[l];
+      for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) v[j][l] *= inv_sum[l];
       }
+      store_tile(v, n, live, a.out + row0 * n, n);
       continue;
     }
     // J(s)^T g / tau with g shifted by g_top, as in soft_row_lanes.
@@ -112,11 +113,14 @@ int64_t soft_tiles(const SoftArgs& a, int64_t r0, int64_t r1) {
         dot[l] += (double)v[j][l] * g[j][l];
       }
     }
-    for (int l = 0; l < live; ++l) {
-      float* out = a.out + (row0 + l) * n;
-      const float dotf = (float)dot[l];
-      for (int32_t j = 0; j < n; ++j) out[j] = softmax_jvp(v[j][l], g[j][l], dotf) / a.tau;
+    float dotf[kLanes];
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) dotf[l] = (float)dot[l];
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) v[j][l] = softmax_jvp(v[j][l], g[j][l], dotf[l]) / a.tau;
     }
+    store_tile(v, n, live, a.out + row0 * n, n);
   }
   return GR_OK;
 }
