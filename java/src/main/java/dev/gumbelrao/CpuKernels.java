@@ -1,5 +1,8 @@
 package dev.gumbelrao;
 
+import static dev.gumbelrao.DirectBuffers.address;
+import static dev.gumbelrao.DirectBuffers.require;
+
 import dev.gumbelrao.jni.NativeKernels;
 
 /**
@@ -25,21 +28,6 @@ final class CpuKernels implements Kernels {
   @Override
   public void close() {}
 
-  private static long address(Floats f) {
-    return f == null ? 0 : NativeKernels.address(f.buffer);
-  }
-
-  private static long address(Ints f) {
-    return NativeKernels.address(f.buffer);
-  }
-
-  private static void requireDirect(Object... args) {
-    for (Object a : args) {
-      if (a instanceof Floats) Checks.direct(((Floats) a).buffer, ((Floats) a).name);
-      if (a instanceof Ints) Checks.direct(((Ints) a).buffer, ((Ints) a).name);
-    }
-  }
-
   @Override
   public long sample(Floats logits, int rows, int arity, NoiseKey key, Ints choice,
       Floats oneHot) {
@@ -47,7 +35,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.sample(logits.array, rows, arity, key.seed(), key.offsetWord(),
           choice.array, oneHot == null ? null : oneHot.array);
     }
-    requireDirect(logits, choice, oneHot);
+    require(logits, choice, oneHot);
     return NativeKernels.sample(address(logits), rows, arity, key.seed(), key.offsetWord(),
         address(choice), address(oneHot));
   }
@@ -59,7 +47,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.conditionalGumbel(logits.array, choice.array, rows, arity, samples,
           key.seed(), key.offsetWord(), noise.array);
     }
-    requireDirect(logits, choice, noise);
+    require(logits, choice, noise);
     return NativeKernels.conditionalGumbel(address(logits), address(choice), rows, arity,
         samples, key.seed(), key.offsetWord(), address(noise));
   }
@@ -71,7 +59,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.gumbelRaoBackward(logits.array, choice.array, upstream.array, rows,
           arity, samples, tau, key.seed(), key.offsetWord(), grad.array);
     }
-    requireDirect(logits, choice, upstream, grad);
+    require(logits, choice, upstream, grad);
     return NativeKernels.gumbelRaoBackward(address(logits), address(choice), address(upstream),
         rows, arity, samples, tau, key.seed(), key.offsetWord(), address(grad));
   }
@@ -83,7 +71,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.gumbelSoftmaxForward(logits.array, rows, arity, tau, key.seed(),
           key.offsetWord(), soft.array);
     }
-    requireDirect(logits, soft);
+    require(logits, soft);
     return NativeKernels.gumbelSoftmaxForward(address(logits), rows, arity, tau, key.seed(),
         key.offsetWord(), address(soft));
   }
@@ -95,7 +83,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.gumbelSoftmaxBackward(logits.array, upstream.array, rows, arity, tau,
           key.seed(), key.offsetWord(), grad.array);
     }
-    requireDirect(logits, upstream, grad);
+    require(logits, upstream, grad);
     return NativeKernels.gumbelSoftmaxBackward(address(logits), address(upstream), rows, arity,
         tau, key.seed(), key.offsetWord(), address(grad));
   }
@@ -107,7 +95,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.straightThroughBackward(logits.array, upstream.array, rows, arity,
           tau, grad.array);
     }
-    requireDirect(logits, upstream, grad);
+    require(logits, upstream, grad);
     return NativeKernels.straightThroughBackward(address(logits), address(upstream), rows,
         arity, tau, address(grad));
   }
@@ -119,7 +107,7 @@ final class CpuKernels implements Kernels {
       return NativeKernels.reinforceBackward(logits.array, choice.array, losses.array, baseline,
           rows, arity, grad.array);
     }
-    requireDirect(logits, choice, losses, grad);
+    require(logits, choice, losses, grad);
     return NativeKernels.reinforceBackward(address(logits), address(choice), address(losses),
         baseline, rows, arity, address(grad));
   }

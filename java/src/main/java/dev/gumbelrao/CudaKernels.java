@@ -1,5 +1,8 @@
 package dev.gumbelrao;
 
+import static dev.gumbelrao.DirectBuffers.address;
+import static dev.gumbelrao.DirectBuffers.require;
+
 import dev.gumbelrao.jni.NativeKernels;
 
 /**
@@ -39,21 +42,6 @@ final class CudaKernels implements Kernels {
     NativeKernels.cudaHostReleaseThread();
   }
 
-  private static long address(Floats f) {
-    return f == null ? 0 : NativeKernels.address(f.buffer);
-  }
-
-  private static long address(Ints f) {
-    return NativeKernels.address(f.buffer);
-  }
-
-  private static void requireDirect(Object... args) {
-    for (Object a : args) {
-      if (a instanceof Floats) Checks.direct(((Floats) a).buffer, ((Floats) a).name);
-      if (a instanceof Ints) Checks.direct(((Ints) a).buffer, ((Ints) a).name);
-    }
-  }
-
   @Override
   public long sample(Floats logits, int rows, int arity, NoiseKey key, Ints choice,
       Floats oneHot) {
@@ -61,7 +49,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostSample(device, logits.array, rows, arity, key.seed(),
           key.offsetWord(), choice.array, oneHot == null ? null : oneHot.array);
     }
-    requireDirect(logits, choice, oneHot);
+    require(logits, choice, oneHot);
     return NativeKernels.cudaHostSample(device, address(logits), rows, arity, key.seed(),
         key.offsetWord(), address(choice), address(oneHot));
   }
@@ -73,7 +61,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostConditionalGumbel(device, logits.array, choice.array, rows,
           arity, samples, key.seed(), key.offsetWord(), noise.array);
     }
-    requireDirect(logits, choice, noise);
+    require(logits, choice, noise);
     return NativeKernels.cudaHostConditionalGumbel(device, address(logits), address(choice),
         rows, arity, samples, key.seed(), key.offsetWord(), address(noise));
   }
@@ -85,7 +73,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostGumbelRaoBackward(device, logits.array, choice.array,
           upstream.array, rows, arity, samples, tau, key.seed(), key.offsetWord(), grad.array);
     }
-    requireDirect(logits, choice, upstream, grad);
+    require(logits, choice, upstream, grad);
     return NativeKernels.cudaHostGumbelRaoBackward(device, address(logits), address(choice),
         address(upstream), rows, arity, samples, tau, key.seed(), key.offsetWord(),
         address(grad));
@@ -98,7 +86,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostGumbelSoftmaxForward(device, logits.array, rows, arity, tau,
           key.seed(), key.offsetWord(), soft.array);
     }
-    requireDirect(logits, soft);
+    require(logits, soft);
     return NativeKernels.cudaHostGumbelSoftmaxForward(device, address(logits), rows, arity, tau,
         key.seed(), key.offsetWord(), address(soft));
   }
@@ -110,7 +98,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostGumbelSoftmaxBackward(device, logits.array, upstream.array,
           rows, arity, tau, key.seed(), key.offsetWord(), grad.array);
     }
-    requireDirect(logits, upstream, grad);
+    require(logits, upstream, grad);
     return NativeKernels.cudaHostGumbelSoftmaxBackward(device, address(logits),
         address(upstream), rows, arity, tau, key.seed(), key.offsetWord(), address(grad));
   }
@@ -122,7 +110,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostStraightThroughBackward(device, logits.array, upstream.array,
           rows, arity, tau, grad.array);
     }
-    requireDirect(logits, upstream, grad);
+    require(logits, upstream, grad);
     return NativeKernels.cudaHostStraightThroughBackward(device, address(logits),
         address(upstream), rows, arity, tau, address(grad));
   }
@@ -134,7 +122,7 @@ final class CudaKernels implements Kernels {
       return NativeKernels.cudaHostReinforceBackward(device, logits.array, choice.array,
           losses.array, baseline, rows, arity, grad.array);
     }
-    requireDirect(logits, choice, losses, grad);
+    require(logits, choice, losses, grad);
     return NativeKernels.cudaHostReinforceBackward(device, address(logits), address(choice),
         address(losses), baseline, rows, arity, address(grad));
   }
