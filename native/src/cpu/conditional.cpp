@@ -15,13 +15,10 @@ int64_t conditional_row_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1) 
   float *u = buf, *log2_p = buf + row_uniform_floats(n), *p = log2_p + n;
   for (int64_t r = r0; r < r1; ++r) {
     const float* th = a.batch.logits + r * n;
-    float m;
-    int code = scan_row(th, n, &m);
-    if (!code) code = check_choice(th, n, a.choice[r]);
-    if (code) return gr_status_make(code, r);
-    const float log_sum = row_log_sum(th, n, m);
-    row_probabilities(th, n, m, log_sum, log2_p, p);
     const int32_t d = a.choice[r];
+    float m, log_sum;
+    const int code = prepare_choice_row(th, n, d, log2_p, p, &m, &log_sum);
+    if (code) return gr_status_make(code, r);
     const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
     for (int32_t k = 0; k < a.samples; ++k) {
       row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
@@ -53,24 +50,16 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
   float *log2_p = buf + 4 * (size_t)nq * kLanes, *p = log2_p + n;
   for (int64_t r = r0; r < r1; ++r) {
     const float* th = a.batch.logits + r * n;
-    float m;
-    int code = scan_row(th, n, &m);
-    if (!code) code = check_choice(th, n, a.choice[r]);
-    if (code) return gr_status_make(code, r);
-    const float log_sum = row_log_sum(th, n, m);
-    row_probabilities(th, n, m, log_sum, log2_p, p);
     const int32_t d = a.choice[r];
+    float m, log_sum;
+    const int code = prepare_choice_row(th, n, d, log2_p, p, &m, &log_sum);
+    if (code) return gr_status_make(code, r);
     const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
     for (int32_t kb = 0; kb < a.samples; kb += kLanes) {
       const int live = a.samples - kb < kLanes ? a.samples - kb : kLanes;
       for (int64_t q = 0; q < nq; ++q) {
-        uint32_t words[4][kLanes];
-        philox_lanes(a.key, broadcast((uint32_t)q), broadcast((uint32_t)r),
-                     iota(conditional_slot((uint32_t)kb)), broadcast(a.key.offset), words);
-        for (int i = 0; i < 4; ++i) {
-#pragma omp simd
-          for (int l = 0; l < kLanes; ++l) g[4 * q + i][l] = uniform_open(words[i][l]);
-        }
+        quad_uniform_lanes(a.key, (uint32_t)q, broadcast((uint32_t)r),
+                           iota(conditional_slot((uint32_t)kb)), g + 4 * q);
       }
       float e_d[kLanes], z_d[kLanes];
 #pragma omp simd
@@ -117,30 +106,11 @@ int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) 
   TileColumn* p = t + n;
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
-    load_tile(a.batch.logits, row0, live, n, t);
-    float max[kLanes];
-    const int64_t logits_status = scan_tile(t, n, row0, live, max);
-    const int64_t logits_row = logits_status ? gr_status_row(logits_status) : row0 + kLanes;
     int32_t d[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      d[l] = a.choice[row0 + (l < live ? l : live - 1)];
-      if (row0 + l >= logits_row) break;
-      const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
-                                             : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
-      if (code) return gr_status_make(code, row0 + l);
-    }
-    if (logits_status) return logits_status;
-    double sum_exp[kLanes];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;
-    for (int32_t j = 0; j < n; ++j) {
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l)
-        sum_exp[l] += (double)fast_exp2_nonpositive((t[j][l] - max[l]) * kLog2e);
-    }
-    float log_sum[kLanes], neg_log_p_d[kLanes], theta_d[kLanes];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) log_sum[l] = log_of_sum(sum_exp[l]);
+    float max[kLanes], log_sum[kLanes], neg_log_p_d[kLanes], theta_d[kLanes];
+    const int64_t status =
+        prepare_choice_tile(a.batch.logits, a.choice, row0, live, n, t, d, max, log_sum);
+    if (status) return status;
     for (int l = 0; l < kLanes; ++l) {
       theta_d[l] = t[d[l]][l];
       neg_log_p_d[l] = -log_softmax(theta_d[l], max[l], log_sum[l]);
@@ -152,13 +122,8 @@ int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) 
     }
     for (int32_t k = 0; k < a.samples; ++k) {
       for (int64_t q = 0; q < nq; ++q) {
-        uint32_t words[4][kLanes];
-        philox_lanes(a.key, broadcast((uint32_t)q), iota((uint32_t)row0),
-                     broadcast(conditional_slot((uint32_t)k)), broadcast(a.key.offset), words);
-        for (int i = 0; i < 4; ++i) {
-#pragma omp simd
-          for (int l = 0; l < kLanes; ++l) g[4 * q + i][l] = uniform_open(words[i][l]);
-        }
+        quad_uniform_lanes(a.key, (uint32_t)q, iota((uint32_t)row0),
+                           broadcast(conditional_slot((uint32_t)k)), g + 4 * q);
       }
       float e_d[kLanes], z_d[kLanes];
       for (int l = 0; l < kLanes; ++l) e_d[l] = g[d[l]][l];

@@ -14,12 +14,10 @@ constexpr int32_t kDrawLanesMaxArity = 128;
 
 int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t r, float* log2_p, float* p, float* gs) {
   const int32_t n = a.batch.arity;
-  const float* th = a.batch.logits + r * n;
-  float m;
-  int code = scan_row(th, n, &m);
-  if (!code) code = check_choice(th, n, a.choice[r]);
+  float m, log_sum;
+  const int code =
+      prepare_choice_row(a.batch.logits + r * n, n, a.choice[r], log2_p, p, &m, &log_sum);
   if (code) return gr_status_make(code, r);
-  row_probabilities(th, n, m, row_log_sum(th, n, m), log2_p, p);
   // Shift g by g_D: J(s)^T g is unchanged (sum s = 1), and as s -> onehot(D) at small tau the
   // dot product <s, g - g_D> stays small instead of cancelling against g_D.
   const float* g = a.upstream + r * n;
@@ -59,13 +57,8 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
   for (int32_t kb = k0; kb < k1; kb += kLanes) {
     const int32_t live = k1 - kb < kLanes ? k1 - kb : kLanes;
     for (int64_t q = 0; q < nq; ++q) {
-      uint32_t words[4][kLanes];
-      philox_lanes(a.key, broadcast((uint32_t)q), broadcast((uint32_t)r),
-                   iota(conditional_slot((uint32_t)kb)), broadcast(a.key.offset), words);
-      for (int i = 0; i < 4; ++i) {
-#pragma omp simd
-        for (int l = 0; l < kLanes; ++l) w[4 * q + i][l] = uniform_open(words[i][l]);
-      }
+      quad_uniform_lanes(a.key, (uint32_t)q, broadcast((uint32_t)r),
+                         iota(conditional_slot((uint32_t)kb)), w + 4 * q);
     }
     float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
     float* w_d = w[d];
@@ -207,31 +200,11 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   SumColumn* acc_b = acc_a + n;
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
-    load_tile(a.batch.logits, row0, live, n, t);
-    float max[kLanes];
-    // The lowest bad row of the tile, whether its logits or its choice is bad.
-    const int64_t logits_status = scan_tile(t, n, row0, live, max);
-    const int64_t logits_row = logits_status ? gr_status_row(logits_status) : row0 + kLanes;
     int32_t d[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      d[l] = a.choice[row0 + (l < live ? l : live - 1)];
-      if (row0 + l >= logits_row) break;
-      const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
-                                             : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
-      if (code) return gr_status_make(code, row0 + l);
-    }
-    if (logits_status) return logits_status;
-    double sum_exp[kLanes];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;
-    for (int32_t j = 0; j < n; ++j) {
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l)
-        sum_exp[l] += (double)fast_exp2_nonpositive((t[j][l] - max[l]) * kLog2e);
-    }
-    float log_sum[kLanes];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) log_sum[l] = log_of_sum(sum_exp[l]);
+    float max[kLanes], log_sum[kLanes];
+    const int64_t status =
+        prepare_choice_tile(a.batch.logits, a.choice, row0, live, n, t, d, max, log_sum);
+    if (status) return status;
     load_tile(a.upstream, row0, live, n, gs);
     float g_d[kLanes];
     for (int l = 0; l < kLanes; ++l) g_d[l] = gs[d[l]][l];
@@ -247,13 +220,8 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
     }
     for (int32_t k = 0; k < a.samples; ++k) {
       for (int64_t q = 0; q < nq; ++q) {
-        uint32_t words[4][kLanes];
-        philox_lanes(a.key, broadcast((uint32_t)q), iota((uint32_t)row0),
-                     broadcast(conditional_slot((uint32_t)k)), broadcast(a.key.offset), words);
-        for (int i = 0; i < 4; ++i) {
-#pragma omp simd
-          for (int l = 0; l < kLanes; ++l) u[4 * q + i][l] = uniform_open(words[i][l]);
-        }
+        quad_uniform_lanes(a.key, (uint32_t)q, iota((uint32_t)row0),
+                           broadcast(conditional_slot((uint32_t)k)), u + 4 * q);
       }
       float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
       for (int l = 0; l < kLanes; ++l) e_d[l] = u[d[l]][l];

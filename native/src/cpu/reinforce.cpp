@@ -10,13 +10,10 @@ int64_t reinforce_rows(const ReinforceArgs& a, int64_t r0, int64_t r1) {
   float* buf = scratch().floats(2 * (size_t)n);
   float *log2_p = buf, *p = buf + n;
   for (int64_t r = r0; r < r1; ++r) {
-    const float* th = a.batch.logits + r * n;
-    float m;
-    int code = scan_row(th, n, &m);
-    if (!code) code = check_choice(th, n, a.choice[r]);
-    if (code) return gr_status_make(code, r);
-    row_probabilities(th, n, m, row_log_sum(th, n, m), log2_p, p);
     const int32_t d = a.choice[r];
+    float m, log_sum;
+    const int code = prepare_choice_row(a.batch.logits + r * n, n, d, log2_p, p, &m, &log_sum);
+    if (code) return gr_status_make(code, r);
     double rest = 0.0;
 #pragma omp simd reduction(+ : rest)
     for (int32_t j = 0; j < n; ++j) rest += j == d ? 0.0 : (double)p[j];

@@ -35,6 +35,9 @@ struct Scratch {
 };
 Scratch& scratch();  // this thread's (table.cpp)
 
+// kLanes values of one column: one per lane (a row of a tile, or a draw).
+typedef float TileColumn[kLanes];
+
 inline int64_t quads(int32_t n) { return ((int64_t)n + 3) >> 2; }
 
 // Validates a row of logits; returns a gr_code (0: valid) and the row maximum.
@@ -84,6 +87,19 @@ inline int check_choice(const float* th, int32_t n, int32_t d) {
   return GR_OK;
 }
 
+// The prologue of the row kernels that take a choice: validates the row's logits and its choice
+// d (a gr_code, 0 when valid), then fills log2 p, p and the row's log-sum (log_softmax's
+// argument, with the row maximum in *max).
+inline int prepare_choice_row(const float* th, int32_t n, int32_t d, float* log2_p, float* p,
+                              float* max, float* log_sum) {
+  int code = scan_row(th, n, max);
+  if (!code) code = check_choice(th, n, d);
+  if (code) return code;
+  *log_sum = row_log_sum(th, n, *max);
+  row_probabilities(th, n, *max, *log_sum, log2_p, p);
+  return GR_OK;
+}
+
 // Philox4x32-10 on kLanes counters at once (math.h's rounds on lane vectors); words[i][lane] is
 // output word i of lane `lane`.
 inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
@@ -93,6 +109,18 @@ inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
   memcpy(words[1], &c1.v, sizeof c1.v);
   memcpy(words[2], &c2.v, sizeof c2.v);
   memcpy(words[3], &c3.v, sizeof c3.v);
+}
+
+// The uniforms of columns 4q .. 4q+3 for kLanes counters (lanes differ in their row or their
+// slot): u[0..3][lane].
+inline void quad_uniform_lanes(NoiseKey key, uint32_t quad, Lanes row, Lanes slot,
+                               TileColumn* u) {
+  uint32_t words[4][kLanes];
+  philox_lanes(key, broadcast(quad), row, slot, broadcast(key.offset), words);
+  for (int i = 0; i < 4; ++i) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) u[i][l] = uniform_open(words[i][l]);
+  }
 }
 
 // The uniforms of one row at one slot, all columns (u holds 4 * quads(n) floats, rounded up to a
@@ -130,9 +158,8 @@ inline int32_t first_argmax(const float* v, int32_t n) {
 
 // ------------------------------------------------------------------------------- row tiles
 // A tile is kLanes consecutive rows [row0, row0 + live) of a small arity n, stored transposed:
-// t[j][lane]. Lanes past `live` repeat the last live row so that every lane computes on valid
-// data; their results are never written.
-typedef float TileColumn[kLanes];
+// t[j][lane] (TileColumn). Lanes past `live` repeat the last live row so that every lane
+// computes on valid data; their results are never written.
 
 // Whole blocks of kLanes columns move through transpose_lanes; the last columns one by one.
 inline void load_tile(const float* src, int64_t row0, int live, int32_t n, TileColumn* t) {
@@ -226,6 +253,36 @@ inline void tile_first_argmax(const TileColumn* v, int32_t n, int32_t* top, floa
       max[l] = better ? v[j][l] : max[l];
     }
   }
+}
+
+// The prologue of the tile kernels that take a choice: the tile's logits t (transposed), then the
+// status of the lowest bad live row (bad logits or a bad choice; 0 when none), each lane's choice
+// d, and log_softmax's arguments max and log_sum per lane.
+inline int64_t prepare_choice_tile(const float* logits, const int32_t* choice, int64_t row0,
+                                   int live, int32_t n, TileColumn* t, int32_t* d, float* max,
+                                   float* log_sum) {
+  load_tile(logits, row0, live, n, t);
+  const int64_t logits_status = scan_tile(t, n, row0, live, max);
+  const int64_t logits_row = logits_status ? gr_status_row(logits_status) : row0 + kLanes;
+  for (int l = 0; l < kLanes; ++l) {
+    d[l] = choice[row0 + (l < live ? l : live - 1)];
+    if (row0 + l >= logits_row) continue;
+    const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
+                                           : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
+    if (code) return gr_status_make(code, row0 + l);
+  }
+  if (logits_status) return logits_status;
+  double sum_exp[kLanes];
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;
+  for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l)
+      sum_exp[l] += (double)fast_exp2_nonpositive((t[j][l] - max[l]) * kLog2e);
+  }
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) log_sum[l] = log_of_sum(sum_exp[l]);
+  return GR_OK;
 }
 
 // --------------------------------------------------------------- the kernels (one file each)
