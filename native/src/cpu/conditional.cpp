@@ -41,55 +41,73 @@ int64_t conditional_row_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1) 
   return GR_OK;
 }
 
-// Small arity: kLanes draws of a row at a time, lanes across the draws.
+// Small arity: kLanes draws of a row at a time, lanes across the draws. Rows go in blocks of
+// about kRunFloats floats, each draw batch over the whole block, so that every draw's output run
+// is a whole block of rows (1 KiB) instead of one row: one row at a time wrote 4 n bytes to each
+// of K places in turn, and at arity 16 the stores, not the arithmetic, set the pace.
+constexpr int32_t kRunFloats = 256;
+
 int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t rows = a.batch.rows, nq = quads(n);
-  float* buf = scratch().floats(4 * (size_t)nq * kLanes + 2 * (size_t)n);
+  const int64_t block = n >= kRunFloats ? 1 : kRunFloats / n;
+  float* buf = scratch().floats(4 * (size_t)nq * kLanes + (size_t)n + (size_t)(block * (n + 1)));
   TileColumn* g = reinterpret_cast<TileColumn*>(buf);
-  float *log2_p = buf + 4 * (size_t)nq * kLanes, *p = log2_p + n;
-  for (int64_t r = r0; r < r1; ++r) {
-    const float* th = a.batch.logits + r * n;
-    const int32_t d = a.choice[r];
-    float m, log_sum;
-    const int code = prepare_choice_row(th, n, d, log2_p, p, &m, &log_sum);
-    if (code) return gr_status_make(code, r);
-    const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
+  float* log2_p = buf + 4 * (size_t)nq * kLanes;
+  float* p_block = log2_p + n;                 // block x n
+  float* neg_log_p_d = p_block + block * n;    // block
+  for (int64_t b0 = r0; b0 < r1; b0 += block) {
+    const int64_t b1 = r1 - b0 < block ? r1 : b0 + block;
+    for (int64_t r = b0; r < b1; ++r) {
+      const float* th = a.batch.logits + r * n;
+      const int32_t d = a.choice[r];
+      float m, log_sum;
+      const int code = prepare_choice_row(th, n, d, log2_p, p_block + (r - b0) * n, &m, &log_sum);
+      if (code) return gr_status_make(code, r);
+      neg_log_p_d[r - b0] = -log_softmax(th[d], m, log_sum);
+    }
     for (int32_t kb = 0; kb < a.samples; kb += kLanes) {
       const int live = a.samples - kb < kLanes ? a.samples - kb : kLanes;
-      for (int64_t q = 0; q < nq; ++q) {
-        quad_uniform_lanes(a.key, (uint32_t)q, broadcast((uint32_t)r),
-                           iota(conditional_slot((uint32_t)kb)), g + 4 * q);
-      }
-      float e_d[kLanes], z_d[kLanes];
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) e_d[l] = exponential_from_uniform(g[d][l]);
-      for (int32_t j = 0; j < n; ++j) {
-        const float pj = p[j];
-#pragma omp simd
-        for (int l = 0; l < kLanes; ++l)
-          g[j][l] = conditional_gumbel_other(pj, exponential_from_uniform(g[j][l]), e_d[l]);
-      }
-      int tie = 0;
-#pragma omp simd reduction(| : tie)
-      for (int l = 0; l < kLanes; ++l) {
-        g[d][l] = conditional_gumbel_winner(neg_log_p_d, e_d[l]);
-        z_d[l] = th[d] + g[d][l];
-      }
-      for (int32_t j = 0; j < n; ++j) {
-        const float tj = th[j];
-#pragma omp simd reduction(| : tie)
-        for (int l = 0; l < kLanes; ++l) tie |= (j != d) & !(tj + g[j][l] < z_d[l]);
-      }
-      if (tie) {  // rare: float ties with the winner (conditional_gumbel_below)
-        for (int32_t j = 0; j < n; ++j) {
-          if (j == d) continue;
-          for (int l = 0; l < kLanes; ++l) g[j][l] = conditional_gumbel_below(th[j], g[j][l], z_d[l]);
+      for (int64_t r = b0; r < b1; ++r) {
+        const float* th = a.batch.logits + r * n;
+        const float* p = p_block + (r - b0) * n;
+        const int32_t d = a.choice[r];
+        for (int64_t q = 0; q < nq; ++q) {
+          quad_uniform_lanes(a.key, (uint32_t)q, broadcast((uint32_t)r),
+                             iota(conditional_slot((uint32_t)kb)), g + 4 * q);
         }
+        float e_d[kLanes], z_d[kLanes];
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) e_d[l] = exponential_from_uniform(g[d][l]);
+        for (int32_t j = 0; j < n; ++j) {
+          const float pj = p[j];
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l)
+            g[j][l] = conditional_gumbel_other(pj, exponential_from_uniform(g[j][l]), e_d[l]);
+        }
+        int tie = 0;
+        const float nlpd = neg_log_p_d[r - b0];
+#pragma omp simd reduction(| : tie)
+        for (int l = 0; l < kLanes; ++l) {
+          g[d][l] = conditional_gumbel_winner(nlpd, e_d[l]);
+          z_d[l] = th[d] + g[d][l];
+        }
+        for (int32_t j = 0; j < n; ++j) {
+          const float tj = th[j];
+#pragma omp simd reduction(| : tie)
+          for (int l = 0; l < kLanes; ++l) tie |= (j != d) & !(tj + g[j][l] < z_d[l]);
+        }
+        if (tie) {  // rare: float ties with the winner (conditional_gumbel_below)
+          for (int32_t j = 0; j < n; ++j) {
+            if (j == d) continue;
+            for (int l = 0; l < kLanes; ++l)
+              g[j][l] = conditional_gumbel_below(th[j], g[j][l], z_d[l]);
+          }
+        }
+        // lane l is draw kb + l: its row of the [K][rows][arity] output starts rows * n after
+        // the previous lane's
+        store_tile(g, n, live, a.noise + ((int64_t)kb * rows + r) * n, rows * (int64_t)n);
       }
-      // lane l is draw kb + l: its row of the [K][rows][arity] output starts rows * n after
-      // the previous lane's
-      store_tile(g, n, live, a.noise + ((int64_t)kb * rows + r) * n, rows * (int64_t)n);
     }
   }
   return GR_OK;

@@ -103,7 +103,8 @@ class ValidationTest {
   @MethodSource("dev.gumbelrao.TestBackends#all")
   void theLowestBadRowIsReportedWhateverIsBadInIt(Backend backend) {
     try (GumbelRao gr = TestBackends.open(backend)) {
-      // small arity and K < 16: the kernels that work on tiles of 16 rows at once
+      // small arity and K < 16: the kernels that work on tiles of 16 rows at once; K = 50: draw
+      // lanes over blocks of rows
       for (int[] shape : new int[][] {{40, 5, 3}, {40, 33, 3}, {40, 5, 50}, {40, 100, 3}}) {
         int rows = shape[0], arity = shape[1], k = shape[2];
         float[] th = new float[rows * arity];
@@ -119,6 +120,16 @@ class ValidationTest {
         e = assertThrows(IllegalArgumentException.class,
             () -> gr.gumbelRaoBackward(th, d, new float[th.length], rows, arity, k, 0.5f, KEY,
                 new float[th.length]));
+        assertTrue(e.getMessage().startsWith("logits: row 5 "), e.getMessage());
+        // the conditional sampler: row tiles at K < 16, blocks of rows at K >= 16
+        float[] noise = new float[k * rows * arity];
+        d[3] = arity;
+        e = assertThrows(IllegalArgumentException.class,
+            () -> gr.conditionalGumbel(th, d, rows, arity, k, KEY, noise));
+        assertTrue(e.getMessage().startsWith("choice: row 3 "), e.getMessage());
+        d[3] = 0;
+        e = assertThrows(IllegalArgumentException.class,
+            () -> gr.conditionalGumbel(th, d, rows, arity, k, KEY, noise));
         assertTrue(e.getMessage().startsWith("logits: row 5 "), e.getMessage());
       }
     }
