@@ -18,7 +18,6 @@ namespace gr {
 namespace cuda {
 namespace {
 
-constexpr int kTeamMaxArity = 4096;
 constexpr int kStreamQuads = 4;
 constexpr int kDrawBatch = 128;
 constexpr int64_t kTargetThreads = 65536;  // see gumbel_rao.cu
@@ -145,34 +144,16 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   const int k_end = a.samples - k_begin < draws_per_block ? a.samples : k_begin + draws_per_block;
   Team team(kLog2StreamBlock, &exchange);
 
-  RowScan scan = scan_start();
-  for (int64_t q = tid; q < nq; q += kStreamBlock) {
-    float x[4];
-    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
-#pragma unroll
-    for (int c = 0; c < 4; ++c) scan_add(scan, x[c]);
-  }
-  scan = team.all(scan, MergeScan());
-  int code = scan_code(scan);
-  int d = 0;
-  if (code == GR_OK) {
-    d = __ldg(a.choice + row);
-    code = choice_code(th_row, n, d);
-  }
+  StreamRow sr;
+  const int code = stream_choice_row(team, th_row, n, a.logits_vec, a.choice, row, &sr);
   if (code != GR_OK) {  // the whole block leaves together
     if (tid == 0 && blockIdx.y == 0) record_bad_row(a.status, row, code);
     return;
   }
-  ChunkedSum exp_sum;
-  for (int64_t q = tid; q < nq; q += kStreamBlock) {
-    float x[4];
-    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
-#pragma unroll
-    for (int c = 0; c < 4; ++c) exp_sum.add(fast_exp2_nonpositive((x[c] - scan.max) * kLog2e));
-  }
-  const float log_sum = (float)log(team.all(exp_sum.value(), AddD()));
+  const int d = sr.d;
+  const float log_sum = sr.log_sum;
   const float th_d = __ldg(th_row + d);
-  const float neg_log_p_d = -log_softmax(th_d, scan.max, log_sum);
+  const float neg_log_p_d = -log_softmax(th_d, sr.max, log_sum);
   const int qd = d >> 2, wd = d & 3;
 
   for (int k0 = k_begin; k0 < k_end; k0 += kDrawBatch) {
@@ -194,7 +175,7 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
       }
 #pragma unroll
       for (int j = 0; j < kCols; ++j)
-        p[j] = fast_exp2_nonpositive(log_softmax(th[j], scan.max, log_sum) * kLog2e);
+        p[j] = fast_exp2_nonpositive(log_softmax(th[j], sr.max, log_sum) * kLog2e);
       for (int kk = 0; kk < batch; ++kk) {
         const WinnerInfo wi = winner[kk];
         const uint32_t slot = conditional_slot((uint32_t)(k0 + kk));

@@ -27,7 +27,6 @@ namespace gr {
 namespace cuda {
 namespace {
 
-constexpr int kTeamMaxArity = 4096;  // 16 columns x 256 lanes
 constexpr int kStreamQuads = 4;      // quads per lane per tile of the stream kernel
 constexpr int kDrawBatch = 128;      // draws per batch of the stream kernel
 // The draw loop of the team kernel stays rolled (its body is hundreds of instructions); a build
@@ -292,32 +291,14 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_stream_kernel(cons
   const float* th_row = a.logits + row * n;
   Team team(kLog2StreamBlock, &exchange);
 
-  RowScan scan = scan_start();
-  for (int64_t q = tid; q < nq; q += kStreamBlock) {
-    float x[4];
-    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
-#pragma unroll
-    for (int c = 0; c < 4; ++c) scan_add(scan, x[c]);
-  }
-  scan = team.all(scan, MergeScan());
-  int code = scan_code(scan);
-  int d = 0;
-  if (code == GR_OK) {
-    d = __ldg(a.choice + row);
-    code = choice_code(th_row, n, d);
-  }
+  StreamRow sr;
+  const int code = stream_choice_row(team, th_row, n, a.logits_vec, a.choice, row, &sr);
   if (code != GR_OK) {  // the whole block leaves together
     if (tid == 0) record_bad_row(a.status, row, code);
     return;
   }
-  ChunkedSum exp_sum;
-  for (int64_t q = tid; q < nq; q += kStreamBlock) {
-    float x[4];
-    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
-#pragma unroll
-    for (int c = 0; c < 4; ++c) exp_sum.add(fast_exp2_nonpositive((x[c] - scan.max) * kLog2e));
-  }
-  const float log_sum = (float)log(team.all(exp_sum.value(), AddD()));
+  const int d = sr.d;
+  const float log_sum = sr.log_sum;
   const float g_d = __ldg(a.upstream + row * n + d);
   const int qd = d >> 2, wd = d & 3;
 
@@ -335,7 +316,7 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_stream_kernel(cons
     // Pass 1: each draw's row sums, tile by tile (tiles in order, so the sums are deterministic).
     for (int64_t tile = 0; tile < tiles; ++tile) {
       float log2_p[kCols], p[kCols], gs[kCols];
-      tile_constants(a, row, tile, scan.max, log_sum, d, g_d, log2_p, p, gs);
+      tile_constants(a, row, tile, sr.max, log_sum, d, g_d, log2_p, p, gs);
       for (int kk = 0; kk < batch; ++kk) {
         float w[kCols];
         tile_weights(a, row, tile, conditional_slot((uint32_t)(k0 + kk)), draw_info[kk], log2_p, p, w);
@@ -371,7 +352,7 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_stream_kernel(cons
     // the gradient already stored (a float add per batch of kDrawBatch draws).
     for (int64_t tile = 0; tile < tiles; ++tile) {
       float log2_p[kCols], p[kCols], gs[kCols], h[kCols];
-      tile_constants(a, row, tile, scan.max, log_sum, d, g_d, log2_p, p, gs);
+      tile_constants(a, row, tile, sr.max, log_sum, d, g_d, log2_p, p, gs);
 #pragma unroll
       for (int j = 0; j < kCols; ++j) h[j] = 0.0f;
       for (int kk = 0; kk < batch; ++kk) {

@@ -9,9 +9,6 @@ namespace gr {
 namespace cuda {
 namespace {
 
-constexpr int kSmallArity = 128;
-constexpr int kTeamMaxArity = 4096;
-
 struct ReinforceArgs {
   const float* logits;
   const int32_t* choice;
@@ -70,32 +67,14 @@ __global__ void __launch_bounds__(kStreamBlock) reinforce_stream_kernel(const Re
   const float* th_row = a.logits + row * n;
   Team team(kLog2StreamBlock, &exchange);
 
-  RowScan scan = scan_start();
-  for (int64_t q = tid; q < nq; q += kStreamBlock) {
-    float x[4];
-    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
-#pragma unroll
-    for (int c = 0; c < 4; ++c) scan_add(scan, x[c]);
-  }
-  scan = team.all(scan, MergeScan());
-  int code = scan_code(scan);
-  int64_t d = 0;
-  if (code == GR_OK) {
-    d = __ldg(a.choice + row);
-    code = choice_code(th_row, n, d);
-  }
-  if (code != GR_OK) {
+  StreamRow sr;
+  const int code = stream_choice_row(team, th_row, n, a.logits_vec, a.choice, row, &sr);
+  if (code != GR_OK) {  // the whole block leaves together
     if (tid == 0) record_bad_row(a.status, row, code);
     return;
   }
-  ChunkedSum exp_sum;
-  for (int64_t q = tid; q < nq; q += kStreamBlock) {
-    float x[4];
-    load_quad(th_row, q, n, a.logits_vec, -kInf, x);
-#pragma unroll
-    for (int c = 0; c < 4; ++c) exp_sum.add(fast_exp2_nonpositive((x[c] - scan.max) * kLog2e));
-  }
-  const float log_sum = (float)log(team.all(exp_sum.value(), AddD()));
+  const int64_t d = sr.d;
+  const float log_sum = sr.log_sum;
   ChunkedSum rest_sum;
   for (int64_t q = tid; q < nq; q += kStreamBlock) {
     float x[4];
@@ -103,7 +82,7 @@ __global__ void __launch_bounds__(kStreamBlock) reinforce_stream_kernel(const Re
 #pragma unroll
     for (int c = 0; c < 4; ++c)
       if (4 * q + c != d)
-        rest_sum.add(fast_exp2_nonpositive(log_softmax(x[c], scan.max, log_sum) * kLog2e));
+        rest_sum.add(fast_exp2_nonpositive(log_softmax(x[c], sr.max, log_sum) * kLog2e));
   }
   const float rest = (float)team.all(rest_sum.value(), AddD());
   const float f_minus_b = __ldg(a.losses + row) - a.baseline;
@@ -114,7 +93,7 @@ __global__ void __launch_bounds__(kStreamBlock) reinforce_stream_kernel(const Re
 #pragma unroll
     for (int c = 0; c < 4; ++c)
       x[c] = reinforce_grad(f_minus_b, 4 * q + c == d,
-                            fast_exp2_nonpositive(log_softmax(x[c], scan.max, log_sum) * kLog2e), rest);
+                            fast_exp2_nonpositive(log_softmax(x[c], sr.max, log_sum) * kLog2e), rest);
     store_quad(out, q, n, a.grad_vec, x);
   }
 }
@@ -149,13 +128,10 @@ extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t
     reinforce_stream_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();
   }
-  const int qpl = arity <= kSmallArity ? 1 : 4;
-  const int log2_team = ceil_log2((arity + 4 * qpl - 1) / (4 * qpl));
-  const int64_t rows_per_block = kBlock >> log2_team;
-  const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
-  if (qpl == 1)
-    reinforce_team_kernel<1><<<blocks, kBlock, 0, st>>>(a, log2_team);
+  const RegisterLaunch shape = register_launch(rows, arity);
+  if (shape.qpl == 1)
+    reinforce_team_kernel<1><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   else
-    reinforce_team_kernel<4><<<blocks, kBlock, 0, st>>>(a, log2_team);
+    reinforce_team_kernel<4><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   return launch_status();
 }

@@ -35,6 +35,10 @@ constexpr int kLog2Block = 8;
 // Threads per block of the block-per-row kernels (large arity), one row per block.
 constexpr int kStreamBlock = 512;
 constexpr int kLog2StreamBlock = 9;
+// Rows longer than this run a block per row (the *_stream_kernel of each operation); shorter ones
+// a team of at most 256 lanes holding 16 columns each.
+constexpr int kTeamMaxArity = 4096;  // 16 columns x 256 lanes
+constexpr int kSmallArity = 128;     // 4 columns x 32 lanes: the register kernels' QPL = 1 limit
 // A float accumulator takes at most this many terms before it is added into a double one:
 // the rounding of a float sum grows with its length, a double fold every 256 terms keeps K = 10^6
 // draws (or 2^20 columns) as accurate as K = 256.
@@ -239,6 +243,51 @@ __device__ __forceinline__ uint32_t word_at(const Words4& w, int i) {
   return (i & 2) ? hi : lo;
 }
 
+// ------------------------------------------------------------------ a row streamed by a block
+// The prologue of the block-per-row kernels that take a choice (arity > the team kernels' limit;
+// a block of kStreamBlock lanes per row, lane t on quads t, t + kStreamBlock, ...): the row's
+// checks of gumbel_rao.h, then the log-sum of log_softmax, both reduced over the block. Returns
+// GR_OK with *out filled, or the row's status code; every thread of the block gets the same
+// answer, so a bad row's block leaves together (the caller records it once).
+struct StreamRow {
+  float max;      // the row's largest logit
+  float log_sum;  // log sum_j exp(theta_j - max)
+  int d;          // the choice
+};
+
+__device__ __forceinline__ int stream_choice_row(Team& team, const float* __restrict__ row,
+                                                 int64_t n, bool vec,
+                                                 const int32_t* __restrict__ choice, int64_t r,
+                                                 StreamRow* out) {
+  const int64_t nq = (n + 3) / 4;
+  RowScan scan = scan_start();
+  for (int64_t q = threadIdx.x; q < nq; q += kStreamBlock) {
+    float x[4];
+    load_quad(row, q, n, vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) scan_add(scan, x[c]);
+  }
+  scan = team.all(scan, MergeScan());
+  int code = scan_code(scan);
+  int d = 0;
+  if (code == GR_OK) {
+    d = __ldg(choice + r);
+    code = choice_code(row, n, d);
+  }
+  if (code != GR_OK) return code;
+  ChunkedSum exp_sum;
+  for (int64_t q = threadIdx.x; q < nq; q += kStreamBlock) {
+    float x[4];
+    load_quad(row, q, n, vec, -kInf, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) exp_sum.add(fast_exp2_nonpositive((x[c] - scan.max) * kLog2e));
+  }
+  out->max = scan.max;
+  out->log_sum = (float)log(team.all(exp_sum.value(), AddD()));
+  out->d = d;
+  return GR_OK;
+}
+
 // ------------------------------------------------------------------ a row held in registers
 // The prologue of the register kernels that take a choice (or none): this lane's logits of the
 // row (padding and rows past the end read as -inf), the checks of gumbel_rao.h with the status
@@ -303,6 +352,23 @@ inline int ceil_log2(int64_t x) {
   while (((int64_t)1 << l) < x) ++l;
   return l;
 }
+// The register kernels (softmax family, REINFORCE): a row of up to kSmallArity columns takes one
+// quad per lane (QPL = 1), a longer one up to kTeamMaxArity four; teams of 2^log2_team lanes,
+// kBlock / 2^log2_team rows per block.
+struct RegisterLaunch {
+  int qpl;
+  int log2_team;
+  unsigned blocks;
+};
+inline RegisterLaunch register_launch(int64_t rows, int32_t arity) {
+  RegisterLaunch l;
+  l.qpl = arity <= kSmallArity ? 1 : 4;
+  l.log2_team = ceil_log2((arity + 4 * l.qpl - 1) / (4 * l.qpl));
+  const int64_t rows_per_block = kBlock >> l.log2_team;
+  l.blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
+  return l;
+}
+
 // A pointer and a row length that allow float4 access to every row.
 inline bool rows_vectorisable(const void* p, int32_t arity) {
   return p != nullptr && arity % 4 == 0 && ((uintptr_t)p & 15) == 0;

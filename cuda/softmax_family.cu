@@ -18,9 +18,6 @@ namespace gr {
 namespace cuda {
 namespace {
 
-constexpr int kSmallArity = 128;    // 4 columns x 32 lanes
-constexpr int kTeamMaxArity = 4096;  // 16 columns x 256 lanes
-
 struct SoftArgs {
   const float* logits;
   const float* upstream;  // null: the forward pass
@@ -230,14 +227,11 @@ int32_t launch_softmax_family(const float* logits, const float* upstream, int64_
     softmax_family_kernel<0><<<(unsigned)rows, kStreamBlock, 0, st>>>(a, kLog2StreamBlock);
     return launch_status();
   }
-  const int qpl = arity <= kSmallArity ? 1 : 4;
-  const int log2_team = ceil_log2((arity + 4 * qpl - 1) / (4 * qpl));
-  const int64_t rows_per_block = kBlock >> log2_team;
-  const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
-  if (qpl == 1)
-    softmax_family_kernel<1><<<blocks, kBlock, 0, st>>>(a, log2_team);
+  const RegisterLaunch shape = register_launch(rows, arity);
+  if (shape.qpl == 1)
+    softmax_family_kernel<1><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   else
-    softmax_family_kernel<4><<<blocks, kBlock, 0, st>>>(a, log2_team);
+    softmax_family_kernel<4><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   return launch_status();
 }
 
