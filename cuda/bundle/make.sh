@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 out=${1:-.bundle}
 
 mvn -q install -DskipTests
-grep -q '^cuda=ON' target/native/lib/build-info.properties || {
+grep -q '^cuda=ON' java/library/target/native/lib/build-info.properties || {
   echo "the native build has no CUDA (nvcc not found?): nothing to run on a GPU" >&2; exit 1; }
 mvn -q test-compile
 mvn -q -f bench/pom.xml package
@@ -25,13 +25,15 @@ jlink --add-modules java.base,java.logging,java.management,jdk.unsupported \
 
 # The library with its natives, JavaCPP, JMH and the benchmarks: one jar, one copy of the natives.
 cp bench/target/benchmarks.jar "$out/lib/"
+# The command line (info), without its dependencies: they are in benchmarks.jar.
+cp java/cli/target/gumbel-rao-cli-*-SNAPSHOT.jar "$out/lib/"
 # Test classes as a directory: scanning a jar would need the jdk.zipfs module.
-cp -r target/test-classes "$out/lib/test-classes"
+cp -r java/library/target/test-classes "$out/lib/test-classes"
 # Test dependencies, but not the library's own jar (inside benchmarks.jar) nor JCuda's 26 MB
 # natives jar: a slim copy with the two libraries the tests load replaces it.
-mvn -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$out/lib/deps" \
+mvn -q -f java/library/pom.xml dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$out/lib/deps" \
   -DexcludeArtifactIds=jcuda-natives,javacpp
-mvn -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.4 \
+mvn -q -f java/library/pom.xml dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.4 \
   -DoutputDirectory="$out/lib"
 rm -f "$out"/lib/deps/junit-* "$out"/lib/deps/opentest4j-* "$out"/lib/deps/apiguardian-*
 natives=$(find ~/.m2/repository/org/jcuda/jcuda-natives -name "jcuda-natives-*-linux-x86_64.jar" | sort | tail -n1)
@@ -41,7 +43,7 @@ slim=$(mktemp -d)
 cp "$slim/jcuda-natives-slim.jar" "$out/lib/deps/"
 rm -rf "$slim"
 
-cp target/native/gr_cuda_harness "$out/bin/"
+cp java/library/target/native/gr_cuda_harness "$out/bin/"
 cp bench/anchors/torch_gumbel_rao.py "$out/anchors/"
 cp cuda/bundle/run.sh cuda/bundle/device.sh "$out/"
 chmod +x "$out/run.sh" "$out/device.sh" "$out/bin/gr_cuda_harness"

@@ -27,7 +27,7 @@ out=$(cd "$out" && pwd)
 java="$here/jre/bin/java"
 harness="$here/bin/gr_cuda_harness"
 deps=$(ls "$here"/lib/deps/*.jar | tr '\n' ':')
-cp_all="$here/lib/test-classes:$here/lib/benchmarks.jar:$deps"
+cp_all="$here/lib/test-classes:$here/lib/benchmarks.jar:$(ls "$here"/lib/gumbel-rao-cli-*.jar):$deps"
 : > "$out/steps.tsv"
 
 limit() { local v="GR_TIMEOUT_${1^^}"; echo "${!v:-$2}"; }

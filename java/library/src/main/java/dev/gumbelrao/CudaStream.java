@@ -1,6 +1,5 @@
 package dev.gumbelrao;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * A CUDA stream of one device (non-blocking with respect to the legacy default stream) with its

@@ -1,6 +1,5 @@
 package dev.gumbelrao;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * Where device-resident operations report bad values, without synchronising: one 64-bit word in

@@ -1,6 +1,5 @@
 package dev.gumbelrao;
 
-import dev.gumbelrao.jni.NativeKernels;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;

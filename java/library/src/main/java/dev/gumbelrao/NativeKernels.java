@@ -1,4 +1,4 @@
-package dev.gumbelrao.jni;
+package dev.gumbelrao;
 
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -35,7 +35,7 @@ import org.bytedeco.javacpp.annotation.Properties;
     include = {"gumbel_rao/gumbel_rao.h", "gumbel_rao/gumbel_rao_cuda.h",
         "gumbel_rao/gumbel_rao_cuda_host.h"},
     link = "gumbelrao"))
-public final class NativeKernels {
+final class NativeKernels {
   static {
     Loader.load();
   }
@@ -43,42 +43,42 @@ public final class NativeKernels {
   private NativeKernels() {}
 
   /** Forces the class (and so the library) to load; throws UnsatisfiedLinkError if it cannot. */
-  public static void load() {}
+  static void load() {}
 
   // ------------------------------------------------------------------------------- sample
   @CriticalRegion
   @Name("gr_cpu_sample")
-  public static native long sample(@Const float[] logits, long rows, int arity,
+  static native long sample(@Const float[] logits, long rows, int arity,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("int32_t*") int[] choice,
       float[] oneHot);
 
   @Name("gr_cpu_sample")
-  public static native long sample(@Cast("const float*") long logits, long rows, int arity,
+  static native long sample(@Cast("const float*") long logits, long rows, int arity,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("int32_t*") long choice,
       @Cast("float*") long oneHot);
 
   // ----------------------------------------------------------- conditional Gumbel noise
   @CriticalRegion
   @Name("gr_cpu_conditional_gumbel")
-  public static native long conditionalGumbel(@Const float[] logits,
+  static native long conditionalGumbel(@Const float[] logits,
       @Cast("const int32_t*") int[] choice, long rows, int arity, int samples,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] noise);
 
   @Name("gr_cpu_conditional_gumbel")
-  public static native long conditionalGumbel(@Cast("const float*") long logits,
+  static native long conditionalGumbel(@Cast("const float*") long logits,
       @Cast("const int32_t*") long choice, long rows, int arity, int samples,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long noise);
 
   // --------------------------------------------------------------------- Gumbel-Rao
   @CriticalRegion
   @Name("gr_cpu_gumbel_rao_backward")
-  public static native long gumbelRaoBackward(@Const float[] logits,
+  static native long gumbelRaoBackward(@Const float[] logits,
       @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
       int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       float[] grad);
 
   @Name("gr_cpu_gumbel_rao_backward")
-  public static native long gumbelRaoBackward(@Cast("const float*") long logits,
+  static native long gumbelRaoBackward(@Cast("const float*") long logits,
       @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
       int arity, int samples, float tau, @Cast("uint64_t") long seed,
       @Cast("uint32_t") int offset, @Cast("float*") long grad);
@@ -86,302 +86,302 @@ public final class NativeKernels {
   // ----------------------------------------------------------------- Gumbel-Softmax
   @CriticalRegion
   @Name("gr_cpu_gumbel_softmax_forward")
-  public static native long gumbelSoftmaxForward(@Const float[] logits, long rows, int arity,
+  static native long gumbelSoftmaxForward(@Const float[] logits, long rows, int arity,
       float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] soft);
 
   @Name("gr_cpu_gumbel_softmax_forward")
-  public static native long gumbelSoftmaxForward(@Cast("const float*") long logits, long rows,
+  static native long gumbelSoftmaxForward(@Cast("const float*") long logits, long rows,
       int arity, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long soft);
 
   @CriticalRegion
   @Name("gr_cpu_gumbel_softmax_backward")
-  public static native long gumbelSoftmaxBackward(@Const float[] logits,
+  static native long gumbelSoftmaxBackward(@Const float[] logits,
       @Const float[] upstream, long rows, int arity, float tau, @Cast("uint64_t") long seed,
       @Cast("uint32_t") int offset, float[] grad);
 
   @Name("gr_cpu_gumbel_softmax_backward")
-  public static native long gumbelSoftmaxBackward(@Cast("const float*") long logits,
+  static native long gumbelSoftmaxBackward(@Cast("const float*") long logits,
       @Cast("const float*") long upstream, long rows, int arity, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad);
 
   // --------------------------------------------------------------- straight-through
   @CriticalRegion
   @Name("gr_cpu_straight_through_backward")
-  public static native long straightThroughBackward(@Const float[] logits,
+  static native long straightThroughBackward(@Const float[] logits,
       @Const float[] upstream, long rows, int arity, float tau, float[] grad);
 
   @Name("gr_cpu_straight_through_backward")
-  public static native long straightThroughBackward(@Cast("const float*") long logits,
+  static native long straightThroughBackward(@Cast("const float*") long logits,
       @Cast("const float*") long upstream, long rows, int arity, float tau,
       @Cast("float*") long grad);
 
   // ---------------------------------------------------------------------- REINFORCE
   @CriticalRegion
   @Name("gr_cpu_reinforce_backward")
-  public static native long reinforceBackward(@Const float[] logits,
+  static native long reinforceBackward(@Const float[] logits,
       @Cast("const int32_t*") int[] choice, @Const float[] losses, float baseline, long rows,
       int arity, float[] grad);
 
   @Name("gr_cpu_reinforce_backward")
-  public static native long reinforceBackward(@Cast("const float*") long logits,
+  static native long reinforceBackward(@Cast("const float*") long logits,
       @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
       long rows, int arity, @Cast("float*") long grad);
 
   // ------------------------------------------------------------------- CPU backend
   @Name("gr_cpu_isa")
-  public static native @Cast("const char*") BytePointer cpuIsa();
+  static native @Cast("const char*") BytePointer cpuIsa();
 
   @Name("gr_cpu_set_isa")
-  public static native int setCpuIsa(String isa);
+  static native int setCpuIsa(String isa);
 
   @Name("gr_cpu_threads")
-  public static native int cpuThreads();
+  static native int cpuThreads();
 
   @Name("gr_cpu_set_threads")
-  public static native void setCpuThreads(int threads);
+  static native void setCpuThreads(int threads);
 
   /** The address of a direct buffer's current position. */
   @Name("gr_address")
-  public static native @Cast("intptr_t") long address(FloatBuffer buffer);
+  static native @Cast("intptr_t") long address(FloatBuffer buffer);
 
   /** The address of a direct buffer's current position. */
   @Name("gr_address")
-  public static native @Cast("intptr_t") long address(IntBuffer buffer);
+  static native @Cast("intptr_t") long address(IntBuffer buffer);
 
   // --------------------------------------------------------------------- self-checks
   @Name("gr_cpu_uniform_map_violations")
-  public static native long uniformMapViolations();
+  static native long uniformMapViolations();
 
   @CriticalRegion
   @Name("gr_cpu_eval_math")
-  public static native void evalMath(int function, @Const float[] x, float[] y, long n);
+  static native void evalMath(int function, @Const float[] x, float[] y, long n);
 
   @CriticalRegion
   @Name("gr_cpu_philox")
-  public static native void philox(@Cast("uint64_t") long seed, @Cast("uint32_t") int quad,
+  static native void philox(@Cast("uint64_t") long seed, @Cast("uint32_t") int quad,
       @Cast("uint32_t") int row, @Cast("uint32_t") int slot, @Cast("uint32_t") int offset,
       @Cast("int32_t*") int[] words);
 
   // ------------------------------------------------------------------------- CUDA probe
   @Name("gr_cuda_compiled")
-  public static native int cudaCompiled();
+  static native int cudaCompiled();
 
   @CriticalRegion
   @Name("gr_cuda_device_count")
-  public static native int cudaDeviceCount(@Cast("int32_t*") int[] count);
+  static native int cudaDeviceCount(@Cast("int32_t*") int[] count);
 
   @Name("gr_cuda_error_string")
-  public static native @Cast("const char*") BytePointer cudaErrorString(int error);
+  static native @Cast("const char*") BytePointer cudaErrorString(int error);
 
   @Name("gr_cuda_device_name")
-  public static native int cudaDeviceName(int ordinal, @Cast("char*") byte[] name, int capacity);
+  static native int cudaDeviceName(int ordinal, @Cast("char*") byte[] name, int capacity);
 
   @CriticalRegion
   @Name("gr_cuda_driver_version")
-  public static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
+  static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
 
   // ====================================================== CUDA: host memory (staged per thread)
   @CriticalRegion
   @Name("gr_cuda_host_sample")
-  public static native long cudaHostSample(int device, @Const float[] logits, long rows,
+  static native long cudaHostSample(int device, @Const float[] logits, long rows,
       int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("int32_t*") int[] choice, float[] oneHot);
 
   @Name("gr_cuda_host_sample")
-  public static native long cudaHostSample(int device, @Cast("const float*") long logits,
+  static native long cudaHostSample(int device, @Cast("const float*") long logits,
       long rows, int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("int32_t*") long choice, @Cast("float*") long oneHot);
 
   @CriticalRegion
   @Name("gr_cuda_host_conditional_gumbel")
-  public static native long cudaHostConditionalGumbel(int device, @Const float[] logits,
+  static native long cudaHostConditionalGumbel(int device, @Const float[] logits,
       @Cast("const int32_t*") int[] choice, long rows, int arity, int samples,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] noise);
 
   @Name("gr_cuda_host_conditional_gumbel")
-  public static native long cudaHostConditionalGumbel(int device,
+  static native long cudaHostConditionalGumbel(int device,
       @Cast("const float*") long logits, @Cast("const int32_t*") long choice, long rows,
       int arity, int samples, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long noise);
 
   @CriticalRegion
   @Name("gr_cuda_host_gumbel_rao_backward")
-  public static native long cudaHostGumbelRaoBackward(int device, @Const float[] logits,
+  static native long cudaHostGumbelRaoBackward(int device, @Const float[] logits,
       @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
       int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       float[] grad);
 
   @Name("gr_cuda_host_gumbel_rao_backward")
-  public static native long cudaHostGumbelRaoBackward(int device,
+  static native long cudaHostGumbelRaoBackward(int device,
       @Cast("const float*") long logits, @Cast("const int32_t*") long choice,
       @Cast("const float*") long upstream, long rows, int arity, int samples, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad);
 
   @CriticalRegion
   @Name("gr_cuda_host_gumbel_softmax_forward")
-  public static native long cudaHostGumbelSoftmaxForward(int device, @Const float[] logits,
+  static native long cudaHostGumbelSoftmaxForward(int device, @Const float[] logits,
       long rows, int arity, float tau, @Cast("uint64_t") long seed,
       @Cast("uint32_t") int offset, float[] soft);
 
   @Name("gr_cuda_host_gumbel_softmax_forward")
-  public static native long cudaHostGumbelSoftmaxForward(int device,
+  static native long cudaHostGumbelSoftmaxForward(int device,
       @Cast("const float*") long logits, long rows, int arity, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long soft);
 
   @CriticalRegion
   @Name("gr_cuda_host_gumbel_softmax_backward")
-  public static native long cudaHostGumbelSoftmaxBackward(int device, @Const float[] logits,
+  static native long cudaHostGumbelSoftmaxBackward(int device, @Const float[] logits,
       @Const float[] upstream, long rows, int arity, float tau, @Cast("uint64_t") long seed,
       @Cast("uint32_t") int offset, float[] grad);
 
   @Name("gr_cuda_host_gumbel_softmax_backward")
-  public static native long cudaHostGumbelSoftmaxBackward(int device,
+  static native long cudaHostGumbelSoftmaxBackward(int device,
       @Cast("const float*") long logits, @Cast("const float*") long upstream, long rows,
       int arity, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long grad);
 
   @CriticalRegion
   @Name("gr_cuda_host_straight_through_backward")
-  public static native long cudaHostStraightThroughBackward(int device, @Const float[] logits,
+  static native long cudaHostStraightThroughBackward(int device, @Const float[] logits,
       @Const float[] upstream, long rows, int arity, float tau, float[] grad);
 
   @Name("gr_cuda_host_straight_through_backward")
-  public static native long cudaHostStraightThroughBackward(int device,
+  static native long cudaHostStraightThroughBackward(int device,
       @Cast("const float*") long logits, @Cast("const float*") long upstream, long rows,
       int arity, float tau, @Cast("float*") long grad);
 
   @CriticalRegion
   @Name("gr_cuda_host_reinforce_backward")
-  public static native long cudaHostReinforceBackward(int device, @Const float[] logits,
+  static native long cudaHostReinforceBackward(int device, @Const float[] logits,
       @Cast("const int32_t*") int[] choice, @Const float[] losses, float baseline, long rows,
       int arity, float[] grad);
 
   @Name("gr_cuda_host_reinforce_backward")
-  public static native long cudaHostReinforceBackward(int device,
+  static native long cudaHostReinforceBackward(int device,
       @Cast("const float*") long logits, @Cast("const int32_t*") long choice,
       @Cast("const float*") long losses, float baseline, long rows, int arity,
       @Cast("float*") long grad);
 
   @Name("gr_cuda_host_release_thread")
-  public static native void cudaHostReleaseThread();
+  static native void cudaHostReleaseThread();
 
   // ============================================ CUDA: device addresses on a stream (asynchronous)
   @Name("gr_cuda_sample")
-  public static native int cudaSample(@Cast("const float*") long logits, long rows, int arity,
+  static native int cudaSample(@Cast("const float*") long logits, long rows, int arity,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("int32_t*") long choice,
       @Cast("float*") long oneHot, @Cast("uint64_t*") long status, @Cast("void*") long stream);
 
   @Name("gr_cuda_conditional_gumbel")
-  public static native int cudaConditionalGumbel(@Cast("const float*") long logits,
+  static native int cudaConditionalGumbel(@Cast("const float*") long logits,
       @Cast("const int32_t*") long choice, long rows, int arity, int samples,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long noise,
       @Cast("uint64_t*") long status, @Cast("void*") long stream);
 
   @Name("gr_cuda_gumbel_rao_backward")
-  public static native int cudaGumbelRaoBackward(@Cast("const float*") long logits,
+  static native int cudaGumbelRaoBackward(@Cast("const float*") long logits,
       @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
       int arity, int samples, float tau, @Cast("uint64_t") long seed,
       @Cast("uint32_t") int offset, @Cast("float*") long grad, @Cast("uint64_t*") long status,
       @Cast("void*") long stream);
 
   @Name("gr_cuda_gumbel_softmax_forward")
-  public static native int cudaGumbelSoftmaxForward(@Cast("const float*") long logits,
+  static native int cudaGumbelSoftmaxForward(@Cast("const float*") long logits,
       long rows, int arity, float tau, @Cast("uint64_t") long seed,
       @Cast("uint32_t") int offset, @Cast("float*") long soft, @Cast("uint64_t*") long status,
       @Cast("void*") long stream);
 
   @Name("gr_cuda_gumbel_softmax_backward")
-  public static native int cudaGumbelSoftmaxBackward(@Cast("const float*") long logits,
+  static native int cudaGumbelSoftmaxBackward(@Cast("const float*") long logits,
       @Cast("const float*") long upstream, long rows, int arity, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad,
       @Cast("uint64_t*") long status, @Cast("void*") long stream);
 
   @Name("gr_cuda_straight_through_backward")
-  public static native int cudaStraightThroughBackward(@Cast("const float*") long logits,
+  static native int cudaStraightThroughBackward(@Cast("const float*") long logits,
       @Cast("const float*") long upstream, long rows, int arity, float tau,
       @Cast("float*") long grad, @Cast("uint64_t*") long status, @Cast("void*") long stream);
 
   @Name("gr_cuda_reinforce_backward")
-  public static native int cudaReinforceBackward(@Cast("const float*") long logits,
+  static native int cudaReinforceBackward(@Cast("const float*") long logits,
       @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
       long rows, int arity, @Cast("float*") long grad, @Cast("uint64_t*") long status,
       @Cast("void*") long stream);
 
   // ============================================================= CUDA: status words and runtime
   @Name("gr_cuda_status_reset")
-  public static native int cudaStatusReset(@Cast("uint64_t*") long status,
+  static native int cudaStatusReset(@Cast("uint64_t*") long status,
       @Cast("void*") long stream);
 
   @CriticalRegion
   @Name("gr_cuda_status_take")
-  public static native int cudaStatusTake(@Cast("uint64_t*") long status,
+  static native int cudaStatusTake(@Cast("uint64_t*") long status,
       @Cast("void*") long stream, @Cast("int64_t*") long[] decoded);
 
   @Name("gr_cuda_precise_math")
-  public static native int cudaPreciseMath();
+  static native int cudaPreciseMath();
 
   @Name("gr_cuda_set_device")
-  public static native int cudaSetDevice(int device);
+  static native int cudaSetDevice(int device);
 
   @CriticalRegion
   @Name("gr_cuda_malloc")
-  public static native int cudaMalloc(@Cast("uint64_t") long bytes,
+  static native int cudaMalloc(@Cast("uint64_t") long bytes,
       @Cast("uint64_t*") long[] address);
 
   @Name("gr_cuda_free")
-  public static native int cudaFree(@Cast("uint64_t") long address);
+  static native int cudaFree(@Cast("uint64_t") long address);
 
   @Name("gr_cuda_memset_async")
-  public static native int cudaMemsetAsync(@Cast("uint64_t") long address, int value,
+  static native int cudaMemsetAsync(@Cast("uint64_t") long address, int value,
       @Cast("uint64_t") long bytes, @Cast("void*") long stream);
 
   @CriticalRegion
   @Name("gr_cuda_stream_create")
-  public static native int cudaStreamCreate(@Cast("uint64_t*") long[] stream);
+  static native int cudaStreamCreate(@Cast("uint64_t*") long[] stream);
 
   @Name("gr_cuda_stream_destroy")
-  public static native int cudaStreamDestroy(@Cast("void*") long stream);
+  static native int cudaStreamDestroy(@Cast("void*") long stream);
 
   @Name("gr_cuda_stream_synchronize")
-  public static native int cudaStreamSynchronize(@Cast("void*") long stream);
+  static native int cudaStreamSynchronize(@Cast("void*") long stream);
 
   @Name("gr_cuda_stream_check")
-  public static native int cudaStreamCheck(@Cast("void*") long stream);
+  static native int cudaStreamCheck(@Cast("void*") long stream);
 
   @CriticalRegion
   @Name("gr_cuda_pointer_info")
-  public static native int cudaPointerInfo(@Cast("uint64_t") long address,
+  static native int cudaPointerInfo(@Cast("uint64_t") long address,
       @Cast("int32_t*") int[] memoryType, @Cast("int32_t*") int[] device);
 
   @Name("gr_cuda_device_synchronize")
-  public static native int cudaDeviceSynchronize();
+  static native int cudaDeviceSynchronize();
 
   @CriticalRegion
   @Name("gr_cuda_copy_to_device")
-  public static native int cudaCopyToDevice(@Cast("uint64_t") long dst, @Const float[] src,
+  static native int cudaCopyToDevice(@Cast("uint64_t") long dst, @Const float[] src,
       @Cast("uint64_t") long bytes);
 
   @CriticalRegion
   @Name("gr_cuda_copy_to_device")
-  public static native int cudaCopyToDevice(@Cast("uint64_t") long dst, @Const int[] src,
+  static native int cudaCopyToDevice(@Cast("uint64_t") long dst, @Const int[] src,
       @Cast("uint64_t") long bytes);
 
   @Name("gr_cuda_copy_to_device")
-  public static native int cudaCopyToDevice(@Cast("uint64_t") long dst,
+  static native int cudaCopyToDevice(@Cast("uint64_t") long dst,
       @Cast("const void*") long src, @Cast("uint64_t") long bytes);
 
   @CriticalRegion
   @Name("gr_cuda_copy_to_host")
-  public static native int cudaCopyToHost(float[] dst, @Cast("uint64_t") long src,
+  static native int cudaCopyToHost(float[] dst, @Cast("uint64_t") long src,
       @Cast("uint64_t") long bytes);
 
   @CriticalRegion
   @Name("gr_cuda_copy_to_host")
-  public static native int cudaCopyToHost(int[] dst, @Cast("uint64_t") long src,
+  static native int cudaCopyToHost(int[] dst, @Cast("uint64_t") long src,
       @Cast("uint64_t") long bytes);
 
   @Name("gr_cuda_copy_to_host")
-  public static native int cudaCopyToHost(@Cast("void*") long dst, @Cast("uint64_t") long src,
+  static native int cudaCopyToHost(@Cast("void*") long dst, @Cast("uint64_t") long src,
       @Cast("uint64_t") long bytes);
 }

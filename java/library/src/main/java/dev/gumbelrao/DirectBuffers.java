@@ -1,6 +1,5 @@
 package dev.gumbelrao;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * The buffer arguments of the native backends: every buffer of a call is checked (direct, native

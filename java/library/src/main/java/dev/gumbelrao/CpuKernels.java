@@ -3,7 +3,6 @@ package dev.gumbelrao;
 import static dev.gumbelrao.DirectBuffers.address;
 import static dev.gumbelrao.DirectBuffers.require;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * The native CPU backend: each operation is one JNI call into the C++ kernels. Arrays are handed

@@ -59,7 +59,7 @@ final class TestData {
   }
 
   static boolean cudaPreciseMath() {
-    return NativeSupport.loaded() && dev.gumbelrao.jni.NativeKernels.cudaPreciseMath() == 1;
+    return NativeSupport.loaded() && NativeKernels.cudaPreciseMath() == 1;
   }
 
   /** A factor for absolute tolerances of the same origin. */

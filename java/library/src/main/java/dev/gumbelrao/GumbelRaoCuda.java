@@ -1,6 +1,5 @@
 package dev.gumbelrao;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * The operations of {@link GumbelRao} on device-resident data of one CUDA device, queued on a

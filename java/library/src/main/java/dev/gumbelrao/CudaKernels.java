@@ -3,7 +3,6 @@ package dev.gumbelrao;
 import static dev.gumbelrao.DirectBuffers.address;
 import static dev.gumbelrao.DirectBuffers.require;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * The CUDA backend for host memory: each operation is one JNI call that stages the arrays (or

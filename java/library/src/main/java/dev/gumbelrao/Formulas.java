@@ -15,7 +15,7 @@ package dev.gumbelrao;
  * conditional draw of Gumbel-Rao. Output word i of a call is column 4 * (column / 4) + i. Every
  * uniform is thus a pure function of (seed, offset, row, column, slot).
  */
-public final class Formulas {
+final class Formulas {
   private Formulas() {}
 
   static final int PHILOX_M0 = 0xD2511F53;

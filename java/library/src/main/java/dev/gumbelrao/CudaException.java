@@ -1,6 +1,5 @@
 package dev.gumbelrao;
 
-import dev.gumbelrao.jni.NativeKernels;
 
 /**
  * A CUDA runtime error, raised by the CUDA backend with the operation that met it and the
