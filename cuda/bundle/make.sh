@@ -18,6 +18,7 @@ mvn -q -f bench/pom.xml package
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/bin" "$out/anchors"
+out=$(cd "$out" && pwd)  # absolute: the Maven calls below run in java/library
 
 # A Java runtime with only the modules the library, JUnit and JMH use.
 jlink --add-modules java.base,java.logging,java.management,jdk.unsupported \

@@ -322,6 +322,29 @@ GR_HD int32_t integer_inverse_temperature(float tau) {
   return 0;
 }
 
+// ------------------------------------------------------------------ Gumbel-Rao: a draw's term
+// One draw k with weights w_j (gumbel_rao_weight, w_D = 1), W = sum_j w_j and P = sum_j w_j gs_j,
+// gs = g - g_D, adds s_j (gs_j - <s, gs>) = w_j (gs_j c - c_dot) to the row's sum h_j, with
+// c = 1 / W and c_dot = c (P c) = c <s, gs> (s_j = w_j c). After K draws grad_j = h_j / (K tau).
+// Every backend accumulates exactly this term: two multiply-adds per element-draw into one
+// accumulator per column (callers fold float partial sums into double ones; see the kernels).
+struct GumbelRaoDraw {
+  float c;      // 1 / sum_j w_j
+  float c_dot;  // c <s, gs>
+};
+GR_HD GumbelRaoDraw gumbel_rao_draw(float sum_w, float dot_w_gs) {
+  const float c = 1.0f / sum_w;
+  return GumbelRaoDraw{c, c * (dot_w_gs * c)};
+}
+GR_HD float gumbel_rao_term(float w_j, float gs_j, GumbelRaoDraw k) {
+  return w_j * (gs_j * k.c - k.c_dot);
+}
+// 1 / (K tau), in double: the finish of the row sums h_j.
+GR_HD double gumbel_rao_scale(int64_t samples, float tau) {
+  return 1.0 / ((double)samples * (double)tau);
+}
+GR_HD float gumbel_rao_finish(double h_j, double scale) { return (float)(h_j * scale); }
+
 // ------------------------------------------------------------------ softmax Jacobian
 // J(s)^T g = s * (g - <s, g>) for J(s) = diag(s) - s s^T. Every estimator's backward pass ends
 // here; the caller supplies <s, g>.

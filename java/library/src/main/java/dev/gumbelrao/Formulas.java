@@ -151,6 +151,31 @@ final class Formulas {
     return 0;
   }
 
+  /**
+   * One Gumbel-Rao draw's term of the row sum h_j: w_j (gs_j c - cDot), with c = 1 / sum_i w_i
+   * ({@link #gumbelRaoDrawScale}) and cDot = c (c sum_i w_i gs_i) ({@link #gumbelRaoDrawDot}),
+   * gs = g - g_D; it equals s_j (gs_j - &lt;s, gs&gt;). After K draws grad_j = h_j / (K tau)
+   * ({@link #gumbelRaoScale}).
+   */
+  static double gumbelRaoTerm(double wj, double gsj, double c, double cDot) {
+    return wj * (gsj * c - cDot);
+  }
+
+  /** c = 1 / sum_j w_j of one Gumbel-Rao draw. */
+  static double gumbelRaoDrawScale(double sumW) {
+    return 1.0 / sumW;
+  }
+
+  /** c_dot = c (P c) = c &lt;s, gs&gt; of one Gumbel-Rao draw, P = sum_j w_j gs_j. */
+  static double gumbelRaoDrawDot(double c, double dotWGs) {
+    return c * (dotWGs * c);
+  }
+
+  /** 1 / (K tau): the finish grad_j = h_j / (K tau) of the Gumbel-Rao row sums. */
+  static double gumbelRaoScale(long samples, float tau) {
+    return 1.0 / ((double) samples * (double) tau);
+  }
+
   /** One component of the softmax Jacobian-vector product J(s)^T g = s * (g - &lt;s, g&gt;). */
   public static double softmaxJvp(double sj, double gj, double sDotG) {
     return sj * (gj - sDotG);

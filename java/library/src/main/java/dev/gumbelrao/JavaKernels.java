@@ -174,10 +174,10 @@ final class JavaKernels implements Kernels {
     float[] grad = gradArg.writeTarget();
     double invTau = 1.0 / tau;
     int power = Formulas.integerInverseTemperature(tau);
-    double scale = 1.0 / ((double) samples * tau);
+    double scale = Formulas.gumbelRaoScale(samples, tau);
     long status = forRows(rows, (long) n * samples, (begin, end) -> {
       double[] u = new double[n], logP = new double[n], p = new double[n], gs = new double[n];
-      double[] w = new double[n], a = new double[n], b = new double[n];
+      double[] w = new double[n], h = new double[n];
       int[] words = new int[4];
       for (int r = begin; r < end; r++) {
         int off = r * n;
@@ -191,8 +191,7 @@ final class JavaKernels implements Kernels {
           p[j] = Math.exp(logP[j]);
           // J(s)^T g is unchanged by g -> g - g_D (sum s = 1); see gumbel_rao_prepare.
           gs[j] = (double) g[off + j] - g[off + d];
-          a[j] = 0;
-          b[j] = 0;
+          h[j] = 0;
         }
         for (int k = 0; k < samples; k++) {
           rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
@@ -209,14 +208,10 @@ final class JavaKernels implements Kernels {
             sum += wj;
             dot += wj * gs[j];
           }
-          double c = 1.0 / sum, cd = dot * c * c;
-          for (int j = 0; j < n; j++) {
-            a[j] += w[j] * c;
-            b[j] += w[j] * cd;
-          }
+          double c = Formulas.gumbelRaoDrawScale(sum), cDot = Formulas.gumbelRaoDrawDot(c, dot);
+          for (int j = 0; j < n; j++) h[j] += Formulas.gumbelRaoTerm(w[j], gs[j], c, cDot);
         }
-        // (1/(K tau)) sum_k s^k (gs - <s^k, gs>) = (gs * a - b) / (K tau)
-        for (int j = 0; j < n; j++) grad[off + j] = (float) ((gs[j] * a[j] - b[j]) * scale);
+        for (int j = 0; j < n; j++) grad[off + j] = (float) (h[j] * scale);
       }
       return Status.OK;
     });
