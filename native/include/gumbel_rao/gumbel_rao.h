@@ -103,6 +103,12 @@ int32_t gr_cuda_device_name(int32_t ordinal, char* name, int32_t capacity);
 int32_t gr_cuda_driver_version(int32_t* version);
 /* 1 when the library was built with CUDA. */
 int32_t gr_cuda_compiled(void);
+/* The NVIDIA driver, looked up without the CUDA runtime: 0 when libcuda.so.1 loads (its version,
+ * e.g. 12080 for 12.8, in *driver_version), 1 when there is no driver library, 2 when it loads but
+ * does not report a version. */
+int32_t gr_cuda_driver_probe(int32_t* driver_version);
+/* The CUDA runtime version this library was built with (e.g. 13000), -1 without CUDA. */
+int32_t gr_cuda_runtime_version(void);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,12 @@
 // the forward's noise instead of storing it. This layout is a stable contract: changing it changes
 // every sample the library has ever drawn.
 //
+// Derived keys (Java: NoiseKey.derive). Slot 0xffffffff is never a noise slot (slot k + 1 <=
+// 2^31), and is reserved for deriving sub-keys: sub-key `index` of (seed, offset) is the block
+// philox4x32_10(index & 0xffffffff, index >> 32, 0xffffffff, offset) under (seed's words), whose
+// words w0..w3 give seed' = w1 << 32 | w0 and offset' = w2. One key covers one batch's noise in
+// every slot; each further variable group, chunk or draw in the same step takes a sub-key.
+//
 // Uniform map: u = ((x >> 9) + 0.5) * 2^-23. Every one of the 2^32 words maps into the OPEN
 // interval (0, 1): the extremes are 2^-24 and 1 - 2^-24, both exact in float and in double, so
 // the map is the same number in every precision. (The 24-bit map ((x >> 8) + 0.5) * 2^-24 rounds
@@ -125,6 +131,7 @@ GR_HD Words4 noise_words(NoiseKey key, uint32_t quad, uint32_t row, uint32_t slo
   return philox4x32_10(quad, row, slot, key.offset, key.k0, key.k1);
 }
 constexpr uint32_t kForwardSlot = 0;
+constexpr uint32_t kDeriveSlot = 0xFFFFFFFFu;  // sub-keys, never noise (see the layout above)
 GR_HD uint32_t conditional_slot(uint32_t k) { return k + 1; }
 
 // ------------------------------------------------------------------ uniform map

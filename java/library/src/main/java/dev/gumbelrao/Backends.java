@@ -4,14 +4,26 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** What each backend can do on this machine, and how {@link Backend#AUTO} chooses. */
+/**
+ * What each backend can do on this machine, how {@link Backend#AUTO} chooses, and the CPU
+ * backend's thread count.
+ *
+ * <p>Logging ({@code System.Logger} "dev.gumbelrao"): the routine choice of AUTO at DEBUG; a
+ * WARNING only when something falls back that a user would want to know about (the native
+ * library did not load, so AUTO uses the pure-Java backend; a GPU is present but its driver is
+ * older than the CUDA runtime).
+ */
 public final class Backends {
   private Backends() {}
 
   private static final System.Logger LOG = System.getLogger("dev.gumbelrao");
 
+  /** The most CPU threads {@link #setCpuThreads(int)} accepts. */
+  public static final int MAX_CPU_THREADS = 1024;
+
   /** The status of one backend ({@link Backend#AUTO}: the backend it resolves to). */
   public static BackendStatus status(Backend backend) {
+    Checks.notNull(backend, "backend");
     switch (backend) {
       case JAVA:
         return new BackendStatus(Backend.JAVA, true, "pure Java, double precision");
@@ -34,30 +46,66 @@ public final class Backends {
 
   /** The backend AUTO picks here: CUDA if available, else CPU, else JAVA. */
   public static Backend choose() {
-    BackendStatus cuda = cuda();
-    if (cuda.available()) return Backend.CUDA;
-    BackendStatus cpu = status(Backend.CPU);
-    return cpu.available() ? Backend.CPU : Backend.JAVA;
+    if (cuda().available()) return Backend.CUDA;
+    return NativeSupport.loaded() ? Backend.CPU : Backend.JAVA;
   }
 
   /** Resolves AUTO (logging the choice and why); other backends are returned as they are. */
   static Backend resolve(Backend requested) {
     if (requested != Backend.AUTO) return requested;
-    Backend chosen = choose();
-    if (LOG.isLoggable(Level.INFO)) {
-      StringBuilder why = new StringBuilder("AUTO chose ").append(chosen).append(": ")
-          .append(status(chosen).detail());
-      for (BackendStatus s : all()) {
-        if (!s.available()) why.append("; ").append(s);
-      }
-      LOG.log(Level.INFO, why.toString());
+    BackendStatus cuda = cuda();
+    Backend chosen = cuda.available() ? Backend.CUDA
+        : NativeSupport.loaded() ? Backend.CPU : Backend.JAVA;
+    if (chosen == Backend.JAVA) {
+      LOG.log(Level.WARNING, () -> "AUTO uses the JAVA backend (pure Java, 10-60x slower than "
+          + "the native CPU backend): " + NativeSupport.failure());
+    } else if (chosen == Backend.CPU && cuda.detail().startsWith(OLD_DRIVER)) {
+      LOG.log(Level.WARNING, () -> "AUTO uses the CPU backend: " + cuda);
+    } else if (LOG.isLoggable(Level.DEBUG)) {
+      BackendStatus s = status(chosen);
+      LOG.log(Level.DEBUG, "AUTO chose " + chosen + ": " + s.detail()
+          + (chosen == Backend.CUDA ? "" : "; " + cuda));
     }
     return chosen;
   }
 
+  // ------------------------------------------------------------------------------------- CPU
+
+  /**
+   * The threads a CPU backend call may use, the calling thread included; shared by every
+   * instance in this JVM. Default: the machine's hardware threads, or the system property
+   * {@code gumbelrao.cpu.threads} when set at start-up.
+   *
+   * @throws BackendUnavailableException when the native library did not load
+   */
+  public static int cpuThreads() {
+    NativeSupport.require();
+    return NativeKernels.cpuThreads();
+  }
+
+  /**
+   * Sets {@link #cpuThreads()}; calls already running keep the count they started with. Results
+   * do not depend on it: every thread count gives the same bits.
+   *
+   * @param threads in [1, {@link #MAX_CPU_THREADS}]
+   * @throws BackendUnavailableException when the native library did not load
+   */
+  public static void setCpuThreads(int threads) {
+    if (threads < 1 || threads > MAX_CPU_THREADS) {
+      throw new IllegalArgumentException("threads must be in [1, " + MAX_CPU_THREADS + "], got "
+          + threads);
+    }
+    NativeSupport.require();
+    NativeKernels.setCpuThreads(threads);
+  }
+
+  // ------------------------------------------------------------------------------------ CUDA
+
   /** Number of CUDA devices the runtime sees here (0 without CUDA). */
   public static int cudaDeviceCount() {
     if (!NativeSupport.loaded() || NativeKernels.cudaCompiled() == 0) return 0;
+    int[] probe = new int[1];
+    if (NativeKernels.cudaDriverProbe(probe) == 1) return 0;
     int[] count = new int[1];
     return NativeKernels.cudaDeviceCount(count) == 0 ? count[0] : 0;
   }
@@ -71,29 +119,66 @@ public final class Backends {
     return new String(name, 0, n, StandardCharsets.UTF_8);
   }
 
-  /** Information about the CUDA runtime, devices and driver, in one line. */
+  private static final String OLD_DRIVER = "the NVIDIA driver";
+  private static final int CUDA_ERROR_INSUFFICIENT_DRIVER = 35;
+  private static final int CUDA_ERROR_NO_DEVICE = 100;
+
   private static BackendStatus cuda() {
     if (!NativeSupport.loaded()) {
       return new BackendStatus(Backend.CUDA, false, NativeSupport.failure());
     }
     if (NativeKernels.cudaCompiled() == 0) {
-      return new BackendStatus(Backend.CUDA, false,
-          "this build has no CUDA code (nvcc was not found when it was built)");
-    }
-    int[] count = new int[1];
-    int err = NativeKernels.cudaDeviceCount(count);
-    if (err != 0) {
-      return new BackendStatus(Backend.CUDA, false, "no CUDA device (cudaGetDeviceCount: "
-          + NativeKernels.cudaErrorString(err).getString() + ")");
-    }
-    if (count[0] == 0) {
-      return new BackendStatus(Backend.CUDA, false, "no CUDA device");
+      return new BackendStatus(Backend.CUDA, false, "this build has no CUDA code (it was built "
+          + "without nvcc, or with -Dcuda=OFF)");
     }
     int[] driver = new int[1];
-    NativeKernels.cudaDriverVersion(driver);
+    int probe = NativeKernels.cudaDriverProbe(driver);
+    int[] count = new int[1];
+    int err = probe == 1 ? 0 : NativeKernels.cudaDeviceCount(count);
+    String why = cudaUnavailableReason(probe, driver[0], NativeKernels.cudaRuntimeVersion(), err,
+        count[0], err == 0 ? "" : NativeKernels.cudaErrorString(err).getString());
+    if (why != null) return new BackendStatus(Backend.CUDA, false, why);
     return new BackendStatus(Backend.CUDA, true, count[0] + " CUDA device(s), device 0: "
-        + cudaDeviceName(0) + ", driver " + driver[0] / 1000 + "." + (driver[0] % 1000) / 10
-        + ", " + (NativeKernels.cudaPreciseMath() == 1 ? "precise" : "hardware-approximate")
+        + cudaDeviceName(0) + ", driver " + version(driver[0]) + ", "
+        + (NativeKernels.cudaPreciseMath() == 1 ? "precise" : "hardware-approximate")
         + " log2/exp2");
+  }
+
+  /**
+   * Why CUDA cannot run, from what the machine reports, or null when it can: no NVIDIA driver,
+   * a driver older than the runtime, no device, or another runtime error. Package-private so that
+   * every case is tested on any machine.
+   *
+   * @param probe gr_cuda_driver_probe's result: 0 driver found, 1 no driver library, 2 no version
+   * @param driver the driver's version (e.g. 12080), 0 when unknown
+   * @param runtime the CUDA runtime version the library was built with (e.g. 13000)
+   * @param error cudaGetDeviceCount's cudaError_t
+   * @param devices cudaGetDeviceCount's count
+   * @param errorText cudaGetErrorString(error)
+   */
+  static String cudaUnavailableReason(int probe, int driver, int runtime, int error, int devices,
+      String errorText) {
+    if (probe == 1) {
+      return "no NVIDIA driver (libcuda.so.1 could not be loaded: install the NVIDIA driver to "
+          + "use a GPU)";
+    }
+    if (error == CUDA_ERROR_INSUFFICIENT_DRIVER
+        || (error != 0 && probe == 0 && driver > 0 && driver < runtime)) {
+      return OLD_DRIVER + (driver > 0 ? " (" + version(driver) + ")" : "") + " is older than "
+          + "the CUDA runtime this library was built with (" + version(runtime) + "): update the "
+          + "driver";
+    }
+    if (error == CUDA_ERROR_NO_DEVICE || (error == 0 && devices == 0)) {
+      return "no CUDA device (the NVIDIA driver " + (driver > 0 ? version(driver) + " " : "")
+          + "is loaded but sees no GPU)";
+    }
+    if (error != 0) {
+      return "CUDA runtime error " + error + " (" + errorText + ")";
+    }
+    return null;
+  }
+
+  private static String version(int v) {
+    return v / 1000 + "." + (v % 1000) / 10;
   }
 }

@@ -2,17 +2,23 @@ package dev.gumbelrao;
 
 
 /**
- * A CUDA stream of one device (non-blocking with respect to the legacy default stream) with its
- * own {@link DeviceStatus}: operations queued on it with {@link GumbelRaoCuda}'s buffer overloads
- * report bad values there, and {@link #synchronize()} waits for the stream and throws them.
+ * A CUDA stream of one device with its own status word: operations queued on it report bad values
+ * there (the lowest bad row), and {@link #synchronize()} waits for the stream and throws them.
+ * Either a stream the library created ({@link GumbelRaoCuda#createStream()}: non-blocking with
+ * respect to the legacy default stream, destroyed by {@link #close()}) or a view of another
+ * library's stream ({@link GumbelRaoCuda#wrapStream(long)}: closing it frees only the status
+ * word).
  */
 public final class CudaStream implements AutoCloseable {
   private final int device;
-  private volatile long handle;
+  private final boolean owner;
+  private final long handle;
+  private volatile boolean closed;
   private final DeviceStatus status;
 
   CudaStream(int device) {
     this.device = device;
+    this.owner = true;
     long[] out = new long[1];
     CudaException.check(NativeKernels.cudaSetDevice(device), "cudaSetDevice");
     CudaException.check(NativeKernels.cudaStreamCreate(out), "cudaStreamCreate");
@@ -27,11 +33,24 @@ public final class CudaStream implements AutoCloseable {
     status = s;
   }
 
-  /** The cudaStream_t handle, for raw calls and for other CUDA code. */
+  /** A view of a stream other code owns (0: the legacy default stream). */
+  CudaStream(int device, long handle) {
+    this.device = device;
+    this.owner = false;
+    this.handle = handle;
+    CudaException.check(NativeKernels.cudaSetDevice(device), "cudaSetDevice");
+    this.status = new DeviceStatus(device, handle);
+  }
+
+  /** The cudaStream_t handle (0 for a view of the legacy default stream), for other CUDA code. */
   public long handle() {
-    long h = handle;
-    if (h == 0) throw new IllegalStateException("this CudaStream is closed");
-    return h;
+    if (closed) throw new IllegalStateException("this CudaStream is closed");
+    return handle;
+  }
+
+  /** Whether closing this stream destroys it (false for a view of another library's stream). */
+  public boolean ownsStream() {
+    return owner;
   }
 
   public int device() {
@@ -39,7 +58,8 @@ public final class CudaStream implements AutoCloseable {
   }
 
   /** The status word operations on this stream report to. */
-  public DeviceStatus status() {
+  DeviceStatus status() {
+    if (closed) throw new IllegalStateException("this CudaStream is closed");
     return status;
   }
 
@@ -60,15 +80,14 @@ public final class CudaStream implements AutoCloseable {
     CudaException.check(NativeKernels.cudaStreamSynchronize(handle()), "cudaStreamSynchronize");
   }
 
+  /** Waits for the stream's work, frees the status word and, for an owned stream, destroys it. */
   @Override
-  public void close() {
-    long h = handle;
-    if (h != 0) {
-      handle = 0;
-      NativeKernels.cudaSetDevice(device);
-      NativeKernels.cudaStreamSynchronize(h);
-      status.close();
-      NativeKernels.cudaStreamDestroy(h);
-    }
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    NativeKernels.cudaSetDevice(device);
+    NativeKernels.cudaStreamSynchronize(handle);
+    status.close();
+    if (owner) NativeKernels.cudaStreamDestroy(handle);
   }
 }

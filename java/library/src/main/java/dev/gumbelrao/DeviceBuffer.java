@@ -7,8 +7,10 @@ import java.nio.IntBuffer;
 /**
  * A block of device memory holding {@code length} float32 or int32 elements, so that GPU use
  * does not require JCuda. Created by {@link GumbelRaoCuda#allocateFloats} /
- * {@link GumbelRaoCuda#allocateInts}; {@link GumbelRaoCuda}'s buffer overloads check each
- * buffer's element type, length and device before launching. Copies are synchronous.
+ * {@link GumbelRaoCuda#allocateInts} (owning: {@link #close()} frees it), or a view of memory
+ * other code owns ({@link GumbelRaoCuda#wrap}; closing a view frees nothing). Every operation
+ * checks each buffer's element type, length and device before launching. Copies are synchronous
+ * (and must not be used inside a captured CUDA graph).
  */
 public final class DeviceBuffer implements AutoCloseable {
   /** The element type; both are 4 bytes. */
@@ -20,18 +22,53 @@ public final class DeviceBuffer implements AutoCloseable {
   private final int device;
   private final Type type;
   private final long length;
+  private final boolean owner;
   private volatile long address;
+  // Writes by the library's operations and copies: a DeviceSample remembers the count its
+  // choices were written at, and refuses its backward pass once another write came.
+  private final java.util.concurrent.atomic.AtomicLong writes =
+      new java.util.concurrent.atomic.AtomicLong();
 
   DeviceBuffer(int device, Type type, long length) {
-    if (length < 1) throw new IllegalArgumentException("length must be >= 1, got " + length);
+    checkLength(length);
     this.device = device;
     this.type = type;
     this.length = length;
+    this.owner = true;
     long[] out = new long[1];
     CudaException.check(NativeKernels.cudaSetDevice(device), "cudaSetDevice");
     CudaException.check(NativeKernels.cudaMalloc(4 * length, out),
         "cudaMalloc(" + 4 * length + " bytes)");
     address = out[0];
+  }
+
+  /** A view of memory other code owns. */
+  DeviceBuffer(int device, Type type, long length, long address) {
+    checkLength(length);
+    this.device = device;
+    this.type = type;
+    this.length = length;
+    this.owner = false;
+    this.address = address;
+  }
+
+  private static void checkLength(long length) {
+    if (length < 1 || length > Long.MAX_VALUE / 4) {
+      throw new IllegalArgumentException("length must be in [1, 2^61), got " + length);
+    }
+  }
+
+  /** Whether closing this buffer frees its memory (false for a view of other code's memory). */
+  public boolean ownsMemory() {
+    return owner;
+  }
+
+  long writes() {
+    return writes.get();
+  }
+
+  void markWritten() {
+    writes.incrementAndGet();
   }
 
   /** The device address of element 0. */
@@ -138,6 +175,7 @@ public final class DeviceBuffer implements AutoCloseable {
   }
 
   private void copy(int error, String what) {
+    if (what.startsWith("copyFrom")) markWritten();
     CudaException.check(error, what + " (" + type + "[" + length + "] on device "
         + device + ")");
   }
@@ -166,8 +204,15 @@ public final class DeviceBuffer implements AutoCloseable {
     long a = address;
     if (a != 0) {
       address = 0;
-      NativeKernels.cudaSetDevice(device);
-      NativeKernels.cudaFree(a);
+      if (owner) {
+        NativeKernels.cudaSetDevice(device);
+        NativeKernels.cudaFree(a);
+      }
     }
+  }
+
+  @Override
+  public String toString() {
+    return type + "[" + length + "] on device " + device + (owner ? "" : " (view)");
   }
 }

@@ -3,16 +3,13 @@ package dev.gumbelrao;
 
 /**
  * Where device-resident operations report bad values, without synchronising: one 64-bit word in
- * device memory. A kernel that meets a bad row (a NaN or +Infinity logit, a row with no finite
- * logit, a choice out of range or on a masked class) records the lowest such row in it and skips
- * the row; {@link #check(long)} waits for the stream, reads the word, resets it and throws the
- * {@link IllegalArgumentException} the host-memory call would have thrown.
- *
- * <p>One status per stream (or per series of calls the caller checks together). Each
- * {@link CudaStream} has its own; raw-stream callers create one with
- * {@link GumbelRaoCuda#createStatus()}.
+ * device memory, one per {@link CudaStream}. A kernel that meets a bad row (a NaN or +Infinity
+ * logit, a row with no finite logit, a choice out of range or on a masked class) records the
+ * lowest such row in it and skips the row; {@link #check(long)} waits for the stream, reads the
+ * word, resets it and throws the {@link IllegalArgumentException} the host-memory call would have
+ * thrown.
  */
-public final class DeviceStatus implements AutoCloseable {
+final class DeviceStatus implements AutoCloseable {
   private final int device;
   private long address;
 

@@ -23,18 +23,21 @@ final class Floats {
     return array == null ? null : new Floats(name, array, null);
   }
 
-  /** The view of a buffer's remaining elements, or null for a null buffer. */
+  /**
+   * The view of a buffer's remaining elements (a slice: later moves of the caller's position do
+   * not change it), or null for a null buffer.
+   */
   static Floats of(FloatBuffer buffer, String name) {
-    return buffer == null ? null : new Floats(name, null, buffer);
+    return buffer == null ? null : new Floats(name, null, buffer.slice());
   }
 
   int length() {
     return array != null ? array.length : buffer.remaining();
   }
 
-  /** The array or the buffer: what identifies the caller's memory. */
-  Object target() {
-    return array != null ? array : buffer;
+  /** Where the elements lie (null when that cannot be known: see {@link Extent#of(java.nio.Buffer)}). */
+  Extent extent() {
+    return array != null ? Extent.of(array, array.length) : Extent.of(buffer);
   }
 
   /** The contents as an array: the array itself, or a copy of the buffer's remaining elements. */

@@ -26,6 +26,12 @@ final class Formulas {
   /** The slot of the forward noise. */
   public static final int FORWARD_SLOT = 0;
 
+  /**
+   * The slot reserved for deriving sub-keys ({@link NoiseKey#derive(long)}): never a noise slot,
+   * since slot k + 1 of the k-th conditional draw is at most 2^31.
+   */
+  static final int DERIVE_SLOT = 0xFFFFFFFF;
+
   /** The slot of the k-th conditional draw. */
   public static int conditionalSlot(int k) {
     return k + 1;

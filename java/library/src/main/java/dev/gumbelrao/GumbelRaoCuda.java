@@ -1,30 +1,26 @@
 package dev.gumbelrao;
 
-
 /**
- * The operations of {@link GumbelRao} on device-resident data of one CUDA device, queued on a
- * stream without any synchronisation: the formulas, noise and validation are those of
- * {@link GumbelRao} (see there), and for the same key the results equal the CPU backend's to
- * float rounding.
+ * The library on one CUDA device, for device-resident data: every {@link Estimator} runs on it
+ * ({@link Estimator#forward(GumbelRaoCuda, DeviceBuffer, int, int, NoiseKey, DeviceBuffer,
+ * DeviceBuffer, CudaStream)}), and it offers the low-level operations of {@link GumbelRao}
+ * (sampling and conditional Gumbel noise) on {@link DeviceBuffer}s. Work is queued on a
+ * {@link CudaStream} without any synchronisation, allocation or host-side blocking (except the
+ * REINFORCE backward pass, which reads the batch's losses to update its baseline), so a training
+ * step can be captured into a CUDA graph. The formulas, noise and validation are those of
+ * {@link GumbelRao}; for the same key the results equal the CPU backend's to float rounding.
  *
- * <p>Two forms of each operation:
- * <ul>
- *   <li>raw: device addresses ({@code long}) of float32/int32 arrays of the sizes GumbelRao
- *       documents, a {@code cudaStream_t} handle ({@code 0}: the legacy default stream) and an
- *       optional {@link DeviceStatus}. Addresses cannot be sized from Java: they must point to
- *       enough device memory of this device. The stream handle is validated before use
- *       ({@code cudaStreamGetFlags}); a destroyed stream gives a {@link CudaException}.
- *   <li>{@link DeviceBuffer}s and a {@link CudaStream}: element types, lengths and devices are
- *       checked before launching; bad values are reported to the stream's status and thrown by
- *       {@link CudaStream#synchronize()}.
- * </ul>
- * Shapes and scalars are validated before any launch (IllegalArgumentException naming the
- * argument); bad values in the data (NaN logits, choices out of range, ...) are found by the
- * kernels, which skip those rows and record the lowest in the status word, since reporting them
- * at once would need a synchronisation. JCuda pointers and streams: see
- * {@code dev.gumbelrao.jcuda.JCudaGumbelRao}.
+ * <p>Shapes, scalars, buffer types, lengths, devices and overlaps are checked before any launch
+ * (IllegalArgumentException naming the argument). Bad values in the data (NaN logits, choices out
+ * of range, ...) are found by the kernels, which skip those rows and record the lowest in the
+ * stream's status word, thrown by {@link CudaStream#synchronize()}: reporting them at once would
+ * need a synchronisation. Memory and streams that other CUDA code owns (JCuda, a DL framework)
+ * enter as views: {@link #wrap(long, DeviceBuffer.Type, long)} and {@link #wrapStream(long)}; see
+ * {@code dev.gumbelrao.jcuda.JCudaInterop} for JCuda objects.
  *
- * <p>Thread-safe: calls from several threads, each on its own stream, run concurrently.
+ * <p>Each call makes this instance's device current for the launch and restores the caller's
+ * current device afterwards. Thread-safe: calls from several threads, each on its own stream, run
+ * concurrently.
  */
 public final class GumbelRaoCuda implements AutoCloseable {
   private final int device;
@@ -37,7 +33,8 @@ public final class GumbelRaoCuda implements AutoCloseable {
   /**
    * Opens CUDA device {@code device}.
    *
-   * @throws BackendUnavailableException when CUDA cannot run here, or there is no such device
+   * @throws BackendUnavailableException when CUDA cannot run here
+   * @throws IllegalArgumentException when there is no such device
    */
   public static GumbelRaoCuda open(int device) {
     BackendStatus cuda = Backends.status(Backend.CUDA);
@@ -46,7 +43,6 @@ public final class GumbelRaoCuda implements AutoCloseable {
     if (device < 0 || device >= count) {
       throw new IllegalArgumentException("device must be in [0, " + count + "), got " + device);
     }
-    CudaException.check(NativeKernels.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
     return new GumbelRaoCuda(device);
   }
 
@@ -54,21 +50,48 @@ public final class GumbelRaoCuda implements AutoCloseable {
     return device;
   }
 
+  /** Marks the instance closed; buffers and streams it made stay valid until closed themselves. */
   @Override
   public void close() {
     closed = true;
   }
 
-  /** A buffer of {@code length} floats on this device. */
+  /** A buffer of {@code length} floats on this device (cudaMalloc; not for a captured step). */
   public DeviceBuffer allocateFloats(long length) {
     open();
     return new DeviceBuffer(device, DeviceBuffer.Type.FLOAT32, length);
   }
 
-  /** A buffer of {@code length} ints on this device. */
+  /** A buffer of {@code length} ints on this device (cudaMalloc; not for a captured step). */
   public DeviceBuffer allocateInts(long length) {
     open();
     return new DeviceBuffer(device, DeviceBuffer.Type.INT32, length);
+  }
+
+  /**
+   * A view of device memory that other code allocated on this device: {@code length} elements of
+   * {@code type} from {@code address}. The view does not own the memory (closing it frees
+   * nothing), and the memory must stay allocated while the view is used.
+   *
+   * @throws IllegalArgumentException when the address is 0, not device (or managed) memory, or
+   *     on another device
+   */
+  public DeviceBuffer wrap(long address, DeviceBuffer.Type type, long length) {
+    open();
+    Checks.notNull(type, "type");
+    if (address == 0) throw new IllegalArgumentException("address must not be 0 (null)");
+    int[] memoryType = new int[1], owner = new int[1];
+    int err = withDevice(() -> NativeKernels.cudaPointerInfo(address, memoryType, owner));
+    if (err != 0 || (memoryType[0] != 2 && memoryType[0] != 3)) {
+      throw new IllegalArgumentException("address 0x" + Long.toHexString(address)
+          + " is not device memory" + (err != 0 ? " (cudaPointerGetAttributes: "
+              + NativeKernels.cudaErrorString(err).getString() + ")" : ""));
+    }
+    if (memoryType[0] == 2 && owner[0] != device) {
+      throw new IllegalArgumentException("address 0x" + Long.toHexString(address)
+          + " lives on device " + owner[0] + ", this instance runs on device " + device);
+    }
+    return new DeviceBuffer(device, type, length, address);
   }
 
   /** A new stream on this device, with its own status word. */
@@ -77,214 +100,165 @@ public final class GumbelRaoCuda implements AutoCloseable {
     return new CudaStream(device);
   }
 
-  /** A status word for raw calls (reset, ready on the legacy default stream). */
-  public DeviceStatus createStatus() {
-    open();
-    return new DeviceStatus(device, 0);
-  }
-
-  // ---------------------------------------------------------------------------- raw addresses
-
-  /** {@link GumbelRao#sample(float[], int, int, NoiseKey, int[], float[])}; oneHot may be 0. */
-  public void sample(long logits, int rows, int arity, NoiseKey key, long choice, long oneHot,
-      long stream, DeviceStatus status) {
-    Checks.batch(rows, arity);
-    address(logits, "logits");
-    Checks.notNull(key, "key");
-    address(choice, "choice");
-    launch("sample", stream, status, (s, st) -> NativeKernels.cudaSample(logits, rows, arity,
-        key.seed(), key.offsetWord(), choice, oneHot, st, s));
-  }
-
-  /** {@link GumbelRao#conditionalGumbel(float[], int[], int, int, int, NoiseKey, float[])}. */
-  public void conditionalGumbel(long logits, long choice, int rows, int arity, int samples,
-      NoiseKey key, long noise, long stream, DeviceStatus status) {
-    Checks.noiseElements(samples, Checks.batch(rows, arity));
-    address(logits, "logits");
-    address(choice, "choice");
-    Checks.notNull(key, "key");
-    address(noise, "noise");
-    launch("conditionalGumbel", stream, status, (s, st) -> NativeKernels.cudaConditionalGumbel(
-        logits, choice, rows, arity, samples, key.seed(), key.offsetWord(), noise, st, s));
-  }
-
-  /** {@link GumbelRao#gumbelRaoBackward(float[], int[], float[], int, int, int, float, NoiseKey, float[])}. */
-  public void gumbelRaoBackward(long logits, long choice, long upstream, int rows, int arity,
-      int samples, float tau, NoiseKey key, long grad, long stream, DeviceStatus status) {
-    Checks.batch(rows, arity);
-    address(logits, "logits");
-    address(choice, "choice");
-    address(upstream, "upstream");
-    Checks.samples(samples);
-    Checks.tau(tau);
-    Checks.notNull(key, "key");
-    address(grad, "grad");
-    distinct(grad, "grad", logits, "logits", upstream, "upstream");
-    launch("gumbelRaoBackward", stream, status, (s, st) -> NativeKernels.cudaGumbelRaoBackward(
-        logits, choice, upstream, rows, arity, samples, tau, key.seed(), key.offsetWord(), grad,
-        st, s));
-  }
-
-  /** {@link GumbelRao#gumbelSoftmaxForward(float[], int, int, float, NoiseKey, float[])}. */
-  public void gumbelSoftmaxForward(long logits, int rows, int arity, float tau, NoiseKey key,
-      long soft, long stream, DeviceStatus status) {
-    Checks.batch(rows, arity);
-    address(logits, "logits");
-    Checks.tau(tau);
-    Checks.notNull(key, "key");
-    address(soft, "soft");
-    distinct(soft, "soft", logits, "logits", 0, "");
-    launch("gumbelSoftmaxForward", stream, status, (s, st) ->
-        NativeKernels.cudaGumbelSoftmaxForward(logits, rows, arity, tau, key.seed(),
-            key.offsetWord(), soft, st, s));
-  }
-
-  /** {@link GumbelRao#gumbelSoftmaxBackward(float[], float[], int, int, float, NoiseKey, float[])}. */
-  public void gumbelSoftmaxBackward(long logits, long upstream, int rows, int arity, float tau,
-      NoiseKey key, long grad, long stream, DeviceStatus status) {
-    Checks.batch(rows, arity);
-    address(logits, "logits");
-    address(upstream, "upstream");
-    Checks.tau(tau);
-    Checks.notNull(key, "key");
-    address(grad, "grad");
-    distinct(grad, "grad", logits, "logits", upstream, "upstream");
-    launch("gumbelSoftmaxBackward", stream, status, (s, st) ->
-        NativeKernels.cudaGumbelSoftmaxBackward(logits, upstream, rows, arity, tau, key.seed(),
-            key.offsetWord(), grad, st, s));
-  }
-
-  /** {@link GumbelRao#straightThroughBackward(float[], float[], int, int, float, float[])}. */
-  public void straightThroughBackward(long logits, long upstream, int rows, int arity, float tau,
-      long grad, long stream, DeviceStatus status) {
-    Checks.batch(rows, arity);
-    address(logits, "logits");
-    address(upstream, "upstream");
-    Checks.tau(tau);
-    address(grad, "grad");
-    distinct(grad, "grad", logits, "logits", upstream, "upstream");
-    launch("straightThroughBackward", stream, status, (s, st) ->
-        NativeKernels.cudaStraightThroughBackward(logits, upstream, rows, arity, tau, grad, st,
-            s));
-  }
-
   /**
-   * REINFORCE on the device: grad = (f - baseline)(onehot(D) - p). The running mean of the
-   * losses lives on the device with them, so the caller passes the baseline value (a host-side
-   * {@link RunningMeanBaseline} would need a synchronisation to read the batch's losses).
+   * A view of a {@code cudaStream_t} that other code created on this device ({@code 0}: the
+   * legacy default stream), with a status word of its own; closing the view frees the word, not
+   * the stream. The handle must stay valid while the view is used: a destroyed handle cannot be
+   * detected (CUDA leaves its use undefined).
    */
-  public void reinforceBackward(long logits, long choice, long losses, float baseline, int rows,
-      int arity, long grad, long stream, DeviceStatus status) {
-    Checks.batch(rows, arity);
-    address(logits, "logits");
-    address(choice, "choice");
-    address(losses, "losses");
-    Checks.finite(baseline, "baseline");
-    address(grad, "grad");
-    distinct(grad, "grad", logits, "logits", losses, "losses");
-    launch("reinforceBackward", stream, status, (s, st) -> NativeKernels.cudaReinforceBackward(
-        logits, choice, losses, baseline, rows, arity, grad, st, s));
+  public CudaStream wrapStream(long handle) {
+    open();
+    return new CudaStream(device, handle);
   }
 
-  // ------------------------------------------------------------------ DeviceBuffers, CudaStream
+  // ------------------------------------------------------------------------ low-level operations
 
-  /** {@link #sample(long, int, int, NoiseKey, long, long, long, DeviceStatus)} on buffers; oneHot may be null. */
+  /** {@link GumbelRao#sample(float[], int, int, NoiseKey, int[], float[])}; oneHot may be null. */
   public void sample(DeviceBuffer logits, int rows, int arity, NoiseKey key, DeviceBuffer choice,
       DeviceBuffer oneHot, CudaStream stream) {
     long n = Checks.batch(rows, arity);
     CudaStream s = stream(stream);
-    sample(floats(logits, "logits", n), rows, arity, key, ints(choice, "choice", rows),
-        oneHot == null ? 0 : floats(oneHot, "oneHot", n), s.handle(), s.status());
+    long th = floats(logits, "logits", n);
+    Checks.notNull(key, "key");
+    long d = ints(choice, "choice", rows);
+    long oh = oneHot == null ? 0 : floats(oneHot, "oneHot", n);
+    Ranges.disjoint(choice, "choice", rows, logits, "logits", n);
+    if (oneHot != null) {
+      Ranges.disjoint(oneHot, "oneHot", n, logits, "logits", n);
+      Ranges.disjoint(oneHot, "oneHot", n, choice, "choice", rows);
+    }
+    launch("sample", s, st -> NativeKernels.cudaSample(th, rows, arity, key.seed(),
+        key.offsetWord(), d, oh, st, s.handle()));
+    choice.markWritten();
   }
 
+  /** {@link GumbelRao#conditionalGumbel(float[], int[], int, int, int, NoiseKey, float[])}. */
   public void conditionalGumbel(DeviceBuffer logits, DeviceBuffer choice, int rows, int arity,
       int samples, NoiseKey key, DeviceBuffer noise, CudaStream stream) {
     long n = Checks.batch(rows, arity);
     long total = Checks.noiseElements(samples, (int) n);
     CudaStream s = stream(stream);
-    conditionalGumbel(floats(logits, "logits", n), ints(choice, "choice", rows), rows, arity,
-        samples, key, floats(noise, "noise", total), s.handle(), s.status());
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    Checks.notNull(key, "key");
+    long out = floats(noise, "noise", total);
+    Ranges.disjoint(noise, "noise", total, logits, "logits", n);
+    Ranges.disjoint(noise, "noise", total, choice, "choice", rows);
+    launch("conditionalGumbel", s, st -> NativeKernels.cudaConditionalGumbel(th, d, rows, arity,
+        samples, key.seed(), key.offsetWord(), out, st, s.handle()));
   }
 
-  public void gumbelRaoBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream,
+  // ========================================================= the estimators' passes (package)
+
+  void checkShape(DeviceBuffer logits, int rows, int arity, NoiseKey key, CudaStream stream) {
+    floats(logits, "logits", Checks.batch(rows, arity));
+    Checks.notNull(key, "key");
+    stream(stream);
+  }
+
+  void gumbelRaoBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream,
       int rows, int arity, int samples, float tau, NoiseKey key, DeviceBuffer grad,
       CudaStream stream) {
     long n = Checks.batch(rows, arity);
     CudaStream s = stream(stream);
-    gumbelRaoBackward(floats(logits, "logits", n), ints(choice, "choice", rows),
-        floats(upstream, "upstream", n), rows, arity, samples, tau, key,
-        floats(grad, "grad", n), s.handle(), s.status());
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    long g = floats(upstream, "upstream", n);
+    Checks.samples(samples);
+    Checks.tau(tau);
+    long out = floats(grad, "grad", n);
+    Ranges.disjoint(grad, "grad", n, logits, "logits", n);
+    Ranges.disjoint(grad, "grad", n, upstream, "upstream", n);
+    Ranges.disjoint(grad, "grad", n, choice, "choice", rows);
+    launch("gumbelRaoBackward", s, st -> NativeKernels.cudaGumbelRaoBackward(th, d, g, rows,
+        arity, samples, tau, key.seed(), key.offsetWord(), out, st, s.handle()));
   }
 
-  public void gumbelSoftmaxForward(DeviceBuffer logits, int rows, int arity, float tau,
-      NoiseKey key, DeviceBuffer soft, CudaStream stream) {
+  void gumbelSoftmaxForward(DeviceBuffer logits, int rows, int arity, float tau, NoiseKey key,
+      DeviceBuffer soft, CudaStream stream) {
     long n = Checks.batch(rows, arity);
     CudaStream s = stream(stream);
-    gumbelSoftmaxForward(floats(logits, "logits", n), rows, arity, tau, key,
-        floats(soft, "soft", n), s.handle(), s.status());
+    long th = floats(logits, "logits", n);
+    Checks.tau(tau);
+    Checks.notNull(key, "key");
+    long out = floats(soft, "values", n);
+    Ranges.disjoint(soft, "values", n, logits, "logits", n);
+    launch("gumbelSoftmaxForward", s, st -> NativeKernels.cudaGumbelSoftmaxForward(th, rows,
+        arity, tau, key.seed(), key.offsetWord(), out, st, s.handle()));
   }
 
-  public void gumbelSoftmaxBackward(DeviceBuffer logits, DeviceBuffer upstream, int rows,
-      int arity, float tau, NoiseKey key, DeviceBuffer grad, CudaStream stream) {
+  void gumbelSoftmaxBackward(DeviceBuffer logits, DeviceBuffer upstream, int rows, int arity,
+      float tau, NoiseKey key, DeviceBuffer grad, CudaStream stream) {
     long n = Checks.batch(rows, arity);
     CudaStream s = stream(stream);
-    gumbelSoftmaxBackward(floats(logits, "logits", n), floats(upstream, "upstream", n), rows,
-        arity, tau, key, floats(grad, "grad", n), s.handle(), s.status());
+    long th = floats(logits, "logits", n), g = floats(upstream, "upstream", n);
+    Checks.tau(tau);
+    long out = floats(grad, "grad", n);
+    Ranges.disjoint(grad, "grad", n, logits, "logits", n);
+    Ranges.disjoint(grad, "grad", n, upstream, "upstream", n);
+    launch("gumbelSoftmaxBackward", s, st -> NativeKernels.cudaGumbelSoftmaxBackward(th, g,
+        rows, arity, tau, key.seed(), key.offsetWord(), out, st, s.handle()));
   }
 
-  public void straightThroughBackward(DeviceBuffer logits, DeviceBuffer upstream, int rows,
-      int arity, float tau, DeviceBuffer grad, CudaStream stream) {
+  void straightThroughBackward(DeviceBuffer logits, DeviceBuffer upstream, int rows, int arity,
+      float tau, DeviceBuffer grad, CudaStream stream) {
     long n = Checks.batch(rows, arity);
     CudaStream s = stream(stream);
-    straightThroughBackward(floats(logits, "logits", n), floats(upstream, "upstream", n), rows,
-        arity, tau, floats(grad, "grad", n), s.handle(), s.status());
+    long th = floats(logits, "logits", n), g = floats(upstream, "upstream", n);
+    Checks.tau(tau);
+    long out = floats(grad, "grad", n);
+    Ranges.disjoint(grad, "grad", n, logits, "logits", n);
+    Ranges.disjoint(grad, "grad", n, upstream, "upstream", n);
+    launch("straightThroughBackward", s, st -> NativeKernels.cudaStraightThroughBackward(th, g,
+        rows, arity, tau, out, st, s.handle()));
   }
 
-  public void reinforceBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer losses,
+  void reinforceBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer losses,
       float baseline, int rows, int arity, DeviceBuffer grad, CudaStream stream) {
     long n = Checks.batch(rows, arity);
     CudaStream s = stream(stream);
-    reinforceBackward(floats(logits, "logits", n), ints(choice, "choice", rows),
-        floats(losses, "losses", rows), baseline, rows, arity, floats(grad, "grad", n),
-        s.handle(), s.status());
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    long f = floats(losses, "losses", rows);
+    Checks.finite(baseline, "baseline");
+    long out = floats(grad, "grad", n);
+    Ranges.disjoint(grad, "grad", n, logits, "logits", n);
+    Ranges.disjoint(grad, "grad", n, losses, "losses", rows);
+    Ranges.disjoint(grad, "grad", n, choice, "choice", rows);
+    launch("reinforceBackward", s, st -> NativeKernels.cudaReinforceBackward(th, d, f, baseline,
+        rows, arity, out, st, s.handle()));
   }
 
   // ---------------------------------------------------------------------------------- helpers
 
   @FunctionalInterface
   private interface Launch {
-    int run(long stream, long status);
+    int run(long status);
+  }
+
+  @FunctionalInterface
+  private interface Call {
+    int run();
   }
 
   private void open() {
     if (closed) throw new IllegalStateException("this GumbelRaoCuda is closed");
   }
 
-  private void launch(String operation, long stream, DeviceStatus status, Launch launch) {
+  private void launch(String operation, CudaStream stream, Launch launch) {
     open();
-    if (status != null && status.device() != device) {
-      throw new IllegalArgumentException("status lives on device " + status.device()
-          + ", the call runs on device " + device);
-    }
-    CudaException.check(NativeKernels.cudaSetDevice(device), "cudaSetDevice(" + device + ")");
-    CudaException.check(NativeKernels.cudaStreamCheck(stream), operation + ": stream 0x"
-        + Long.toHexString(stream) + " is not a usable stream");
-    CudaException.check(launch.run(stream, status == null ? 0 : status.address()), operation);
+    long status = stream.status().address();
+    CudaException.check(withDevice(() -> launch.run(status)), operation);
   }
 
-  private static void address(long address, String name) {
-    if (address == 0) {
-      throw new IllegalArgumentException(name + " must be a device address, got 0 (null)");
-    }
-  }
-
-  private static void distinct(long out, String outName, long a, String aName, long b,
-      String bName) {
-    if (out == a) {
-      throw new IllegalArgumentException(outName + " must not be the same memory as " + aName);
-    }
-    if (b != 0 && out == b) {
-      throw new IllegalArgumentException(outName + " must not be the same memory as " + bName);
+  /** Runs call with this instance's device current, then makes the caller's current again. */
+  private int withDevice(Call call) {
+    int[] previous = {-1};
+    CudaException.check(NativeKernels.cudaGetDevice(previous), "cudaGetDevice");
+    boolean switched = previous[0] != device;
+    if (switched) CudaException.check(NativeKernels.cudaSetDevice(device),
+        "cudaSetDevice(" + device + ")");
+    try {
+      return call.run();
+    } finally {
+      if (switched) NativeKernels.cudaSetDevice(previous[0]);
     }
   }
 
@@ -303,5 +277,19 @@ public final class GumbelRaoCuda implements AutoCloseable {
 
   private long ints(DeviceBuffer b, String name, long needed) {
     return Checks.notNull(b, name).argument(name, DeviceBuffer.Type.INT32, needed, device);
+  }
+
+  /** Overlap checks of device arguments by address range (the elements a call touches). */
+  private static final class Ranges {
+    static void disjoint(DeviceBuffer out, String name, long outElements, DeviceBuffer in,
+        String inName, long inElements) {
+      if (out == null || in == null) return;
+      long a = out.address(), b = in.address();
+      if (a < b + 4 * inElements && b < a + 4 * outElements) {
+        throw new IllegalArgumentException(name + " overlaps the memory of " + inName
+            + (a == b ? " (the same buffer)" : " (views that share elements)")
+            + ": outputs must not overlap inputs");
+      }
+    }
   }
 }

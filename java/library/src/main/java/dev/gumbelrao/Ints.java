@@ -19,15 +19,30 @@ final class Ints {
   }
 
   static Ints of(IntBuffer buffer, String name) {
-    return buffer == null ? null : new Ints(name, null, buffer);
+    return buffer == null ? null : new Ints(name, null, buffer.slice());
+  }
+
+  /**
+   * A new zeroed int output of n elements owned by the library: an array, or a direct buffer in
+   * native byte order when the call's other arguments are buffers.
+   */
+  static Ints allocate(int n, boolean buffer, String name) {
+    if (!buffer) return new Ints(name, new int[n], null);
+    return new Ints(name, null, java.nio.ByteBuffer.allocateDirect(4 * n)
+        .order(java.nio.ByteOrder.nativeOrder()).asIntBuffer());
+  }
+
+  /** A copy of an array the library will own. */
+  static Ints copyOf(int[] array, String name) {
+    return new Ints(name, array.clone(), null);
   }
 
   int length() {
     return array != null ? array.length : buffer.remaining();
   }
 
-  Object target() {
-    return array != null ? array : buffer;
+  Extent extent() {
+    return array != null ? Extent.of(array, array.length) : Extent.of(buffer);
   }
 
   int[] read() {

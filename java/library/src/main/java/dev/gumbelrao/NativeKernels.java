@@ -177,6 +177,12 @@ final class NativeKernels {
   @Name("gr_cuda_device_name")
   static native int cudaDeviceName(int ordinal, @Cast("char*") byte[] name, int capacity);
 
+  @Name("gr_cuda_driver_probe")
+  static native int cudaDriverProbe(@Cast("int32_t*") int[] version);
+
+  @Name("gr_cuda_runtime_version")
+  static native int cudaRuntimeVersion();
+
   @CriticalRegion
   @Name("gr_cuda_driver_version")
   static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
@@ -324,6 +330,9 @@ final class NativeKernels {
   @Name("gr_cuda_set_device")
   static native int cudaSetDevice(int device);
 
+  @Name("gr_cuda_get_device")
+  static native int cudaGetDevice(@Cast("int32_t*") int[] device);
+
   @CriticalRegion
   @Name("gr_cuda_malloc")
   static native int cudaMalloc(@Cast("uint64_t") long bytes,
@@ -345,9 +354,6 @@ final class NativeKernels {
 
   @Name("gr_cuda_stream_synchronize")
   static native int cudaStreamSynchronize(@Cast("void*") long stream);
-
-  @Name("gr_cuda_stream_check")
-  static native int cudaStreamCheck(@Cast("void*") long stream);
 
   @CriticalRegion
   @Name("gr_cuda_pointer_info")

@@ -2,8 +2,10 @@ package dev.gumbelrao;
 
 
 /**
- * Loads the native library once and remembers why it could not be loaded. Setting the system
- * property {@code gumbelrao.native=false} skips it (the JAVA backend then serves AUTO).
+ * Loads the native library once and remembers why it could not be loaded. System properties:
+ * {@code gumbelrao.native=false} skips it (the JAVA backend then serves AUTO, with a warning);
+ * {@code gumbelrao.cpu.threads=N} sets the CPU backend's threads (see
+ * {@link Backends#setCpuThreads(int)}).
  */
 final class NativeSupport {
   private NativeSupport() {}
@@ -16,6 +18,7 @@ final class NativeSupport {
     }
     try {
       NativeKernels.load();
+      threadsFromProperty();
       return null;
     } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError
       Throwable cause = t;
@@ -23,6 +26,23 @@ final class NativeSupport {
       return "native library not loaded (" + System.getProperty("os.name") + " "
           + System.getProperty("os.arch") + "): " + cause;
     }
+  }
+
+  private static void threadsFromProperty() {
+    String value = System.getProperty("gumbelrao.cpu.threads");
+    if (value == null) return;
+    try {
+      int threads = Integer.parseInt(value.trim());
+      if (threads >= 1 && threads <= Backends.MAX_CPU_THREADS) {
+        NativeKernels.setCpuThreads(threads);
+        return;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    System.getLogger("dev.gumbelrao").log(System.Logger.Level.WARNING,
+        "gumbelrao.cpu.threads=" + value + " ignored: it must be an integer in [1, "
+            + Backends.MAX_CPU_THREADS + "]");
   }
 
   static boolean loaded() {

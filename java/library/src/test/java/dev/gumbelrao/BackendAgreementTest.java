@@ -84,23 +84,23 @@ class BackendAgreementTest {
 
       // the backward passes, at the reference's D
       float[] out = new float[n], outRef = new float[n];
-      gr.gumbelRaoBackward(th, dRef, g, rows, arity, k, tau, key, out);
-      ref.gumbelRaoBackward(th, dRef, g, rows, arity, k, tau, key, outRef);
+      Ops.gumbelRao(gr, th, dRef, g, rows, arity, k, tau, key, out);
+      Ops.gumbelRao(ref, th, dRef, g, rows, arity, k, tau, key, outRef);
       TestData.assertRowsClose(outRef, out, rows, arity, rtol, TestData.ATOL,
           "gumbelRaoBackward " + where);
 
-      gr.gumbelSoftmaxBackward(th, g, rows, arity, tau, key, out);
-      ref.gumbelSoftmaxBackward(th, g, rows, arity, tau, key, outRef);
+      Ops.gumbelSoftmaxBackward(gr, th, g, rows, arity, tau, key, out);
+      Ops.gumbelSoftmaxBackward(ref, th, g, rows, arity, tau, key, outRef);
       TestData.assertRowsClose(outRef, out, rows, arity, rtol, TestData.ATOL,
           "gumbelSoftmaxBackward " + where);
 
-      gr.gumbelSoftmaxForward(th, rows, arity, tau, key, out);
-      ref.gumbelSoftmaxForward(th, rows, arity, tau, key, outRef);
+      Ops.gumbelSoftmaxForward(gr, th, rows, arity, tau, key, out);
+      Ops.gumbelSoftmaxForward(ref, th, rows, arity, tau, key, outRef);
       TestData.assertRowsClose(outRef, out, rows, arity, rtol, TestData.ATOL,
           "gumbelSoftmaxForward " + where);
 
-      gr.straightThroughBackward(th, g, rows, arity, tau, out);
-      ref.straightThroughBackward(th, g, rows, arity, tau, outRef);
+      Ops.straightThrough(gr, th, g, rows, arity, tau, out);
+      Ops.straightThrough(ref, th, g, rows, arity, tau, outRef);
       TestData.assertRowsClose(outRef, out, rows, arity, rtol, TestData.ATOL,
           "straightThroughBackward " + where);
 
@@ -108,8 +108,8 @@ class BackendAgreementTest {
       RunningMeanBaseline b1 = new RunningMeanBaseline(), b2 = new RunningMeanBaseline();
       b1.update(0.25);
       b2.update(0.25);
-      gr.reinforceBackward(th, dRef, losses, b1, rows, arity, out);
-      ref.reinforceBackward(th, dRef, losses, b2, rows, arity, outRef);
+      Ops.reinforce(gr, th, dRef, losses, b1, rows, arity, out);
+      Ops.reinforce(ref, th, dRef, losses, b2, rows, arity, outRef);
       TestData.assertRowsClose(outRef, out, rows, arity, 1e-5 * TestData.looseness(backend),
           TestData.ATOL, "reinforceBackward " + where);
       assertEquals(b2.value(), b1.value());
@@ -159,8 +159,8 @@ class BackendAgreementTest {
       int[] d = {2, 0};
       float[] out = new float[6], outRef = new float[6];
       NoiseKey key = new NoiseKey(99, 1);
-      cpu.gumbelRaoBackward(th, d, g, rows, arity, k, 0.5f, key, out);
-      ref.gumbelRaoBackward(th, d, g, rows, arity, k, 0.5f, key, outRef);
+      Ops.gumbelRao(cpu, th, d, g, rows, arity, k, 0.5f, key, out);
+      Ops.gumbelRao(ref, th, d, g, rows, arity, k, 0.5f, key, outRef);
       TestData.assertRowsClose(outRef, out, rows, arity, 1e-5, 0, "K = 10^6");
     }
   }
@@ -179,8 +179,8 @@ class BackendAgreementTest {
       ref.sample(th, 1, arity, key, dRef, null);
       assertEquals(dRef[0], d[0]);
       float[] out = new float[arity], outRef = new float[arity];
-      cpu.gumbelRaoBackward(th, dRef, g, 1, arity, 2, 1f, key, out);
-      ref.gumbelRaoBackward(th, dRef, g, 1, arity, 2, 1f, key, outRef);
+      Ops.gumbelRao(cpu, th, dRef, g, 1, arity, 2, 1f, key, out);
+      Ops.gumbelRao(ref, th, dRef, g, 1, arity, 2, 1f, key, outRef);
       TestData.assertRowsClose(outRef, out, 1, arity, 1e-5, TestData.ATOL, "arity 2^20");
     }
   }
@@ -203,7 +203,7 @@ class BackendAgreementTest {
         int[] d = new int[rows];
         float[] out = new float[rows * arity];
         cpu.sample(th, rows, arity, key, d, null);
-        cpu.gumbelRaoBackward(th, d, g, rows, arity, k, tau, key, out);
+        Ops.gumbelRao(cpu, th, d, g, rows, arity, k, tau, key, out);
         if (baseline == null) {
           baseline = out;
           dBase = d;
@@ -231,7 +231,7 @@ class BackendAgreementTest {
         NativeKernels.setCpuThreads(threads);
         try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
           float[] out = new float[rows * arity];
-          cpu.gumbelRaoBackward(th, d, g, rows, arity, k, 0.7f, new NoiseKey(1, 2), out);
+          Ops.gumbelRao(cpu, th, d, g, rows, arity, k, 0.7f, new NoiseKey(1, 2), out);
           if (first == null) first = out;
           else assertArrayEquals(first, out, "threads=" + threads + " rows=" + rows);
         }

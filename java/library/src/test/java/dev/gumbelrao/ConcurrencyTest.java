@@ -36,7 +36,7 @@ class ConcurrencyTest {
         grads.add(TestData.gaussian(rnd, rows * arity));
         choices.add(TestData.choices(rnd, th, rows, arity));
         float[] out = new float[rows * arity];
-        gr.gumbelRaoBackward(th, choices.get(t), grads.get(t), rows, arity, k, 0.5f,
+        Ops.gumbelRao(gr, th, choices.get(t), grads.get(t), rows, arity, k, 0.5f,
             new NoiseKey(t, t), out);
         expected.add(out);
         int[] d = new int[rows];
@@ -52,7 +52,7 @@ class ConcurrencyTest {
             futures.add(pool.submit(() -> {
               int rows = shapes[task][0], arity = shapes[task][1], k = shapes[task][2];
               float[] out = new float[rows * arity];
-              gr.gumbelRaoBackward(logits.get(task), choices.get(task), grads.get(task), rows,
+              Ops.gumbelRao(gr, logits.get(task), choices.get(task), grads.get(task), rows,
                   arity, k, 0.5f, new NoiseKey(task, task), out);
               assertArrayEquals(expected.get(task), out, "task " + task);
               int[] d = new int[rows];

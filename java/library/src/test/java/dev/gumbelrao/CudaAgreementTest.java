@@ -48,27 +48,27 @@ class CudaAgreementTest {
       for (float t : new float[] {tau, TAUS[(arity + k + 1) % TAUS.length]}) {
         double rtol = TestData.rtol(Backend.CUDA, t);
         float[] out = new float[n], ref = new float[n];
-        gpu.gumbelRaoBackward(th, dCpu, g, rows, arity, k, t, key, out);
-        cpu.gumbelRaoBackward(th, dCpu, g, rows, arity, k, t, key, ref);
+        Ops.gumbelRao(gpu, th, dCpu, g, rows, arity, k, t, key, out);
+        Ops.gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
         TestData.assertRowsClose(ref, out, rows, arity, rtol, TestData.ATOL,
             "gumbelRaoBackward " + where + " tau=" + t);
-        gpu.gumbelSoftmaxBackward(th, g, rows, arity, t, key, out);
-        cpu.gumbelSoftmaxBackward(th, g, rows, arity, t, key, ref);
+        Ops.gumbelSoftmaxBackward(gpu, th, g, rows, arity, t, key, out);
+        Ops.gumbelSoftmaxBackward(cpu, th, g, rows, arity, t, key, ref);
         TestData.assertRowsClose(ref, out, rows, arity, rtol, TestData.ATOL,
             "gumbelSoftmaxBackward " + where + " tau=" + t);
-        gpu.gumbelSoftmaxForward(th, rows, arity, t, key, out);
-        cpu.gumbelSoftmaxForward(th, rows, arity, t, key, ref);
+        Ops.gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
+        Ops.gumbelSoftmaxForward(cpu, th, rows, arity, t, key, ref);
         TestData.assertRowsClose(ref, out, rows, arity, rtol, TestData.ATOL,
             "gumbelSoftmaxForward " + where + " tau=" + t);
-        gpu.straightThroughBackward(th, g, rows, arity, t, out);
-        cpu.straightThroughBackward(th, g, rows, arity, t, ref);
+        Ops.straightThrough(gpu, th, g, rows, arity, t, out);
+        Ops.straightThrough(cpu, th, g, rows, arity, t, ref);
         TestData.assertRowsClose(ref, out, rows, arity, rtol, TestData.ATOL,
             "straightThroughBackward " + where + " tau=" + t);
       }
       float[] losses = TestData.gaussian(rnd, rows);
       float[] out = new float[n], ref = new float[n];
-      gpu.reinforceBackward(th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
-      cpu.reinforceBackward(th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
+      Ops.reinforce(gpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
+      Ops.reinforce(cpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
       TestData.assertRowsClose(ref, out, rows, arity, 1e-4, TestData.ATOL,
           "reinforceBackward " + where);
 

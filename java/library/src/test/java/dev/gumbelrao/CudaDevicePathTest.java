@@ -2,12 +2,12 @@ package dev.gumbelrao;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.gumbelrao.jcuda.JCudaAddresses;
-import dev.gumbelrao.jcuda.JCudaGumbelRao;
+import dev.gumbelrao.jcuda.JCudaInterop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,25 +24,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The device-resident path ({@link GumbelRaoCuda}): DeviceBuffers on CudaStreams, raw addresses
- * with a DeviceStatus, JCuda pointers and streams, several threads each on its own stream, and
- * the errors of each. Results must equal the host-memory CUDA path bit for bit (same kernels).
- * Skipped, with the reason, without a CUDA device.
+ * The estimators on device memory ({@link GumbelRaoCuda}): DeviceBuffers on CudaStreams, views
+ * of memory and streams other code owns (raw addresses, JCuda), several threads each on its own
+ * stream, and the errors of each. Results must equal the host-memory CUDA path bit for bit (the
+ * same kernels). Skipped, with the reason, without a CUDA device.
  */
 class CudaDevicePathTest {
-  private static final int ROWS = 3000, ARITY = 17, K = 50;
+  private static final int ROWS = 3000, ARITY = 17, K = 50, N = ROWS * ARITY;
   private static final float TAU = 0.7f;
+  private static final PathwiseEstimator GR = Estimators.gumbelRao(K, TAU);
 
   private float[] th, g;
-  private int[] d;
   private NoiseKey key;
 
   @BeforeEach
   void data() {
     SplittableRandom rnd = new SplittableRandom(77);
     th = TestData.logits(rnd, ROWS, ARITY, 1.5, 0.1);
-    g = TestData.gaussian(rnd, ROWS * ARITY);
-    d = TestData.choices(rnd, th, ROWS, ARITY);
+    g = TestData.gaussian(rnd, N);
     key = new NoiseKey(123, 9);
   }
 
@@ -52,142 +51,199 @@ class CudaDevicePathTest {
     return GumbelRaoCuda.open(0);
   }
 
-  private float[] hostGumbelRao() {
+  /** The host-memory CUDA path: D and the GR gradient for the same key. */
+  private float[] hostGumbelRao(int[] choices) {
     try (GumbelRao host = GumbelRao.create(Backend.CUDA)) {
-      float[] out = new float[ROWS * ARITY];
-      host.gumbelRaoBackward(th, d, g, ROWS, ARITY, K, TAU, key, out);
+      float[] out = new float[N];
+      Sample s = GR.forward(host, th, ROWS, ARITY, key, null);
+      GR.backward(s, g, out);
+      if (choices != null) System.arraycopy(s.choices(), 0, choices, 0, ROWS);
       return out;
     }
   }
 
+  private static float[] copy(DeviceBuffer b, int n) {
+    float[] out = new float[n];
+    b.copyTo(out);
+    return out;
+  }
+
   @Test
-  void buffersOnAStreamGiveTheHostPathResults() {
+  void anEstimatorStepOnAStreamGivesTheHostPathResults() {
     try (GumbelRaoCuda cuda = open();
-        DeviceBuffer logits = cuda.allocateFloats(ROWS * ARITY).copyFrom(th);
-        DeviceBuffer choice = cuda.allocateInts(ROWS).copyFrom(d);
-        DeviceBuffer upstream = cuda.allocateFloats(ROWS * ARITY).copyFrom(g);
-        DeviceBuffer grad = cuda.allocateFloats(ROWS * ARITY);
-        DeviceBuffer sampled = cuda.allocateInts(ROWS);
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer choice = cuda.allocateInts(ROWS);
+        DeviceBuffer oneHot = cuda.allocateFloats(N);
+        DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
+        DeviceBuffer grad = cuda.allocateFloats(N);
         CudaStream stream = cuda.createStream()) {
-      cuda.gumbelRaoBackward(logits, choice, upstream, ROWS, ARITY, K, TAU, key, grad, stream);
-      cuda.sample(logits, ROWS, ARITY, key, sampled, null, stream);
+      DeviceSample s = GR.forward(cuda, logits, ROWS, ARITY, key, choice, oneHot, stream);
+      GR.backward(s, upstream, grad);
       stream.synchronize();
-      float[] out = new float[ROWS * ARITY];
-      grad.copyTo(out);
-      assertArrayEquals(hostGumbelRao(), out);
-      int[] dGpu = new int[ROWS], dHost = new int[ROWS];
-      sampled.copyTo(dGpu);
-      try (GumbelRao host = GumbelRao.create(Backend.CUDA)) {
-        host.sample(th, ROWS, ARITY, key, dHost, null);
-      }
+      int[] dHost = new int[ROWS], dGpu = new int[ROWS];
+      assertArrayEquals(hostGumbelRao(dHost), copy(grad, N));
+      choice.copyTo(dGpu);
       assertArrayEquals(dHost, dGpu);
+      float[] oh = copy(oneHot, N);
+      for (int r = 0; r < ROWS; r++) {
+        for (int j = 0; j < ARITY; j++) assertEquals(j == dGpu[r] ? 1f : 0f, oh[r * ARITY + j]);
+      }
+      // every estimator's device step equals its host step
+      for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.straightThrough(TAU),
+          Estimators.straightThroughGumbelSoftmax(TAU), Estimators.gumbelSoftmax(TAU)}) {
+        boolean relaxed = est.name().equals("GS");
+        DeviceSample ds = est.forward(cuda, logits, ROWS, ARITY, key, relaxed ? null : choice,
+            oneHot, stream);
+        est.backward(ds, upstream, grad);
+        stream.synchronize();
+        float[] values = new float[N], expected = new float[N];
+        try (GumbelRao host = GumbelRao.create(Backend.CUDA)) {
+          Sample hs = est.forward(host, th, ROWS, ARITY, key, values);
+          est.backward(hs, g, expected);
+        }
+        assertArrayEquals(values, copy(oneHot, N), est.name() + " values");
+        assertArrayEquals(expected, copy(grad, N), est.name() + " gradient");
+      }
     }
   }
 
   @Test
-  void rawAddressesWithAStatusWordOnTheDefaultStream() {
+  void reinforceOnTheDeviceUpdatesItsBaseline() {
     try (GumbelRaoCuda cuda = open();
-        DeviceBuffer logits = cuda.allocateFloats(ROWS * ARITY).copyFrom(th);
-        DeviceBuffer choice = cuda.allocateInts(ROWS).copyFrom(d);
-        DeviceBuffer upstream = cuda.allocateFloats(ROWS * ARITY).copyFrom(g);
-        DeviceBuffer grad = cuda.allocateFloats(ROWS * ARITY);
-        DeviceStatus status = cuda.createStatus()) {
-      cuda.gumbelRaoBackward(logits.address(), choice.address(), upstream.address(), ROWS, ARITY,
-          K, TAU, key, grad.address(), 0, status);
-      status.check(0, ARITY);
-      float[] out = new float[ROWS * ARITY];
-      grad.copyTo(out);
-      assertArrayEquals(hostGumbelRao(), out);
+        GumbelRao host = GumbelRao.create(Backend.CUDA);
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer choice = cuda.allocateInts(ROWS);
+        DeviceBuffer losses = cuda.allocateFloats(ROWS);
+        DeviceBuffer grad = cuda.allocateFloats(N);
+        CudaStream stream = cuda.createStream()) {
+      float[] f = TestData.gaussian(new SplittableRandom(5), ROWS);
+      losses.copyFrom(f);
+      RunningMeanBaseline bDevice = new RunningMeanBaseline(), bHost = new RunningMeanBaseline();
+      ScoreFunctionEstimator dev = Estimators.reinforce(bDevice);
+      ScoreFunctionEstimator hst = Estimators.reinforce(bHost);
+      float[] expected = new float[N];
+      for (int step = 0; step < 3; step++) {
+        dev.backward(dev.forward(cuda, logits, ROWS, ARITY, key, choice, null, stream), losses,
+            grad);
+        hst.backward(hst.forward(host, th, ROWS, ARITY, key, null), f, expected);
+        stream.synchronize();
+        assertArrayEquals(expected, copy(grad, N), "step " + step);
+        assertEquals(bHost.value(), bDevice.value());
+      }
+    }
+  }
+
+  @Test
+  void viewsOfOtherCodesMemoryAndTheDefaultStream() {
+    try (GumbelRaoCuda cuda = open();
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer choice = cuda.allocateInts(ROWS);
+        DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
+        DeviceBuffer grad = cuda.allocateFloats(N);
+        CudaStream legacy = cuda.wrapStream(0)) {
+      DeviceBuffer lv = cuda.wrap(logits.address(), DeviceBuffer.Type.FLOAT32, N);
+      DeviceBuffer cv = cuda.wrap(choice.address(), DeviceBuffer.Type.INT32, ROWS);
+      DeviceBuffer uv = cuda.wrap(upstream.address(), DeviceBuffer.Type.FLOAT32, N);
+      DeviceBuffer gv = cuda.wrap(grad.address(), DeviceBuffer.Type.FLOAT32, N);
+      assertFalse(lv.ownsMemory());
+      GR.backward(GR.forward(cuda, lv, ROWS, ARITY, key, cv, null, legacy), uv, gv);
+      legacy.synchronize();
+      assertArrayEquals(hostGumbelRao(null), copy(grad, N));
+      lv.close(); // a view frees nothing: the owner's buffer still works
+      assertEquals(th[5], copy(logits, N)[5]);
+      assertFalse(legacy.ownsStream());
     }
   }
 
   @Test
   void badValuesAreReportedAtSynchronizeNamingTheArgument() {
     try (GumbelRaoCuda cuda = open();
-        DeviceBuffer logits = cuda.allocateFloats(ROWS * ARITY);
+        DeviceBuffer logits = cuda.allocateFloats(N);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
-        DeviceBuffer upstream = cuda.allocateFloats(ROWS * ARITY).copyFrom(g);
-        DeviceBuffer grad = cuda.allocateFloats(ROWS * ARITY);
+        DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
+        DeviceBuffer grad = cuda.allocateFloats(N);
+        DeviceBuffer noise = cuda.allocateFloats(2L * N);
         CudaStream stream = cuda.createStream()) {
       float[] bad = th.clone();
       bad[7 * ARITY + 3] = Float.NaN;
       bad[900 * ARITY] = Float.POSITIVE_INFINITY;
       logits.copyFrom(bad);
-      choice.copyFrom(d);
-      cuda.gumbelRaoBackward(logits, choice, upstream, ROWS, ARITY, K, TAU, key, grad, stream);
+      GR.backward(GR.forward(cuda, logits, ROWS, ARITY, key, choice, null, stream), upstream,
+          grad);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           stream::synchronize);
       assertEquals("logits: row 7 contains NaN", e.getMessage());
       stream.synchronize(); // the word was reset
-      int[] badChoice = d.clone();
+      int[] badChoice = TestData.choices(new SplittableRandom(1), th, ROWS, ARITY);
       badChoice[42] = ARITY;
       logits.copyFrom(th);
       choice.copyFrom(badChoice);
-      cuda.gumbelRaoBackward(logits, choice, upstream, ROWS, ARITY, K, TAU, key, grad, stream);
+      cuda.conditionalGumbel(logits, choice, ROWS, ARITY, 2, key, noise, stream);
       e = assertThrows(IllegalArgumentException.class, stream::synchronize);
       assertTrue(e.getMessage().startsWith("choice: row 42 is outside"), e.getMessage());
     }
   }
 
   @Test
-  void bufferSizesTypesAndHandlesAreCheckedBeforeLaunching() {
+  void buffersSamplesAndStreamsAreCheckedBeforeLaunching() {
     try (GumbelRaoCuda cuda = open();
-        DeviceBuffer small = cuda.allocateFloats(ROWS * ARITY - 1);
-        DeviceBuffer logits = cuda.allocateFloats(ROWS * ARITY).copyFrom(th);
-        DeviceBuffer ints = cuda.allocateInts(ROWS).copyFrom(d);
-        DeviceBuffer grad = cuda.allocateFloats(ROWS * ARITY);
+        DeviceBuffer small = cuda.allocateFloats(N - 1);
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer ints = cuda.allocateInts(ROWS);
+        DeviceBuffer grad = cuda.allocateFloats(N);
         CudaStream stream = cuda.createStream()) {
+      DeviceSample s = GR.forward(cuda, logits, ROWS, ARITY, key, ints, null, stream);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> cuda.gumbelRaoBackward(logits, ints, small, ROWS, ARITY, K, TAU, key, grad,
-              stream));
-      assertTrue(e.getMessage().startsWith("upstream holds " + (ROWS * ARITY - 1)),
-          e.getMessage());
+          () -> GR.backward(s, small, grad));
+      assertTrue(e.getMessage().startsWith("upstream holds " + (N - 1)), e.getMessage());
       e = assertThrows(IllegalArgumentException.class,
-          () -> cuda.gumbelRaoBackward(logits, logits, logits, ROWS, ARITY, K, TAU, key, grad,
-              stream));
+          () -> GR.forward(cuda, logits, ROWS, ARITY, key, logits, null, stream));
       assertTrue(e.getMessage().startsWith("choice must be a INT32 buffer"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> GR.backward(s, logits, logits));
+      assertTrue(e.getMessage().startsWith("grad overlaps the memory of logits"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class,
-          () -> cuda.gumbelRaoBackward(0, ints.address(), logits.address(), ROWS, ARITY, K, TAU,
-              key, grad.address(), 0, null));
-      assertTrue(e.getMessage().startsWith("logits must be a device address"));
+          () -> Estimators.gumbelRao(K + 1, TAU).backward(s, grad, small));
+      assertTrue(e.getMessage().startsWith("sample: drawn by GR-MC50"), e.getMessage());
+      // a later forward pass into the same choice buffer retires this sample's D
+      GR.forward(cuda, logits, ROWS, ARITY, key.derive(1), ints, null, stream);
+      e = assertThrows(IllegalArgumentException.class,
+          () -> GR.backward(s, cuda.allocateFloats(N), grad));
+      assertTrue(e.getMessage().contains("choice buffer was written again"), e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> ints.copyFrom(new float[1]));
       assertThrows(IllegalArgumentException.class, () -> small.copyFrom(th));
-      // a destroyed stream handle: a CudaException, not a crash
-      long stale;
-      try (CudaStream s = cuda.createStream()) {
-        stale = s.handle();
-      }
-      assertThrows(CudaException.class,
-          () -> cuda.gumbelRaoBackward(logits.address(), ints.address(), logits.address(), ROWS,
-              ARITY, K, TAU, key, grad.address(), stale, null));
+      assertThrows(IllegalArgumentException.class,
+          () -> cuda.wrap(0, DeviceBuffer.Type.FLOAT32, 4));
+      CudaStream closedStream = cuda.createStream();
+      closedStream.close();
+      assertThrows(IllegalStateException.class,
+          () -> GR.forward(cuda, logits, ROWS, ARITY, key, ints, null, closedStream));
       DeviceBuffer closed = cuda.allocateFloats(4);
       closed.close();
       assertThrows(IllegalStateException.class, closed::address);
+      stream.synchronize();
     }
   }
 
   @Test
   void severalThreadsEachOnItsOwnStream() throws Exception {
     try (GumbelRaoCuda cuda = open()) {
-      float[] expected = hostGumbelRao();
+      float[] expected = hostGumbelRao(null);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
         List<Future<float[]>> results = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
           results.add(pool.submit(() -> {
-            try (DeviceBuffer logits = cuda.allocateFloats(ROWS * ARITY).copyFrom(th);
-                DeviceBuffer choice = cuda.allocateInts(ROWS).copyFrom(d);
-                DeviceBuffer upstream = cuda.allocateFloats(ROWS * ARITY).copyFrom(g);
-                DeviceBuffer grad = cuda.allocateFloats(ROWS * ARITY);
+            try (DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+                DeviceBuffer choice = cuda.allocateInts(ROWS);
+                DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
+                DeviceBuffer grad = cuda.allocateFloats(N);
                 CudaStream stream = cuda.createStream()) {
               for (int i = 0; i < 5; i++) {
-                cuda.gumbelRaoBackward(logits, choice, upstream, ROWS, ARITY, K, TAU, key, grad,
-                    stream);
+                GR.backward(GR.forward(cuda, logits, ROWS, ARITY, key, choice, null, stream),
+                    upstream, grad);
               }
               stream.synchronize();
-              float[] out = new float[ROWS * ARITY];
-              grad.copyTo(out);
-              return out;
+              return copy(grad, N);
             }
           }));
         }
@@ -207,38 +263,33 @@ class CudaDevicePathTest {
       } catch (Throwable t) {
         assumeTrue(false, "JCuda does not load here: " + t);
       }
-      int n = ROWS * ARITY;
       CUdeviceptr logits = new CUdeviceptr(), upstream = new CUdeviceptr();
       CUdeviceptr grad = new CUdeviceptr(), choice = new CUdeviceptr();
-      cudaStream_t stream = new cudaStream_t();
-      JCuda.cudaMalloc(logits, (long) n * Sizeof.FLOAT);
-      JCuda.cudaMalloc(upstream, (long) n * Sizeof.FLOAT);
-      JCuda.cudaMalloc(grad, (long) n * Sizeof.FLOAT);
+      cudaStream_t jstream = new cudaStream_t();
+      JCuda.cudaMalloc(logits, (long) N * Sizeof.FLOAT);
+      JCuda.cudaMalloc(upstream, (long) N * Sizeof.FLOAT);
+      JCuda.cudaMalloc(grad, (long) N * Sizeof.FLOAT);
       JCuda.cudaMalloc(choice, (long) ROWS * Sizeof.INT);
-      JCuda.cudaStreamCreate(stream);
-      try (DeviceStatus status = cuda.createStatus()) {
-        JCuda.cudaMemcpy(logits, Pointer.to(th), (long) n * Sizeof.FLOAT,
+      JCuda.cudaStreamCreate(jstream);
+      try (CudaStream stream = JCudaInterop.stream(cuda, jstream)) {
+        JCuda.cudaMemcpy(logits, Pointer.to(th), (long) N * Sizeof.FLOAT,
             cudaMemcpyKind.cudaMemcpyHostToDevice);
-        JCuda.cudaMemcpy(upstream, Pointer.to(g), (long) n * Sizeof.FLOAT,
+        JCuda.cudaMemcpy(upstream, Pointer.to(g), (long) N * Sizeof.FLOAT,
             cudaMemcpyKind.cudaMemcpyHostToDevice);
-        JCuda.cudaMemcpy(choice, Pointer.to(d), (long) ROWS * Sizeof.INT,
-            cudaMemcpyKind.cudaMemcpyHostToDevice);
-        assertTrue(JCudaAddresses.address(logits) != 0);
-        assertEquals(JCudaAddresses.address(logits) + 64,
-            JCudaAddresses.address(logits.withByteOffset(64)));
-        new JCudaGumbelRao(cuda).gumbelRaoBackward(logits, choice, upstream, ROWS, ARITY, K, TAU,
-            key, grad, stream, status);
-        status.check(JCudaAddresses.stream(stream), ARITY);
-        float[] out = new float[n];
-        JCuda.cudaMemcpy(Pointer.to(out), grad, (long) n * Sizeof.FLOAT,
+        DeviceSample s = GR.forward(cuda, JCudaInterop.floats(cuda, logits, N), ROWS, ARITY, key,
+            JCudaInterop.ints(cuda, choice, ROWS), null, stream);
+        GR.backward(s, JCudaInterop.floats(cuda, upstream, N),
+            JCudaInterop.floats(cuda, grad, N));
+        stream.synchronize();
+        float[] out = new float[N];
+        JCuda.cudaMemcpy(Pointer.to(out), grad, (long) N * Sizeof.FLOAT,
             cudaMemcpyKind.cudaMemcpyDeviceToHost);
-        assertArrayEquals(hostGumbelRao(), out);
-        // a pointer to Java memory is not a device address
-        assertThrows(IllegalArgumentException.class, () -> new JCudaGumbelRao(cuda)
-            .gumbelRaoBackward(Pointer.to(th), choice, upstream, ROWS, ARITY, K, TAU, key, grad,
-                stream, status));
+        assertArrayEquals(hostGumbelRao(null), out);
+        // a pointer to Java memory is not device memory
+        assertThrows(IllegalArgumentException.class,
+            () -> JCudaInterop.floats(cuda, Pointer.to(th), N));
       } finally {
-        JCuda.cudaStreamDestroy(stream);
+        JCuda.cudaStreamDestroy(jstream);
         JCuda.cudaFree(logits);
         JCuda.cudaFree(upstream);
         JCuda.cudaFree(grad);

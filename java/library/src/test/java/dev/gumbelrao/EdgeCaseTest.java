@@ -23,10 +23,10 @@ class EdgeCaseTest {
           int[] d = new int[rows];
           gr.sample(th, rows, arity, key, d, null);
           float[][] outs = new float[5][rows * arity];
-          gr.gumbelRaoBackward(th, d, g, rows, arity, 30, tau, key, outs[0]);
-          gr.gumbelSoftmaxBackward(th, g, rows, arity, tau, key, outs[1]);
-          gr.gumbelSoftmaxForward(th, rows, arity, tau, key, outs[2]);
-          gr.straightThroughBackward(th, g, rows, arity, tau, outs[3]);
+          Ops.gumbelRao(gr, th, d, g, rows, arity, 30, tau, key, outs[0]);
+          Ops.gumbelSoftmaxBackward(gr, th, g, rows, arity, tau, key, outs[1]);
+          Ops.gumbelSoftmaxForward(gr, th, rows, arity, tau, key, outs[2]);
+          Ops.straightThrough(gr, th, g, rows, arity, tau, outs[3]);
           gr.conditionalGumbel(th, d, rows, arity, 1, key, outs[4]);
           for (float[] out : outs) {
             for (int i = 0; i < out.length; i++) {

@@ -83,9 +83,9 @@ class EstimatorPropertiesTest {
         float[] grk = new float[rows * arity];
         int[] d = new int[rows];
         gr.sample(th, rows, arity, key, d, null);
-        gr.straightThroughBackward(th, g, rows, arity, tau, st);
-        gr.gumbelSoftmaxBackward(th, g, rows, arity, tau, key, gs);
-        gr.gumbelRaoBackward(th, d, g, rows, arity, k, tau, key, grk);
+        Ops.straightThrough(gr, th, g, rows, arity, tau, st);
+        Ops.gumbelSoftmaxBackward(gr, th, g, rows, arity, tau, key, gs);
+        Ops.gumbelRao(gr, th, d, g, rows, arity, k, tau, key, grk);
         float[] noise = new float[k * rows * arity];
         gr.conditionalGumbel(th, d, rows, arity, k, key, noise);
         int[] words = new int[4];
@@ -136,8 +136,8 @@ class EstimatorPropertiesTest {
       int[] d = new int[rows];
       gr.sample(th, rows, arity, key, d, null);
       float[] stgs = new float[rows * arity], grk = new float[rows * arity];
-      gr.gumbelSoftmaxBackward(th, g, rows, arity, tau, key, stgs);
-      gr.gumbelRaoBackward(th, d, g, rows, arity, 10, tau, key, grk);
+      Ops.gumbelSoftmaxBackward(gr, th, g, rows, arity, tau, key, stgs);
+      Ops.gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, grk);
       for (int c = 0; c < arity; c++) {
         for (int j = 0; j < arity; j++) {
           double[] a = moments(stgs, d, c, j, arity), b = moments(grk, d, c, j, arity);
@@ -194,7 +194,7 @@ class EstimatorPropertiesTest {
       int[] ks = {1, 10, 100};
       for (int i = 0; i < ks.length; i++) {
         float[] out = new float[rows * arity];
-        gr.gumbelRaoBackward(th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
+        Ops.gumbelRao(gr, th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
         traces[i] = traceCovariance(out, rows, arity);
       }
       assertTrue(traces[0] > 3 * traces[1] && traces[1] > 3 * traces[2],
@@ -205,9 +205,9 @@ class EstimatorPropertiesTest {
       gr.sample(th, rows, arity, key, d, null);
       float[] stgs = new float[rows * arity], gr1 = new float[rows * arity];
       float[] gr10 = new float[rows * arity];
-      gr.gumbelSoftmaxBackward(th, g, rows, arity, tau, key, stgs);
-      gr.gumbelRaoBackward(th, d, g, rows, arity, 1, tau, key, gr1);
-      gr.gumbelRaoBackward(th, d, g, rows, arity, 10, tau, key, gr10);
+      Ops.gumbelSoftmaxBackward(gr, th, g, rows, arity, tau, key, stgs);
+      Ops.gumbelRao(gr, th, d, g, rows, arity, 1, tau, key, gr1);
+      Ops.gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, gr10);
       double vStgs = traceCovariance(stgs, rows, arity);
       double vGr10 = traceCovariance(gr10, rows, arity);
       assertTrue(vGr10 < vStgs, "tr Var(GR-MC10) = " + vGr10 + " >= tr Var(ST-GS) = " + vStgs);
@@ -233,7 +233,7 @@ class EstimatorPropertiesTest {
       RunningMeanBaseline baseline = new RunningMeanBaseline(0.9);
       baseline.update(1.5);
       float[] grad = new float[6];
-      gr.reinforceBackward(th, d, losses, baseline, 2, 3, grad);
+      Ops.reinforce(gr, th, d, losses, baseline, 2, 3, grad);
       double z0 = Math.exp(0.5) + Math.exp(-0.5);
       double[] p0 = {Math.exp(0.5) / z0, 0, Math.exp(-0.5) / z0};
       double z1 = Math.exp(1) + 1 + Math.exp(-29);

@@ -52,7 +52,7 @@ class SamplingTest {
       Arrays.fill(oneHot, Float.NaN); // every element must be written
       gr.sample(th, rows, arity, key, d, oneHot);
       float[] y = new float[rows * arity];
-      gr.gumbelSoftmaxForward(th, rows, arity, 0.3f, key, y);
+      Ops.gumbelSoftmaxForward(gr, th, rows, arity, 0.3f, key, y);
       for (int r = 0; r < rows; r++) {
         double sum = 0;
         int top = 0;

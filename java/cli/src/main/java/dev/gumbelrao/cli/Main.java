@@ -3,8 +3,10 @@ package dev.gumbelrao.cli;
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.BackendStatus;
 import dev.gumbelrao.Backends;
+import dev.gumbelrao.Estimators;
 import dev.gumbelrao.GumbelRao;
 import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.PathwiseEstimator;
 import dev.gumbelrao.toy.SimplexPlot;
 import dev.gumbelrao.toy.ToyEstimator;
 import dev.gumbelrao.toy.ToyExperiment;
@@ -99,8 +101,26 @@ public final class Main {
     Set<String> f = new java.util.HashSet<>(flags);
     f.add("verbose");
     Options o = new Options(args[0], args, 1, v, f);
-    LIBRARY_LOG.setLevel(o.has("verbose") ? Level.INFO : Level.WARNING);
+    verbose(o.has("verbose"));
     return o;
+  }
+
+  /**
+   * --verbose shows the library's DEBUG messages (the backend AUTO chose and why); otherwise
+   * only its warnings.
+   */
+  private static void verbose(boolean on) {
+    if (!on) {
+      LIBRARY_LOG.setLevel(Level.WARNING);
+      return;
+    }
+    LIBRARY_LOG.setLevel(Level.FINE);
+    if (LIBRARY_LOG.getHandlers().length == 0) {
+      java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
+      handler.setLevel(Level.FINE);
+      LIBRARY_LOG.addHandler(handler);
+      LIBRARY_LOG.setUseParentHandlers(false);
+    }
   }
 
   private static NoiseKey key(Options o) {
@@ -172,12 +192,16 @@ public final class Main {
         case "gumbel-rao": {
           int given = o.integer("given", Integer.MIN_VALUE);
           if (given == Integer.MIN_VALUE) o.required("given");
-          gr.gumbelRaoBackward(logits, new int[] {given}, upstream, 1, n, k, tau, key, grad);
+          PathwiseEstimator est = Estimators.gumbelRao(k, tau);
+          est.backward(est.given(gr, logits, 1, n, key, new int[] {given}), upstream, grad);
           break;
         }
-        case "st":
-          gr.straightThroughBackward(logits, upstream, 1, n, tau, grad);
+        case "st": {
+          // deterministic: J(softmax(theta / tau))^T g / tau does not depend on D
+          PathwiseEstimator est = Estimators.straightThrough(tau);
+          est.backward(est.forward(gr, logits, 1, n, key, null), upstream, grad);
           break;
+        }
         case "st-gs":
         case "gs": {
           // K independent draws: K rows of the same logits, each its own forward noise.
@@ -187,7 +211,9 @@ public final class Main {
             System.arraycopy(logits, 0, th, r * n, n);
             System.arraycopy(upstream, 0, g, r * n, n);
           }
-          gr.gumbelSoftmaxBackward(th, g, k, n, tau, key, all);
+          PathwiseEstimator est = estimator.equals("gs") ? Estimators.gumbelSoftmax(tau)
+              : Estimators.straightThroughGumbelSoftmax(tau);
+          est.backward(est.forward(gr, th, k, n, key, null), g, all);
           double[] mean = new double[n];
           for (int r = 0; r < k; r++) {
             for (int j = 0; j < n; j++) mean[j] += all[r * n + j];

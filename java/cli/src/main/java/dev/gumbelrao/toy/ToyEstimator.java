@@ -1,5 +1,8 @@
 package dev.gumbelrao.toy;
 
+import dev.gumbelrao.Estimators;
+import dev.gumbelrao.PathwiseEstimator;
+
 /**
  * An estimator compared in the toy experiment: ST, ST-GS, or Gumbel-Rao with K Monte Carlo
  * samples (GR-MCK).
@@ -21,5 +24,17 @@ public record ToyEstimator(String name, Kind kind, int samples) {
   public static ToyEstimator gumbelRao(int k) {
     if (k < 1) throw new IllegalArgumentException("K must be >= 1, got " + k);
     return new ToyEstimator("GR-MC" + k, Kind.GUMBEL_RAO, k);
+  }
+
+  /** The library's estimator at temperature tau. */
+  public PathwiseEstimator at(float tau) {
+    switch (kind) {
+      case ST:
+        return Estimators.straightThrough(tau);
+      case ST_GS:
+        return Estimators.straightThroughGumbelSoftmax(tau);
+      default:
+        return Estimators.gumbelRao(samples, tau);
+    }
   }
 }

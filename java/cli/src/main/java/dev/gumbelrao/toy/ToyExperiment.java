@@ -2,6 +2,8 @@ package dev.gumbelrao.toy;
 
 import dev.gumbelrao.GumbelRao;
 import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.PathwiseEstimator;
+import dev.gumbelrao.Sample;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,8 +11,9 @@ import java.util.List;
  * Runs the toy experiment of the paper's Figure 1: over a triangular grid of points p inside the
  * simplex, for each temperature and estimator, draws {@code draws} independent gradient
  * estimates per point (each one a row of one batched call) and measures tr Cov and the MSE to the
- * exact gradient. All estimators share the forward sample D of each row, so their comparison is
- * paired; Gumbel-Rao draws its K conditional samples from the same key.
+ * exact gradient. All estimators draw their forward sample with the same key, so they share D
+ * row by row and their comparison is paired; Gumbel-Rao draws its K conditional samples from the
+ * same key.
  */
 public final class ToyExperiment {
   /** Rows per batched call: bounds memory for large grids and draw counts. */
@@ -101,16 +104,10 @@ public final class ToyExperiment {
         for (int e = 0; e < estimators.size(); e++) {
           ToyEstimator est = estimators.get(e);
           progress.update(done, total, "tau=" + tau + " " + est.name());
-          switch (est.kind()) {
-            case ST:
-              gr.straightThroughBackward(th, up, rows, arity, tau, grad);
-              break;
-            case ST_GS:
-              gr.gumbelSoftmaxBackward(th, up, rows, arity, tau, key, grad);
-              break;
-            default:
-              gr.gumbelRaoBackward(th, d, up, rows, arity, est.samples(), tau, key, grad);
-          }
+          PathwiseEstimator estimator = est.at(tau);
+          // the same key draws the same D as the gr.sample call above, for every estimator
+          Sample sample = estimator.forward(gr, th, rows, arity, key, null);
+          estimator.backward(sample, up, grad);
           for (int i = 0; i < count; i++) {
             result.record(t, e, first + i, grad, i * m, m);
           }

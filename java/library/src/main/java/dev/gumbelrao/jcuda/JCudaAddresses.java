@@ -10,7 +10,7 @@ import jcuda.runtime.cudaStream_t;
  * reflection: JCuda keeps them in protected members, which a subclass may read from its own
  * instances, and its protected copy constructors copy them into such an instance.
  */
-public final class JCudaAddresses {
+final class JCudaAddresses {
   private JCudaAddresses() {}
 
   /** A Pointer (CUdeviceptr included) copied into a subclass that may read it. */
@@ -40,12 +40,12 @@ public final class JCudaAddresses {
    * included; 0 for a null pointer or a pointer to Java memory (Pointer.to(float[]) and buffers),
    * which the library rejects as a device address.
    */
-  public static long address(Pointer pointer) {
+  static long address(Pointer pointer) {
     return pointer == null ? 0 : new PointerCopy(pointer).address();
   }
 
   /** The cudaStream_t handle of a CUstream or cudaStream_t; 0 (the default stream) for null. */
-  public static long stream(NativePointerObject stream) {
+  static long stream(NativePointerObject stream) {
     if (stream == null) return 0;
     if (!(stream instanceof CUstream) && !(stream instanceof cudaStream_t)) {
       throw new IllegalArgumentException("stream must be a jcuda.driver.CUstream or a "

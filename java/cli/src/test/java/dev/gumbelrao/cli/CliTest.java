@@ -1,12 +1,15 @@
-package dev.gumbelrao;
+package dev.gumbelrao.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gumbelrao.cli.Main;
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.Estimators;
+import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.PathwiseEstimator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,10 +34,7 @@ class CliTest {
 
   private static Run run(String... args) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    Method m = Main.class.getDeclaredMethod("run", String[].class, PrintStream.class,
-        PrintStream.class);
-    m.setAccessible(true);
-    int status = (int) m.invoke(null, args, new PrintStream(out, true, StandardCharsets.UTF_8),
+    int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Run(status, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
@@ -50,8 +50,10 @@ class CliTest {
     assertEquals(2, parts.length);
     float[] grad = new float[2];
     try (GumbelRao gr = GumbelRao.create(Backend.JAVA)) {
-      gr.gumbelRaoBackward(new float[] {0.3f, -0.2f}, new int[] {0}, new float[] {1f, -0.5f}, 1,
-          2, 1000, 0.5f, new NoiseKey(1, 0), grad);
+      PathwiseEstimator est = Estimators.gumbelRao(1000, 0.5f);
+      float[] th = {0.3f, -0.2f};
+      est.backward(est.given(gr, th, 1, 2, new NoiseKey(1, 0), new int[] {0}),
+          new float[] {1f, -0.5f}, grad);
     }
     assertEquals(grad[0], Float.parseFloat(parts[0]));
     assertEquals(grad[1], Float.parseFloat(parts[1]));

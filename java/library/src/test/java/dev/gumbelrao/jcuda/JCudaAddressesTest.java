@@ -1,9 +1,8 @@
-package dev.gumbelrao;
+package dev.gumbelrao.jcuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.gumbelrao.jcuda.JCudaAddresses;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.runtime.cudaStream_t;

@@ -1,0 +1,100 @@
+package dev.gumbelrao.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.gumbelrao.Estimator;
+import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.Sample;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * The library's estimators on DJL {@code NDArray}s, with the gradient entering DJL's autograd.
+ * DJL has no custom autograd functions in Java, so the discrete sample is a leaf of the
+ * decoder's graph and the estimator's gradient re-enters the encoder's graph through a surrogate
+ * whose gradient is exactly dL/dlogits:
+ *
+ * <pre>{@code
+ * try (GradientCollector gc = trainer.newGradientCollector()) {
+ *   NDArray logits = encoder.forward(ps, x, true).singletonOrThrow().reshape(-1, arity);
+ *   DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, manager);
+ *   NDArray reconstruction = decoderLoss(z.values());  // z.values(): onehot(D), a leaf
+ *   gc.backward(reconstruction);                      // decoder gradients, and dL/dvalues
+ *   gc.backward(z.surrogate());                       // dL/dlogits into the encoder
+ * }
+ * trainer.step();
+ * }</pre>
+ *
+ * <p>Any other term that depends on the logits directly (a KL divergence to the prior) goes into
+ * the second backward call with the surrogate: the first one must not reach the logits, since
+ * DJL frees a graph once it has run backward through it.
+ *
+ * <p>Memory: the logits must be float32 on the CPU device; they are read in place (a direct view
+ * of the tensor, no copy) and must stay open and unchanged until the backward pass. Every array
+ * the interop creates is attached to the caller's {@code manager}. The native backends read and
+ * write the tensors' memory directly: the DJL path gives exactly the bits of the array path.
+ *
+ * <p>DJL is an optional dependency: only this package needs it.
+ */
+public final class DjlEstimators {
+  private DjlEstimators() {}
+
+  /**
+   * The forward pass on DJL arrays.
+   *
+   * @param backend the library instance that runs this pass and its backward pass
+   * @param estimator any estimator with one draw per row
+   * @param logits float32, CPU, shape (..., arity): every leading index a categorical variable
+   * @param key the noise of this pass
+   * @param manager where the sample's arrays live (values, choices, gradients)
+   * @return the sample, whose values (the estimator's forward values, shape of logits) require a
+   *     gradient when the estimator is pathwise
+   */
+  public static DjlSample forward(GumbelRao backend, Estimator estimator, NDArray logits,
+      NoiseKey key, NDManager manager) {
+    if (backend == null) throw new IllegalArgumentException("backend must not be null");
+    if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
+    if (manager == null) throw new IllegalArgumentException("manager must not be null");
+    if (estimator.draws() != 1) {
+      throw new IllegalArgumentException("estimator: " + estimator.name() + " draws "
+          + estimator.draws() + " samples per row; the DJL interop takes one");
+    }
+    Shape shape = checkFloatsOnCpu(logits, "logits");
+    if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) < 1) {
+      throw new IllegalArgumentException("logits: shape " + shape
+          + " has no class axis; expected (..., arity) with arity >= 1");
+    }
+    long arity = shape.get(shape.dimension() - 1);
+    long size = shape.size();
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("logits: " + size + " elements exceed 2^31 - 1");
+    }
+    int rows = (int) (size / arity);
+    FloatBuffer th = floats(logits);
+    NDArray values = manager.zeros(shape, DataType.FLOAT32, Device.cpu());
+    Sample sample = estimator.forward(backend, th, rows, (int) arity, key, floats(values));
+    return new DjlSample(sample, logits, values, shape, manager);
+  }
+
+  static Shape checkFloatsOnCpu(NDArray a, String name) {
+    if (a == null) throw new IllegalArgumentException(name + " must not be null");
+    if (a.isReleased()) throw new IllegalArgumentException(name + " is closed");
+    if (a.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException(name + " must be float32, got " + a.getDataType());
+    }
+    if (!a.getDevice().equals(Device.cpu())) {
+      throw new IllegalArgumentException(name + " must be on the CPU device, got "
+          + a.getDevice() + " (copy it with toDevice(Device.cpu(), false))");
+    }
+    return a.getShape();
+  }
+
+  /** The array's memory as a direct FloatBuffer (a view of the tensor, or of a contiguous copy). */
+  static FloatBuffer floats(NDArray a) {
+    return a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+}
