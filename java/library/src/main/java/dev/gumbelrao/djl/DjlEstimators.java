@@ -24,7 +24,7 @@ import java.nio.FloatBuffer;
  *   DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, manager);
  *   NDArray reconstruction = decoderLoss(z.values());  // z.values(): onehot(D), a leaf
  *   gc.backward(reconstruction);                      // decoder gradients, and dL/dvalues
- *   gc.backward(z.surrogate());                       // dL/dlogits into the encoder
+ *   gc.backward(z.surrogate(z.values().getGradient())); // dL/dlogits into the encoder
  * }
  * trainer.step();
  * }</pre>

@@ -11,7 +11,8 @@ import dev.gumbelrao.ScoreFunctionEstimator;
 
 /**
  * A sample drawn on DJL arrays ({@link DjlEstimators#forward}): the library's {@link Sample},
- * the values the network reads, and the way back into DJL's autograd ({@link #surrogate()}).
+ * the values the network reads, and the way back into DJL's autograd
+ * ({@link #surrogate(NDArray)}).
  */
 public final class DjlSample {
   private final Sample sample;
@@ -71,7 +72,7 @@ public final class DjlSample {
   public NDArray gradientFromLosses(NDArray losses) {
     if (!(sample.estimator() instanceof ScoreFunctionEstimator)) {
       throw new IllegalStateException(sample.estimator().name() + " is pathwise: its backward "
-          + "pass takes the upstream gradient (gradient(upstream), surrogate())");
+          + "pass takes the upstream gradient (gradient(upstream), surrogate(upstream))");
     }
     checkLogitsOpen();
     checkShape(losses, "losses", shape.slice(0, shape.dimension() - 1));
@@ -82,26 +83,17 @@ public final class DjlSample {
   }
 
   /**
-   * The scalar sum(logits * G) with G = {@link #gradient(NDArray)} at the upstream gradient the
-   * decoder's backward pass left in {@code values().getGradient()}, G held constant: its backward
-   * pass sends exactly dL/dlogits = G into the graph that computed the logits.
-   *
-   * @throws IllegalStateException before the decoder's backward pass (no gradient of the values)
+   * The scalar sum(logits * G) with G = {@link #gradient(NDArray)} of {@code upstream}, G held
+   * constant: its backward pass sends exactly dL/dlogits = G into the graph that computed the
+   * logits. {@code upstream} is usually {@code values().getGradient()} after the decoder's
+   * backward pass (before it, DJL reads that gradient as zeros).
    */
-  public NDArray surrogate() {
-    pathwise();
-    NDArray upstream;
-    try {
-      upstream = values.getGradient();
-    } catch (IllegalStateException e) {
-      throw new IllegalStateException("values() has no gradient yet: run the decoder's backward "
-          + "pass (GradientCollector.backward) before surrogate()", e);
-    }
+  public NDArray surrogate(NDArray upstream) {
     return logits.mul(gradient(upstream)).sum();
   }
 
-  /** {@link #surrogate()} for a score-function estimator: G from the samples' losses. */
-  public NDArray surrogate(NDArray losses) {
+  /** {@link #surrogate(NDArray)} for a score-function estimator: G from the samples' losses. */
+  public NDArray surrogateFromLosses(NDArray losses) {
     return logits.mul(gradientFromLosses(losses)).sum();
   }
 
@@ -109,7 +101,7 @@ public final class DjlSample {
     if (!(sample.estimator() instanceof PathwiseEstimator)) {
       throw new IllegalStateException(sample.estimator().name() + " is a score-function "
           + "estimator: its backward pass takes the samples' losses "
-          + "(gradientFromLosses(losses), surrogate(losses))");
+          + "(gradientFromLosses(losses), surrogateFromLosses(losses))");
     }
     return (PathwiseEstimator) sample.estimator();
   }

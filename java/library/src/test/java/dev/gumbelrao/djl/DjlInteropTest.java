@@ -1,0 +1,157 @@
+package dev.gumbelrao.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.Backends;
+import dev.gumbelrao.Estimator;
+import dev.gumbelrao.Estimators;
+import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.PathwiseEstimator;
+import dev.gumbelrao.Sample;
+import dev.gumbelrao.ScoreFunctionEstimator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The DJL interop on DJL's PyTorch engine (CPU, offline): the same bits as the array path for
+ * every estimator, and an encoder's parameter gradient through Gumbel-Rao equal to the hand
+ * computation dL/dW = x^T (dL/dlogits).
+ */
+class DjlInteropTest {
+  private static final int BATCH = 6, VARIABLES = 5, ARITY = 4, ROWS = BATCH * VARIABLES;
+
+  private static GumbelRao open(Backend backend) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Backends.status(backend).available(),
+        () -> Backends.status(backend).toString());
+    return GumbelRao.create(backend);
+  }
+
+  private static float[] random(SplittableRandom rnd, int n, double scale) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) (scale * rnd.nextGaussian());
+    return x;
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
+  void theDjlPathGivesTheArrayPathsBits(Backend backend) {
+    SplittableRandom rnd = new SplittableRandom(2);
+    float[] th = random(rnd, ROWS * ARITY, 1.5), g = random(rnd, ROWS * ARITY, 1);
+    float[] f = random(rnd, ROWS, 1);
+    NoiseKey key = new NoiseKey(17, 3);
+    try (GumbelRao gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+      NDArray logits = manager.create(th, new Shape(BATCH, VARIABLES, ARITY));
+      for (Estimator est : List.of(Estimators.straightThrough(0.5f),
+          Estimators.straightThroughGumbelSoftmax(0.5f), Estimators.gumbelSoftmax(0.5f),
+          Estimators.gumbelRao(30, 0.5f))) {
+        DjlSample z = DjlEstimators.forward(gr, est, logits, key, manager);
+        float[] values = new float[ROWS * ARITY], grad = new float[ROWS * ARITY];
+        Sample s = est.forward(gr, th, ROWS, ARITY, key, values);
+        ((PathwiseEstimator) est).backward(s, g, grad);
+        assertArrayEquals(values, z.values().toFloatArray(), est + " values");
+        assertEquals(new Shape(BATCH, VARIABLES, ARITY), z.values().getShape());
+        NDArray dj = z.gradient(manager.create(g, new Shape(BATCH, VARIABLES, ARITY)));
+        assertArrayEquals(grad, dj.toFloatArray(), est + " gradient");
+        if (s.hasChoices()) {
+          assertArrayEquals(s.choices(), z.choices().toIntArray());
+          assertEquals(new Shape(BATCH, VARIABLES), z.choices().getShape());
+        }
+      }
+      ScoreFunctionEstimator r1 = Estimators.reinforce(), r2 = Estimators.reinforce();
+      DjlSample z = DjlEstimators.forward(gr, r1, logits, key, manager);
+      float[] grad = new float[ROWS * ARITY];
+      r2.backward(r2.forward(gr, th, ROWS, ARITY, key, null), f, grad);
+      NDArray dj = z.gradientFromLosses(manager.create(f, new Shape(BATCH, VARIABLES)));
+      assertArrayEquals(grad, dj.toFloatArray(), "REINFORCE gradient");
+    }
+  }
+
+  /**
+   * A linear encoder logits = x W (x: BATCH x 3, W: 3 x VARIABLES * ARITY) and the decoder loss
+   * L = sum(c * values) + sum(values^2) / 2, trained through a GR-MC50 sample with DJL's
+   * autograd: DJL's W gradient must equal x^T G with G = GR's dL/dlogits at the upstream
+   * g = c + values (the decoder's gradient), computed here by the array path; the decoder's
+   * gradient must equal g itself.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
+  void anEncodersGradientThroughGumbelRaoMatchesTheHandComputation(Backend backend) {
+    SplittableRandom rnd = new SplittableRandom(9);
+    int in = 3, out = VARIABLES * ARITY;
+    float[] x = random(rnd, BATCH * in, 1), w = random(rnd, in * out, 0.8);
+    float[] c = random(rnd, ROWS * ARITY, 1);
+    PathwiseEstimator est = Estimators.gumbelRao(50, 0.5f);
+    NoiseKey key = new NoiseKey(5, 5);
+    try (GumbelRao gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+      NDArray xs = manager.create(x, new Shape(BATCH, in));
+      NDArray ws = manager.create(w, new Shape(in, out));
+      ws.setRequiresGradient(true);
+      NDArray cs = manager.create(c, new Shape(ROWS, ARITY));
+      DjlSample z;
+      float[] logitsSeen;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray logits = xs.matMul(ws).reshape(ROWS, ARITY);
+        logitsSeen = logits.toFloatArray();
+        z = DjlEstimators.forward(gr, est, logits, key, manager);
+        NDArray v = z.values();
+        NDArray loss = cs.mul(v).sum().add(v.mul(v).sum().div(2));
+        gc.backward(loss);
+        gc.backward(z.surrogate(v.getGradient()));
+      }
+      // by hand: g = c + values, G = GR(g) by the array path, dL/dW = x^T G
+      float[] values = z.values().toFloatArray();
+      float[] g = new float[ROWS * ARITY], grad = new float[ROWS * ARITY];
+      for (int i = 0; i < g.length; i++) g[i] = c[i] + values[i];
+      assertArrayEquals(g, z.values().getGradient().toFloatArray(), 1e-6f, "dL/dvalues");
+      est.backward(est.forward(gr, logitsSeen, ROWS, ARITY, key, null), g, grad);
+      double[] dw = new double[in * out];
+      for (int b = 0; b < BATCH; b++) {
+        for (int i = 0; i < in; i++) {
+          for (int o = 0; o < out; o++) dw[i * out + o] += (double) x[b * in + i] * grad[b * out + o];
+        }
+      }
+      float[] djl = ws.getGradient().toFloatArray();
+      for (int i = 0; i < dw.length; i++) {
+        assertEquals(dw[i], djl[i], 1e-5 * (1 + Math.abs(dw[i])), "dL/dW[" + i + "]");
+      }
+      boolean nonZero = false;
+      for (float v : djl) nonZero |= v != 0;
+      assertTrue(nonZero, "the encoder received a gradient");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"JAVA"})
+  void badArraysAreRejectedNamingTheArgument(Backend backend) {
+    try (GumbelRao gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+      PathwiseEstimator est = Estimators.gumbelRao(5, 1f);
+      NDArray ints = manager.create(new int[] {1, 2, 3, 4});
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> DjlEstimators.forward(gr, est, ints, NoiseKey.of(1), manager));
+      assertTrue(e.getMessage().startsWith("logits must be float32"), e.getMessage());
+      NDArray logits = manager.zeros(new Shape(3, 4), DataType.FLOAT32);
+      DjlSample z = DjlEstimators.forward(gr, est, logits, NoiseKey.of(1), manager);
+      e = assertThrows(IllegalArgumentException.class,
+          () -> z.gradient(manager.zeros(new Shape(4, 3))));
+      assertTrue(e.getMessage().startsWith("upstream has shape (4, 3), expected (3, 4)"),
+          e.getMessage());
+      assertThrows(IllegalStateException.class,
+          () -> z.gradientFromLosses(manager.zeros(new Shape(3))));
+      logits.close();
+      assertThrows(IllegalStateException.class, () -> z.gradient(manager.zeros(new Shape(3, 4))));
+    }
+  }
+}
