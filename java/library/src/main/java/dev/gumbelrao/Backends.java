@@ -136,7 +136,7 @@ public final class Backends {
     int[] count = new int[1];
     int err = probe == 1 ? 0 : NativeKernels.cudaDeviceCount(count);
     String why = cudaUnavailableReason(probe, driver[0], NativeKernels.cudaRuntimeVersion(), err,
-        count[0], err == 0 ? "" : NativeKernels.cudaErrorString(err).getString());
+        count[0], err == 0 ? "" : NativeKernels.cudaErrorString(err));
     if (why != null) return new BackendStatus(Backend.CUDA, false, why);
     return new BackendStatus(Backend.CUDA, true, count[0] + " CUDA device(s), device 0: "
         + cudaDeviceName(0) + ", driver " + version(driver[0]) + ", "

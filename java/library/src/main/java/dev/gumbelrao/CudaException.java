@@ -13,7 +13,7 @@ public final class CudaException extends RuntimeException {
 
   CudaException(String operation, int error) {
     super(operation + ": CUDA error " + error + " ("
-        + NativeKernels.cudaErrorString(error).getString() + ")");
+        + NativeKernels.cudaErrorString(error) + ")");
     this.error = error;
   }
 

@@ -85,7 +85,7 @@ public final class GumbelRaoCuda implements AutoCloseable {
     if (err != 0 || (memoryType[0] != 2 && memoryType[0] != 3)) {
       throw new IllegalArgumentException("address 0x" + Long.toHexString(address)
           + " is not device memory" + (err != 0 ? " (cudaPointerGetAttributes: "
-              + NativeKernels.cudaErrorString(err).getString() + ")" : ""));
+              + NativeKernels.cudaErrorString(err) + ")" : ""));
     }
     if (memoryType[0] == 2 && owner[0] != device) {
       throw new IllegalArgumentException("address 0x" + Long.toHexString(address)

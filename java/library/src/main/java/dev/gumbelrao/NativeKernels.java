@@ -2,8 +2,6 @@ package dev.gumbelrao;
 
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.CriticalRegion;
@@ -29,15 +27,18 @@ import org.bytedeco.javacpp.annotation.Properties;
  * answer cudaErrorNoDevice.
  *
  * <p>The library is linked through {@code libgumbelrao.so}, an ld script that CMake writes with
- * what this build needs (our static archive, and the static CUDA runtime when CUDA was found).
+ * what this build needs (our static archive, and the static CUDA runtime when CUDA was found),
+ * and loaded by {@link NativeLibrary}.
  */
 @Properties(value = @Platform(
     include = {"gumbel_rao/gumbel_rao.h", "gumbel_rao/gumbel_rao_cuda.h",
         "gumbel_rao/gumbel_rao_cuda_host.h"},
     link = "gumbelrao"))
 final class NativeKernels {
+  // Not JavaCPP's Loader.load(): its cache holds one copy per jar file name; NativeLibrary keeps
+  // one per version (see there).
   static {
-    Loader.load();
+    NativeLibrary.load();
   }
 
   private NativeKernels() {}
@@ -130,7 +131,7 @@ final class NativeKernels {
 
   // ------------------------------------------------------------------- CPU backend
   @Name("gr_cpu_isa")
-  static native @Cast("const char*") BytePointer cpuIsa();
+  static native @Cast("const char*") String cpuIsa();
 
   @Name("gr_cpu_set_isa")
   static native int setCpuIsa(String isa);
@@ -172,7 +173,7 @@ final class NativeKernels {
   static native int cudaDeviceCount(@Cast("int32_t*") int[] count);
 
   @Name("gr_cuda_error_string")
-  static native @Cast("const char*") BytePointer cudaErrorString(int error);
+  static native @Cast("const char*") String cudaErrorString(int error);
 
   @Name("gr_cuda_device_name")
   static native int cudaDeviceName(int ordinal, @Cast("char*") byte[] name, int capacity);

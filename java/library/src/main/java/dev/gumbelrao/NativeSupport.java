@@ -61,6 +61,6 @@ final class NativeSupport {
   }
 
   static String cpuIsa() {
-    return NativeKernels.cpuIsa().getString();
+    return NativeKernels.cpuIsa();
   }
 }
