@@ -3,7 +3,10 @@ package dev.gumbelrao.bench;
 import dev.gumbelrao.CudaStream;
 import dev.gumbelrao.DeviceBuffer;
 import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.DeviceSample;
+import dev.gumbelrao.Estimators;
 import dev.gumbelrao.GumbelRaoCuda;
+import dev.gumbelrao.PathwiseEstimator;
 import dev.gumbelrao.NoiseKey;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +22,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The CUDA backend's device-resident path ({@link GumbelRaoCuda} on raw device addresses): data
+ * The CUDA backend's device-resident path ({@link GumbelRaoCuda} on DeviceBuffers): data
  * stays on the GPU, each call queues one kernel on a stream and the measured method waits for
  * the stream, so JMH times real GPU work plus the Java call overhead. The shapes are the CUDA
  * speed cases, the same ones the native harness ({@code gr_cuda_harness --bench}) times, so the
@@ -38,11 +41,13 @@ public class DeviceBenchmark {
 
   private GumbelRaoCuda cuda;
   private CudaStream stream;
-  private DeviceBuffer logits, upstream, choice, output;
+  private DeviceBuffer logits, upstream, choice, output, sampled;
   private String operation;
   private int rows, arity, k;
   private long elementSamplesPerCall;
   private final NoiseKey[] keys = new NoiseKey[1024];
+  private PathwiseEstimator estimator;
+  private DeviceSample sample;
   private int calls;
 
   @Setup(Level.Trial)
@@ -69,33 +74,31 @@ public class DeviceBenchmark {
     output = cuda.allocateFloats(n);
     stream = cuda.createStream();
     for (int i = 0; i < keys.length; i++) keys[i] = new NoiseKey(Shapes.SEED, i + 1);
+    if (!operation.equals("sample")) {
+      estimator = operation.equals("gumbel-rao") ? Estimators.gumbelRao(k, Shapes.TAU)
+          : Estimators.straightThroughGumbelSoftmax(Shapes.TAU);
+      sampled = cuda.allocateInts(rows);
+      sample = estimator.forward(cuda, logits, rows, arity, keys[0], sampled, null, stream);
+      stream.synchronize();
+    }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     stream.close();
-    for (DeviceBuffer b : new DeviceBuffer[] {logits, upstream, choice, output}) b.close();
+    for (DeviceBuffer b : new DeviceBuffer[] {logits, upstream, choice, output, sampled}) {
+      if (b != null) b.close();
+    }
     cuda.close();
   }
 
   @Benchmark
   public void deviceResidentSynchronized(ElementSamples counter) {
     NoiseKey key = keys[calls++ & (keys.length - 1)];
-    long s = stream.handle();
-    switch (operation) {
-      case "gumbel-rao":
-        cuda.gumbelRaoBackward(logits.address(), choice.address(), upstream.address(), rows,
-            arity, k, Shapes.TAU, key, output.address(), s, null);
-        break;
-      case "sample":
-        cuda.sample(logits.address(), rows, arity, key, choice.address(), 0, s, null);
-        break;
-      case "st-gs":
-        cuda.gumbelSoftmaxBackward(logits.address(), upstream.address(), rows, arity,
-            Shapes.TAU, key, output.address(), s, null);
-        break;
-      default:
-        throw new IllegalStateException("unknown operation " + operation);
+    if (operation.equals("sample")) {
+      cuda.sample(logits, rows, arity, key, choice, null, stream);
+    } else {
+      estimator.backward(sample, upstream, output);  // gumbel-rao, st-gs
     }
     stream.await();
     counter.elementSamples += elementSamplesPerCall;

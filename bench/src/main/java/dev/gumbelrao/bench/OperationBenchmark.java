@@ -1,7 +1,10 @@
 package dev.gumbelrao.bench;
 
+import dev.gumbelrao.Estimators;
 import dev.gumbelrao.GumbelRao;
 import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.PathwiseEstimator;
+import dev.gumbelrao.Sample;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,14 +24,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * result {@code elementSamples} is rows x arity x K per second.
  *
  * <p>Everything the call reads or writes is allocated in {@link #setUp()}; the measured method
- * only picks a precreated noise key and calls the library with {@code float[]}/{@code int[]}
- * arrays, which the CPU backend hands to native code without copying. Operations:
+ * only picks a precreated noise key (or a sample drawn with one) and calls the library with
+ * {@code float[]}/{@code int[]} arrays, which the CPU backend hands to native code without
+ * copying. Operations:
  *
  * <ul>
  *   <li>{@code sample}: D and its one-hot (K does not apply: run with k = 1);
  *   <li>{@code conditional}: K conditional Gumbel draws, written out as [K][rows][arity] (rows
  *       reduced so that this is at most 2^26 floats);
- *   <li>{@code gumbel-rao}: the fused Gumbel-Rao backward pass, GR-MCK;
+ *   <li>{@code gumbel-rao}: the fused Gumbel-Rao backward pass, GR-MCK, of a sample drawn in
+ *       the set-up;
  *   <li>{@code st-gs}: the straight-through Gumbel-Softmax backward pass (K does not apply).
  * </ul>
  *
@@ -58,6 +63,8 @@ public class OperationBenchmark {
 
   /** Noise keys cycled through by the calls: fresh noise per call without allocating keys. */
   private static final int KEY_COUNT = 1 << 10;
+  /** Samples cycled through by the backward calls: each has its own key. */
+  private static final int SAMPLE_COUNT = 8;
 
   private GumbelRao library;
   private Operation op;
@@ -68,6 +75,8 @@ public class OperationBenchmark {
   private int[] choice;
   private float[] output;
   private NoiseKey[] keys;
+  private PathwiseEstimator estimator;
+  private Sample[] samples;
   private int calls;
 
   @Setup(Level.Trial)
@@ -90,6 +99,18 @@ public class OperationBenchmark {
     output = new float[op == Operation.CONDITIONAL ? k * n : n];
     keys = new NoiseKey[KEY_COUNT];
     for (int i = 0; i < KEY_COUNT; i++) keys[i] = new NoiseKey(Shapes.SEED, i + 1);
+    if (op == Operation.GUMBEL_RAO || op == Operation.ST_GS) {
+      estimator = op == Operation.GUMBEL_RAO ? Estimators.gumbelRao(k, tau)
+          : Estimators.straightThroughGumbelSoftmax(tau);
+      samples = new Sample[SAMPLE_COUNT];
+      for (int i = 0; i < SAMPLE_COUNT; i++) {
+        // GR: D as the forward pass of a training step would give it, with each sample's own
+        // key for the conditional draws; ST-GS: the forward pass of that key
+        samples[i] = op == Operation.GUMBEL_RAO
+            ? estimator.given(library, logits, rows, arity, keys[i], choice)
+            : estimator.forward(library, logits, rows, arity, keys[i], null);
+      }
+    }
     calls = 0;
   }
 
@@ -109,10 +130,8 @@ public class OperationBenchmark {
         library.conditionalGumbel(logits, choice, rows, arity, k, key, output);
         break;
       case GUMBEL_RAO:
-        library.gumbelRaoBackward(logits, choice, upstream, rows, arity, k, tau, key, output);
-        break;
       case ST_GS:
-        library.gumbelSoftmaxBackward(logits, upstream, rows, arity, tau, key, output);
+        estimator.backward(samples[calls & (SAMPLE_COUNT - 1)], upstream, output);
         break;
     }
     counter.elementSamples += elementSamplesPerCall;

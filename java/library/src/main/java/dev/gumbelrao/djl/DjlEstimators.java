@@ -38,6 +38,10 @@ import java.nio.FloatBuffer;
  * the interop creates is attached to the caller's {@code manager}. The native backends read and
  * write the tensors' memory directly: the DJL path gives exactly the bits of the array path.
  *
+ * <p>Threads: on the CPU, PyTorch's OpenMP threads spin after each operation and take the cores
+ * from the library's threads (a step many times slower); run with {@code OMP_WAIT_POLICY=PASSIVE}
+ * in the environment, or {@code -Dai.djl.pytorch.num_threads=1}.
+ *
  * <p>DJL is an optional dependency: only this package needs it.
  */
 public final class DjlEstimators {

@@ -1,0 +1,128 @@
+package example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.Backends;
+import dev.gumbelrao.Estimator;
+import dev.gumbelrao.Estimators;
+import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.NoiseStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The library as a client uses it: short training runs of a discrete autoencoder through every
+ * estimator, on the CPU and JAVA backends, on plain arrays and through DJL; and the README's
+ * examples are this project's code.
+ */
+class ConsumerTest {
+  private static final int PIXELS = 24, VARIABLES = 4, ARITY = 8, BATCH = 32, STEPS = 300;
+
+  private static List<Estimator> estimators() {
+    return List.of(Estimators.straightThrough(0.5f), Estimators.straightThroughGumbelSoftmax(0.5f),
+        Estimators.gumbelSoftmax(0.5f), Estimators.gumbelRao(10, 0.5f),
+        Estimators.gumbelRao(100, 0.5f), Estimators.reinforce());
+  }
+
+  private static GumbelRao open(Backend backend) {
+    Assumptions.assumeTrue(Backends.status(backend).available(),
+        () -> Backends.status(backend).toString());
+    return GumbelRao.create(backend);
+  }
+
+  /**
+   * From about 17-19 nats per example at the start the loss at the argmax code must fall below
+   * 8 nats: the 8 prototypes need 3 of the 12 bits the code has, and their 5% flips cost about
+   * 4.8 nats (24 H(0.05)).
+   */
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
+  void aDiscreteAutoencoderTrainsOnArraysWithEveryEstimator(Backend backend) {
+    try (GumbelRao gr = open(backend)) {
+      for (Estimator estimator : estimators()) {
+        Patterns data = new Patterns(8, PIXELS, 0.05, 1);
+        DiscreteAutoencoder model = new DiscreteAutoencoder(PIXELS, VARIABLES, ARITY, 0.1f, 0.9f,
+            2);
+        NoiseStream noise = new NoiseStream(3);
+        float[] test = data.batch(512);
+        double before = model.loss(test, 512);
+        for (int s = 0; s < STEPS; s++) model.step(gr, estimator, data.batch(BATCH), BATCH,
+            noise.next());
+        double after = model.loss(test, 512);
+        System.out.printf("%s %s: %.2f -> %.2f nats%n", backend, estimator, before, after);
+        assertTrue(after < 8 && after < before, estimator + ": " + before + " -> " + after);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
+  void theSameModelTrainsThroughDjl(Backend backend) {
+    try (GumbelRao gr = open(backend)) {
+      for (Estimator estimator : List.of(Estimators.gumbelRao(100, 0.5f),
+          Estimators.straightThroughGumbelSoftmax(0.5f))) {
+        Patterns data = new Patterns(8, PIXELS, 0.05, 1);
+        NoiseStream noise = new NoiseStream(4);
+        try (DjlAutoencoder model = new DjlAutoencoder(PIXELS, VARIABLES, ARITY, 0.1f, 0.9f)) {
+          double first = 0, last = 0;
+          for (int s = 0; s < STEPS; s++) {
+            double loss = model.step(gr, estimator, data.batch(BATCH), BATCH, noise.next());
+            if (s < 20) first += loss / 20;
+            if (s >= STEPS - 20) last += loss / 20;
+          }
+          System.out.printf("DJL %s %s: %.2f -> %.2f nats%n", backend, estimator, first, last);
+          assertTrue(last < 8 && last < first, estimator + ": " + first + " -> " + last);
+        }
+      }
+    }
+  }
+
+  /** Every README code block marked as a snippet is, line for line, the snippet in the source. */
+  @Test
+  void theReadmesExamplesAreThisProjectsCode() throws IOException {
+    Path readme = Path.of(System.getProperty("readme"));
+    String text = Files.readString(readme);
+    Matcher m = Pattern.compile("<!-- snippet: (\\S+) \\((\\S+)\\) -->\\s*```java\\n(.*?)```",
+        Pattern.DOTALL).matcher(text);
+    List<String> checked = new ArrayList<>();
+    while (m.find()) {
+      Path source = readme.getParent().resolve(m.group(2));
+      assertEquals(snippet(Files.readString(source), m.group(1)), m.group(3).strip(),
+          "README snippet " + m.group(1) + " differs from " + m.group(2));
+      checked.add(m.group(1));
+    }
+    assertEquals(List.of("estimator-step", "djl-step"), checked);
+  }
+
+  /** The lines between "// snippet: NAME" and "// end snippet", without their indentation. */
+  private static String snippet(String source, String name) {
+    String[] lines = source.split("\n");
+    int start = -1, end = -1;
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].strip().equals("// snippet: " + name)) start = i + 1;
+      else if (start >= 0 && end < 0 && lines[i].strip().equals("// end snippet")) end = i;
+    }
+    assertTrue(start >= 0 && end > start, "no snippet " + name);
+    int indent = Integer.MAX_VALUE;
+    for (int i = start; i < end; i++) {
+      if (!lines[i].isBlank()) indent = Math.min(indent, lines[i].length()
+          - lines[i].stripLeading().length());
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = start; i < end; i++) {
+      out.append(lines[i].isBlank() ? "" : lines[i].substring(indent)).append('\n');
+    }
+    return out.toString().strip();
+  }
+}
