@@ -7,7 +7,10 @@
  *  - (seed, offset) select the noise, see the counter layout in gumbel_rao/math.h;
  *  - shapes and scalars are validated by the caller (the Java layer); the values that only the
  *    data shows (NaN or +inf logits, a row with no finite logit, a choice out of range or on a
- *    masked class) are checked here, row by row, before that row's outputs are written;
+ *    masked class, a NaN or infinite upstream gradient at an unmasked class) are checked here,
+ *    row by row, before that row's outputs are written; a masked class's upstream value is never
+ *    read (its gradient is exactly 0), and a gradient that does not fit a float is reported
+ *    (GR_GRAD_OVERFLOW) instead of written as +-inf;
  *  - the return value is a status: 0 on success, else gr_status_make(code, row) where row is the
  *    LOWEST offending row, so the report does not depend on thread timing. Outputs of other rows
  *    are unspecified when the status is not 0.
@@ -29,7 +32,12 @@ enum gr_code {
   GR_CHOICE_RANGE = 4,     /* choice outside [0, arity) */
   GR_CHOICE_MASKED = 5,    /* choice names a class whose logit is -inf */
   GR_OUT_OF_MEMORY = 6,    /* scratch allocation failed */
-  GR_CUDA_ERROR = 7        /* a CUDA call failed; the row field holds the cudaError_t */
+  GR_CUDA_ERROR = 7,       /* a CUDA call failed; the row field holds the cudaError_t */
+  GR_UPSTREAM_NOT_FINITE = 8, /* an upstream gradient at an unmasked class is NaN or +-inf */
+  GR_GRAD_OVERFLOW = 9,    /* a gradient component exceeds the float range */
+  GR_CANCELLED = 10,       /* the call was cancelled (the Java caller was interrupted) */
+  GR_NOISE_OVERFLOW = 11   /* conditional noise beyond the float range: D's logit lies more than
+                              3.4e38 below the row's log-sum-exp */
 };
 
 /* status = code << 40 | row; rows < 2^31 always fit. */

@@ -256,6 +256,13 @@ GR_HD float gumbel_from_uniform(float u) {
   return -kLn2 * fast_log2_positive(exponential_from_uniform(u));
 }
 
+// ------------------------------------------------------------------ the Gumbel-max trick
+// D = argmax_j (theta_j + G_j), computed as argmax_j ((theta_j - m) + G_j) with m the row maximum:
+// the same argmax, but theta_j - m is exact near the top of the row (Sterbenz), so G keeps its
+// precision when the logits are large (at |theta| = 1e8 the float sum theta + G rounds G away and
+// ties decide D). Every backend perturbs the logits with this one expression.
+GR_HD float perturbed_logit(float theta_j, float max, float g_j) { return (theta_j - max) + g_j; }
+
 // ------------------------------------------------------------------ conditional Gumbel noise
 // G^k | D such that argmax(theta + G) = D exactly (estimators.md, "Conditional Gumbel noise").
 // With E_j iid Exp(1) and p = softmax(theta):

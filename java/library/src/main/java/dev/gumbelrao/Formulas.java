@@ -86,6 +86,16 @@ final class Formulas {
     return Math.max(-Math.log(u), 1 - u);
   }
 
+  /**
+   * The perturbed logit of the Gumbel-max trick, shifted by the row maximum m:
+   * (theta_j - m) + G_j. The argmax is that of theta + G, but theta_j - m is exact near the top
+   * of the row, so the noise keeps its precision when the logits are large (at |theta| = 1e8 the
+   * float sum theta + G would round G away).
+   */
+  static double perturbedLogit(double thetaJ, double max, double g) {
+    return (thetaJ - max) + g;
+  }
+
   /** G ~ Gumbel(0, 1): G = -log(-log U). */
   public static double gumbelFromUniform(double u) {
     return -Math.log(exponentialFromUniform(u));

@@ -33,7 +33,11 @@ final class JavaKernels implements Kernels {
     long run(int begin, int end);
   }
 
-  /** Runs body over [0, rows) in blocks, in parallel when large; returns the first failure. */
+  /**
+   * Runs body over [0, rows) in blocks, in parallel when large; returns the first failure. A body
+   * checks {@link #cancelled(Thread)} between rows (and between draws of long rows) with the
+   * calling thread, so an interrupted caller ends a long call with {@link Status#CANCELLED}.
+   */
   private static long forRows(int rows, long workPerRow, RowRange body) {
     long total = rows * Math.max(1, workPerRow);
     int blocks = total < PARALLEL_WORK ? 1
@@ -43,6 +47,42 @@ final class JavaKernels implements Kernels {
         .mapToLong(b -> body.run((int) ((long) rows * b / blocks),
             (int) ((long) rows * (b + 1) / blocks)))
         .reduce(Status.OK, Status::first);
+  }
+
+  /** Whether the caller of the running operation was interrupted. */
+  private static boolean cancelled(Thread caller) {
+    return caller.isInterrupted();
+  }
+
+  /**
+   * The policy of gumbel_rao.h for an upstream row: NaN or infinite values at unmasked classes
+   * are an error; a masked class's value is never read (its gradient is exactly 0).
+   */
+  private static int checkUpstream(float[] th, float[] g, int off, int n) {
+    for (int j = 0; j < n; j++) {
+      if (th[off + j] != Float.NEGATIVE_INFINITY && !Float.isFinite(g[off + j])) {
+        return Status.UPSTREAM_NOT_FINITE;
+      }
+    }
+    return Status.OK;
+  }
+
+  /** The upstream value of a class as the kernels read it: 0 at a masked class. */
+  private static double upstream(float[] th, float[] g, int i) {
+    return th[i] == Float.NEGATIVE_INFINITY ? 0.0 : g[i];
+  }
+
+  /**
+   * Writes a gradient row rounded to float, exactly +0 at masked classes; false when a component
+   * does not fit a float.
+   */
+  private static boolean store(float[] th, double[] v, float[] out, int off, int n) {
+    for (int j = 0; j < n; j++) {
+      float x = th[off + j] == Float.NEGATIVE_INFINITY ? 0f : (float) v[j];
+      if (Float.isInfinite(x)) return false;
+      out[off + j] = x;
+    }
+    return true;
   }
 
   /** Validates one row of logits; returns a status code (0: valid). */
@@ -100,15 +140,20 @@ final class JavaKernels implements Kernels {
     float[] th = logitsArg.read();
     int[] choice = choiceArg.writeTarget();
     float[] oneHot = oneHotArg == null ? null : oneHotArg.writeTarget();
+    Thread caller = Thread.currentThread();
     long status = forRows(rows, n, (begin, end) -> {
       double[] v = new double[n];
       int[] words = new int[4];
       for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
         int off = r * n;
         int code = scanRow(th, off, n);
         if (code != Status.OK) return Status.of(code, r);
+        double m = rowMax(th, off, n);
         rowUniforms(key, r, Formulas.FORWARD_SLOT, n, v, words);
-        for (int j = 0; j < n; j++) v[j] = th[off + j] + Formulas.gumbelFromUniform(v[j]);
+        for (int j = 0; j < n; j++) {
+          v[j] = Formulas.perturbedLogit(th[off + j], m, Formulas.gumbelFromUniform(v[j]));
+        }
         int d = firstArgmax(v, n);
         choice[r] = d;
         if (oneHot != null) {
@@ -132,11 +177,13 @@ final class JavaKernels implements Kernels {
     float[] th = logitsArg.read();
     int[] choice = choiceArg.read();
     float[] noise = noiseArg.writeTarget();
+    Thread caller = Thread.currentThread();
     long status = forRows(rows, (long) n * samples, (begin, end) -> {
       double[] u = new double[n];
       double[] p = new double[n];
       int[] words = new int[4];
       for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
         int off = r * n;
         int code = scanRow(th, off, n);
         if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
@@ -150,6 +197,7 @@ final class JavaKernels implements Kernels {
           double eD = Formulas.exponentialFromUniform(u[d]);
           int out = (int) (((long) k * rows + r) * n);
           float gD = (float) Formulas.conditionalGumbelWinner(negLogPd, eD);
+          if (Float.isInfinite(gD)) return Status.of(Status.NOISE_OVERFLOW, r);
           float zD = th[off + d] + gD;
           for (int j = 0; j < n; j++) {
             noise[out + j] = j == d ? gD : Formulas.conditionalGumbelBelow(th[off + j],
@@ -175,25 +223,31 @@ final class JavaKernels implements Kernels {
     double invTau = 1.0 / tau;
     int power = Formulas.integerInverseTemperature(tau);
     double scale = Formulas.gumbelRaoScale(samples, tau);
+    Thread caller = Thread.currentThread();
     long status = forRows(rows, (long) n * samples, (begin, end) -> {
       double[] u = new double[n], logP = new double[n], p = new double[n], gs = new double[n];
       double[] w = new double[n], h = new double[n];
       int[] words = new int[4];
       for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
         int off = r * n;
         int code = scanRow(th, off, n);
         if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
+        if (code == Status.OK) code = checkUpstream(th, g, off, n);
         if (code != Status.OK) return Status.of(code, r);
         int d = choice[r];
         double m = rowMax(th, off, n), logSum = rowLogSum(th, off, n, m);
+        double gD = g[off + d];
         for (int j = 0; j < n; j++) {
           logP[j] = Formulas.logSoftmax(th[off + j], m, logSum);
           p[j] = Math.exp(logP[j]);
-          // J(s)^T g is unchanged by g -> g - g_D (sum s = 1); see gumbel_rao_prepare.
-          gs[j] = (double) g[off + j] - g[off + d];
+          // J(s)^T g is unchanged by g -> g - g_D (sum s = 1); see gumbel_rao_prepare. In double
+          // it cannot overflow for float inputs; masked classes (weight 0) read no upstream.
+          gs[j] = th[off + j] == Float.NEGATIVE_INFINITY ? 0.0 : g[off + j] - gD;
           h[j] = 0;
         }
         for (int k = 0; k < samples; k++) {
+          if ((k & 1023) == 1023 && cancelled(caller)) return Status.of(Status.CANCELLED, r);
           rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
           double eD = Formulas.exponentialFromUniform(u[d]);
           double logED = Math.log(eD);
@@ -211,7 +265,8 @@ final class JavaKernels implements Kernels {
           double c = Formulas.gumbelRaoDrawScale(sum), cDot = Formulas.gumbelRaoDrawDot(c, dot);
           for (int j = 0; j < n; j++) h[j] += Formulas.gumbelRaoTerm(w[j], gs[j], c, cDot);
         }
-        for (int j = 0; j < n; j++) grad[off + j] = (float) (h[j] * scale);
+        for (int j = 0; j < n; j++) h[j] *= scale;
+        if (!store(th, h, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
       }
       return Status.OK;
     });
@@ -237,18 +292,24 @@ final class JavaKernels implements Kernels {
     float[] th = logitsArg.read();
     float[] g = upstreamArg == null ? null : upstreamArg.read();
     float[] out = outArg.writeTarget();
+    Thread caller = Thread.currentThread();
     long status = forRows(rows, n, (begin, end) -> {
-      double[] v = new double[n];
+      double[] v = new double[n], gs = new double[n];
       int[] words = new int[4];
       for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
         int off = r * n;
         int code = scanRow(th, off, n);
+        if (code == Status.OK && g != null) code = checkUpstream(th, g, off, n);
         if (code != Status.OK) return Status.of(code, r);
+        double m = rowMax(th, off, n);
         if (key != null) {
           rowUniforms(key, r, Formulas.FORWARD_SLOT, n, v, words);
-          for (int j = 0; j < n; j++) v[j] = th[off + j] + Formulas.gumbelFromUniform(v[j]);
+          for (int j = 0; j < n; j++) {
+            v[j] = Formulas.perturbedLogit(th[off + j], m, Formulas.gumbelFromUniform(v[j]));
+          }
         } else {
-          for (int j = 0; j < n; j++) v[j] = th[off + j];
+          for (int j = 0; j < n; j++) v[j] = th[off + j] - m;
         }
         int top = softmaxInPlace(v, n, tau);
         if (g == null) {
@@ -256,10 +317,12 @@ final class JavaKernels implements Kernels {
           continue;
         }
         double gTop = g[off + top], dot = 0;
-        for (int j = 0; j < n; j++) dot += v[j] * (g[off + j] - gTop);
         for (int j = 0; j < n; j++) {
-          out[off + j] = (float) (Formulas.softmaxJvp(v[j], g[off + j] - gTop, dot) / tau);
+          gs[j] = upstream(th, g, off + j) - gTop;
+          dot += v[j] * gs[j];
         }
+        for (int j = 0; j < n; j++) gs[j] = Formulas.softmaxJvp(v[j], gs[j], dot) / tau;
+        if (!store(th, gs, out, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
       }
       return Status.OK;
     });
@@ -293,9 +356,11 @@ final class JavaKernels implements Kernels {
     int[] choice = choiceArg.read();
     float[] losses = lossesArg.read();
     float[] grad = gradArg.writeTarget();
+    Thread caller = Thread.currentThread();
     long status = forRows(rows, n, (begin, end) -> {
-      double[] p = new double[n];
+      double[] p = new double[n], out = new double[n];
       for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
         int off = r * n;
         int code = scanRow(th, off, n);
         if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
@@ -308,9 +373,8 @@ final class JavaKernels implements Kernels {
           if (j != d) rest += p[j];
         }
         double fb = (double) losses[r] - baseline;
-        for (int j = 0; j < n; j++) {
-          grad[off + j] = (float) Formulas.reinforceGrad(fb, j == d, p[j], rest);
-        }
+        for (int j = 0; j < n; j++) out[j] = Formulas.reinforceGrad(fb, j == d, p[j], rest);
+        if (!store(th, out, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
       }
       return Status.OK;
     });

@@ -20,9 +20,10 @@ import org.bytedeco.javacpp.annotation.Properties;
  * (direct NIO buffers, see {@link #address(FloatBuffer)}). Every function returns a status:
  * 0, or {@code code << 40 | row} as defined in gumbel_rao.h.
  *
- * <p>CUDA entry points come in two kinds: {@code cudaHost*} take host memory and stage it through
- * the calling thread's page-locked and device memory (gumbel_rao_cuda_host.h), returning a status
- * like the CPU functions; {@code cuda*} take device addresses and a stream handle and return the
+ * <p>CUDA entry points come in two kinds: {@code cudaHost*} take host memory (direct buffers:
+ * arrays are staged in Java, see {@link Staging}) and stage it through the calling thread's
+ * page-locked and device memory (gumbel_rao_cuda_host.h), returning a status like the CPU
+ * functions; {@code cuda*} take device addresses and a stream handle and return the
  * cudaError_t of queuing the work (gumbel_rao_cuda.h). A build without CUDA links stubs that
  * answer cudaErrorNoDevice.
  *
@@ -189,22 +190,10 @@ final class NativeKernels {
   static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
 
   // ====================================================== CUDA: host memory (staged per thread)
-  @CriticalRegion
-  @Name("gr_cuda_host_sample")
-  static native long cudaHostSample(int device, @Const float[] logits, long rows,
-      int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
-      @Cast("int32_t*") int[] choice, float[] oneHot);
-
   @Name("gr_cuda_host_sample")
   static native long cudaHostSample(int device, @Cast("const float*") long logits,
       long rows, int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("int32_t*") long choice, @Cast("float*") long oneHot);
-
-  @CriticalRegion
-  @Name("gr_cuda_host_conditional_gumbel")
-  static native long cudaHostConditionalGumbel(int device, @Const float[] logits,
-      @Cast("const int32_t*") int[] choice, long rows, int arity, int samples,
-      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] noise);
 
   @Name("gr_cuda_host_conditional_gumbel")
   static native long cudaHostConditionalGumbel(int device,
@@ -212,35 +201,16 @@ final class NativeKernels {
       int arity, int samples, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long noise);
 
-  @CriticalRegion
-  @Name("gr_cuda_host_gumbel_rao_backward")
-  static native long cudaHostGumbelRaoBackward(int device, @Const float[] logits,
-      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
-      int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
-      float[] grad);
-
   @Name("gr_cuda_host_gumbel_rao_backward")
   static native long cudaHostGumbelRaoBackward(int device,
       @Cast("const float*") long logits, @Cast("const int32_t*") long choice,
       @Cast("const float*") long upstream, long rows, int arity, int samples, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad);
 
-  @CriticalRegion
-  @Name("gr_cuda_host_gumbel_softmax_forward")
-  static native long cudaHostGumbelSoftmaxForward(int device, @Const float[] logits,
-      long rows, int arity, float tau, @Cast("uint64_t") long seed,
-      @Cast("uint32_t") int offset, float[] soft);
-
   @Name("gr_cuda_host_gumbel_softmax_forward")
   static native long cudaHostGumbelSoftmaxForward(int device,
       @Cast("const float*") long logits, long rows, int arity, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long soft);
-
-  @CriticalRegion
-  @Name("gr_cuda_host_gumbel_softmax_backward")
-  static native long cudaHostGumbelSoftmaxBackward(int device, @Const float[] logits,
-      @Const float[] upstream, long rows, int arity, float tau, @Cast("uint64_t") long seed,
-      @Cast("uint32_t") int offset, float[] grad);
 
   @Name("gr_cuda_host_gumbel_softmax_backward")
   static native long cudaHostGumbelSoftmaxBackward(int device,
@@ -248,21 +218,10 @@ final class NativeKernels {
       int arity, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long grad);
 
-  @CriticalRegion
-  @Name("gr_cuda_host_straight_through_backward")
-  static native long cudaHostStraightThroughBackward(int device, @Const float[] logits,
-      @Const float[] upstream, long rows, int arity, float tau, float[] grad);
-
   @Name("gr_cuda_host_straight_through_backward")
   static native long cudaHostStraightThroughBackward(int device,
       @Cast("const float*") long logits, @Cast("const float*") long upstream, long rows,
       int arity, float tau, @Cast("float*") long grad);
-
-  @CriticalRegion
-  @Name("gr_cuda_host_reinforce_backward")
-  static native long cudaHostReinforceBackward(int device, @Const float[] logits,
-      @Cast("const int32_t*") int[] choice, @Const float[] losses, float baseline, long rows,
-      int arity, float[] grad);
 
   @Name("gr_cuda_host_reinforce_backward")
   static native long cudaHostReinforceBackward(int device,

@@ -27,8 +27,9 @@ import java.util.logging.Logger;
 
 /**
  * The command-line interface: {@code java -jar gumbel-rao.jar <command> [options]}. The command
- * names and options are a public interface. Errors print one line on stderr and exit with 2
- * (bad arguments or input values) or 1 (anything else).
+ * names and options are a public interface. Every error prints one line on stderr and exits with
+ * status 2: bad arguments or input values, an unavailable backend, not enough memory, a file that
+ * cannot be written.
  */
 public final class Main {
   private static final String USAGE = String.join("\n",
@@ -50,6 +51,9 @@ public final class Main {
       "",
       "every command: [--backend auto|cpu|java|cuda] [--offset 0] [--verbose]",
       "toy: --paper sets --grid 50 --draws 10000 --mc1000; --samples lists the K of GR-MCK.");
+
+  /** The most numbers `conditional` prints (2^28: a few GB of text). */
+  private static final long MAX_PRINTED = 1L << 28;
 
   // Held so that the level set below stays in force (loggers are weakly referenced).
   private static final Logger LIBRARY_LOG = Logger.getLogger("dev.gumbelrao");
@@ -85,12 +89,22 @@ public final class Main {
           err.println("gumbel-rao: unknown command '" + command + "' (try --help)");
           return 2;
       }
-    } catch (Options.UsageException | IllegalArgumentException e) {
+    } catch (Options.UsageException | IllegalArgumentException | IllegalStateException e) {
+      // IllegalStateException: an unavailable backend (BackendUnavailableException), a call
+      // cancelled by an interrupt
+      err.println("gumbel-rao " + command + ": " + e.getMessage());
+      return 2;
+    } catch (OutOfMemoryError e) {
+      err.println("gumbel-rao " + command + ": out of memory (the JVM may use "
+          + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB): choose smaller options, or "
+          + "give java more with -Xmx");
+      return 2;
+    } catch (IOException e) {
       err.println("gumbel-rao " + command + ": " + e.getMessage());
       return 2;
     } catch (Exception e) {
       err.println("gumbel-rao " + command + ": " + e);
-      return 1;
+      return 2;
     }
   }
 
@@ -148,9 +162,13 @@ public final class Main {
     float[] logits = o.floats("logits");
     int given = o.integer("given", Integer.MIN_VALUE);
     if (given == Integer.MIN_VALUE) o.required("given");
-    int k = o.integer("samples", 1);
+    int k = o.integer("samples", 1, 1, Integer.MAX_VALUE);
     int n = logits.length;
-    float[] noise = new float[Math.max(1, k) * n];
+    if ((long) k * n > MAX_PRINTED) {
+      throw new IllegalArgumentException("--samples: " + k + " samples of " + n + " classes are "
+          + (long) k * n + " numbers to print; at most " + MAX_PRINTED + " (2^28)");
+    }
+    float[] noise = new float[k * n];
     try (GumbelRao gr = GumbelRao.create(o.backend())) {
       gr.conditionalGumbel(logits, new int[] {given}, 1, n, k, key(o), noise);
     }
@@ -179,7 +197,7 @@ public final class Main {
     float[] upstream = o.floats("upstream");
     float tau = o.floatValue("tau", Float.NaN);
     if (Float.isNaN(tau)) o.required("tau");
-    int k = o.integer("samples", 1);
+    int k = o.integer("samples", 1, 1, Integer.MAX_VALUE);
     int n = logits.length;
     if (upstream.length != n) {
       throw new IllegalArgumentException("upstream has " + upstream.length
@@ -205,7 +223,10 @@ public final class Main {
         case "st-gs":
         case "gs": {
           // K independent draws: K rows of the same logits, each its own forward noise.
-          if (k < 1) throw new IllegalArgumentException("samples (K) must be >= 1, got " + k);
+          if ((long) k * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--samples: " + estimator + " draws one row per "
+                + "sample, and " + k + " x " + n + " classes exceed 2^31 - 1 elements");
+          }
           float[] th = new float[k * n], g = new float[k * n], all = new float[k * n];
           for (int r = 0; r < k; r++) {
             System.arraycopy(logits, 0, th, r * n, n);
@@ -240,8 +261,8 @@ public final class Main {
     Options o = options(args, Set.of("grid", "draws", "taus", "samples", "seed", "out"),
         Set.of("mc1000", "paper", "quiet"));
     boolean paper = o.has("paper");
-    int grid = o.integer("grid", paper ? 50 : 20);
-    int draws = o.integer("draws", paper ? 10_000 : 4000);
+    int grid = o.integer("grid", paper ? 50 : 20, 3, ToyExperiment.MAX_GRID);
+    int draws = o.integer("draws", paper ? 10_000 : 4000, 2, ToyExperiment.MAX_DRAWS);
     float[] taus = o.has("taus") ? o.floats("taus") : new float[] {0.01f, 0.1f, 0.5f, 1f};
     List<ToyEstimator> estimators = new ArrayList<>(List.of(ToyEstimator.ST, ToyEstimator.ST_GS));
     for (String s : o.string("samples", "10,100").split(",")) {
@@ -257,6 +278,9 @@ public final class Main {
     ToyExperiment.Config config =
         new ToyExperiment.Config(grid, draws, taus, estimators, o.longValue("seed", 1));
     Path dir = Path.of(o.string("out", "toy-results"));
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("--out: " + dir + " exists and is not a directory");
+    }
     Files.createDirectories(dir);
     ProgressBar bar = new ProgressBar(err);
     long start = System.nanoTime();

@@ -18,6 +18,10 @@ import java.util.List;
 public final class ToyExperiment {
   /** Rows per batched call: bounds memory for large grids and draw counts. */
   private static final int MAX_ROWS_PER_CALL = 1 << 20;
+  /** The largest grid: (grid - 1)(grid - 2) / 2 points, about 500,000 at 1000. */
+  public static final int MAX_GRID = 1000;
+  /** The most draws per point: one batched call's rows. */
+  public static final int MAX_DRAWS = MAX_ROWS_PER_CALL;
 
   /** Reports progress: work done of total (in element-samples), and what runs now. */
   @FunctionalInterface
@@ -33,12 +37,17 @@ public final class ToyExperiment {
   public record Config(int grid, int draws, float[] taus, List<ToyEstimator> estimators,
       long seed) {
     public Config {
-      if (grid < 3) throw new IllegalArgumentException("grid must be >= 3, got " + grid);
+      if (grid < 3 || grid > MAX_GRID) {
+        throw new IllegalArgumentException("grid must be in [3, " + MAX_GRID + "], got " + grid);
+      }
       if (grid % 3 == 0) {
         throw new IllegalArgumentException("grid must not be a multiple of 3: A(p) is singular "
             + "where some p_k = 2/3, got " + grid);
       }
-      if (draws < 2) throw new IllegalArgumentException("draws must be >= 2, got " + draws);
+      if (draws < 2 || draws > MAX_DRAWS) {
+        throw new IllegalArgumentException("draws must be in [2, " + MAX_DRAWS + "], got "
+            + draws);
+      }
       if (taus.length == 0) throw new IllegalArgumentException("taus must not be empty");
       for (float t : taus) {
         if (!(t > 0) || Float.isInfinite(t)) {
