@@ -99,6 +99,18 @@ class CliTest {
       {"toy", "--grid", "9"},
       {"nonsense"},
       {"info", "--backend", "tpu"},
+      // sizes that overflowed an int or the heap (NegativeArraySizeException, OutOfMemoryError)
+      {"grad", "--estimator", "st-gs", "--logits", "0.3,-0.2", "--upstream", "1,-0.5", "--tau",
+          "0.5", "--samples", "2000000000"},
+      {"conditional", "--logits", "1,2,3", "--given", "1", "--samples", "1000000000"},
+      {"conditional", "--logits", "1,2,3", "--given", "1", "--samples", "2147483647"},
+      {"toy", "--grid", "100000"},
+      {"toy", "--draws", "2000000000", "--grid", "4"},
+      {"grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1,1", "--tau", "1",
+          "--samples", "0"},
+      // values the kernels reject (the JAVA backend: the same rules on every backend)
+      {"grad", "--estimator", "st", "--logits", "0.3,-0.2", "--upstream", "1,nan", "--tau",
+          "0.5", "--backend", "java"},
     };
     for (String[] args : bad) {
       Run r = run(args);
@@ -107,6 +119,24 @@ class CliTest {
       assertTrue(r.err.startsWith("gumbel-rao"), r.err);
       assertEquals("", r.out);
     }
+  }
+
+  /** A backend that cannot run, and an --out that is a file: status 2, one line naming it. */
+  @Test
+  void unavailableBackendsAndUnwritableOutputsAreUsageErrors(@TempDir Path dir)
+      throws Exception {
+    if (!dev.gumbelrao.Backends.status(Backend.CUDA).available()) {
+      Run r = run("grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1,1", "--tau",
+          "1", "--backend", "cuda");
+      assertEquals(2, r.status, r.err);
+      assertEquals(1, r.err.lines().count(), r.err);
+      assertTrue(r.err.startsWith("gumbel-rao grad: CUDA unavailable: "), r.err);
+    }
+    Path file = Files.writeString(dir.resolve("taken"), "x");
+    Run r = run("toy", "--grid", "4", "--draws", "10", "--quiet", "--out", file.toString());
+    assertEquals(2, r.status, r.err);
+    assertEquals("gumbel-rao toy: --out: " + file + " exists and is not a directory",
+        r.err.strip());
   }
 
   @Test
