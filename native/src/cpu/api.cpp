@@ -88,25 +88,20 @@ struct RowBuffers {
   std::vector<double> d;
   void reserve(int32_t n) {
     if (f.size() < 3 * (size_t)n) f.resize(3 * (size_t)n);
-    if (d.size() < 4 * (size_t)n) d.resize(4 * (size_t)n);
+    if (d.size() < 2 * (size_t)n) d.resize(2 * (size_t)n);
   }
 };
 thread_local RowBuffers tls_rows;
 
-void finish_row(const GumbelRaoArgs& a, int64_t r, const float* gs, const double* sum_a,
-                const double* sum_b) {
+void finish_row(const GumbelRaoArgs& a, int64_t r, const double* h) {
   const int32_t n = a.batch.arity;
-  const double scale = 1.0 / ((double)a.samples * (double)a.tau);
+  const double scale = gumbel_rao_scale(a.samples, a.tau);
   float* out = a.grad + r * n;
-  for (int32_t j = 0; j < n; ++j) out[j] = (float)((gs[j] * sum_a[j] - sum_b[j]) * scale);
+  for (int32_t j = 0; j < n; ++j) out[j] = gumbel_rao_finish(h[j], scale);
 }
 
-void add_chunk(double* total_a, double* total_b, const double* part_a, const double* part_b,
-               int32_t n) {
-  for (int32_t j = 0; j < n; ++j) {
-    total_a[j] += part_a[j];
-    total_b[j] += part_b[j];
-  }
+void add_chunk(double* total, const double* part, int32_t n) {
+  for (int32_t j = 0; j < n; ++j) total[j] += part[j];
 }
 
 int64_t gumbel_rao_rows(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
@@ -114,18 +109,18 @@ int64_t gumbel_rao_rows(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
   tls_rows.reserve(n);
   float *log2_p = tls_rows.f.data(), *p = log2_p + n, *gs = p + n;
-  double *tot_a = tls_rows.d.data(), *tot_b = tot_a + n, *part_a = tot_b + n, *part_b = part_a + n;
+  double *total = tls_rows.d.data(), *part = total + n;
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t st = table().gumbel_rao_prepare(a, r, log2_p, p, gs);
     if (st) return st;
-    memset(tot_a, 0, sizeof(double) * 2 * (size_t)n);
+    memset(total, 0, sizeof(double) * (size_t)n);
     for (int32_t c = 0; c < chunks; ++c) {
-      memset(part_a, 0, sizeof(double) * 2 * (size_t)n);
+      memset(part, 0, sizeof(double) * (size_t)n);
       const int32_t k0 = c * kChunk, k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
-      table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part_a, part_b});
-      add_chunk(tot_a, tot_b, part_a, part_b, n);
+      table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part});
+      add_chunk(total, part, n);
     }
-    finish_row(a, r, gs, tot_a, tot_b);
+    finish_row(a, r, total);
   }
   return GR_OK;
 }
@@ -137,7 +132,7 @@ int64_t gumbel_rao_chunks_parallel(const GumbelRaoArgs& a) {
   const int32_t n = a.batch.arity;
   const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
   std::vector<float> prep(3 * (size_t)n);
-  std::vector<double> parts(2 * (size_t)n * chunks), tot(2 * (size_t)n);
+  std::vector<double> parts((size_t)n * chunks), total((size_t)n);
   float *log2_p = prep.data(), *p = log2_p + n, *gs = p + n;
   for (int64_t r = 0; r < a.batch.rows; ++r) {
     const int64_t st = table().gumbel_rao_prepare(a, r, log2_p, p, gs);
@@ -147,20 +142,17 @@ int64_t gumbel_rao_chunks_parallel(const GumbelRaoArgs& a) {
     parallel_for(chunks, [&](int64_t c) {
       const int32_t k0 = (int32_t)c * kChunk;
       const int32_t k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
-      double* part = parts.data() + 2 * (size_t)n * c;
+      double* part = parts.data() + (size_t)n * c;
       try {
-        table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part, part + n});
+        table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part});
       } catch (const std::bad_alloc&) {
         oom.store(true);
       }
     });
     if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
-    std::fill(tot.begin(), tot.end(), 0.0);
-    for (int32_t c = 0; c < chunks; ++c) {
-      const double* part = parts.data() + 2 * (size_t)n * c;
-      add_chunk(tot.data(), tot.data() + n, part, part + n, n);
-    }
-    finish_row(a, r, gs, tot.data(), tot.data() + n);
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int32_t c = 0; c < chunks; ++c) add_chunk(total.data(), parts.data() + (size_t)n * c, n);
+    finish_row(a, r, total.data());
   }
   return GR_OK;
 }
@@ -288,6 +280,11 @@ void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n) {
       default: y[i] = fast_exp(x[i]); break;
     }
   }
+}
+
+void gr_cpu_uniforms(uint64_t seed, uint32_t offset, int64_t row, uint32_t slot, int32_t arity,
+                     float* u) {
+  table().uniforms(noise_key(seed, offset), row, slot, arity, u);
 }
 
 void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,

@@ -1,5 +1,6 @@
 // Gumbel-Rao (GR-MCK) backward: per row, validation and log2 p (prepare), then chunks of draws
-// summed into a_j = sum_k s_j^k and b_j = sum_k s_j^k <s^k, gs> (api.cpp combines the chunks).
+// summed into h_j = sum_k w_j^k (gs_j c^k - c_dot^k), math.h's gumbel_rao_term (api.cpp combines
+// the chunks and finishes).
 #include "rows.h"
 
 namespace gr {
@@ -49,11 +50,10 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
   const float inv_tau = inverse_temperature(a.tau);
   const int64_t nq = quads(n);
   const size_t padded = 4 * (size_t)nq;
-  float* buf = scratch().floats((padded + 2 * (size_t)n) * kLanes);
+  float* buf = scratch().floats((padded + (size_t)n) * kLanes);
   TileColumn* w = reinterpret_cast<TileColumn*>(buf);
-  TileColumn* acc_a = reinterpret_cast<TileColumn*>(buf + padded * kLanes);
-  TileColumn* acc_b = acc_a + n;
-  memset(acc_a, 0, sizeof(float) * 2 * (size_t)n * kLanes);
+  TileColumn* acc = reinterpret_cast<TileColumn*>(buf + padded * kLanes);
+  memset(acc, 0, sizeof(float) * (size_t)n * kLanes);
   for (int32_t kb = k0; kb < k1; kb += kLanes) {
     const int32_t live = k1 - kb < kLanes ? k1 - kb : kLanes;
     for (int64_t q = 0; q < nq; ++q) {
@@ -82,29 +82,25 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
         dot[l] += wt * gj;
       }
     }
-    // s_j = w_j c and <s, gs> = dot c with c = 1 / sum; lanes past the chunk's end add nothing.
+    // Lanes past the chunk's end add nothing (c = c_dot = 0).
     float c[kLanes], cd[kLanes];
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      c[l] = l < live ? 1.0f / sum[l] : 0.0f;
-      cd[l] = c[l] * dot[l] * c[l];
+      const GumbelRaoDraw k = gumbel_rao_draw(sum[l], dot[l]);
+      c[l] = l < live ? k.c : 0.0f;
+      cd[l] = l < live ? k.c_dot : 0.0f;
     }
     for (int32_t j = 0; j < n; ++j) {
+      const float gj = gs[j];
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        acc_a[j][l] += w[j][l] * c[l];
-        acc_b[j][l] += w[j][l] * cd[l];
-      }
+      for (int l = 0; l < kLanes; ++l)
+        acc[j][l] += gumbel_rao_term(w[j][l], gj, GumbelRaoDraw{c[l], cd[l]});
     }
   }
   for (int32_t j = 0; j < n; ++j) {
-    double sa = 0.0, sb = 0.0;
-    for (int l = 0; l < kLanes; ++l) {
-      sa += acc_a[j][l];
-      sb += acc_b[j][l];
-    }
-    sums.a[j] += sa;
-    sums.b[j] += sb;
+    double h = 0.0;
+    for (int l = 0; l < kLanes; ++l) h += acc[j][l];
+    sums.h[j] += h;
   }
 }
 
@@ -117,9 +113,9 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
   const int32_t d = a.choice[r];
   const float inv_tau = inverse_temperature(a.tau);
   const size_t nu = row_uniform_floats(n);
-  float* buf = scratch().floats(nu + 3 * (size_t)n);
-  float *u = buf, *acc_a = buf + nu, *acc_b = acc_a + n, *w = acc_b + n;
-  memset(acc_a, 0, sizeof(float) * 2 * (size_t)n);
+  float* buf = scratch().floats(nu + 2 * (size_t)n);
+  float *u = buf, *acc = buf + nu, *w = acc + n;
+  memset(acc, 0, sizeof(float) * (size_t)n);
   for (int32_t k = k0; k < k1; ++k) {
     row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
     const float e_d = exponential_from_uniform(u[d]);
@@ -134,20 +130,14 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
       sum += wt;
       dot += wt * gs[j];
     }
-    const float c = (float)(1.0 / sum);
-    const float cd = (float)(dot / sum / sum);
+    const GumbelRaoDraw draw = gumbel_rao_draw((float)sum, (float)dot);
 #pragma omp simd
-    for (int32_t j = 0; j < n; ++j) {
-      acc_a[j] += w[j] * c;
-      acc_b[j] += w[j] * cd;
-    }
+    for (int32_t j = 0; j < n; ++j) acc[j] += gumbel_rao_term(w[j], gs[j], draw);
     if ((k - k0) % kFlush == kFlush - 1 || k == k1 - 1) {
 #pragma omp simd
       for (int32_t j = 0; j < n; ++j) {
-        sums.a[j] += acc_a[j];
-        sums.b[j] += acc_b[j];
-        acc_a[j] = 0.0f;
-        acc_b[j] = 0.0f;
+        sums.h[j] += acc[j];
+        acc[j] = 0.0f;
       }
     }
   }
@@ -181,14 +171,14 @@ namespace {
 
 // Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: for K < kLanes, when
 // lanes across draws would idle. Per row the arithmetic is that of the chunked path (each draw's
-// float terms w c and w c <s, gs> added in double in draw order, then (gs a - b) / (K tau)); only
-// the order of the row's sum of exponentials differs, so the paths agree to float rounding.
+// float term gumbel_rao_term added in double in draw order, then gumbel_rao_finish); only the
+// order of the row's sum of exponentials differs, so the paths agree to float rounding.
 template <int M>
 int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t nq = quads(n);
   const float inv_tau = inverse_temperature(a.tau);
-  const double scale = 1.0 / ((double)a.samples * (double)a.tau);
+  const double scale = gumbel_rao_scale(a.samples, a.tau);
   float* buf = scratch().floats(((size_t)4 * nq + 4 * (size_t)n) * kLanes);
   TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights
   TileColumn* t = u + 4 * nq;
@@ -196,8 +186,7 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   TileColumn* p = log2_p + n;
   TileColumn* gs = p + n;
   typedef double SumColumn[kLanes];
-  SumColumn* acc_a = reinterpret_cast<SumColumn*>(scratch().doubles(2 * (size_t)n * kLanes));
-  SumColumn* acc_b = acc_a + n;
+  SumColumn* acc = reinterpret_cast<SumColumn*>(scratch().doubles((size_t)n * kLanes));
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
     int32_t d[kLanes];
@@ -214,8 +203,7 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
         log2_p[j][l] = log_softmax(t[j][l], max[l], log_sum[l]) * kLog2e;
         p[j][l] = fast_exp2_nonpositive(log2_p[j][l]);
         gs[j][l] -= g_d[l];  // see gumbel_rao_prepare
-        acc_a[j][l] = 0.0;
-        acc_b[j][l] = 0.0;
+        acc[j][l] = 0.0;
       }
     }
     for (int32_t k = 0; k < a.samples; ++k) {
@@ -246,22 +234,19 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
       float c[kLanes], cd[kLanes];
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
-        c[l] = 1.0f / sum[l];
-        cd[l] = c[l] * dot[l] * c[l];
+        const GumbelRaoDraw draw = gumbel_rao_draw(sum[l], dot[l]);
+        c[l] = draw.c;
+        cd[l] = draw.c_dot;
       }
       for (int32_t j = 0; j < n; ++j) {
 #pragma omp simd
-        for (int l = 0; l < kLanes; ++l) {
-          const float wc = u[j][l] * c[l], wcd = u[j][l] * cd[l];
-          acc_a[j][l] += wc;
-          acc_b[j][l] += wcd;
-        }
+        for (int l = 0; l < kLanes; ++l)
+          acc[j][l] += (double)gumbel_rao_term(u[j][l], gs[j][l], GumbelRaoDraw{c[l], cd[l]});
       }
     }
     for (int l = 0; l < live; ++l) {
       float* out = a.grad + (row0 + l) * n;
-      for (int32_t j = 0; j < n; ++j)
-        out[j] = (float)((gs[j][l] * acc_a[j][l] - acc_b[j][l]) * scale);
+      for (int32_t j = 0; j < n; ++j) out[j] = gumbel_rao_finish(acc[j][l], scale);
     }
   }
   return GR_OK;

@@ -66,11 +66,10 @@ struct ReinforceArgs {
   float* grad;
 };
 
-// Per-row sums of one chunk of Gumbel-Rao draws: grad_j = (gs_j * a_j - b_j) / (K tau), with
-// gs = g - g_D, a_j = sum_k s_j^k and b_j = sum_k s_j^k <s^k, gs>.
+// Per-row sums of one chunk of Gumbel-Rao draws: h_j = sum_k gumbel_rao_term(w_j^k, gs_j, k),
+// gs = g - g_D (math.h, "Gumbel-Rao: a draw's term"); grad_j = gumbel_rao_finish(h_j, scale).
 struct ChunkSums {
-  double* a;  // [arity]
-  double* b;  // [arity]
+  double* h;  // [arity]
 };
 
 // Gumbel-Rao and the conditional sampler with fewer draws than vector lanes and a small arity run
@@ -94,6 +93,8 @@ struct KernelTable {
                            const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
   // Whole rows [row_begin, row_end) when gumbel_rao_on_tiles(arity, samples).
   int64_t (*gumbel_rao_tiles)(const GumbelRaoArgs&, int64_t row_begin, int64_t row_end);
+  // Self-check: the uniforms u[0..n) of one row at one slot, as this copy's lanes draw them.
+  void (*uniforms)(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u);
 };
 
 extern const KernelTable kTableX86_64;
