@@ -176,7 +176,8 @@ int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) 
 }  // namespace
 
 int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
-  if (draws_on_row_tiles(a.batch.arity, a.samples)) return conditional_row_tiles(a, r0, r1);
+  if (conditional_on_row_tiles(kLanes, a.batch.arity, a.samples))
+    return conditional_row_tiles(a, r0, r1);
   return a.batch.arity <= kTileMaxArity ? conditional_draw_lanes(a, r0, r1)
                                         : conditional_row_lanes(a, r0, r1);
 }

@@ -169,22 +169,24 @@ void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t r, const float* log2_p, co
 
 namespace {
 
-// Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: for K < kLanes, when
-// lanes across draws would idle. Per row the arithmetic is that of the chunked path (each draw's
-// float term gumbel_rao_term added in double in draw order, then gumbel_rao_finish); only the
-// order of the row's sum of exponentials differs, so the paths agree to float rounding.
+// Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: when lanes across
+// draws would idle (gumbel_rao_on_row_tiles). Per row the arithmetic is that of the row-lane
+// path (each draw's float term gumbel_rao_term added in float, folded into double every kFlush
+// draws, then gumbel_rao_finish); only the order of the row's sum of exponentials differs, so
+// the paths agree to float rounding.
 template <int M>
 int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t nq = quads(n);
   const float inv_tau = inverse_temperature(a.tau);
   const double scale = gumbel_rao_scale(a.samples, a.tau);
-  float* buf = scratch().floats(((size_t)4 * nq + 4 * (size_t)n) * kLanes);
+  float* buf = scratch().floats(((size_t)4 * nq + 5 * (size_t)n) * kLanes);
   TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights
   TileColumn* t = u + 4 * nq;
   TileColumn* log2_p = t + n;
   TileColumn* p = log2_p + n;
   TileColumn* gs = p + n;
+  TileColumn* part = gs + n;  // float sums of the draws since the last fold
   typedef double SumColumn[kLanes];
   SumColumn* acc = reinterpret_cast<SumColumn*>(scratch().doubles((size_t)n * kLanes));
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
@@ -204,6 +206,7 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
         p[j][l] = fast_exp2_nonpositive(log2_p[j][l]);
         gs[j][l] -= g_d[l];  // see gumbel_rao_prepare
         acc[j][l] = 0.0;
+        part[j][l] = 0.0f;
       }
     }
     for (int32_t k = 0; k < a.samples; ++k) {
@@ -241,7 +244,16 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
       for (int32_t j = 0; j < n; ++j) {
 #pragma omp simd
         for (int l = 0; l < kLanes; ++l)
-          acc[j][l] += (double)gumbel_rao_term(u[j][l], gs[j][l], GumbelRaoDraw{c[l], cd[l]});
+          part[j][l] += gumbel_rao_term(u[j][l], gs[j][l], GumbelRaoDraw{c[l], cd[l]});
+      }
+      if (k % kFlush == kFlush - 1 || k == a.samples - 1) {
+        for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) {
+            acc[j][l] += (double)part[j][l];
+            part[j][l] = 0.0f;
+          }
+        }
       }
     }
     for (int l = 0; l < live; ++l) {

@@ -30,6 +30,7 @@ void uniforms(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u) {
 
 extern const KernelTable GR_ISA_TABLE = {
     GR_ISA_NAME,
+    kLanes,
     GR_ISA_NS::sample_rows,
     GR_ISA_NS::conditional_rows,
     GR_ISA_NS::soft_rows,
