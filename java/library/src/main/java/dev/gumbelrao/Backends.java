@@ -55,6 +55,14 @@ public final class Backends {
     return chosen;
   }
 
+  /**
+   * The instruction set the CPU backend's kernels run here ("avx512", "avx2", "x86-64" or
+   * "neon"), or null when the native library is not loaded.
+   */
+  public static String cpuInstructionSet() {
+    return NativeSupport.loaded() ? NativeSupport.cpuIsa() : null;
+  }
+
   /** Number of CUDA devices the runtime sees here (0 without CUDA). */
   public static int cudaDeviceCount() {
     if (!NativeSupport.loaded() || NativeKernels.cudaCompiled() == 0) return 0;
