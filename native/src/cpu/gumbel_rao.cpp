@@ -12,6 +12,9 @@ namespace GR_ISA_NS {
 constexpr int32_t kFlush = 64;
 // Arity up to which draws, not columns, fill the vector lanes.
 constexpr int32_t kDrawLanesMaxArity = 128;
+// Draws of a row tile computed step by step together (gumbel_rao_tiles_for).
+constexpr int kTileDraws = 4;
+static_assert(kFlush % kTileDraws == 0, "tiles fold their float sums at whole batches");
 
 int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t r, float* log2_p, float* p, float* gs) {
   const int32_t n = a.batch.arity;
@@ -180,9 +183,9 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int64_t nq = quads(n);
   const float inv_tau = inverse_temperature(a.tau);
   const double scale = gumbel_rao_scale(a.samples, a.tau);
-  float* buf = scratch().floats(((size_t)4 * nq + 5 * (size_t)n) * kLanes);
-  TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights
-  TileColumn* t = u + 4 * nq;
+  float* buf = scratch().floats(((size_t)4 * nq * kTileDraws + 5 * (size_t)n) * kLanes);
+  TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights, per draw
+  TileColumn* t = u + 4 * nq * kTileDraws;
   TileColumn* log2_p = t + n;
   TileColumn* p = log2_p + n;
   TileColumn* gs = p + n;
@@ -209,44 +212,64 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
         part[j][l] = 0.0f;
       }
     }
-    for (int32_t k = 0; k < a.samples; ++k) {
-      for (int64_t q = 0; q < nq; ++q) {
-        quad_uniform_lanes(a.key, (uint32_t)q, iota((uint32_t)row0),
-                           broadcast(conditional_slot((uint32_t)k)), u + 4 * q);
-      }
-      float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
-      for (int l = 0; l < kLanes; ++l) e_d[l] = u[d[l]][l];
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        e_d[l] = exponential_from_uniform(e_d[l]);
-        log2_e_d[l] = fast_log2_positive(e_d[l]);
-        sum[l] = 1.0f;  // the winner's weight, first, as in the chunked path
-        dot[l] = 0.0f;  // gs_D = 0
-      }
-      for (int32_t j = 0; j < n; ++j) {
-#pragma omp simd
-        for (int l = 0; l < kLanes; ++l) {
-          const bool winner = j == d[l];
-          const float wt = weight<M>(log2_p[j][l], p[j][l], exponential_from_uniform(u[j][l]),
-                                     e_d[l], log2_e_d[l], inv_tau);
-          u[j][l] = winner ? 1.0f : wt;
-          sum[l] = winner ? sum[l] : sum[l] + wt;
-          dot[l] = winner ? dot[l] : dot[l] + wt * gs[j][l];
+    // Draws go in batches of kTileDraws, each step over the whole batch: one draw of one tile
+    // is a chain (Philox, E_D, the weights, their sum, 1/sum, the terms) longer than the
+    // out-of-order window, so draw after draw ran at the chain's latency.
+    for (int32_t k0 = 0; k0 < a.samples; k0 += kTileDraws) {
+      const int nb = a.samples - k0 < kTileDraws ? a.samples - k0 : kTileDraws;
+      for (int b = 0; b < nb; ++b) {
+        for (int64_t q = 0; q < nq; ++q) {
+          quad_uniform_lanes(a.key, (uint32_t)q, iota((uint32_t)row0),
+                             broadcast(conditional_slot((uint32_t)(k0 + b))),
+                             u + (4 * nq) * b + 4 * q);
         }
       }
-      float c[kLanes], cd[kLanes];
+      float e_d[kTileDraws][kLanes], log2_e_d[kTileDraws][kLanes];
+      float sum[kTileDraws][kLanes], dot[kTileDraws][kLanes];
+      float c[kTileDraws][kLanes], cd[kTileDraws][kLanes];
+      for (int b = 0; b < nb; ++b) {
+        const TileColumn* ub = u + (4 * nq) * b;
+        for (int l = 0; l < kLanes; ++l) e_d[b][l] = ub[d[l]][l];
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        const GumbelRaoDraw draw = gumbel_rao_draw(sum[l], dot[l]);
-        c[l] = draw.c;
-        cd[l] = draw.c_dot;
+        for (int l = 0; l < kLanes; ++l) {
+          e_d[b][l] = exponential_from_uniform(e_d[b][l]);
+          log2_e_d[b][l] = fast_log2_positive(e_d[b][l]);
+          sum[b][l] = 1.0f;  // the winner's weight, first, as in the chunked path
+          dot[b][l] = 0.0f;  // gs_D = 0
+        }
       }
-      for (int32_t j = 0; j < n; ++j) {
+      for (int b = 0; b < nb; ++b) {
+        TileColumn* ub = u + (4 * nq) * b;
+        for (int32_t j = 0; j < n; ++j) {
 #pragma omp simd
-        for (int l = 0; l < kLanes; ++l)
-          part[j][l] += gumbel_rao_term(u[j][l], gs[j][l], GumbelRaoDraw{c[l], cd[l]});
+          for (int l = 0; l < kLanes; ++l) {
+            const bool winner = j == d[l];
+            const float wt = weight<M>(log2_p[j][l], p[j][l],
+                                       exponential_from_uniform(ub[j][l]), e_d[b][l],
+                                       log2_e_d[b][l], inv_tau);
+            ub[j][l] = winner ? 1.0f : wt;
+            sum[b][l] = winner ? sum[b][l] : sum[b][l] + wt;
+            dot[b][l] = winner ? dot[b][l] : dot[b][l] + wt * gs[j][l];
+          }
+        }
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) {
+          const GumbelRaoDraw draw = gumbel_rao_draw(sum[b][l], dot[b][l]);
+          c[b][l] = draw.c;
+          cd[b][l] = draw.c_dot;
+        }
       }
-      if (k % kFlush == kFlush - 1 || k == a.samples - 1) {
+      // Draw order per element, as one draw at a time added them.
+      for (int b = 0; b < nb; ++b) {
+        const TileColumn* ub = u + (4 * nq) * b;
+        for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l)
+            part[j][l] += gumbel_rao_term(ub[j][l], gs[j][l], GumbelRaoDraw{c[b][l], cd[b][l]});
+        }
+      }
+      const int32_t done = k0 + nb;  // kFlush is a multiple of kTileDraws
+      if (done % kFlush == 0 || done == a.samples) {
         for (int32_t j = 0; j < n; ++j) {
 #pragma omp simd
           for (int l = 0; l < kLanes; ++l) {
@@ -256,10 +279,13 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
         }
       }
     }
-    for (int l = 0; l < live; ++l) {
-      float* out = a.grad + (row0 + l) * n;
-      for (int32_t j = 0; j < n; ++j) out[j] = gumbel_rao_finish(acc[j][l], scale);
+    // The finish in tile form (part is free after the last fold), stored through the transposes:
+    // per lane and column in scalar code it was a quarter of a small call's prologue.
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) part[j][l] = gumbel_rao_finish(acc[j][l], scale);
     }
+    store_tile(part, n, live, a.grad + row0 * n, n);
   }
   return GR_OK;
 }

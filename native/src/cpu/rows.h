@@ -177,6 +177,7 @@ inline void load_tile(const float* src, int64_t row0, int live, int32_t n, TileC
     transpose_lanes(v);
     for (int i = 0; i < kLanes; ++i) memcpy(t[j0 + i], &v[i], sizeof(LaneFloats));
   }
+  if (blocks == n) return;
   for (int l = 0; l < kLanes; ++l) {
     const float* row = src + (row0 + (l < live ? l : live - 1)) * n;
     for (int32_t j = blocks; j < n; ++j) t[j][l] = row[j];
@@ -192,6 +193,7 @@ inline void store_tile(const TileColumn* t, int32_t n, int live, float* base, in
     transpose_lanes(v);
     for (int l = 0; l < live; ++l) memcpy(base + l * stride + j0, &v[l], sizeof(LaneFloats));
   }
+  if (blocks == n) return;
   for (int l = 0; l < live; ++l) {
     float* row = base + l * stride;
     for (int32_t j = blocks; j < n; ++j) row[j] = t[j][l];
