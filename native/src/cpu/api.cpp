@@ -191,7 +191,7 @@ int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, in
   const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
                           noise_key(seed, offset), noise};
   return for_row_ranges(rows, (int64_t)arity * samples,
-                        conditional_on_row_tiles(t.lanes, arity, samples) ? t.lanes : 1,
+                        draws_on_row_tiles(t.lanes, arity, samples) ? t.lanes : 1,
                         [&](int64_t b, int64_t e) { return t.conditional(a, b, e); });
 }
 
@@ -210,7 +210,7 @@ int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
       return gr_status_make(GR_OUT_OF_MEMORY, 0);
     }
   }
-  if (gumbel_rao_on_row_tiles(t.lanes, arity, samples)) {
+  if (draws_on_row_tiles(t.lanes, arity, samples)) {
     return for_row_ranges(rows, (int64_t)arity * samples, t.lanes,
                           [&](int64_t b, int64_t e) { return t.gumbel_rao_tiles(a, b, e); });
   }

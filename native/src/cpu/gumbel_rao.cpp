@@ -173,7 +173,7 @@ void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t r, const float* log2_p, co
 namespace {
 
 // Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: when lanes across
-// draws would idle (gumbel_rao_on_row_tiles). Per row the arithmetic is that of the row-lane
+// draws would idle (draws_on_row_tiles). Per row the arithmetic is that of the row-lane
 // path (each draw's float term gumbel_rao_term added in float, folded into double every kFlush
 // draws, then gumbel_rao_finish); only the order of the row's sum of exponentials differs, so
 // the paths agree to float rounding.

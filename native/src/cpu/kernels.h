@@ -75,18 +75,13 @@ struct ChunkSums {
 // below it a row has fewer quads than lanes, and lanes across its quads would idle.
 constexpr int32_t tile_max_arity(int32_t lanes) { return 4 * lanes - 4; }
 
-// The conditional sampler with fewer draws than vector lanes and a small arity runs on tiles of
-// rows (all K draws of `lanes` rows at once) instead of row by row with lanes across draws,
-// which K < lanes would leave idle.
-constexpr bool conditional_on_row_tiles(int32_t lanes, int32_t arity, int32_t samples) {
-  return arity <= tile_max_arity(lanes) && samples < lanes;
-}
-
-// Gumbel-Rao does the same whenever lanes across draws would idle for more than an eighth of the
-// work: K = 10 on 8 lanes runs 16 lane-draws per row for 10 draws (37% idle), on row tiles only
-// the last tile's missing rows idle. Row tiles cost a few selects more per element-sample (the
-// winner differs between lanes), so draw lanes keep K that fill their vectors.
-constexpr bool gumbel_rao_on_row_tiles(int32_t lanes, int32_t arity, int32_t samples) {
+// Gumbel-Rao and the conditional sampler at a small arity run on tiles of `lanes` rows (all K
+// draws of the tile's rows, lanes across rows) instead of row by row with lanes across draws
+// whenever those lanes would idle for more than an eighth of the work: K = 10 on 8 lanes runs 16
+// lane-draws per row for 10 draws (37% idle), on row tiles only the last tile's missing rows
+// idle. Row tiles cost a few selects more per element-sample (the winner differs between lanes),
+// so draw lanes keep the K that fill their vectors.
+constexpr bool draws_on_row_tiles(int32_t lanes, int32_t arity, int32_t samples) {
   return arity <= tile_max_arity(lanes) &&
          (samples < lanes || 8 * ((lanes - samples % lanes) % lanes) >
                                  (samples + lanes - 1) / lanes * lanes);
