@@ -7,7 +7,8 @@
 #   <yyyy-mm-dd>-<machine>-torch.jsonl    the PyTorch CPU anchor (Debian python3-torch, installed
 #                                         here with apt-get when missing and this is root)
 #   <yyyy-mm-dd>-<machine>.md / .png      the report
-# <machine> is the CPU model, the logical CPUs, the CPU backend's path when --isa forces one, and
+# <machine> is the CPU model with its family and model numbers, the logical CPUs, the CPU
+# backend's path when --isa forces one, and
 # the GPU when there is one. Arguments go to the runner (bench/README.md), e.g.
 #   bash bench/run.sh --backends cpu,cuda        bash bench/run.sh --isa avx2 --anchors none
 # --anchors none|numpy|torch|numpy,torch (default numpy,torch) is taken here, not by the runner.
@@ -32,6 +33,11 @@ mvn -q -f bench/pom.xml package
 # and the GPU when there is one.
 slug() { tr '[:upper:]' '[:lower:]' | sed -E 's/\((r|tm)\)//g; s/[^a-z0-9]+/-/g; s/^-+//; s/-+$//'; }
 cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | slug || true)"
+# Family and model tell CPUs apart that cloud VMs name alike ("AMD EPYC": family 25 model 1 is
+# Zen 3, model 17 Zen 4).
+family="$(grep -m1 '^cpu family' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | tr -d ' ' || true)"
+model="$(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | tr -d ' ' || true)"
+if [ -n "$cpu" ] && [ -n "$family" ] && [ -n "$model" ]; then cpu="$cpu-f${family}m${model}"; fi
 machine="${cpu:-$(uname -m)}-$(nproc)c"
 if [ -n "$isa" ]; then machine="$machine-$isa-path"; fi
 if command -v nvidia-smi >/dev/null 2>&1; then
