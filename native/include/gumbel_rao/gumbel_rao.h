@@ -97,6 +97,10 @@ intptr_t gr_address(const void* pointer);
 int64_t gr_cpu_uniform_map_violations(void);
 /* y[i] = f(x[i]) for f = 0: log2, 1: exp2, 2: ln, 3: exp, with the host math of math.h. */
 void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n);
+/* The uniforms u[0..arity) of one row at one slot, as the active instruction set's kernels draw
+ * them (Philox on vector lanes): must equal the scalar contract on every machine. */
+void gr_cpu_uniforms(uint64_t seed, uint32_t offset, int64_t row, uint32_t slot, int32_t arity,
+                     float* u);
 /* The four words of Philox4x32-10 at (quad, row, slot, offset) under seed. */
 void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,
                    int32_t* words);

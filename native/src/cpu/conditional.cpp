@@ -113,8 +113,8 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
   return GR_OK;
 }
 
-// Small arity, K < kLanes: tiles of kLanes rows, lanes across rows, each draw in turn; the
-// arithmetic per row is that of conditional_draw_lanes.
+// Small arity where draw lanes would idle (draws_on_row_tiles): tiles of kLanes rows, lanes
+// across rows, each draw in turn; the arithmetic per row is that of conditional_draw_lanes.
 int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t rows = a.batch.rows, nq = quads(n);
@@ -176,7 +176,8 @@ int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) 
 }  // namespace
 
 int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
-  if (draws_on_row_tiles(a.batch.arity, a.samples)) return conditional_row_tiles(a, r0, r1);
+  if (draws_on_row_tiles(kLanes, a.batch.arity, a.samples))
+    return conditional_row_tiles(a, r0, r1);
   return a.batch.arity <= kTileMaxArity ? conditional_draw_lanes(a, r0, r1)
                                         : conditional_row_lanes(a, r0, r1);
 }

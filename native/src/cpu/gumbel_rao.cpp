@@ -1,5 +1,6 @@
 // Gumbel-Rao (GR-MCK) backward: per row, validation and log2 p (prepare), then chunks of draws
-// summed into a_j = sum_k s_j^k and b_j = sum_k s_j^k <s^k, gs> (api.cpp combines the chunks).
+// summed into h_j = sum_k w_j^k (gs_j c^k - c_dot^k), math.h's gumbel_rao_term (api.cpp combines
+// the chunks and finishes).
 #include "rows.h"
 
 namespace gr {
@@ -11,6 +12,9 @@ namespace GR_ISA_NS {
 constexpr int32_t kFlush = 64;
 // Arity up to which draws, not columns, fill the vector lanes.
 constexpr int32_t kDrawLanesMaxArity = 128;
+// Draws of a row tile computed step by step together (gumbel_rao_tiles_for).
+constexpr int kTileDraws = 4;
+static_assert(kFlush % kTileDraws == 0, "tiles fold their float sums at whole batches");
 
 int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t r, float* log2_p, float* p, float* gs) {
   const int32_t n = a.batch.arity;
@@ -49,11 +53,10 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
   const float inv_tau = inverse_temperature(a.tau);
   const int64_t nq = quads(n);
   const size_t padded = 4 * (size_t)nq;
-  float* buf = scratch().floats((padded + 2 * (size_t)n) * kLanes);
+  float* buf = scratch().floats((padded + (size_t)n) * kLanes);
   TileColumn* w = reinterpret_cast<TileColumn*>(buf);
-  TileColumn* acc_a = reinterpret_cast<TileColumn*>(buf + padded * kLanes);
-  TileColumn* acc_b = acc_a + n;
-  memset(acc_a, 0, sizeof(float) * 2 * (size_t)n * kLanes);
+  TileColumn* acc = reinterpret_cast<TileColumn*>(buf + padded * kLanes);
+  memset(acc, 0, sizeof(float) * (size_t)n * kLanes);
   for (int32_t kb = k0; kb < k1; kb += kLanes) {
     const int32_t live = k1 - kb < kLanes ? k1 - kb : kLanes;
     for (int64_t q = 0; q < nq; ++q) {
@@ -82,29 +85,25 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
         dot[l] += wt * gj;
       }
     }
-    // s_j = w_j c and <s, gs> = dot c with c = 1 / sum; lanes past the chunk's end add nothing.
+    // Lanes past the chunk's end add nothing (c = c_dot = 0).
     float c[kLanes], cd[kLanes];
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      c[l] = l < live ? 1.0f / sum[l] : 0.0f;
-      cd[l] = c[l] * dot[l] * c[l];
+      const GumbelRaoDraw k = gumbel_rao_draw(sum[l], dot[l]);
+      c[l] = l < live ? k.c : 0.0f;
+      cd[l] = l < live ? k.c_dot : 0.0f;
     }
     for (int32_t j = 0; j < n; ++j) {
+      const float gj = gs[j];
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        acc_a[j][l] += w[j][l] * c[l];
-        acc_b[j][l] += w[j][l] * cd[l];
-      }
+      for (int l = 0; l < kLanes; ++l)
+        acc[j][l] += gumbel_rao_term(w[j][l], gj, GumbelRaoDraw{c[l], cd[l]});
     }
   }
   for (int32_t j = 0; j < n; ++j) {
-    double sa = 0.0, sb = 0.0;
-    for (int l = 0; l < kLanes; ++l) {
-      sa += acc_a[j][l];
-      sb += acc_b[j][l];
-    }
-    sums.a[j] += sa;
-    sums.b[j] += sb;
+    double h = 0.0;
+    for (int l = 0; l < kLanes; ++l) h += acc[j][l];
+    sums.h[j] += h;
   }
 }
 
@@ -117,9 +116,9 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
   const int32_t d = a.choice[r];
   const float inv_tau = inverse_temperature(a.tau);
   const size_t nu = row_uniform_floats(n);
-  float* buf = scratch().floats(nu + 3 * (size_t)n);
-  float *u = buf, *acc_a = buf + nu, *acc_b = acc_a + n, *w = acc_b + n;
-  memset(acc_a, 0, sizeof(float) * 2 * (size_t)n);
+  float* buf = scratch().floats(nu + 2 * (size_t)n);
+  float *u = buf, *acc = buf + nu, *w = acc + n;
+  memset(acc, 0, sizeof(float) * (size_t)n);
   for (int32_t k = k0; k < k1; ++k) {
     row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
     const float e_d = exponential_from_uniform(u[d]);
@@ -134,20 +133,14 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
       sum += wt;
       dot += wt * gs[j];
     }
-    const float c = (float)(1.0 / sum);
-    const float cd = (float)(dot / sum / sum);
+    const GumbelRaoDraw draw = gumbel_rao_draw((float)sum, (float)dot);
 #pragma omp simd
-    for (int32_t j = 0; j < n; ++j) {
-      acc_a[j] += w[j] * c;
-      acc_b[j] += w[j] * cd;
-    }
+    for (int32_t j = 0; j < n; ++j) acc[j] += gumbel_rao_term(w[j], gs[j], draw);
     if ((k - k0) % kFlush == kFlush - 1 || k == k1 - 1) {
 #pragma omp simd
       for (int32_t j = 0; j < n; ++j) {
-        sums.a[j] += acc_a[j];
-        sums.b[j] += acc_b[j];
-        acc_a[j] = 0.0f;
-        acc_b[j] = 0.0f;
+        sums.h[j] += acc[j];
+        acc[j] = 0.0f;
       }
     }
   }
@@ -179,25 +172,26 @@ void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t r, const float* log2_p, co
 
 namespace {
 
-// Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: for K < kLanes, when
-// lanes across draws would idle. Per row the arithmetic is that of the chunked path (each draw's
-// float terms w c and w c <s, gs> added in double in draw order, then (gs a - b) / (K tau)); only
-// the order of the row's sum of exponentials differs, so the paths agree to float rounding.
+// Tiles of kLanes rows, lanes across rows, every draw of the tile in turn: when lanes across
+// draws would idle (draws_on_row_tiles). Per row the arithmetic is that of the row-lane
+// path (each draw's float term gumbel_rao_term added in float, folded into double every kFlush
+// draws, then gumbel_rao_finish); only the order of the row's sum of exponentials differs, so
+// the paths agree to float rounding.
 template <int M>
 int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t nq = quads(n);
   const float inv_tau = inverse_temperature(a.tau);
-  const double scale = 1.0 / ((double)a.samples * (double)a.tau);
-  float* buf = scratch().floats(((size_t)4 * nq + 4 * (size_t)n) * kLanes);
-  TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights
-  TileColumn* t = u + 4 * nq;
+  const double scale = gumbel_rao_scale(a.samples, a.tau);
+  float* buf = scratch().floats(((size_t)4 * nq * kTileDraws + 5 * (size_t)n) * kLanes);
+  TileColumn* u = reinterpret_cast<TileColumn*>(buf);  // uniforms, then weights, per draw
+  TileColumn* t = u + 4 * nq * kTileDraws;
   TileColumn* log2_p = t + n;
   TileColumn* p = log2_p + n;
   TileColumn* gs = p + n;
+  TileColumn* part = gs + n;  // float sums of the draws since the last fold
   typedef double SumColumn[kLanes];
-  SumColumn* acc_a = reinterpret_cast<SumColumn*>(scratch().doubles(2 * (size_t)n * kLanes));
-  SumColumn* acc_b = acc_a + n;
+  SumColumn* acc = reinterpret_cast<SumColumn*>(scratch().doubles((size_t)n * kLanes));
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
     int32_t d[kLanes];
@@ -214,55 +208,84 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
         log2_p[j][l] = log_softmax(t[j][l], max[l], log_sum[l]) * kLog2e;
         p[j][l] = fast_exp2_nonpositive(log2_p[j][l]);
         gs[j][l] -= g_d[l];  // see gumbel_rao_prepare
-        acc_a[j][l] = 0.0;
-        acc_b[j][l] = 0.0;
+        acc[j][l] = 0.0;
+        part[j][l] = 0.0f;
       }
     }
-    for (int32_t k = 0; k < a.samples; ++k) {
-      for (int64_t q = 0; q < nq; ++q) {
-        quad_uniform_lanes(a.key, (uint32_t)q, iota((uint32_t)row0),
-                           broadcast(conditional_slot((uint32_t)k)), u + 4 * q);
-      }
-      float e_d[kLanes], log2_e_d[kLanes], sum[kLanes], dot[kLanes];
-      for (int l = 0; l < kLanes; ++l) e_d[l] = u[d[l]][l];
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        e_d[l] = exponential_from_uniform(e_d[l]);
-        log2_e_d[l] = fast_log2_positive(e_d[l]);
-        sum[l] = 1.0f;  // the winner's weight, first, as in the chunked path
-        dot[l] = 0.0f;  // gs_D = 0
-      }
-      for (int32_t j = 0; j < n; ++j) {
-#pragma omp simd
-        for (int l = 0; l < kLanes; ++l) {
-          const bool winner = j == d[l];
-          const float wt = weight<M>(log2_p[j][l], p[j][l], exponential_from_uniform(u[j][l]),
-                                     e_d[l], log2_e_d[l], inv_tau);
-          u[j][l] = winner ? 1.0f : wt;
-          sum[l] = winner ? sum[l] : sum[l] + wt;
-          dot[l] = winner ? dot[l] : dot[l] + wt * gs[j][l];
+    // Draws go in batches of kTileDraws, each step over the whole batch: one draw of one tile
+    // is a chain (Philox, E_D, the weights, their sum, 1/sum, the terms) longer than the
+    // out-of-order window, so draw after draw ran at the chain's latency.
+    for (int32_t k0 = 0; k0 < a.samples; k0 += kTileDraws) {
+      const int nb = a.samples - k0 < kTileDraws ? a.samples - k0 : kTileDraws;
+      for (int b = 0; b < nb; ++b) {
+        for (int64_t q = 0; q < nq; ++q) {
+          quad_uniform_lanes(a.key, (uint32_t)q, iota((uint32_t)row0),
+                             broadcast(conditional_slot((uint32_t)(k0 + b))),
+                             u + (4 * nq) * b + 4 * q);
         }
       }
-      float c[kLanes], cd[kLanes];
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        c[l] = 1.0f / sum[l];
-        cd[l] = c[l] * dot[l] * c[l];
-      }
-      for (int32_t j = 0; j < n; ++j) {
+      float e_d[kTileDraws][kLanes], log2_e_d[kTileDraws][kLanes];
+      float sum[kTileDraws][kLanes], dot[kTileDraws][kLanes];
+      float c[kTileDraws][kLanes], cd[kTileDraws][kLanes];
+      for (int b = 0; b < nb; ++b) {
+        const TileColumn* ub = u + (4 * nq) * b;
+        for (int l = 0; l < kLanes; ++l) e_d[b][l] = ub[d[l]][l];
 #pragma omp simd
         for (int l = 0; l < kLanes; ++l) {
-          const float wc = u[j][l] * c[l], wcd = u[j][l] * cd[l];
-          acc_a[j][l] += wc;
-          acc_b[j][l] += wcd;
+          e_d[b][l] = exponential_from_uniform(e_d[b][l]);
+          log2_e_d[b][l] = fast_log2_positive(e_d[b][l]);
+          sum[b][l] = 1.0f;  // the winner's weight, first, as in the chunked path
+          dot[b][l] = 0.0f;  // gs_D = 0
+        }
+      }
+      for (int b = 0; b < nb; ++b) {
+        TileColumn* ub = u + (4 * nq) * b;
+        for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) {
+            const bool winner = j == d[l];
+            const float wt = weight<M>(log2_p[j][l], p[j][l],
+                                       exponential_from_uniform(ub[j][l]), e_d[b][l],
+                                       log2_e_d[b][l], inv_tau);
+            ub[j][l] = winner ? 1.0f : wt;
+            sum[b][l] = winner ? sum[b][l] : sum[b][l] + wt;
+            dot[b][l] = winner ? dot[b][l] : dot[b][l] + wt * gs[j][l];
+          }
+        }
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) {
+          const GumbelRaoDraw draw = gumbel_rao_draw(sum[b][l], dot[b][l]);
+          c[b][l] = draw.c;
+          cd[b][l] = draw.c_dot;
+        }
+      }
+      // Draw order per element, as one draw at a time added them.
+      for (int b = 0; b < nb; ++b) {
+        const TileColumn* ub = u + (4 * nq) * b;
+        for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l)
+            part[j][l] += gumbel_rao_term(ub[j][l], gs[j][l], GumbelRaoDraw{c[b][l], cd[b][l]});
+        }
+      }
+      const int32_t done = k0 + nb;  // kFlush is a multiple of kTileDraws
+      if (done % kFlush == 0 || done == a.samples) {
+        for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) {
+            acc[j][l] += (double)part[j][l];
+            part[j][l] = 0.0f;
+          }
         }
       }
     }
-    for (int l = 0; l < live; ++l) {
-      float* out = a.grad + (row0 + l) * n;
-      for (int32_t j = 0; j < n; ++j)
-        out[j] = (float)((gs[j][l] * acc_a[j][l] - acc_b[j][l]) * scale);
+    // The finish in tile form (part is free after the last fold), stored through the transposes:
+    // per lane and column in scalar code it was a quarter of a small call's prologue.
+    for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) part[j][l] = gumbel_rao_finish(acc[j][l], scale);
     }
+    store_tile(part, n, live, a.grad + row0 * n, n);
   }
   return GR_OK;
 }

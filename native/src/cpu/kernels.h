@@ -1,6 +1,6 @@
-// The CPU kernels' internal interface. kernels.cpp is compiled once per instruction set
-// (x86-64, x86-64-v3 = AVX2 + FMA, x86-64-v4 = AVX-512); api.cpp picks one table at run time and
-// splits the work into tasks. Every kernel works on a range of rows (or one row and a range of
+// The CPU kernels' internal interface. The kernel files are compiled once per instruction set
+// (x86-64, x86-64-v3 = AVX2 + FMA, x86-64-v4 = AVX-512; on arm64 one NEON copy); api.cpp picks
+// one table at run time and splits the work into tasks. Every kernel works on a range of rows (or one row and a range of
 // samples) and returns a status of gumbel_rao.h for the lowest bad row it met.
 #pragma once
 
@@ -8,7 +8,6 @@
 
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/math.h"
-#include "lanes.h"
 
 namespace gr {
 namespace cpu {
@@ -66,22 +65,31 @@ struct ReinforceArgs {
   float* grad;
 };
 
-// Per-row sums of one chunk of Gumbel-Rao draws: grad_j = (gs_j * a_j - b_j) / (K tau), with
-// gs = g - g_D, a_j = sum_k s_j^k and b_j = sum_k s_j^k <s^k, gs>.
+// Per-row sums of one chunk of Gumbel-Rao draws: h_j = sum_k gumbel_rao_term(w_j^k, gs_j, k),
+// gs = g - g_D (math.h, "Gumbel-Rao: a draw's term"); grad_j = gumbel_rao_finish(h_j, scale).
 struct ChunkSums {
-  double* a;  // [arity]
-  double* b;  // [arity]
+  double* h;  // [arity]
 };
 
-// Gumbel-Rao and the conditional sampler with fewer draws than vector lanes and a small arity run
-// on tiles of rows (all K draws of kLanes rows at once) instead of row by row with lanes across
-// draws, which K < kLanes would leave idle.
-inline bool draws_on_row_tiles(int32_t arity, int32_t samples) {
-  return arity <= kTileMaxArity && samples < kLanes;
+// Arity up to which kernels work on tiles of `lanes` rows (or draws) with lanes across them:
+// below it a row has fewer quads than lanes, and lanes across its quads would idle.
+constexpr int32_t tile_max_arity(int32_t lanes) { return 4 * lanes - 4; }
+
+// Gumbel-Rao and the conditional sampler at a small arity run on tiles of `lanes` rows (all K
+// draws of the tile's rows, lanes across rows) instead of row by row with lanes across draws
+// whenever those lanes would idle for more than an eighth of the work: K = 10 on 8 lanes runs 16
+// lane-draws per row for 10 draws (37% idle), on row tiles only the last tile's missing rows
+// idle. Row tiles cost a few selects more per element-sample (the winner differs between lanes),
+// so draw lanes keep the K that fill their vectors.
+constexpr bool draws_on_row_tiles(int32_t lanes, int32_t arity, int32_t samples) {
+  return arity <= tile_max_arity(lanes) &&
+         (samples < lanes || 8 * ((lanes - samples % lanes) % lanes) >
+                                 (samples + lanes - 1) / lanes * lanes);
 }
 
 struct KernelTable {
   const char* isa;
+  int32_t lanes;  // 32-bit lanes of one vector register: rows per tile
   int64_t (*sample)(const SampleArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*conditional)(const ConditionalArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*soft)(const SoftArgs&, int64_t row_begin, int64_t row_end);
@@ -92,13 +100,19 @@ struct KernelTable {
   // Draws [k_begin, k_end) of one prepared row, added into sums (zeroed by the caller).
   void (*gumbel_rao_chunk)(const GumbelRaoArgs&, int64_t row, const float* log2_p, const float* p,
                            const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
-  // Whole rows [row_begin, row_end) when gumbel_rao_on_tiles(arity, samples).
+  // Whole rows [row_begin, row_end) when gumbel_rao_on_row_tiles(lanes, arity, samples).
   int64_t (*gumbel_rao_tiles)(const GumbelRaoArgs&, int64_t row_begin, int64_t row_end);
+  // Self-check: the uniforms u[0..n) of one row at one slot, as this copy's lanes draw them.
+  void (*uniforms)(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u);
 };
 
+#if defined(__aarch64__)
+extern const KernelTable kTableNeon;
+#else
 extern const KernelTable kTableX86_64;
 extern const KernelTable kTableAvx2;
 extern const KernelTable kTableAvx512;
+#endif
 
 }  // namespace cpu
 }  // namespace gr

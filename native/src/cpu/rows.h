@@ -20,6 +20,9 @@ namespace gr {
 namespace cpu {
 namespace GR_ISA_NS {
 
+// Arity up to which this copy's kernels work on tiles of kLanes rows (see tile_max_arity).
+constexpr int32_t kTileMaxArity = tile_max_arity(kLanes);
+
 // Per-thread scratch, grown on demand and kept between calls. Callers catch std::bad_alloc.
 struct Scratch {
   std::vector<float> f;
@@ -102,8 +105,11 @@ inline int prepare_choice_row(const float* th, int32_t n, int32_t d, float* log2
 
 // Philox4x32-10 on kLanes counters at once (math.h's rounds on lane vectors); words[i][lane] is
 // output word i of lane `lane`.
-inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
-                         uint32_t (*words)[kLanes]) {
+// Always inlined: the lane vectors stay in registers (an out-of-line call would pass them on the
+// stack, which is what GCC's note "the ABI for passing parameters with 64-byte alignment has
+// changed" pointed at).
+GR_HD void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
+                        uint32_t (*words)[kLanes]) {
   philox4x32_10_rounds(c0, c1, c2, c3, key.k0, key.k1);
   memcpy(words[0], &c0.v, sizeof c0.v);
   memcpy(words[1], &c1.v, sizeof c1.v);
@@ -113,8 +119,8 @@ inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
 
 // The uniforms of columns 4q .. 4q+3 for kLanes counters (lanes differ in their row or their
 // slot): u[0..3][lane].
-inline void quad_uniform_lanes(NoiseKey key, uint32_t quad, Lanes row, Lanes slot,
-                               TileColumn* u) {
+GR_HD void quad_uniform_lanes(NoiseKey key, uint32_t quad, Lanes row, Lanes slot,
+                              TileColumn* u) {
   uint32_t words[4][kLanes];
   philox_lanes(key, broadcast(quad), row, slot, broadcast(key.offset), words);
   for (int i = 0; i < 4; ++i) {
@@ -171,6 +177,7 @@ inline void load_tile(const float* src, int64_t row0, int live, int32_t n, TileC
     transpose_lanes(v);
     for (int i = 0; i < kLanes; ++i) memcpy(t[j0 + i], &v[i], sizeof(LaneFloats));
   }
+  if (blocks == n) return;
   for (int l = 0; l < kLanes; ++l) {
     const float* row = src + (row0 + (l < live ? l : live - 1)) * n;
     for (int32_t j = blocks; j < n; ++j) t[j][l] = row[j];
@@ -186,6 +193,7 @@ inline void store_tile(const TileColumn* t, int32_t n, int live, float* base, in
     transpose_lanes(v);
     for (int l = 0; l < live; ++l) memcpy(base + l * stride + j0, &v[l], sizeof(LaneFloats));
   }
+  if (blocks == n) return;
   for (int l = 0; l < live; ++l) {
     float* row = base + l * stride;
     for (int32_t j = blocks; j < n; ++j) row[j] = t[j][l];

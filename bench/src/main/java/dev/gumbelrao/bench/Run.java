@@ -50,6 +50,11 @@ public final class Run {
       "  --ops LIST          of " + Operation.ids() + " (default all)",
       "  --ks LIST           K values (default 1,10,100,1000; sample and st-gs always use 1)",
       "  --arities LIST      (default 2,4,8,16,64,1024,32768)",
+      "  --taus LIST         temperatures of the native backends' gumbel-rao cases (default 0.5,0.3;",
+      "                      0.5 takes the integer-1/tau path); the JAVA backend, the plain-Java",
+      "                      baseline, ST-GS and the small calls run at 0.5",
+      "  --isa NAME          the CPU backend's instruction-set path (avx512, avx2, x86-64, neon;",
+      "                      default: the best this CPU has), e.g. the AVX2 path on an AVX-512 CPU",
       "  --suites LIST       of operations,naive,small,device (default all): OperationBenchmark, the",
       "                      plain-Java baseline NaiveJavaBenchmark (with gumbel-rao), and",
       "                      SmallCallBenchmark (with gumbel-rao and sample), and the CUDA",
@@ -110,6 +115,10 @@ public final class Run {
       return;
     }
 
+    if (settings.isa != null) {
+      // This JVM (machine record, availability) and every fork (-jvmArgsAppend) run the path.
+      System.setProperty("gumbelrao.cpu.isa", settings.isa);
+    }
     Machine machine = Machine.here();
     System.out.println("machine: " + machine.describe());
     List<String> backends = new ArrayList<>();
@@ -164,10 +173,20 @@ public final class Run {
       List<String> withoutK = settings.ops.stream().filter(op -> !Operation.of(op).usesK)
           .toList();
       List<String> natives = backends.stream().filter(b -> !b.equals("java")).toList();
-      if (!withK.isEmpty()) {
-        groups.add(new Group("operations with K", include,
-            params("backend", natives, "operation", withK, "k", settings.ks, "arity", arities),
+      List<String> withKOthers = withK.stream()
+          .filter(op -> !op.equals(Operation.GUMBEL_RAO.id)).toList();
+      if (withK.contains(Operation.GUMBEL_RAO.id)) {
+        groups.add(new Group("Gumbel-Rao", include,
+            params("backend", natives, "operation", List.of(Operation.GUMBEL_RAO.id), "k",
+                settings.ks, "arity", arities, "tau", settings.taus),
             settings.timing(Timing.FULL)));
+      }
+      if (!withKOthers.isEmpty()) {
+        groups.add(new Group("operations with K", include,
+            params("backend", natives, "operation", withKOthers, "k", settings.ks, "arity",
+                arities), settings.timing(Timing.FULL)));
+      }
+      if (!withK.isEmpty()) {
         if (backends.contains("java")) {
           groups.add(new Group("operations with K, JAVA backend", include,
               params("backend", List.of("java"), "operation", withK, "k", fastKs(settings.ks),
@@ -234,6 +253,11 @@ public final class Run {
       CommandLineOptions jmh, Path result) {
     OptionsBuilder builder = new OptionsBuilder();
     builder.parent(jmh).include(group.include);
+    if (settings.isa != null) {
+      List<String> jvmArgs = new ArrayList<>(jmh.getJvmArgsAppend().orElse(List.of()));
+      jvmArgs.add("-Dgumbelrao.cpu.isa=" + settings.isa);
+      builder.jvmArgsAppend(jvmArgs.toArray(new String[0]));
+    }
     group.params.forEach((name, values) -> builder.param(name, values.toArray(new String[0])));
     Timing timing = group.timing;
     if (!jmh.getForkCount().hasValue()) builder.forks(1);
@@ -288,6 +312,8 @@ public final class Run {
     List<String> ks = split("1,10,100,1000");
     List<String> arities = split("2,4,8,16,64,1024,32768");
     List<String> suites = split("operations,naive,small,device");
+    List<String> taus = split("0.5,0.3");
+    String isa;
     final List<String> jmhArgs = new ArrayList<>();
 
     static Settings parse(String[] args) {
@@ -309,6 +335,8 @@ public final class Run {
           case "--ks":
           case "--arities":
           case "--suites":
+          case "--taus":
+          case "--isa":
             if (i + 1 == args.length) throw new IllegalArgumentException(arg + " needs a value");
             given.put(arg, args[++i]);
             break;
@@ -321,6 +349,7 @@ public final class Run {
         s.ops = List.of(Operation.GUMBEL_RAO.id);
         s.ks = List.of("10");
         s.arities = List.of("16");
+        s.taus = List.of("0.5");
       }
       s.json = given.getOrDefault("--json", s.json);
       if (given.containsKey("--backends")) s.backends = split(given.get("--backends"));
@@ -328,6 +357,18 @@ public final class Run {
       if (given.containsKey("--ks")) s.ks = split(given.get("--ks"));
       if (given.containsKey("--arities")) s.arities = split(given.get("--arities"));
       if (given.containsKey("--suites")) s.suites = split(given.get("--suites"));
+      if (given.containsKey("--taus")) s.taus = split(given.get("--taus"));
+      s.isa = given.get("--isa");
+      for (String tau : s.taus) {
+        boolean ok;
+        try {
+          float t = Float.parseFloat(tau);
+          ok = t > 0 && Float.isFinite(t);
+        } catch (NumberFormatException e) {
+          ok = false;
+        }
+        if (!ok) throw new IllegalArgumentException("--taus: '" + tau + "' is not a positive number");
+      }
       s.backends.forEach(BackendNames::parse);
       s.ops.forEach(Operation::of);
       positive("--ks", s.ks);

@@ -160,6 +160,11 @@ final class NativeKernels {
   static native void evalMath(int function, @Const float[] x, float[] y, long n);
 
   @CriticalRegion
+  @Name("gr_cpu_uniforms")
+  static native void uniforms(@Cast("uint64_t") long seed, @Cast("uint32_t") int offset, long row,
+      @Cast("uint32_t") int slot, int arity, float[] u);
+
+  @CriticalRegion
   @Name("gr_cpu_philox")
   static native void philox(@Cast("uint64_t") long seed, @Cast("uint32_t") int quad,
       @Cast("uint32_t") int row, @Cast("uint32_t") int slot, @Cast("uint32_t") int offset,
