@@ -175,11 +175,11 @@ __global__ void __launch_bounds__(kBlock, 2)
       part.b = fmaf(w[j], gs[j], part.b);
     }
     const Sum2 sums = team.all(part, AddSum2());
-    // Draws past K (the last round of a slice) contribute nothing.
-    const float c_k = k < a.samples ? 1.0f / sums.a : 0.0f;
-    const float c_dot = c_k * (sums.b * c_k);
+    // A draw past K (a slice's last round) adds nothing: an infinite sum gives c = c_dot = 0.
+    // (This select, rather than one on the result, gives the smallest SASS: cuda/NOTES.md.)
+    const GumbelRaoDraw kd = gumbel_rao_draw(k < a.samples ? sums.a : kInf, sums.b);
 #pragma unroll
-    for (int j = 0; j < kCols; ++j) h[j] = fmaf(w[j], fmaf(gs[j], c_k, -c_dot), h[j]);
+    for (int j = 0; j < kCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], kd);
 
     if (fold && (i & (kFoldTerms - 1)) == kFoldTerms - 1) {
 #pragma unroll
@@ -221,7 +221,7 @@ __global__ void __launch_bounds__(kBlock, 2)
     for (int i = 0; i < QPL; ++i) {
       float x[4];
 #pragma unroll
-      for (int c = 0; c < 4; ++c) x[c] = (float)(total[4 * i + c] * a.scale);
+      for (int c = 0; c < 4; ++c) x[c] = gumbel_rao_finish(total[4 * i + c], a.scale);
       store_quad(out, t + (int64_t)T * i, n, a.grad_vec, x);
     }
   }
@@ -342,9 +342,9 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_stream_kernel(cons
         sum += draw_sums[kk][wp].x;
         dot += draw_sums[kk][wp].y;
       }
-      const float c_k = (float)(1.0 / sum);
-      draw_info[kk].c = c_k;
-      draw_info[kk].c_dot = c_k * ((float)dot * c_k);
+      const GumbelRaoDraw kd = gumbel_rao_draw((float)sum, (float)dot);
+      draw_info[kk].c = kd.c;
+      draw_info[kk].c_dot = kd.c_dot;
     }
     __syncthreads();
 
@@ -360,7 +360,7 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_stream_kernel(cons
         float w[kCols];
         tile_weights(a, row, tile, conditional_slot((uint32_t)(k0 + kk)), di, log2_p, p, w);
 #pragma unroll
-        for (int j = 0; j < kCols; ++j) h[j] = fmaf(w[j], fmaf(gs[j], di.c, -di.c_dot), h[j]);
+        for (int j = 0; j < kCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], GumbelRaoDraw{di.c, di.c_dot});
       }
       float* out = a.grad + row * n;
 #pragma unroll
@@ -369,7 +369,7 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_stream_kernel(cons
         if (4 * q >= n) continue;
         float x[4];
 #pragma unroll
-        for (int c = 0; c < 4; ++c) x[c] = (float)((double)h[4 * qi + c] * a.scale);
+        for (int c = 0; c < 4; ++c) x[c] = gumbel_rao_finish((double)h[4 * qi + c], a.scale);
         if (k0 > 0) {
           float prev[4];
 #pragma unroll
@@ -411,7 +411,7 @@ extern "C" int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_
   a.arity = arity;
   a.samples = samples;
   a.inv_tau = inverse_temperature(tau);
-  a.scale = 1.0 / ((double)samples * (double)tau);
+  a.scale = gumbel_rao_scale(samples, tau);
   a.key = noise_key(seed, offset);
   a.logits_vec = rows_vectorisable(logits, arity);
   a.upstream_vec = rows_vectorisable(upstream, arity);
