@@ -13,6 +13,7 @@
 //    (grid.y splits the K draws so that a few rows still fill the card), columns in tiles of
 //    kStreamQuads quads per lane, the per-draw winner values of a batch of draws in shared memory.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -231,6 +232,7 @@ extern "C" int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t
                                               int64_t rows, int32_t arity, int32_t samples,
                                               uint64_t seed, uint32_t offset, float* noise,
                                               uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("conditional_gumbel", "cuda", rows, arity, samples, 0.0f);
   if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 1 ||
       (rows > 0 && (!logits || !choice || !noise)))
     return (int32_t)cudaErrorInvalidValue;

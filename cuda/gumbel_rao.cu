@@ -24,6 +24,7 @@
 // (column_constants) that make the weight formula itself return exactly 1 there, so D needs no
 // branch in the inner loop; gs_D = 0 keeps it out of the dot product.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -449,6 +450,7 @@ extern "C" int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_
                                                int32_t arity, int32_t samples, float tau,
                                                uint64_t seed, uint32_t offset, float* grad,
                                                uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("gumbel_rao_backward", "cuda", rows, arity, samples, tau);
   if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 1 || !(tau > 0.0f) ||
       !(tau < kInf) || (rows > 0 && (!logits || !choice || !upstream || !grad)))
     return (int32_t)cudaErrorInvalidValue;

@@ -16,6 +16,7 @@
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/gumbel_rao_cuda.h"
 #include "gumbel_rao/gumbel_rao_cuda_host.h"
+#include "gumbel_rao/nvtx_ranges.h"
 
 namespace {
 
@@ -227,6 +228,7 @@ extern "C" {
 
 int64_t gr_cuda_host_sample(int32_t device, const float* logits, int64_t rows, int32_t arity,
                             uint64_t seed, uint32_t offset, int32_t* choice, float* one_hot) {
+  GR_NVTX_RANGE("sample", "cuda host", rows, arity, 0, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{nullptr, choice, ints(rows)};
@@ -241,6 +243,7 @@ int64_t gr_cuda_host_conditional_gumbel(int32_t device, const float* logits,
                                         const int32_t* choice, int64_t rows, int32_t arity,
                                         int32_t samples, uint64_t seed, uint32_t offset,
                                         float* noise) {
+  GR_NVTX_RANGE("conditional_gumbel", "cuda host", rows, arity, samples, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
@@ -256,6 +259,7 @@ int64_t gr_cuda_host_gumbel_rao_backward(int32_t device, const float* logits,
                                          const int32_t* choice, const float* upstream,
                                          int64_t rows, int32_t arity, int32_t samples, float tau,
                                          uint64_t seed, uint32_t offset, float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_backward", "cuda host", rows, arity, samples, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
@@ -270,6 +274,7 @@ int64_t gr_cuda_host_gumbel_rao_backward(int32_t device, const float* logits,
 int64_t gr_cuda_host_gumbel_softmax_forward(int32_t device, const float* logits, int64_t rows,
                                             int32_t arity, float tau, uint64_t seed,
                                             uint32_t offset, float* soft) {
+  GR_NVTX_RANGE("gumbel_softmax_forward", "cuda host", rows, arity, 0, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, out{nullptr, soft, floats(n)};
@@ -283,6 +288,7 @@ int64_t gr_cuda_host_gumbel_softmax_backward(int32_t device, const float* logits
                                              const float* upstream, int64_t rows, int32_t arity,
                                              float tau, uint64_t seed, uint32_t offset,
                                              float* grad) {
+  GR_NVTX_RANGE("gumbel_softmax_backward", "cuda host", rows, arity, 0, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, up{upstream, nullptr, floats(n)};
@@ -297,6 +303,7 @@ int64_t gr_cuda_host_gumbel_softmax_backward(int32_t device, const float* logits
 int64_t gr_cuda_host_straight_through_backward(int32_t device, const float* logits,
                                                const float* upstream, int64_t rows,
                                                int32_t arity, float tau, float* grad) {
+  GR_NVTX_RANGE("straight_through_backward", "cuda host", rows, arity, 0, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, up{upstream, nullptr, floats(n)};
@@ -312,6 +319,7 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
                                         const int32_t* choice, const float* losses,
                                         float baseline, int64_t rows, int32_t arity,
                                         float* grad) {
+  GR_NVTX_RANGE("reinforce_backward", "cuda host", rows, arity, 0, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
@@ -324,16 +332,19 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
 }
 
 int32_t gr_cuda_copy_to_device(uint64_t device_dst, const void* host_src, uint64_t bytes) {
+  GR_NVTX_RANGE_COUNT("copy_to_device", "cuda", bytes, "bytes");
   return (int32_t)cudaMemcpy(reinterpret_cast<void*>((uintptr_t)device_dst), host_src,
                              (size_t)bytes, cudaMemcpyHostToDevice);
 }
 
 int32_t gr_cuda_copy_to_host(void* host_dst, uint64_t device_src, uint64_t bytes) {
+  GR_NVTX_RANGE_COUNT("copy_to_host", "cuda", bytes, "bytes");
   return (int32_t)cudaMemcpy(host_dst, reinterpret_cast<const void*>((uintptr_t)device_src),
                              (size_t)bytes, cudaMemcpyDeviceToHost);
 }
 
 int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded) {
+  GR_NVTX_RANGE_COUNT("status_take", "cuda", 1, "word");  // waits for the stream
   *decoded = GR_OK;
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
   uint64_t word = ~(uint64_t)0;
@@ -355,6 +366,7 @@ void gr_cuda_host_release_thread(void) {
 int32_t gr_cuda_host_release_all(void) {
   Registry& r = registry();
   const std::lock_guard<std::mutex> g(r.lock);
+  GR_NVTX_RANGE_COUNT("host_release_all", "cuda", r.threads.size(), "threads");
   cudaError_t first = cudaSuccess;
   for (ThreadWorkspaces* t : r.threads) {
     const std::lock_guard<std::mutex> held(t->lock);  // waits for that thread's running call

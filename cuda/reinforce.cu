@@ -3,6 +3,7 @@
 // Memory-bound: the same team mapping as softmax_family.cu (row in registers for arity <= 4096,
 // a block per row that re-reads it beyond).
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -110,6 +111,7 @@ extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t
                                               const float* losses, float baseline, int64_t rows,
                                               int32_t arity, float* grad, uint64_t* status,
                                               void* stream) {
+  GR_NVTX_RANGE("reinforce_backward", "cuda", rows, arity, 0, 0.0f);
   if (rows < 0 || rows > INT32_MAX || arity < 1 ||
       (rows > 0 && (!logits || !choice || !losses || !grad)))
     return (int32_t)cudaErrorInvalidValue;

@@ -9,6 +9,7 @@
 // flight, not instructions, limit a one-pass kernel), a warp for up to kWarpMaxQuads quads, then
 // wider teams (several warps, up to a block of 1024) so that a long row is read by many lanes.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -88,6 +89,7 @@ using namespace gr::cuda;
 extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
                                   uint32_t offset, int32_t* choice, float* one_hot,
                                   uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("sample", "cuda", rows, arity, 0, 0.0f);
   if (rows < 0 || rows > INT32_MAX || arity < 1 || (rows > 0 && (!logits || !choice)))
     return (int32_t)cudaErrorInvalidValue;
   if (rows == 0) return 0;

@@ -12,6 +12,7 @@
 // block per row that re-reads the row (L1/L2) and recomputes the noise in each pass instead of
 // holding it.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -265,6 +266,7 @@ extern "C" {
 int32_t gr_cuda_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
                                        float tau, uint64_t seed, uint32_t offset, float* soft,
                                        uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("gumbel_softmax_forward", "cuda", rows, arity, 0, tau);
   return launch_softmax_family(logits, nullptr, rows, arity, tau, seed, offset, true, soft,
                                status, stream);
 }
@@ -273,6 +275,7 @@ int32_t gr_cuda_gumbel_softmax_backward(const float* logits, const float* upstre
                                         int64_t rows, int32_t arity, float tau, uint64_t seed,
                                         uint32_t offset, float* grad, uint64_t* status,
                                         void* stream) {
+  GR_NVTX_RANGE("gumbel_softmax_backward", "cuda", rows, arity, 0, tau);
   if (upstream == nullptr && rows > 0) return (int32_t)cudaErrorInvalidValue;
   return launch_softmax_family(logits, upstream, rows, arity, tau, seed, offset, true, grad,
                                status, stream);
@@ -281,6 +284,7 @@ int32_t gr_cuda_gumbel_softmax_backward(const float* logits, const float* upstre
 int32_t gr_cuda_straight_through_backward(const float* logits, const float* upstream,
                                           int64_t rows, int32_t arity, float tau, float* grad,
                                           uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("straight_through_backward", "cuda", rows, arity, 0, tau);
   if (upstream == nullptr && rows > 0) return (int32_t)cudaErrorInvalidValue;
   return launch_softmax_family(logits, upstream, rows, arity, tau, 0, 0, false, grad, status,
                                stream);
