@@ -794,6 +794,13 @@ int main(int argc, char** argv) {
       !g_opt.nvtx)
     g_opt.check = g_opt.bench = true;
 
+  // --nvtx-overhead alone needs no device: the calls it times queue no GPU work.
+  if (g_opt.nvtx && !g_opt.check && !g_opt.bench && !g_opt.sanitize && !g_opt.graph &&
+      !g_opt.limits) {
+    nvtx_overhead();
+    printf("\n%d passed, %d failed\n", (int)g_results.size() - g_failures, g_failures);
+    return g_failures ? 1 : 0;
+  }
   CUDA_CHECK(cudaSetDevice(g_opt.device));
   cudaDeviceProp prop;
   CUDA_CHECK(cudaGetDeviceProperties(&prop, g_opt.device));
