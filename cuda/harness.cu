@@ -18,6 +18,7 @@ Run:
       compute-sanitizer --tool racecheck ./build/gr_cuda_harness --sanitize
       compute-sanitizer --tool synccheck ./build/gr_cuda_harness --sanitize
   ./build/gr_cuda_harness --bench --only gr_,sample_   # cases whose name holds any of these
+  ./build/gr_cuda_harness --check --skip _64x8192      # ... and none of these
   ./build/gr_cuda_harness --bench --once --only gr_1048576x16_K100_t0.5   # one launch (for ncu)
   ./build/gr_cuda_harness --graph            # device-resident calls captured into a CUDA graph,
                                              # replayed, against uncaptured calls
@@ -60,10 +61,10 @@ int g_failures = 0;
 
 std::vector<Result> g_results;
 
-// --only takes a comma-separated list of substrings; a case runs when its name holds any.
-bool selected(const std::string& name) {
-  if (g_opt.only == nullptr) return true;
-  std::string list = g_opt.only;
+// --only and --skip take comma-separated lists of substrings: a case runs when its name holds one
+// of --only's (or --only is absent) and none of --skip's.
+bool holds_any(const std::string& name, const char* list_text) {
+  const std::string list = list_text;
   size_t start = 0;
   for (;;) {
     const size_t comma = list.find(',', start);
@@ -72,6 +73,10 @@ bool selected(const std::string& name) {
     if (comma == std::string::npos) return false;
     start = comma + 1;
   }
+}
+bool selected(const std::string& name) {
+  if (g_opt.skip != nullptr && holds_any(name, g_opt.skip)) return false;
+  return g_opt.only == nullptr || holds_any(name, g_opt.only);
 }
 
 void report(Result& r) {
@@ -722,6 +727,7 @@ void bench_sweep() {
   // The other operations.
   bench_case(Case{Op::Conditional, 65536, 16, 64}, nullptr);
   bench_case(Case{Op::Conditional, 4096, 1024, 16}, nullptr);
+  bench_case(Case{Op::Conditional, 64, 65536, 16}, "block per row");
   for (Op op : {Op::GsForward, Op::GsBackward, Op::StBackward, Op::Reinforce}) {
     bench_case(Case{op, 1 << 22, 16, 1, 0.5f}, nullptr);
     bench_case(Case{op, 1 << 16, 1024, 1, 0.5f}, nullptr);
@@ -773,6 +779,7 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--sanitize")) g_opt.sanitize = true;
     else if (!strcmp(argv[i], "--json") && i + 1 < argc) g_opt.json = argv[++i];
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_opt.only = argv[++i];
+    else if (!strcmp(argv[i], "--skip") && i + 1 < argc) g_opt.skip = argv[++i];
     else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_opt.device = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--scale") && i + 1 < argc) g_opt.scale = atof(argv[++i]);
     else if (!strcmp(argv[i], "--max-work") && i + 1 < argc) g_opt.max_work = atof(argv[++i]);
@@ -784,7 +791,7 @@ int main(int argc, char** argv) {
     else {
       fprintf(stderr,
               "usage: %s [--check] [--bench [--once]] [--sanitize] [--graph] [--limits] "
-              "[--replays N] [--nvtx-overhead] [--json FILE] [--only A,B,...] [--device N] [--scale F] "
+              "[--replays N] [--nvtx-overhead] [--json FILE] [--only A,B,...] [--skip A,B,...] [--device N] [--scale F] "
               "[--max-work W]\n",
               argv[0]);
       return 2;

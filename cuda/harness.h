@@ -32,6 +32,7 @@ struct Options {
   bool check = false, bench = false, sanitize = false;
   const char* json = nullptr;
   const char* only = nullptr;
+  const char* skip = nullptr;
   int device = 0;
   double scale = 1.0;     // multiplies the row counts of the check sweep (small runs)
   double max_work = 0.0;  // skips check cases above this many element-samples (0: no limit)
