@@ -89,7 +89,8 @@ if command -v compute-sanitizer > /dev/null; then
   run racecheck "$(limit racecheck 180)" compute-sanitizer --tool racecheck --error-exitcode 3 \
     "$harness" --sanitize
 else
-  printf 'memcheck\tskipped (no compute-sanitizer)\t0\nracecheck\tskipped (no compute-sanitizer)\t0\n' >> "$out/steps.tsv"
+  skip memcheck "no compute-sanitizer"
+  skip racecheck "no compute-sanitizer"
 fi
 run bench "$(limit bench 180)" "$harness" --bench --json "$out/bench.json"
 run jmh "$(limit jmh 300)" "$java" -jar "$here/lib/benchmarks.jar" --backends cuda \
@@ -119,7 +120,7 @@ fi
 if python3 -c 'import torch; assert torch.cuda.is_available()' > /dev/null 2>&1; then
   run torch "$(limit torch 300)" python3 "$here/anchors/torch_gumbel_rao.py" "$out/torch.json"
 else
-  printf 'torch\tskipped (no python3 with torch and CUDA)\t0\n' >> "$out/steps.tsv"
+  skip torch "no python3 with torch and CUDA"
 fi
 
 "$java" -cp "$cp_all" dev.gumbelrao.bench.GpuSummary "$out"
