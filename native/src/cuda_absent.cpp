@@ -138,5 +138,7 @@ int32_t gr_cuda_status_take(uint64_t*, void*, int64_t* decoded) {
   return kNoDevice;
 }
 void gr_cuda_host_release_thread(void) {}
+int32_t gr_cuda_host_release_all(void) { return 0; }
+int64_t gr_cuda_host_workspace_bytes(void) { return 0; }
 
 }  // extern "C"

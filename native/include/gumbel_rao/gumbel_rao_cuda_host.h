@@ -62,6 +62,19 @@ int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded);
  * the thread exits). */
 void gr_cuda_host_release_thread(void);
 
+/* Frees the staging memory, device memory and streams of EVERY thread's workspace, on every
+ * device: what a closing backend calls, since the threads that made calls may be idle or pooled
+ * and never call gr_cuda_host_release_thread themselves. Safe at any time: a host-memory call
+ * running on another thread finishes first (this call waits for it), and a later call on any
+ * thread allocates again what it needs. Returns the first cudaError_t met while freeing
+ * (0 = cudaSuccess; the rest is freed regardless). */
+int32_t gr_cuda_host_release_all(void);
+
+/* The bytes of page-locked staging memory held now by all threads' workspaces (each workspace
+ * holds as much device memory again); 0 after gr_cuda_host_release_all. For tests and
+ * diagnostics. */
+int64_t gr_cuda_host_workspace_bytes(void);
+
 #ifdef __cplusplus
 }
 #endif

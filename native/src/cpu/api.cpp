@@ -7,6 +7,7 @@
 #include <new>
 #include <vector>
 
+#include "gumbel_rao/nvtx_ranges.h"
 #include "kernels.h"
 #include "thread_pool.h"
 
@@ -178,6 +179,7 @@ extern "C" {
 
 int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
                       uint32_t offset, int32_t* choice, float* one_hot) {
+  GR_NVTX_RANGE("sample", "cpu", rows, arity, 0, 0.0f);
   const KernelTable& t = table();
   const SampleArgs a{batch_of(logits, rows, arity), noise_key(seed, offset), choice, one_hot};
   return for_row_ranges(rows, arity, tile_rows(t, arity),
@@ -187,6 +189,7 @@ int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t
 int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
                                   int32_t arity, int32_t samples, uint64_t seed, uint32_t offset,
                                   float* noise) {
+  GR_NVTX_RANGE("conditional_gumbel", "cpu", rows, arity, samples, 0.0f);
   const KernelTable& t = table();
   const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
                           noise_key(seed, offset), noise};
@@ -199,6 +202,7 @@ int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
                                    const float* upstream, int64_t rows, int32_t arity,
                                    int32_t samples, float tau, uint64_t seed, uint32_t offset,
                                    float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_backward", "cpu", rows, arity, samples, tau);
   const KernelTable& t = table();
   const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
                         noise_key(seed, offset), grad};
@@ -220,6 +224,7 @@ int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
 
 int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
                                       float tau, uint64_t seed, uint32_t offset, float* soft) {
+  GR_NVTX_RANGE("gumbel_softmax_forward", "cpu", rows, arity, 0, tau);
   const SoftArgs a{batch_of(logits, rows, arity), nullptr, tau, noise_key(seed, offset), true,
                    soft};
   const KernelTable& t = table();
@@ -230,6 +235,7 @@ int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t
 int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
                                        int32_t arity, float tau, uint64_t seed, uint32_t offset,
                                        float* grad) {
+  GR_NVTX_RANGE("gumbel_softmax_backward", "cpu", rows, arity, 0, tau);
   const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(seed, offset), true,
                    grad};
   const KernelTable& t = table();
@@ -239,6 +245,7 @@ int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstrea
 
 int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
                                          int64_t rows, int32_t arity, float tau, float* grad) {
+  GR_NVTX_RANGE("straight_through_backward", "cpu", rows, arity, 0, tau);
   const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(0, 0), false, grad};
   const KernelTable& t = table();
   return for_row_ranges(rows, arity, tile_rows(t, arity),
@@ -248,6 +255,7 @@ int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstr
 int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
                                   const float* losses, float baseline, int64_t rows,
                                   int32_t arity, float* grad) {
+  GR_NVTX_RANGE("reinforce_backward", "cpu", rows, arity, 0, 0.0f);
   const KernelTable& t = table();
   const ReinforceArgs a{batch_of(logits, rows, arity), choice, losses, baseline, grad};
   return for_row_ranges(rows, arity, 1,

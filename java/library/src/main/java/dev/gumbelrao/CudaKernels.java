@@ -40,7 +40,13 @@ final class CudaKernels implements Kernels {
 
   @Override
   public void close() {
-    NativeKernels.cudaHostReleaseThread();
+    // every thread's staging memory, not only the closing thread's: the threads that made
+    // calls may be pooled and idle (a running call on another thread finishes first)
+    int error = NativeKernels.cudaHostReleaseAll();
+    if (error != 0) {
+      System.getLogger("dev.gumbelrao").log(System.Logger.Level.WARNING,
+          "releasing the CUDA backend's staging memory failed: cudaError_t " + error);
+    }
   }
 
   private static long bytes(long n) {

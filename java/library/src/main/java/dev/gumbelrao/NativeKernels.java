@@ -237,6 +237,13 @@ final class NativeKernels {
   @Name("gr_cuda_host_release_thread")
   static native void cudaHostReleaseThread();
 
+  /** Frees every thread's staging memory; returns the first cudaError_t met (0: none). */
+  @Name("gr_cuda_host_release_all")
+  static native int cudaHostReleaseAll();
+
+  @Name("gr_cuda_host_workspace_bytes")
+  static native long cudaHostWorkspaceBytes();
+
   // ============================================ CUDA: device addresses on a stream (asynchronous)
   @Name("gr_cuda_sample")
   static native int cudaSample(@Cast("const float*") long logits, long rows, int arity,
