@@ -389,6 +389,18 @@ final class JavaKernels implements Kernels {
     return Float.isNaN(eta) ? Status.LOGITS_NAN : Status.OK;
   }
 
+  /**
+   * A given binary draw: 0 or 1, and possible (b = 0 cannot be drawn at eta = +Infinity, nor
+   * b = 1 at -Infinity: the binary form of a masked class).
+   */
+  private static int checkBinaryChoice(float eta, int b) {
+    if (b < 0 || b > 1) return Status.CHOICE_RANGE;
+    if (eta == (b == 1 ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY)) {
+      return Status.CHOICE_MASKED;
+    }
+    return Status.OK;
+  }
+
   @Override
   public long binarySample(Floats logitsArg, int rows, NoiseKey key, boolean antithetic,
       Ints choiceArg, Floats valuesArg) {
@@ -587,7 +599,7 @@ final class JavaKernels implements Kernels {
     float[] grad = gradArg.writeTarget();
     for (int r = 0; r < rows; r++) {
       int code = scanBinary(th[r]);
-      if (code == Status.OK && (b[r] < 0 || b[r] > 1)) code = Status.CHOICE_RANGE;
+      if (code == Status.OK) code = checkBinaryChoice(th[r], b[r]);
       if (code == Status.OK && !Float.isFinite(g[r])) code = Status.UPSTREAM_NOT_FINITE;
       if (code != Status.OK) return Status.of(code, r);
       grad[r] = (float) Formulas.zgrBinaryGrad(g[r], th[r], b[r] == 1);
@@ -639,9 +651,8 @@ final class JavaKernels implements Kernels {
     for (int r = 0; r < rows; r++) {
       int code = scanBinary(th[r]);
       int b0 = b[r], b1 = b[rows + r];
-      if (code == Status.OK && (b0 < 0 || b0 > 1 || b1 < 0 || b1 > 1)) {
-        code = Status.CHOICE_RANGE;
-      }
+      if (code == Status.OK) code = checkBinaryChoice(th[r], b0);
+      if (code == Status.OK) code = checkBinaryChoice(th[r], b1);
       if (code != Status.OK) return Status.of(code, r);
       grad[r] = (float) Formulas.disarmGrad(f[r], f[rows + r], b0 == 1, b1 == 1, th[r]);
     }
