@@ -87,6 +87,11 @@ __global__ void __launch_bounds__(kBlock, 2)
     p[j] = fast_exp2_nonpositive(log_softmax(th[j], pr.max, pr.log_sum) * kLog2e);
   const float th_d = pr.ok ? __ldg(a.logits + row * (int64_t)n + d) : 0.0f;
   const float neg_log_p_d = -log_softmax(th_d, pr.max, pr.log_sum);
+  // G_D = -log p_D - log E_D beyond the float range (D's logit more than 3.4e38 below the row's
+  // log-sum-exp): GR_NOISE_OVERFLOW, as the JAVA oracle reports it. -log E_D <= 16.7 cannot
+  // carry a finite -log p_D past the range, so the row's check decides every draw.
+  const bool ok = pr.ok && neg_log_p_d < kInf;
+  if (pr.ok && !ok && g == 0) record_bad_row(a.status, row, GR_NOISE_OVERFLOW);
 
   const int qd = d >> 2, wd = d & 3;
   const int owner_quad = qd >> log2_team;
@@ -115,7 +120,7 @@ __global__ void __launch_bounds__(kBlock, 2)
     const float e_d = exponential_from_uniform(uniform_open(winner_word));
     const float g_d = conditional_gumbel_winner(neg_log_p_d, e_d);
     const float z_d = th_d + g_d;
-    if (pr.ok && k < (uint32_t)a.samples) {
+    if (ok && k < (uint32_t)a.samples) {
       float* out = a.noise + ((int64_t)k * a.rows + row) * n;
       bool tie = false;
 #pragma unroll
@@ -170,6 +175,10 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   const float log_sum = sr.log_sum;
   const float th_d = __ldg(th_row + d);
   const float neg_log_p_d = -log_softmax(th_d, sr.max, log_sum);
+  if (!(neg_log_p_d < kInf)) {  // GR_NOISE_OVERFLOW: see the team kernel
+    if (tid == 0 && blockIdx.y == 0) record_bad_row(a.status, row, GR_NOISE_OVERFLOW);
+    return;
+  }
   const int qd = d >> 2, wd = d & 3;
 
   for (int64_t k0 = k_begin; k0 < k_end; k0 += kDrawBatch) {

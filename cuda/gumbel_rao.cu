@@ -23,6 +23,20 @@
 // Column D: its weight is 1 (math.h). The kernels hold stand-in constants for column D
 // (column_constants) that make the weight formula itself return exactly 1 there, so D needs no
 // branch in the inner loop; gs_D = 0 keeps it out of the dot product.
+//
+// Gumbel-Rao with the total derivative (gumbel_rao_total_* of math.h, the paper's Sec. 3.2): the
+// same kernels with kTotal = true. Each element-draw also forms r_j = gumbel_rao_base(p_j, E_j,
+// E_D) and adds gumbel_rao_total_term(t_j, r_j) to h_j instead of t_j, and r_j t_j to the lane's
+// share of the row sum u, which needs no per-draw reduction: it is reduced once, at the end, and
+// grad_j = gumbel_rao_total_finish(h_j, p_j, u, 1/(K tau)). Column D's stand-in p_D = 0 gives
+// r_D = 0 instead of math.h's r_D = 1, so h_D accumulates t_D itself, exactly the part of u that
+// r_D = 1 would have moved there (t_D - 1 t_D = 0 into h_D, 1 t_D into u): the finish adds h_D to u
+// and takes h_D = 0. No branch on D in the inner loop; the detached kernels are unchanged.
+//
+// Both read the upstream row once per row: the checks of gumbel_rao.h (non-finite at an unmasked
+// class: GR_UPSTREAM_NOT_FINITE; masked classes read as 0) and the power-of-two scale that keeps
+// g - g_D finite for |g| up to 3.4e38 (row_team.cuh, "upstream gradients"), folded into the
+// double finish scale, so rows with max |g| < 2^64 compute exactly as before.
 #include "gumbel_rao/gumbel_rao_cuda.h"
 #include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
@@ -57,6 +71,10 @@ constexpr int kDrawLoopUnroll = GR_DRAW_LOOP_UNROLL;
 constexpr int64_t kTargetThreads = 65536;
 // Each lane of a slice keeps at least this many draws, so the per-row prologue stays amortised.
 constexpr int kMinDrawsPerLane = 4;
+// The total derivative's team kernel holds at most 8 columns per lane (its 16-column copy spilled
+// 68 bytes at the 128 registers of two blocks per SM, sm_90), so teams of 256 lanes reach 2048
+// columns; longer rows take its block-per-row kernel.
+constexpr int kTotalTeamMaxArity = 2048;
 
 }  // namespace
 
@@ -104,11 +122,15 @@ __device__ __forceinline__ void column_constants(float theta, float max, float l
 // T = 2^log2_team lanes per column set, S = 2^log2_slices draw slices, G = T S lanes per row,
 // kBlock / G rows per block. fold != 0: a lane takes more than kFoldTerms draws, so its float
 // accumulators are added into the double ones in `wide` every kFoldTerms draws. `wide` (dynamic
-// shared memory, [4 QPL][kBlock] doubles) also carries the slice sums between warps when G > 32.
-template <class Cols>
-__global__ void __launch_bounds__(kBlock, 2)
-    gumbel_rao_team_kernel(const GumbelRaoArgs a, int log2_team, int log2_slices, int fold) {
+// shared memory, [4 QPL (+ 1 for u)][kBlock] doubles) also carries the slice sums between warps
+// when G > 32.
+namespace {
+
+template <class Cols, bool kTotal>
+__device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int log2_team,
+                                                     int log2_slices, int fold) {
   constexpr int QPL = Cols::kQuads, kCols = Cols::kColumns;
+  constexpr int kAcc = kCols + (kTotal ? 1 : 0);  // accumulators per lane: h_j (and u)
 #if defined(GR_SASS_PROBE)  // the hot path alone (T = 1, S = 1, no fold), for counting SASS
   log2_team = 0;
   log2_slices = 0;
@@ -130,29 +152,30 @@ __global__ void __launch_bounds__(kBlock, 2)
       prepare_row<QPL>(a.logits, a.choice, a.rows, n, row, a.logits_vec, a.status, g == 0, team, th);
   const int d = pr.d;
 
-  // Row constants: log2 p, p (column D's stand-ins), gs = g - g_D (0 on padding columns, whose
-  // weight is 0 anyway since log2 p = -inf there).
+  // Row constants: log2 p, p (column D's stand-ins), gs = g - g_D in the row's upstream scale
+  // (0 at masked classes, padding columns and stand-in rows; their weight is 0 anyway, since
+  // log2 p = -inf there).
   float log2_p[kCols], p[kCols], gs[kCols];
+  UpstreamScale sc;
+  const bool ok =
+      prepare_upstream<QPL>(a.upstream, row, n, a.upstream_vec, pr.ok, a.status, g == 0, team, th, gs, sc);
   {
-    const float* g_row = a.upstream + (pr.ok ? row : 0) * (int64_t)n;
-    const float g_d = pr.ok ? __ldg(g_row + d) : 0.0f;
+    const float g_d = ok ? __ldg(a.upstream + row * (int64_t)n + d) * sc.down : 0.0f;
 #pragma unroll
     for (int i = 0; i < QPL; ++i) {
       const int64_t q = t + (int64_t)T * i;
-      float gq[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-      if (pr.ok) load_quad(g_row, q, n, a.upstream_vec, 0.0f, gq);
 #pragma unroll
       for (int c = 0; c < 4; ++c) {
         const int j = 4 * i + c;
         column_constants(th[j], pr.max, pr.log_sum, 4 * q + c == d, log2_p[j], p[j]);
-        gs[j] = gq[c] - g_d;
+        gs[j] = th[j] == -kInf || !ok ? 0.0f : gs[j] - g_d;
       }
     }
   }
 
   if (fold) {
 #pragma unroll
-    for (int j = 0; j < kCols; ++j) wide[j * kBlock + tid] = 0.0;
+    for (int j = 0; j < kAcc; ++j) wide[j * kBlock + tid] = 0.0;
   }
 
   // Column D's Philox word: quad qd, word wd, held by team lane (qd mod T) in its quad number
@@ -169,9 +192,9 @@ __global__ void __launch_bounds__(kBlock, 2)
   draws -= draws % kDrawLoopUnroll;  // no remainder copy: unroll u adds u - 1 bodies exactly
 #endif
 
-  float h[kCols];
+  float h[kAcc];  // h_j, then (kTotal) the lane's share of u
 #pragma unroll
-  for (int j = 0; j < kCols; ++j) h[j] = 0.0f;
+  for (int j = 0; j < kAcc; ++j) h[j] = 0.0f;
 
   uint32_t k = (uint32_t)s;
 #pragma unroll kDrawLoopUnroll
@@ -194,9 +217,11 @@ __global__ void __launch_bounds__(kBlock, 2)
     const float e_d = exponential_from_uniform(uniform_open(winner_word));
     const float log2_e_d = fast_log2_positive(e_d);
 
+    [[maybe_unused]] float r[kTotal ? kCols : 1];  // kTotal: the weights' bases (D's stand-in: 0)
     Sum2 part{0.0f, 0.0f};
 #pragma unroll
     for (int j = 0; j < kCols; ++j) {
+      if constexpr (kTotal) r[j] = gumbel_rao_base(p[j], w[j], e_d);
       w[j] = gumbel_rao_weight(log2_p[j], p[j], w[j], e_d, log2_e_d, a.inv_tau);
       part.a += w[j];
       part.b = fmaf(w[j], gs[j], part.b);
@@ -205,12 +230,23 @@ __global__ void __launch_bounds__(kBlock, 2)
     // A draw past K (a slice's last round) adds nothing: an infinite sum gives c = c_dot = 0.
     // (This select, rather than one on the result, gives the smallest SASS: cuda/NOTES.md.)
     const GumbelRaoDraw kd = gumbel_rao_draw(k < (uint32_t)a.samples ? sums.a : kInf, sums.b);
+    if constexpr (kTotal) {
+      float u = 0.0f;
 #pragma unroll
-    for (int j = 0; j < kCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], kd);
+      for (int j = 0; j < kCols; ++j) {
+        const float tj = gumbel_rao_term(w[j], gs[j], kd);
+        h[j] += gumbel_rao_total_term(tj, r[j]);
+        u = fmaf(r[j], tj, u);
+      }
+      h[kCols] += u;
+    } else {
+#pragma unroll
+      for (int j = 0; j < kCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], kd);
+    }
 
     if (fold && (i & (kFoldTerms - 1)) == kFoldTerms - 1) {
 #pragma unroll
-      for (int j = 0; j < kCols; ++j) {
+      for (int j = 0; j < kAcc; ++j) {
         wide[j * kBlock + tid] += (double)h[j];
         h[j] = 0.0f;
       }
@@ -220,22 +256,22 @@ __global__ void __launch_bounds__(kBlock, 2)
 
   // Slice sums in double, in a fixed tree: butterflies over the slices within a warp, then the
   // warps' partial sums in warp order.
-  double total[kCols];
+  double total[kAcc];
 #pragma unroll
-  for (int j = 0; j < kCols; ++j) total[j] = (double)h[j] + (fold ? wide[j * kBlock + tid] : 0.0);
+  for (int j = 0; j < kAcc; ++j) total[j] = (double)h[j] + (fold ? wide[j * kBlock + tid] : 0.0);
   const int in_warp = G < kWarp ? G : kWarp;
   for (int m = T; m < in_warp; m <<= 1) {
 #pragma unroll
-    for (int j = 0; j < kCols; ++j) total[j] += __shfl_xor_sync(kFullMask, total[j], m);
+    for (int j = 0; j < kAcc; ++j) total[j] += __shfl_xor_sync(kFullMask, total[j], m);
   }
   if (G > kWarp && S > 1) {  // each lane overwrites only its own column of `wide`
 #pragma unroll
-    for (int j = 0; j < kCols; ++j) wide[j * kBlock + tid] = total[j];
+    for (int j = 0; j < kAcc; ++j) wide[j * kBlock + tid] = total[j];
     __syncthreads();
     if (g < T) {
       const int stride = T > kWarp ? T : kWarp, parts = G / stride, base = tid - g;
 #pragma unroll
-      for (int j = 0; j < kCols; ++j) {
+      for (int j = 0; j < kAcc; ++j) {
         double v = wide[j * kBlock + base + t];
         for (int r = 1; r < parts; ++r) v += wide[j * kBlock + base + r * stride + t];
         total[j] = v;
@@ -243,16 +279,58 @@ __global__ void __launch_bounds__(kBlock, 2)
     }
   }
 
-  if (pr.ok && g < T) {
+  // The finish; rows of slices s > 0 hold partial sums and store nothing.
+  const double scale = a.scale * (double)sc.up;
+  float p_d = 0.0f;
+  double u_row = 0.0;
+  if constexpr (kTotal) {
+    // u over the row's lanes, column D's h included (see the top of this file); every lane of
+    // slice 0 gets the same sum. p_D is the true probability of D (p[] holds its stand-in 0).
+    double u_lane = total[kCols];
+#pragma unroll
+    for (int i = 0; i < QPL; ++i)
+#pragma unroll
+      for (int c = 0; c < 4; ++c)
+        if (4 * (t + (int64_t)T * i) + c == d) u_lane += total[4 * i + c];
+    u_row = team.all(u_lane, AddD());
+    const float th_d = ok ? __ldg(a.logits + row * (int64_t)n + d) : 0.0f;
+    p_d = fast_exp2_nonpositive(log_softmax(th_d, pr.max, pr.log_sum) * kLog2e);
+  }
+  if (ok && g < T) {
     float* out = a.grad + row * (int64_t)n;
+    bool overflow = false;
 #pragma unroll
     for (int i = 0; i < QPL; ++i) {
+      const int64_t q = t + (int64_t)T * i;
       float x[4];
 #pragma unroll
-      for (int c = 0; c < 4; ++c) x[c] = gumbel_rao_finish(total[4 * i + c], a.scale);
-      store_quad(out, t + (int64_t)T * i, n, a.grad_vec, x);
+      for (int c = 0; c < 4; ++c) {
+        const int j = 4 * i + c;
+        if constexpr (kTotal) {
+          const bool is_d = 4 * q + c == d;
+          x[c] = gumbel_rao_total_finish(is_d ? 0.0 : total[j], is_d ? p_d : p[j], u_row, scale);
+        } else {
+          x[c] = gumbel_rao_finish(total[j], scale);
+        }
+        if (log2_p[j] == -kInf) x[c] = 0.0f;  // a masked class: exactly +0
+      }
+      overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
     }
+    if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
   }
+}
+
+}  // namespace
+
+template <class Cols>
+__global__ void __launch_bounds__(kBlock, 2)
+    gumbel_rao_team_kernel(const GumbelRaoArgs a, int log2_team, int log2_slices, int fold) {
+  gumbel_rao_team_rows<Cols, false>(a, log2_team, log2_slices, fold);
+}
+template <class Cols>
+__global__ void __launch_bounds__(kBlock, 2)
+    gumbel_rao_total_team_kernel(const GumbelRaoArgs a, int log2_team, int log2_slices, int fold) {
+  gumbel_rao_team_rows<Cols, true>(a, log2_team, log2_slices, fold);
 }
 
 namespace {
@@ -266,60 +344,70 @@ struct DrawInfo {  // one draw of the window: the winner's E_D and log2 E_D, the
   GumbelRaoDraw k;
 };
 
-constexpr int kTileCols = 4 * kTileQuads;
-
+// Tiles of TQ quads per lane: kTileQuads for Gumbel-Rao, 1 for the total derivative (whose
+// bases r_j and u accumulator spilled 48 bytes at 2 quads, sm_90).
+template <int TQ>
 __device__ __forceinline__ int64_t tile_quad(int64_t tile, int qi) {
-  return (tile * kTileQuads + qi) * kStreamBlock + threadIdx.x;
+  return (tile * TQ + qi) * kStreamBlock + threadIdx.x;
 }
 
+// log2 p, p (D's stand-ins) and gs = g - g_D in the row's upstream scale (0 at masked classes).
+template <int TQ>
 __device__ __forceinline__ void tile_constants(const GumbelRaoArgs& a, int64_t row, int64_t tile,
                                                float max, float log_sum, int d, float g_d,
-                                               float (&log2_p)[kTileCols],
-                                               float (&p)[kTileCols], float (&gs)[kTileCols]) {
+                                               float down, float (&log2_p)[4 * TQ],
+                                               float (&p)[4 * TQ], float (&gs)[4 * TQ]) {
   const int64_t n = a.arity;
   const float* th_row = a.logits + row * n;
   const float* g_row = a.upstream + row * n;
 #pragma unroll
-  for (int qi = 0; qi < kTileQuads; ++qi) {
-    const int64_t q = tile_quad(tile, qi);
+  for (int qi = 0; qi < TQ; ++qi) {
+    const int64_t q = tile_quad<TQ>(tile, qi);
     float th[4], gq[4];
     load_quad(th_row, q, n, a.logits_vec, -kInf, th);
-    load_quad(g_row, q, n, a.upstream_vec, 0.0f, gq);
+    load_upstream_quad(g_row, q, n, a.upstream_vec, th, down, gq);
 #pragma unroll
     for (int c = 0; c < 4; ++c) {
       const int j = 4 * qi + c;
       column_constants(th[c], max, log_sum, 4 * q + c == d, log2_p[j], p[j]);
-      gs[j] = gq[c] - g_d;
+      gs[j] = th[c] == -kInf ? 0.0f : gq[c] - g_d;
     }
   }
 }
 
+// The draw's weights of a tile; kTotal: also their bases r_j (gumbel_rao_base, D's stand-in 0).
+template <int TQ, bool kTotal>
 __device__ __forceinline__ void tile_weights(const GumbelRaoArgs& a, int64_t row, int64_t tile,
                                              uint32_t slot, float e_d, float log2_e_d,
-                                             const float (&log2_p)[kTileCols],
-                                             const float (&p)[kTileCols],
-                                             float (&w)[kTileCols]) {
+                                             const float (&log2_p)[4 * TQ],
+                                             const float (&p)[4 * TQ], float (&w)[4 * TQ],
+                                             float* r) {
 #pragma unroll
-  for (int qi = 0; qi < kTileQuads; ++qi) {
-    const Words4 words = noise_words(a.key, (uint32_t)tile_quad(tile, qi), (uint32_t)row, slot);
+  for (int qi = 0; qi < TQ; ++qi) {
+    const Words4 words = noise_words(a.key, (uint32_t)tile_quad<TQ>(tile, qi), (uint32_t)row, slot);
 #pragma unroll
     for (int c = 0; c < 4; ++c) {
       const int j = 4 * qi + c;
-      w[j] = gumbel_rao_weight(log2_p[j], p[j], exponential_from_uniform(uniform_open(words.w[c])),
-                               e_d, log2_e_d, a.inv_tau);
+      const float e_j = exponential_from_uniform(uniform_open(words.w[c]));
+      if constexpr (kTotal) r[j] = gumbel_rao_base(p[j], e_j, e_d);
+      w[j] = gumbel_rao_weight(log2_p[j], p[j], e_j, e_d, log2_e_d, a.inv_tau);
     }
   }
 }
-
-}  // namespace
 
 // Accumulation: within a window of W <= kDrawWindow draws, each column's sum is a float over at
 // most kFoldTerms draws folded into double, then rounded once; windows after the first add their
 // rounded sum to the output (one float add per kDrawWindow draws: none for K <= 2048). A double
 // sum across all windows would need 8 bytes per column (up to 2^31 columns) or per draw (up to
 // 2^31 draws) that neither shared memory nor the float output can hold (cuda/NOTES.md).
-__global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kernel(const GumbelRaoArgs a) {
+//
+// kTotal: the output holds each column's raw h_j (unscaled, float) until the last window, and a
+// final pass over the row, once u is known (it sums over every column and draw), writes
+// gumbel_rao_total_finish(h_j, p_j, u, 1/(K tau)); column D's h is u's share (see the top).
+template <bool kTotal>
+__device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
   constexpr int kWarps = kStreamBlock / kWarp;
+  constexpr int TQ = kTotal ? 1 : kTileQuads, kTileCols = 4 * TQ;
   __shared__ TeamExchange exchange;
   __shared__ double2 draw_sums[kSumBatch][kWarps];  // per draw and warp: sum w, sum w gs
   __shared__ DrawInfo window_info[kDrawWindow];
@@ -327,21 +415,26 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kern
   const int tid = threadIdx.x;
   const int64_t row = blockIdx.x;
   const int64_t n = a.arity, nq = (n + 3) / 4;
-  const int64_t tiles = (nq + (int64_t)kStreamBlock * kTileQuads - 1) / ((int64_t)kStreamBlock * kTileQuads);
+  const int64_t tiles = (nq + (int64_t)kStreamBlock * TQ - 1) / ((int64_t)kStreamBlock * TQ);
   const float* th_row = a.logits + row * n;
+  const float* g_row = a.upstream + row * n;
   Team team(kLog2StreamBlock, &exchange);
 
   StreamRow sr;
-  const int code = stream_choice_row(team, th_row, n, a.logits_vec, a.choice, row, &sr);
+  UpstreamScale sc;
+  int code = stream_choice_row(team, th_row, n, a.logits_vec, a.choice, row, &sr);
+  if (code == GR_OK) code = stream_upstream_row(team, th_row, g_row, n, a.logits_vec, a.upstream_vec, &sc);
   if (code != GR_OK) {  // the whole block leaves together
     if (tid == 0) record_bad_row(a.status, row, code);
     return;
   }
   const int d = sr.d;
   const float log_sum = sr.log_sum;
-  const float g_d = __ldg(a.upstream + row * n + d);
+  const float g_d = __ldg(g_row + d) * sc.down;
   const int qd = d >> 2, wd = d & 3;
   float* out = a.grad + row * n;
+  const double scale = a.scale * (double)sc.up;
+  ChunkedSum u_lane;  // kTotal: this lane's share of u, over its tiles and every draw
 
   // k0 in 64 bits: k0 + kDrawWindow passes 2^31 - 1 in the last window of K near 2^31.
   for (int64_t k0 = 0; k0 < a.samples; k0 += kDrawWindow) {
@@ -363,12 +456,12 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kern
       __syncthreads();
       for (int64_t tile = 0; tile < tiles; ++tile) {
         float log2_p[kTileCols], p[kTileCols], gs[kTileCols];
-        tile_constants(a, row, tile, sr.max, log_sum, d, g_d, log2_p, p, gs);
+        tile_constants<TQ>(a, row, tile, sr.max, log_sum, d, g_d, sc.down, log2_p, p, gs);
         for (int kk = 0; kk < batch; ++kk) {
           const DrawInfo di = window_info[b0 + kk];
           float w[kTileCols];
-          tile_weights(a, row, tile, conditional_slot((uint32_t)(k0 + b0 + kk)), di.e_d,
-                       di.log2_e_d, log2_p, p, w);
+          tile_weights<TQ, false>(a, row, tile, conditional_slot((uint32_t)(k0 + b0 + kk)), di.e_d,
+                              di.log2_e_d, log2_p, p, w, nullptr);
           Sum2 part{0.0f, 0.0f};
 #pragma unroll
           for (int j = 0; j < kTileCols; ++j) {
@@ -400,7 +493,7 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kern
     for (int64_t tile = 0; tile < tiles; ++tile) {
       float log2_p[kTileCols], p[kTileCols], gs[kTileCols], h[kTileCols];
       double total[kTileCols];
-      tile_constants(a, row, tile, sr.max, log_sum, d, g_d, log2_p, p, gs);
+      tile_constants<TQ>(a, row, tile, sr.max, log_sum, d, g_d, sc.down, log2_p, p, gs);
 #pragma unroll
       for (int j = 0; j < kTileCols; ++j) {
         h[j] = 0.0f;
@@ -409,10 +502,22 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kern
       for (int kk = 0; kk < window; ++kk) {
         const DrawInfo di = window_info[kk];
         float w[kTileCols];
-        tile_weights(a, row, tile, conditional_slot((uint32_t)(k0 + kk)), di.e_d, di.log2_e_d,
-                     log2_p, p, w);
+        [[maybe_unused]] float r[kTotal ? kTileCols : 1];
+        tile_weights<TQ, kTotal>(a, row, tile, conditional_slot((uint32_t)(k0 + kk)), di.e_d,
+                             di.log2_e_d, log2_p, p, w, r);
+        if constexpr (kTotal) {
+          float u = 0.0f;
 #pragma unroll
-        for (int j = 0; j < kTileCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], di.k);
+          for (int j = 0; j < kTileCols; ++j) {
+            const float tj = gumbel_rao_term(w[j], gs[j], di.k);
+            h[j] += gumbel_rao_total_term(tj, r[j]);
+            u = fmaf(r[j], tj, u);
+          }
+          u_lane.add(u);
+        } else {
+#pragma unroll
+          for (int j = 0; j < kTileCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], di.k);
+        }
         if ((kk & (kFoldTerms - 1)) == kFoldTerms - 1) {
 #pragma unroll
           for (int j = 0; j < kTileCols; ++j) {
@@ -421,21 +526,53 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kern
           }
         }
       }
+      bool overflow = false;
 #pragma unroll
-      for (int qi = 0; qi < kTileQuads; ++qi) {
-        const int64_t q = tile_quad(tile, qi);
+      for (int qi = 0; qi < TQ; ++qi) {
+        const int64_t q = tile_quad<TQ>(tile, qi);
         if (4 * q >= n) continue;
         float x[4];
 #pragma unroll
         for (int c = 0; c < 4; ++c) {
-          x[c] = gumbel_rao_finish(total[4 * qi + c] + (double)h[4 * qi + c], a.scale);
+          const double hj = total[4 * qi + c] + (double)h[4 * qi + c];
+          x[c] = kTotal ? (float)hj : gumbel_rao_finish(hj, scale);
           if (k0 > 0 && 4 * q + c < n) x[c] += out[4 * q + c];
+          if (log2_p[4 * qi + c] == -kInf) x[c] = 0.0f;  // a masked class: exactly +0
         }
-        store_quad(out, q, n, a.grad_vec, x);
+        overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
       }
+      if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
     }
-    __syncthreads();  // window_info is rewritten by the next window
+    __syncthreads();  // window_info is rewritten by the next window; kTotal: h_j all stored
   }
+  if constexpr (kTotal) {
+    // u over the block, with column D's h (written by its owner before the barrier above).
+    const double u = team.all(u_lane.value(), AddD()) + (double)out[d];
+    bool overflow = false;
+    for (int64_t q = tid; q < nq; q += kStreamBlock) {
+      float th[4], x[4];
+      load_quad(th_row, q, n, a.logits_vec, -kInf, th);
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        const bool is_d = 4 * q + c == d;
+        const float p_j = fast_exp2_nonpositive(log_softmax(th[c], sr.max, log_sum) * kLog2e);
+        const double h_j = is_d || 4 * q + c >= n ? 0.0 : (double)out[4 * q + c];
+        x[c] = th[c] == -kInf ? 0.0f : gumbel_rao_total_finish(h_j, p_j, u, scale);
+      }
+      overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
+    }
+    if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
+  }
+}
+
+}  // namespace
+
+__global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kernel(const GumbelRaoArgs a) {
+  gumbel_rao_block_row<false>(a);
+}
+__global__ void __launch_bounds__(kStreamBlock, 1)
+    gumbel_rao_total_block_per_row_kernel(const GumbelRaoArgs a) {
+  gumbel_rao_block_row<true>(a);
 }
 
 }  // namespace cuda
@@ -445,12 +582,14 @@ __global__ void __launch_bounds__(kStreamBlock, 1) gumbel_rao_block_per_row_kern
 using namespace gr;
 using namespace gr::cuda;
 
-extern "C" int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_t* choice,
-                                               const float* upstream, int64_t rows,
-                                               int32_t arity, int32_t samples, float tau,
-                                               uint64_t seed, uint32_t offset, float* grad,
-                                               uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("gumbel_rao_backward", "cuda", rows, arity, samples, tau);
+namespace {
+
+// Both estimators' launches: the same shapes, so that for a given (rows, arity, K) the detached
+// and the total kernel sum in the same order.
+int32_t launch_gumbel_rao(const float* logits, const int32_t* choice, const float* upstream,
+                          int64_t rows, int32_t arity, int32_t samples, float tau, uint64_t seed,
+                          uint32_t offset, float* grad, uint64_t* status, void* stream,
+                          bool total) {
   if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 1 || !(tau > 0.0f) ||
       !(tau < kInf) || (rows > 0 && (!logits || !choice || !upstream || !grad)))
     return (int32_t)cudaErrorInvalidValue;
@@ -472,11 +611,14 @@ extern "C" int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_
   a.upstream_vec = rows_vectorisable(upstream, arity);
   a.grad_vec = rows_vectorisable(grad, arity);
 
-  if (arity > kTeamMaxArity) {
-    gumbel_rao_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
+  if (arity > (total ? kTotalTeamMaxArity : kTeamMaxArity)) {
+    if (total)
+      gumbel_rao_total_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
+    else
+      gumbel_rao_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();
   }
-  const int qpl = arity <= 4 ? 1 : arity <= 8 ? 2 : 4;
+  const int qpl = arity <= 4 ? 1 : arity <= 8 || total ? 2 : 4;
   const int log2_team = ceil_log2((arity + 4 * qpl - 1) / (4 * qpl));
   int log2_slices = 0;
   while (log2_team + log2_slices < kLog2Block &&
@@ -487,9 +629,21 @@ extern "C" int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_
   const int64_t draws_per_lane = ((int64_t)samples + (1 << log2_slices) - 1) >> log2_slices;
   const int fold = draws_per_lane > kFoldTerms ? 1 : 0;
   const bool cross_warp = log2_slices > 0 && log2_group > 5;
-  const size_t wide_bytes = (fold || cross_warp) ? sizeof(double) * 4 * qpl * kBlock : 0;
+  const size_t accumulators = 4 * qpl + (total ? 1 : 0);  // h_j (and u) per lane
+  const size_t wide_bytes = (fold || cross_warp) ? sizeof(double) * accumulators * kBlock : 0;
   const int64_t rows_per_block = kBlock >> log2_group;
   const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
+  if (total) {
+    switch (qpl) {
+      case 1:
+        gumbel_rao_total_team_kernel<ColumnsPerLane<4>><<<blocks, kBlock, wide_bytes, st>>>(a, log2_team, log2_slices, fold);
+        break;
+      default:
+        gumbel_rao_total_team_kernel<ColumnsPerLane<8>><<<blocks, kBlock, wide_bytes, st>>>(a, log2_team, log2_slices, fold);
+        break;
+    }
+    return launch_status();
+  }
   switch (qpl) {
     case 1:
       gumbel_rao_team_kernel<ColumnsPerLane<4>><<<blocks, kBlock, wide_bytes, st>>>(a, log2_team, log2_slices, fold);
@@ -503,3 +657,28 @@ extern "C" int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_
   }
   return launch_status();
 }
+
+}  // namespace
+
+extern "C" {
+
+int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_t* choice,
+                                    const float* upstream, int64_t rows, int32_t arity,
+                                    int32_t samples, float tau, uint64_t seed, uint32_t offset,
+                                    float* grad, uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("gumbel_rao_backward", "cuda", rows, arity, samples, tau);
+  return launch_gumbel_rao(logits, choice, upstream, rows, arity, samples, tau, seed, offset,
+                           grad, status, stream, false);
+}
+
+int32_t gr_cuda_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
+                                          const float* upstream, int64_t rows, int32_t arity,
+                                          int32_t samples, float tau, uint64_t seed,
+                                          uint32_t offset, float* grad, uint64_t* status,
+                                          void* stream) {
+  GR_NVTX_RANGE("gumbel_rao_total_backward", "cuda", rows, arity, samples, tau);
+  return launch_gumbel_rao(logits, choice, upstream, rows, arity, samples, tau, seed, offset,
+                           grad, status, stream, true);
+}
+
+}  // extern "C"

@@ -72,6 +72,10 @@ struct Batch {
   int32_t arity = 0;
   std::vector<float> logits, upstream, losses;
   std::vector<int32_t> choice;
+  // Several draws per row, [draw][row]: RLOO's S samples and their losses, the binary
+  // estimators' given b (and DisARM's antithetic b~) and losses (add_draws).
+  std::vector<int32_t> draws;
+  std::vector<float> draw_losses;
 };
 
 // Rows are filled in parallel, each from its own generator seeded by (seed, row), so the data
@@ -108,13 +112,17 @@ struct DeviceBuffer {
 struct DeviceBatch {
   DeviceBuffer<float> logits, upstream, losses;
   DeviceBuffer<int32_t> choice;
+  DeviceBuffer<int32_t> draws;
+  DeviceBuffer<float> draw_losses;
   explicit DeviceBatch(const Batch& b)
       : logits(b.logits.size()), upstream(b.upstream.size()), losses(b.losses.size()),
-        choice(b.choice.size()) {
+        choice(b.choice.size()), draws(b.draws.size()), draw_losses(b.draw_losses.size()) {
     logits.upload(b.logits);
     upstream.upload(b.upstream);
     losses.upload(b.losses);
     choice.upload(b.choice);
+    draws.upload(b.draws);
+    draw_losses.upload(b.draw_losses);
   }
 };
 
@@ -130,39 +138,93 @@ void compare_rows(Result& res, const std::vector<float>& cpu, const std::vector<
                   const std::vector<char>* skip_row = nullptr);
 
 // ----------------------------------------------------------------------------- operations
-enum class Op { Sample, Conditional, GumbelRao, GsForward, GsBackward, StBackward, Reinforce };
+// The estimators beyond the paper come after Reinforce: GrTotal (GR's total derivative), Zgr,
+// ReinMax, Gst (gap 1 or GST-p), Rloo (S = samples draws), and the binary ones (arity 1).
+enum class Op {
+  Sample, Conditional, GumbelRao, GsForward, GsBackward, StBackward, Reinforce,
+  GrTotal, Zgr, ReinMax, Gst, Rloo, BinarySample, ZgrBinary, Disarm
+};
 const char* op_name(Op op);
+constexpr float kReinforceBaseline = 0.25f;
+
+inline bool is_binary(Op op) {
+  return op == Op::BinarySample || op == Op::ZgrBinary || op == Op::Disarm;
+}
+// The operations that have no CPU backend on this branch: checked against run_reference.
+inline bool is_successor(Op op) { return op >= Op::GrTotal; }
+inline bool has_draws(Op op) { return op == Op::GumbelRao || op == Op::Conditional || op == Op::GrTotal; }
+inline bool has_tau(Op op) {
+  return op == Op::GumbelRao || op == Op::GsForward || op == Op::GsBackward ||
+         op == Op::StBackward || op == Op::GrTotal || op == Op::ReinMax || op == Op::Gst;
+}
+inline bool takes_choice(Op op) {
+  return op == Op::Conditional || op == Op::GumbelRao || op == Op::Reinforce || op == Op::GrTotal ||
+         op == Op::Zgr || op == Op::ReinMax || op == Op::Gst;
+}
+inline bool reads_upstream(Op op) {
+  return op == Op::GumbelRao || op == Op::GsBackward || op == Op::StBackward ||
+         op == Op::GrTotal || op == Op::Zgr || op == Op::ReinMax || op == Op::Gst ||
+         op == Op::ZgrBinary;
+}
 
 struct Case {
   Op op;
   int64_t rows;
   int32_t arity;
-  int32_t samples = 1;
+  int32_t samples = 1;  // K; RLOO: S
   float tau = 1.0f;
   bool one_hot = false;
   uint64_t seed = 0x1234ABCDull;
   uint32_t offset = 3;
+  float gap = 1.0f;         // GST: > 0, or 0 for GST-p
+  bool antithetic = false;  // binary sampling: b~ too
   std::string name() const {
     char buf[160];
     snprintf(buf, sizeof buf, "%s_%lldx%d", op_name(op), (long long)rows, arity);
     std::string s = buf;
-    if (op == Op::Conditional || op == Op::GumbelRao) s += "_K" + std::to_string(samples);
-    if (op == Op::GumbelRao || op == Op::GsForward || op == Op::GsBackward || op == Op::StBackward) {
+    if (has_draws(op)) s += "_K" + std::to_string(samples);
+    if (op == Op::Rloo) s += "_S" + std::to_string(samples);
+    if (has_tau(op)) {
       snprintf(buf, sizeof buf, "_t%g", tau);
       s += buf;
     }
+    if (op == Op::Gst) {
+      snprintf(buf, sizeof buf, gap > 0 ? "_gap%g" : "_gapp", gap);
+      s += buf;
+    }
     if (one_hot) s += "_onehot";
+    if (antithetic) s += "_anti";
     return s;
   }
   size_t out_floats() const {
     if (op == Op::Sample) return one_hot ? (size_t)rows * arity : 0;
     if (op == Op::Conditional) return (size_t)samples * rows * arity;
+    if (op == Op::BinarySample) return (size_t)(antithetic ? 2 : 1) * rows;
     return (size_t)rows * arity;
   }
+  size_t out_choices() const {
+    if (op == Op::Sample) return (size_t)rows;
+    if (op == Op::BinarySample) return (size_t)(antithetic ? 2 : 1) * rows;
+    return 0;
+  }
 };
+// A successor (or binary) case builder, since Case's fields are positional.
+Case gst_case(int64_t rows, int32_t arity, float tau, float gap);
+Case binary_case(Op op, int64_t rows, bool antithetic = false);
 
-// The CPU reference of a case; d receives D for Op::Sample.
+// The case's batch: make_batch, then what the operation needs beyond it (add_draws).
+Batch make_case_batch(const Case& c);
+void add_draws(Batch& b, const Case& c);
+
+// The CPU reference of a case (run_reference for the successor operations); d receives D for
+// Op::Sample and the draws of Op::BinarySample.
 int64_t run_cpu(const Case& c, const Batch& b, std::vector<float>& out, std::vector<int32_t>& d);
+// The JAVA oracle's computation in double, with its checks and policy (harness_reference.cu).
+int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
+                      std::vector<int32_t>& d);
+// The oracle's Logistic draw of binary row r, and its perturbed logit (theta_j - m) + G_j.
+double reference_binary_logistic(const Case& c, int64_t r);
+double reference_perturbed(const Case& c, const Batch& b, int64_t r, int32_t j);
 // Queues the GPU operation of a case (no synchronisation).
 int32_t launch_gpu(const Case& c, const DeviceBatch& db, float* out, int32_t* d, uint64_t* status,
                    cudaStream_t stream);
@@ -171,5 +233,6 @@ Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t 
 
 // The modes in their own files.
 void graph_sweep();       // harness_graph.cu
+void hardening_sweep();   // harness.cu: the policy of issue 9 against the reference
 void limits_sweep();      // harness_limits.cu
 void nvtx_overhead();     // harness_nvtx.cu

@@ -331,6 +331,126 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
   });
 }
 
+// ------------------------------------------------------ the estimators beyond the paper
+
+int64_t gr_cuda_host_binary_sample(int32_t device, const float* logits, int64_t rows,
+                                   uint64_t seed, uint32_t offset, int32_t antithetic,
+                                   int32_t* choice, float* values) {
+  GR_NVTX_RANGE("binary_sample", "cuda host", rows, 1, antithetic ? 2 : 0, 0.0f);
+  if (rows == 0) return GR_OK;
+  const int64_t draws = (antithetic ? 2 : 1) * rows;
+  Array th{logits, nullptr, floats(rows)}, d{nullptr, choice, ints(draws)};
+  Array v{nullptr, values, values ? floats(draws) : 0};
+  return run(device, {&th, &d, &v}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_binary_sample(at<const float>(dev, th), rows, seed, offset, antithetic,
+                                 at<int32_t>(dev, d), at<float>(dev, v), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_gumbel_rao_total_backward(int32_t device, const float* logits,
+                                               const int32_t* choice, const float* upstream,
+                                               int64_t rows, int32_t arity, int32_t samples,
+                                               float tau, uint64_t seed, uint32_t offset,
+                                               float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_total_backward", "cuda host", rows, arity, samples, tau);
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array up{upstream, nullptr, floats(n)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_gumbel_rao_total_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                             at<const float>(dev, up), rows, arity, samples, tau,
+                                             seed, offset, at<float>(dev, out), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_zgr_backward(int32_t device, const float* logits, const int32_t* choice,
+                                  const float* upstream, int64_t rows, int32_t arity,
+                                  float* grad) {
+  GR_NVTX_RANGE("zgr_backward", "cuda host", rows, arity, 0, 0.0f);
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array up{upstream, nullptr, floats(n)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_zgr_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                at<const float>(dev, up), rows, arity, at<float>(dev, out),
+                                status, stream);
+  });
+}
+
+int64_t gr_cuda_host_zgr_binary_backward(int32_t device, const float* logits,
+                                         const int32_t* choice, const float* upstream,
+                                         int64_t rows, float* grad) {
+  GR_NVTX_RANGE("zgr_binary_backward", "cuda host", rows, 1, 0, 0.0f);
+  if (rows == 0) return GR_OK;
+  Array th{logits, nullptr, floats(rows)}, d{choice, nullptr, ints(rows)};
+  Array up{upstream, nullptr, floats(rows)}, out{nullptr, grad, floats(rows)};
+  return run(device, {&th, &d, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_zgr_binary_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                       at<const float>(dev, up), rows, at<float>(dev, out),
+                                       status, stream);
+  });
+}
+
+int64_t gr_cuda_host_reinmax_backward(int32_t device, const float* logits, const int32_t* choice,
+                                      const float* upstream, int64_t rows, int32_t arity,
+                                      float tau, float* grad) {
+  GR_NVTX_RANGE("reinmax_backward", "cuda host", rows, arity, 0, tau);
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array up{upstream, nullptr, floats(n)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_reinmax_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                    at<const float>(dev, up), rows, arity, tau,
+                                    at<float>(dev, out), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_gst_backward(int32_t device, const float* logits, const int32_t* choice,
+                                  const float* upstream, int64_t rows, int32_t arity, float tau,
+                                  float gap, float* grad) {
+  GR_NVTX_RANGE("gst_backward", "cuda host", rows, arity, 0, tau);
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
+  Array up{upstream, nullptr, floats(n)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &up, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_gst_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                at<const float>(dev, up), rows, arity, tau, gap,
+                                at<float>(dev, out), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_rloo_backward(int32_t device, const float* logits, const int32_t* choice,
+                                   const float* losses, int64_t rows, int32_t arity,
+                                   int32_t samples, float* grad) {
+  GR_NVTX_RANGE("rloo_backward", "cuda host", rows, arity, samples, 0.0f);
+  if (rows == 0) return GR_OK;
+  const int64_t n = rows * arity, draws = (int64_t)samples * rows;
+  Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(draws)};
+  Array f{losses, nullptr, floats(draws)}, out{nullptr, grad, floats(n)};
+  return run(device, {&th, &d, &f, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_rloo_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                 at<const float>(dev, f), rows, arity, samples,
+                                 at<float>(dev, out), status, stream);
+  });
+}
+
+int64_t gr_cuda_host_disarm_backward(int32_t device, const float* logits, const int32_t* choice,
+                                     const float* losses, int64_t rows, float* grad) {
+  GR_NVTX_RANGE("disarm_backward", "cuda host", rows, 1, 2, 0.0f);
+  if (rows == 0) return GR_OK;
+  Array th{logits, nullptr, floats(rows)}, d{choice, nullptr, ints(2 * rows)};
+  Array f{losses, nullptr, floats(2 * rows)}, out{nullptr, grad, floats(rows)};
+  return run(device, {&th, &d, &f, &out}, [&](char* dev, uint64_t* status, void* stream) {
+    return gr_cuda_disarm_backward(at<const float>(dev, th), at<const int32_t>(dev, d),
+                                   at<const float>(dev, f), rows, at<float>(dev, out), status,
+                                   stream);
+  });
+}
+
 int32_t gr_cuda_copy_to_device(uint64_t device_dst, const void* host_src, uint64_t bytes) {
   GR_NVTX_RANGE_COUNT("copy_to_device", "cuda", bytes, "bytes");
   return (int32_t)cudaMemcpy(reinterpret_cast<void*>((uintptr_t)device_dst), host_src,

@@ -1,5 +1,9 @@
 // REINFORCE with a baseline on the GPU: grad_j = (f_row - b) * (onehot(D)_j - p_j)
 // (reinforce_grad of math.h), with 1 - p_D passed as sum_{i != D} p_i as in the CPU backend.
+// f - b is formed in double (the JAVA oracle's policy: losses and baselines of up to 3.4e38 give
+// differences up to 6.8e38) and enters math.h's float formula scaled by a power of two
+// (scaled_scalar), scaled back when stored: a component beyond the float range is reported
+// (GR_GRAD_OVERFLOW) instead of written; masked classes get exactly +0.
 // Memory-bound: the same team mapping as softmax_family.cu (row in registers for arity <= 4096,
 // a block per row that re-reads it beyond).
 #include "gumbel_rao/gumbel_rao_cuda.h"
@@ -37,27 +41,34 @@ __global__ void __launch_bounds__(kBlock)
   float p[kCols];  // theta, then p
   const PreparedRow pr =
       prepare_row<QPL>(a.logits, a.choice, a.rows, n, row, a.logits_vec, a.status, t == 0, team, p);
+  uint32_t masked = 0;  // bit j for a -inf logit
   float rest = 0.0f;
 #pragma unroll
   for (int i = 0; i < QPL; ++i)
 #pragma unroll
     for (int c = 0; c < 4; ++c) {
       const int j = 4 * i + c;
+      masked |= (p[j] == -kInf ? 1u : 0u) << j;
       p[j] = fast_exp2_nonpositive(log_softmax(p[j], pr.max, pr.log_sum) * kLog2e);
       if (4 * (t + (int64_t)T * i) + c != pr.d) rest += p[j];
     }
   rest = team.all(rest, AddF());
   if (!pr.ok) return;  // after the last reduction: no shuffle or barrier follows
-  const float f_minus_b = __ldg(a.losses + row) - a.baseline;
+  const ScaledScalar fb = scaled_scalar((double)__ldg(a.losses + row) - (double)a.baseline);
   float* out = a.grad + row * (int64_t)n;
+  bool overflow = false;
 #pragma unroll
   for (int i = 0; i < QPL; ++i) {
     const int64_t q = t + (int64_t)T * i;
     float x[4];
 #pragma unroll
-    for (int c = 0; c < 4; ++c) x[c] = reinforce_grad(f_minus_b, 4 * q + c == pr.d, p[4 * i + c], rest);
-    store_quad(out, q, n, a.grad_vec, x);
+    for (int c = 0; c < 4; ++c) {
+      const int j = 4 * i + c;
+      x[c] = (masked >> j) & 1u ? 0.0f : reinforce_grad(fb.value, 4 * q + c == pr.d, p[j], rest) * fb.up;
+    }
+    overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
   }
+  if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
 }
 
 // One row per block: validation, log-sum, sum_{j != D} p_j, then the gradient, each a pass over
@@ -89,17 +100,21 @@ __global__ void __launch_bounds__(kStreamBlock)
         rest_sum.add(fast_exp2_nonpositive(log_softmax(x[c], sr.max, log_sum) * kLog2e));
   }
   const float rest = (float)team.all(rest_sum.value(), AddD());
-  const float f_minus_b = __ldg(a.losses + row) - a.baseline;
+  const ScaledScalar fb = scaled_scalar((double)__ldg(a.losses + row) - (double)a.baseline);
   float* out = a.grad + row * n;
+  bool overflow = false;
   for (int64_t q = tid; q < nq; q += kStreamBlock) {
     float x[4];
     load_quad(th_row, q, n, a.logits_vec, -kInf, x);
 #pragma unroll
     for (int c = 0; c < 4; ++c)
-      x[c] = reinforce_grad(f_minus_b, 4 * q + c == d,
-                            fast_exp2_nonpositive(log_softmax(x[c], sr.max, log_sum) * kLog2e), rest);
-    store_quad(out, q, n, a.grad_vec, x);
+      x[c] = x[c] == -kInf ? 0.0f
+                           : reinforce_grad(fb.value, 4 * q + c == d,
+                                            fast_exp2_nonpositive(log_softmax(x[c], sr.max, log_sum) * kLog2e),
+                                            rest) * fb.up;
+    overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
   }
+  if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
 }
 
 }  // namespace cuda

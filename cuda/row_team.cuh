@@ -111,6 +111,12 @@ struct Sum2 {
   float a, b;
 };
 
+// Validation and the largest upstream magnitude in one reduction.
+struct ScanMagnitude {
+  RowScan scan;
+  float magnitude;  // upstream_magnitude's maximum
+};
+
 // ------------------------------------------------------------------ shuffles of the value types
 __device__ __forceinline__ float shfl_xor(float v, int m) {
   return __shfl_xor_sync(kFullMask, v, m);
@@ -128,6 +134,9 @@ __device__ __forceinline__ ArgMax shfl_xor(ArgMax v, int m) {
 __device__ __forceinline__ ScanArgMax shfl_xor(ScanArgMax v, int m) {
   return ScanArgMax{shfl_xor(v.scan, m), shfl_xor(v.top, m)};
 }
+__device__ __forceinline__ ScanMagnitude shfl_xor(ScanMagnitude v, int m) {
+  return ScanMagnitude{shfl_xor(v.scan, m), shfl_xor(v.magnitude, m)};
+}
 __device__ __forceinline__ Sum2 shfl_xor(Sum2 v, int m) {
   return Sum2{shfl_xor(v.a, m), shfl_xor(v.b, m)};
 }
@@ -143,6 +152,14 @@ struct AddSum2 {
 };
 struct MergeScan {
   __device__ RowScan operator()(RowScan a, RowScan b) const { return scan_merge(a, b); }
+};
+struct MergeScanMagnitude {
+  __device__ ScanMagnitude operator()(ScanMagnitude a, ScanMagnitude b) const {
+    return ScanMagnitude{scan_merge(a.scan, b.scan), fmaxf(a.magnitude, b.magnitude)};
+  }
+};
+struct MaxArgMax {
+  __device__ ArgMax operator()(ArgMax a, ArgMax b) const { return argmax_merge(a, b); }
 };
 struct MergeScanArgMax {
   __device__ ScanArgMax operator()(ScanArgMax a, ScanArgMax b) const {
@@ -355,6 +372,131 @@ __device__ __forceinline__ PreparedRow prepare_row(const float* __restrict__ log
   for (int i = 0; i < 4 * QPL; ++i) part += fast_exp2_nonpositive((th[i] - scan.max) * kLog2e);
   const float sum = team.all(part, AddF());
   return PreparedRow{ok, (int)d, scan.max, logf(sum)};
+}
+
+// ------------------------------------------------------------------ upstream gradients
+// The policy of gumbel_rao.h (JavaKernels.checkUpstream): a NaN or infinite upstream value at an
+// unmasked class is GR_UPSTREAM_NOT_FINITE; a masked class's value is never used (read as 0, so
+// NaN there cannot leak), and its gradient is exactly +0.
+//
+// The JAVA oracle forms g - g_D in double, where upstream values of +-3.4e38 do not overflow; in
+// float they do. So every kernel that reads an upstream row scales it by a power of two 2^-e
+// that brings the row's largest |g| M below 2^64 (e = 0, nothing changes, when M < 2^64), and
+// scales the gradient back by 2^e when it stores it: exact (a power of two), and every
+// intermediate stays below about 2^70 / tau. A stored component that is then not finite does not
+// fit a float: GR_GRAD_OVERFLOW (it would not fit the oracle's float either, up to the rounding
+// at the very edge of the range, since |grad| / M is the same in both domains).
+__device__ __forceinline__ float upstream_magnitude(float theta, float g) {
+  if (theta == -kInf) return 0.0f;
+  const float a = abs_value(g);
+  return a < kInf ? a : kInf;  // NaN and +-inf both read as +inf
+}
+struct MaxF {
+  __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+// 2^(63 - e) for M in [2^e, 2^(e+1)) with e >= 64, else 1; and its inverse.
+struct UpstreamScale {
+  float down, up;
+};
+__device__ __forceinline__ UpstreamScale upstream_scale(float max_abs) {
+  const int e = (int)((float_bits(max_abs) >> 23) & 0xFFu) - 127;
+  if (e < 64) return UpstreamScale{1.0f, 1.0f};
+  const int k = e > 127 ? 64 : e - 63;  // 1..64; e = 128 is an infinite M, reported anyway
+  return UpstreamScale{bits_float((uint32_t)(127 - k) << 23), bits_float((uint32_t)(127 + k) << 23)};
+}
+// The same for a scalar formed in double (REINFORCE's f - b, up to 2^129): a float below 2^64
+// and the power of two it was scaled by.
+struct ScaledScalar {
+  float value, up;
+};
+__device__ __forceinline__ ScaledScalar scaled_scalar(double x) {
+  const double a = x < 0.0 ? -x : x;
+  if (!(a >= 0x1p64)) return ScaledScalar{(float)x, 1.0f};
+  const int k = ilogb(a) - 63;  // 1 .. 65
+  return ScaledScalar{(float)ldexp(x, -k), (float)ldexp(1.0, k)};
+}
+
+// x[0..3] into columns 4q .. 4q+3 of a row, skipping columns at or past n and components that
+// are not finite (a gradient beyond the float range: the caller reports GR_GRAD_OVERFLOW for the
+// row). Returns whether a component was left out.
+__device__ __forceinline__ bool store_quad_finite(float* __restrict__ row, int64_t q, int64_t n,
+                                                  bool vec, const float* x) {
+  bool fits = true;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) fits &= abs_value(x[i]) < kInf || 4 * q + i >= n;
+  if (fits) {
+    store_quad(row, q, n, vec, x);
+    return false;
+  }
+  const int64_t c = 4 * q;
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+    if (c + i < n && abs_value(x[i]) < kInf) row[c + i] = x[i];
+  return true;
+}
+
+// ------------------------------------------------------------------ an upstream row
+// The upstream row of a register kernel, after prepare_row: this lane's values g[0..4 QPL)
+// scaled by the row's power of two (upstream_scale), 0 at masked classes, padding columns and
+// stand-in rows; the checks of gumbel_rao.h, recorded by the team's leader. th holds the lane's
+// logits as prepare_row left them. Returns whether the row is still good (ok and a finite
+// upstream); sc receives the scale.
+template <int QPL>
+__device__ __forceinline__ bool prepare_upstream(const float* __restrict__ upstream, int64_t row,
+                                                 int n, bool vec, bool ok, uint64_t* status,
+                                                 bool leader, Team& team,
+                                                 const float (&th)[4 * QPL], float (&g)[4 * QPL],
+                                                 UpstreamScale& sc) {
+  const int T = team.lanes(), t = team.lane();
+  const float* g_row = upstream + (ok ? row : 0) * (int64_t)n;
+  float m = 0.0f;
+#pragma unroll
+  for (int i = 0; i < QPL; ++i) {
+    float x[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (ok) load_quad(g_row, t + (int64_t)T * i, n, vec, 0.0f, x);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      const int j = 4 * i + c;
+      m = fmaxf(m, upstream_magnitude(th[j], x[c]));
+      g[j] = th[j] == -kInf ? 0.0f : x[c];
+    }
+  }
+  m = team.all(m, MaxF());
+  const bool good = ok && m < kInf;
+  if (ok && !good && leader) record_bad_row(status, row, GR_UPSTREAM_NOT_FINITE);
+  sc = upstream_scale(good ? m : 0.0f);
+#pragma unroll
+  for (int j = 0; j < 4 * QPL; ++j) g[j] = good ? g[j] * sc.down : 0.0f;
+  return good;
+}
+
+// The same checks for a row streamed by a block (block-per-row kernels): one pass over the
+// logits and the upstream row, reduced over the block. Returns GR_OK with *sc filled, or
+// GR_UPSTREAM_NOT_FINITE; every thread gets the same answer.
+__device__ __forceinline__ int stream_upstream_row(Team& team, const float* __restrict__ th_row,
+                                                   const float* __restrict__ g_row, int64_t n,
+                                                   bool th_vec, bool g_vec, UpstreamScale* sc) {
+  const int64_t nq = (n + 3) / 4;
+  float m = 0.0f;
+  for (int64_t q = threadIdx.x; q < nq; q += kStreamBlock) {
+    float th[4], g[4];
+    load_quad(th_row, q, n, th_vec, -kInf, th);
+    load_quad(g_row, q, n, g_vec, 0.0f, g);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) m = fmaxf(m, upstream_magnitude(th[c], g[c]));
+  }
+  m = team.all(m, MaxF());
+  if (!(m < kInf)) return GR_UPSTREAM_NOT_FINITE;
+  *sc = upstream_scale(m);
+  return GR_OK;
+}
+// One quad of a streamed upstream row as the kernels use it: scaled, 0 at masked classes.
+__device__ __forceinline__ void load_upstream_quad(const float* __restrict__ g_row, int64_t q,
+                                                   int64_t n, bool vec, const float* th,
+                                                   float down, float* g) {
+  load_quad(g_row, q, n, vec, 0.0f, g);
+#pragma unroll
+  for (int c = 0; c < 4; ++c) g[c] = th[c] == -kInf ? 0.0f : g[c] * down;
 }
 
 // ------------------------------------------------------------------ host-side sizing

@@ -1,9 +1,15 @@
-// Sampling on the GPU: D = argmax_j(theta_j + G_j), G the forward noise (slot 0), first index on
-// ties, with the row checks of gumbel_rao.h; optionally the one-hot rows.
+// Sampling on the GPU: D = argmax_j perturbed_logit(theta_j, m, G_j) = argmax_j((theta_j - m) + G_j),
+// m the row maximum and G the forward noise (slot 0), first index on ties, with the row checks of
+// gumbel_rao.h; optionally the one-hot rows. The maximum shift is math.h's (the JAVA and CPU
+// backends perturb the same way), so D stays the same as theirs for huge logits, where theta + G
+// would round G away (issue 9).
 //
-// One pass over the logits, so the speed limit is the memory bandwidth (4 bytes per element,
-// plus the one-hot rows when asked for). A team of T lanes streams each row: lane t takes quads
-// t, t + T, ..., each one float4 load (when rows are 16-byte aligned) and one Philox call, so a
+// Two passes over the logits: the checks and the maximum, then the argmax. The second pass
+// re-reads the row, which the first has just brought into L1 for rows up to a team's share of it
+// (8 quads per lane: 32 KiB per block of 256 lanes), into L2 for longer ones: DRAM traffic stays
+// 4 bytes per element (plus the one-hot rows when asked for) except for rows of more than
+// 32768 classes (cuda/NOTES.md). A team of T lanes streams each row: lane t takes quads t,
+// t + T, ..., each one float4 load (when rows are 16-byte aligned) and one Philox call, so a
 // warp's loads are contiguous whatever the arity: T = half the row's quad count up to 16, so
 // that each lane has two loads in flight (several rows per warp for small arity: bytes in
 // flight, not instructions, limit a one-pass kernel), a warp for up to kWarpMaxQuads quads, then
@@ -46,35 +52,44 @@ __global__ void __launch_bounds__(kMaxTeam) sample_team_kernel(const SampleArgs 
   const float* th_row = a.logits + (live ? row : 0) * n;
   Team team(log2_team, &exchange);
 
-  ScanArgMax sa{scan_start(), ArgMax{-kInf, 0}};
+  RowScan scan = scan_start();
   if (live) {
+#pragma unroll 2
+    for (int64_t q = t; q < nq; q += T) {
+      float x[4];
+      load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+#pragma unroll
+      for (int c = 0; c < 4; ++c) scan_add(scan, x[c]);
+    }
+  }
+  scan = team.all(scan, MergeScan());
+  const int code = scan_code(scan);
+  ArgMax top{-kInf, 0};
+  if (live && code == GR_OK) {
 #pragma unroll 2
     for (int64_t q = t; q < nq; q += T) {
       float x[4];
       load_quad(th_row, q, n, a.logits_vec, -kInf, x);
       const Words4 words = noise_words(a.key, (uint32_t)q, (uint32_t)row, kForwardSlot);
 #pragma unroll
-      for (int c = 0; c < 4; ++c) {
-        scan_add(sa.scan, x[c]);
-        sa.top = argmax_merge(sa.top, ArgMax{x[c] + gumbel_from_uniform(uniform_open(words.w[c])),
-                                             (int)(4 * q + c)});
-      }
+      for (int c = 0; c < 4; ++c)
+        top = argmax_merge(top, ArgMax{perturbed_logit(x[c], scan.max, gumbel_from_uniform(uniform_open(words.w[c]))),
+                                       (int)(4 * q + c)});
     }
   }
-  sa = team.all(sa, MergeScanArgMax());
-  const int code = scan_code(sa.scan);
+  top = team.all(top, MaxArgMax());
   if (!live) return;  // after the last reduction
   if (code != GR_OK) {
     if (t == 0) record_bad_row(a.status, row, code);
     return;
   }
-  if (t == 0) a.choice[row] = sa.top.j;
+  if (t == 0) a.choice[row] = top.j;
   if (a.one_hot != nullptr) {
     float* oh = a.one_hot + row * n;
     for (int64_t q = t; q < nq; q += T) {
       float x[4];
 #pragma unroll
-      for (int c = 0; c < 4; ++c) x[c] = 4 * q + c == sa.top.j ? 1.0f : 0.0f;
+      for (int c = 0; c < 4; ++c) x[c] = 4 * q + c == top.j ? 1.0f : 0.0f;
       store_quad(oh, q, n, a.one_hot_vec, x);
     }
   }

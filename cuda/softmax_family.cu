@@ -4,7 +4,10 @@
 //  - straight-through backward: the same with v = theta (no noise).
 // softmax(v / tau) is taken relative to the row's first argmax of v (every exponent <= 0, the
 // sum >= 1), and the backward shifts g by g at that argmax: J(s)^T g is unchanged (sum s = 1)
-// and <s, g - g_top> does not cancel when s is nearly one-hot.
+// and <s, g - g_top> does not cancel when s is nearly one-hot. The noisy v is math.h's
+// perturbed_logit (theta shifted by the row maximum before the noise is added, as on the JAVA
+// and CPU backends); the backward follows the upstream policy of row_team.cuh (checks, masked
+// classes +0, the power-of-two scale, GR_GRAD_OVERFLOW).
 //
 // One draw per row, so these are memory-bound: a team of T lanes per row with the row's values
 // in registers (one read of theta and g, one write), 4 columns per lane for arity <= 128 (so a
@@ -36,18 +39,15 @@ struct SoftArgs {
 
 namespace {
 
-// v of one quad (theta, plus the forward noise when noisy); the raw logits go to the scan.
+// v of one quad: theta, or perturbed_logit(theta, m, G) with the forward noise when noisy (the
+// JAVA and CPU backends' shift by the row maximum m, so that huge logits keep their noise).
 __device__ __forceinline__ void quad_values(const SoftArgs& a, const float* th_row, int64_t row,
-                                            int64_t q, float* v, RowScan* scan) {
+                                            int64_t q, float max, float* v) {
   load_quad(th_row, q, a.arity, a.logits_vec, -kInf, v);
-  if (scan != nullptr) {
-#pragma unroll
-    for (int c = 0; c < 4; ++c) scan_add(*scan, v[c]);
-  }
   if (a.noisy) {
     const Words4 words = noise_words(a.key, (uint32_t)q, (uint32_t)row, kForwardSlot);
 #pragma unroll
-    for (int c = 0; c < 4; ++c) v[c] += gumbel_from_uniform(uniform_open(words.w[c]));
+    for (int c = 0; c < 4; ++c) v[c] = perturbed_logit(v[c], max, gumbel_from_uniform(uniform_open(words.w[c])));
   }
 }
 
@@ -68,58 +68,103 @@ __device__ __forceinline__ void softmax_family_rows(const SoftArgs& a, int log2_
   const int64_t row = kHeld ? (int64_t)blockIdx.x * (blockDim.x >> log2_team) + (tid >> log2_team)
                             : (int64_t)blockIdx.x;
   const bool live = row < a.rows;
+  const bool backward = a.upstream != nullptr;
   const int64_t n = a.arity, nq = (n + 3) / 4;
   const float* th_row = a.logits + (live ? row : 0) * n;
   const float* g_row = a.upstream + (live ? row : 0) * n;
   Team team(log2_team, &exchange);
 
-  // Pass 1: the checks of the raw logits, and the first argmax of v.
-  float v[kCols];  // kHeld: v, then exp2((v - vmax) scale), then s
-  ScanArgMax sa{scan_start(), ArgMax{-kInf, 0}};
+  // Pass 1: the checks of the raw logits and (backward) of the upstream row, the row maximum
+  // and the largest |g| of unmasked classes (upstream_magnitude).
+  float v[kCols];   // kHeld: theta, then v, then exp2((v - vmax) scale), then s
+  float gq[kCols];  // kHeld: g, then g - g_top, both in the row's upstream scale
+  uint32_t masked = 0;  // kHeld: bit j for a -inf logit
+  ScanMagnitude sm{scan_start(), 0.0f};
   if constexpr (kHeld) {
 #pragma unroll
     for (int i = 0; i < QPL; ++i) {
       const int64_t q = t + (int64_t)T * i;
+      float x[4] = {0.0f, 0.0f, 0.0f, 0.0f};
       if (live) {
-        quad_values(a, th_row, row, q, &v[4 * i], &sa.scan);
+        load_quad(th_row, q, n, a.logits_vec, -kInf, &v[4 * i]);
+        if (backward) load_quad(g_row, q, n, a.upstream_vec, 0.0f, x);
       } else {
 #pragma unroll
         for (int c = 0; c < 4; ++c) v[4 * i + c] = -kInf;
       }
-      quad_argmax(&v[4 * i], q, sa.top);
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        const int j = 4 * i + c;
+        scan_add(sm.scan, v[j]);
+        sm.magnitude = fmaxf(sm.magnitude, upstream_magnitude(v[j], x[c]));
+        masked |= (v[j] == -kInf ? 1u : 0u) << j;
+        gq[j] = x[c];
+      }
     }
   } else {
     for (int64_t q = t; q < nq; q += T) {
-      quad_values(a, th_row, row, q, v, &sa.scan);
-      quad_argmax(v, q, sa.top);
+      float x[4], y[4];
+      load_quad(th_row, q, n, a.logits_vec, -kInf, x);
+      if (backward) load_quad(g_row, q, n, a.upstream_vec, 0.0f, y);
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        scan_add(sm.scan, x[c]);
+        if (backward) sm.magnitude = fmaxf(sm.magnitude, upstream_magnitude(x[c], y[c]));
+      }
     }
   }
-  sa = team.all(sa, MergeScanArgMax());
-  const int code = scan_code(sa.scan);
+  sm = team.all(sm, MergeScanMagnitude());
+  int code = scan_code(sm.scan);
+  if (code == GR_OK && !(sm.magnitude < kInf)) code = GR_UPSTREAM_NOT_FINITE;
   if (live && code != GR_OK && t == 0) record_bad_row(a.status, row, code);
   const bool ok = live && code == GR_OK;
   if constexpr (!kHeld) {
     if (!ok) return;  // one row per block: the whole block leaves together
   }
-  const float vmax = ok ? sa.top.v : 0.0f;
-  const int top = ok ? sa.top.j : 0;
+  const float max = ok ? sm.scan.max : 0.0f;
+  const UpstreamScale sc = upstream_scale(ok ? sm.magnitude : 0.0f);
 
-  // Pass 2: e_j = exp2((v_j - vmax) log2(e) / tau) and their sum. Stand-in rows (kHeld only)
-  // compute on v = 0 and store nothing.
+  // Pass 2: the first argmax of v. Stand-in rows (kHeld only) compute on theta = 0 and store
+  // nothing.
+  ArgMax top{-kInf, 0};
+  if constexpr (kHeld) {
+#pragma unroll
+    for (int i = 0; i < QPL; ++i) {
+      const int64_t q = t + (int64_t)T * i;
+      if (!ok) {
+#pragma unroll
+        for (int c = 0; c < 4; ++c) v[4 * i + c] = 4 * q + c < n ? 0.0f : -kInf;
+      } else if (a.noisy) {
+        const Words4 words = noise_words(a.key, (uint32_t)q, (uint32_t)row, kForwardSlot);
+#pragma unroll
+        for (int c = 0; c < 4; ++c)
+          v[4 * i + c] = perturbed_logit(v[4 * i + c], max, gumbel_from_uniform(uniform_open(words.w[c])));
+      }
+      quad_argmax(&v[4 * i], q, top);
+    }
+  } else {
+    for (int64_t q = t; q < nq; q += T) {
+      quad_values(a, th_row, row, q, max, v);
+      quad_argmax(v, q, top);
+    }
+  }
+  top = team.all(top, MaxArgMax());
+  const float vmax = top.v;
+
+  // Pass 3: e_j = exp2((v_j - vmax) log2(e) / tau) and their sum.
   float sum;
   if constexpr (kHeld) {
     float part = 0.0f;
 #pragma unroll
     for (int j = 0; j < kCols; ++j) {
-      const float x = ok ? v[j] : (4 * (t + (int64_t)T * (j / 4)) + j % 4 < n ? 0.0f : -kInf);
-      v[j] = fast_exp2_nonpositive((x - vmax) * a.scale);
+      v[j] = fast_exp2_nonpositive((v[j] - vmax) * a.scale);
       part += v[j];
     }
     sum = team.all(part, AddF());
   } else {
     ChunkedSum part;
     for (int64_t q = t; q < nq; q += T) {
-      quad_values(a, th_row, row, q, v, nullptr);
+      quad_values(a, th_row, row, q, max, v);
 #pragma unroll
       for (int c = 0; c < 4; ++c) part.add(fast_exp2_nonpositive((v[c] - vmax) * a.scale));
     }
@@ -128,7 +173,7 @@ __device__ __forceinline__ void softmax_family_rows(const SoftArgs& a, int log2_
   const float inv_sum = 1.0f / sum;
 
   float* out_row = a.out + (live ? row : 0) * n;
-  if (a.upstream == nullptr) {  // forward: y = e / sum
+  if (!backward) {  // forward: y = e / sum
     if constexpr (kHeld) {
       if (ok) {
 #pragma unroll
@@ -141,7 +186,7 @@ __device__ __forceinline__ void softmax_family_rows(const SoftArgs& a, int log2_
       }
     } else {
       for (int64_t q = t; q < nq; q += T) {
-        quad_values(a, th_row, row, q, v, nullptr);
+        quad_values(a, th_row, row, q, max, v);
 #pragma unroll
         for (int c = 0; c < 4; ++c) v[c] = fast_exp2_nonpositive((v[c] - vmax) * a.scale) * inv_sum;
         store_quad(out_row, q, n, a.out_vec, v);
@@ -150,58 +195,63 @@ __device__ __forceinline__ void softmax_family_rows(const SoftArgs& a, int log2_
     return;
   }
 
-  // Backward. Pass 3: <s, g - g_top>; pass 4: J(s)^T g / tau with g shifted by g_top.
-  const float g_top = ok ? __ldg(g_row + top) : 0.0f;
+  // Backward. Pass 4: <s, g - g_top>; pass 5: J(s)^T g / tau with g shifted by g_top, scaled
+  // back by the row's power of two; masked classes exactly +0, a component beyond the float range
+  // reported instead of stored.
+  const float g_top = ok ? __ldg(g_row + top.j) * sc.down : 0.0f;
   float dot;
-  float gq[kCols];
   if constexpr (kHeld) {
     float part = 0.0f;
 #pragma unroll
-    for (int i = 0; i < QPL; ++i) {
-      float x[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-      if (ok) load_quad(g_row, t + (int64_t)T * i, n, a.upstream_vec, 0.0f, x);
-#pragma unroll
-      for (int c = 0; c < 4; ++c) {
-        const int j = 4 * i + c;
-        gq[j] = x[c] - g_top;
-        v[j] *= inv_sum;
-        part = fmaf(v[j], gq[j], part);
-      }
+    for (int j = 0; j < kCols; ++j) {
+      gq[j] = ok && !((masked >> j) & 1u) ? gq[j] * sc.down - g_top : 0.0f;
+      v[j] *= inv_sum;
+      part = fmaf(v[j], gq[j], part);
     }
     dot = team.all(part, AddF());
   } else {
     ChunkedSum part;
     for (int64_t q = t; q < nq; q += T) {
-      quad_values(a, th_row, row, q, v, nullptr);
-      load_quad(g_row, q, n, a.upstream_vec, 0.0f, gq);
+      float th[4];
+      load_quad(th_row, q, n, a.logits_vec, -kInf, th);
+      quad_values(a, th_row, row, q, max, v);
+      load_upstream_quad(g_row, q, n, a.upstream_vec, th, sc.down, gq);
 #pragma unroll
       for (int c = 0; c < 4; ++c)
-        part.add(fast_exp2_nonpositive((v[c] - vmax) * a.scale) * inv_sum * (gq[c] - g_top));
+        part.add(th[c] == -kInf ? 0.0f
+                                : fast_exp2_nonpositive((v[c] - vmax) * a.scale) * inv_sum * (gq[c] - g_top));
     }
     dot = (float)team.all(part.value(), AddD());
   }
+  bool overflow = false;
   if constexpr (kHeld) {
     if (ok) {
 #pragma unroll
       for (int i = 0; i < QPL; ++i) {
         float x[4];
 #pragma unroll
-        for (int c = 0; c < 4; ++c) x[c] = softmax_jvp(v[4 * i + c], gq[4 * i + c], dot) / a.tau;
-        store_quad(out_row, t + (int64_t)T * i, n, a.out_vec, x);
+        for (int c = 0; c < 4; ++c) {
+          const int j = 4 * i + c;
+          x[c] = (masked >> j) & 1u ? 0.0f : softmax_jvp(v[j], gq[j], dot) / a.tau * sc.up;
+        }
+        overflow |= store_quad_finite(out_row, t + (int64_t)T * i, n, a.out_vec, x);
       }
     }
   } else {
     for (int64_t q = t; q < nq; q += T) {
-      quad_values(a, th_row, row, q, v, nullptr);
-      load_quad(g_row, q, n, a.upstream_vec, 0.0f, gq);
+      float th[4];
+      load_quad(th_row, q, n, a.logits_vec, -kInf, th);
+      quad_values(a, th_row, row, q, max, v);
+      load_upstream_quad(g_row, q, n, a.upstream_vec, th, sc.down, gq);
 #pragma unroll
       for (int c = 0; c < 4; ++c) {
         const float s = fast_exp2_nonpositive((v[c] - vmax) * a.scale) * inv_sum;
-        v[c] = softmax_jvp(s, gq[c] - g_top, dot) / a.tau;
+        v[c] = th[c] == -kInf ? 0.0f : softmax_jvp(s, gq[c] - g_top, dot) / a.tau * sc.up;
       }
-      store_quad(out_row, q, n, a.out_vec, v);
+      overflow |= store_quad_finite(out_row, q, n, a.out_vec, v);
     }
   }
+  if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
 }
 
 }  // namespace

@@ -33,8 +33,9 @@ else
 fi
 objs=()
 pids=()
-for f in status sample conditional_gumbel gumbel_rao softmax_family reinforce runtime host_calls \
-         device_query harness harness_graph harness_limits harness_nvtx; do
+for f in status sample conditional_gumbel gumbel_rao softmax_family reinforce choice_family rloo \
+         binary runtime host_calls device_query harness harness_graph harness_limits harness_nvtx \
+         harness_reference; do
   python3 "$here/translate.py" "$root/cuda/$f.cu" > "$out/$f.cpp"
   g++ "${flags[@]}" -c "$out/$f.cpp" -o "$out/$f.o" &
   pids+=($!)

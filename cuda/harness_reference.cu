@@ -1,0 +1,437 @@
+// The harness's double-precision reference (host code only): every operation as the JAVA oracle
+// (java/library/.../JavaKernels.java) computes it, with math.h's formulas evaluated in double
+// (the algebra of math.h and its Java mirror Formulas.java, the Philox words and uniforms of
+// math.h itself), the oracle's checks in its order (logits, choice, upstream; binary rows: NaN,
+// then the draws), its policy for masked classes (upstream never read, gradient exactly +0) and
+// for results beyond the float range (GR_GRAD_OVERFLOW, GR_NOISE_OVERFLOW). The operations beyond
+// the paper have no CPU backend on this branch, and the hardening cases need the oracle's
+// policy, which the CPU kernels do not follow yet: both are checked against this reference.
+// Returns the gr_status of the lowest bad row, as the oracle does; outputs are complete only for
+// status 0.
+#include <math.h>
+#include <string.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "gumbel_rao/gumbel_rao.h"
+#include "gumbel_rao/math.h"
+#include "harness.h"
+
+namespace {
+
+const float kNegInf = -INFINITY;
+
+// ------------------------------------------------------------------ Formulas.java in double
+double uniform(const gr::Words4& w, int i) { return (double)gr::uniform_open(w.w[i]); }
+double exponential(double u) { return std::max(-log(u), 1.0 - u); }
+double gumbel(double u) { return -log(exponential(u)); }
+double log_softmax(double th, double max, double log_sum) { return (th - max) - log_sum; }
+double weight(double log_p, double p, double e, double e_d, double log_e_d, double inv_tau) {
+  const double log_r = (log_p + log_e_d) - log(e + p * e_d);
+  return exp(std::min(log_r, 0.0) * inv_tau);
+}
+double weight_power(double p, double e, double e_d, int m) {
+  const double a = p * e_d, r = a / (e + a);
+  double w = r;
+  for (int i = 1; i < m; ++i) w *= r;
+  return w;
+}
+double base(double p, double e, double e_d) {
+  const double a = p * e_d;
+  return a / (e + a);
+}
+double sigmoid(double x) {
+  const double t = exp(-fabs(x)), r = 1.0 / (1.0 + t);
+  return x >= 0 ? r : t * r;
+}
+double gst_gap_p(double p_d) {
+  const double pi = p_d * (1 - 1e-5);
+  return pi < 1e-8 ? 1 + pi / 2 : -log1p(-pi) / pi;
+}
+
+// ------------------------------------------------------------------ the oracle's checks
+int scan_row(const float* th, int64_t n) {
+  bool finite = false;
+  for (int64_t j = 0; j < n; ++j) {
+    if (th[j] != th[j]) return GR_LOGITS_NAN;
+    if (th[j] == INFINITY) return GR_LOGITS_POS_INF;
+    finite |= th[j] != kNegInf;
+  }
+  return finite ? GR_OK : GR_ROW_ALL_MASKED;
+}
+int check_choice(const float* th, int64_t n, int64_t d) {
+  if (d < 0 || d >= n) return GR_CHOICE_RANGE;
+  if (th[d] == kNegInf) return GR_CHOICE_MASKED;
+  return GR_OK;
+}
+int check_upstream(const float* th, const float* g, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    if (th[j] != kNegInf && !isfinite(g[j])) return GR_UPSTREAM_NOT_FINITE;
+  return GR_OK;
+}
+int check_binary_choice(float eta, int32_t b) {
+  if (b < 0 || b > 1) return GR_CHOICE_RANGE;
+  if (eta == (b == 1 ? kNegInf : INFINITY)) return GR_CHOICE_MASKED;
+  return GR_OK;
+}
+double row_max(const float* th, int64_t n) {
+  double m = -INFINITY;
+  for (int64_t j = 0; j < n; ++j) m = std::max(m, (double)th[j]);
+  return m;
+}
+double row_log_sum(const float* th, int64_t n, double m) {
+  double s = 0;
+  for (int64_t j = 0; j < n; ++j) s += exp(th[j] - m);
+  return log(s);
+}
+// A gradient row rounded to float, +0 at masked classes; false when a component does not fit.
+bool store(const float* th, const std::vector<double>& v, float* out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float x = th[j] == kNegInf ? 0.0f : (float)v[j];
+    if (isinf(x)) return false;
+    out[j] = x;
+  }
+  return true;
+}
+void row_uniforms(gr::NoiseKey key, int64_t row, uint32_t slot, int64_t n, std::vector<double>& u) {
+  for (int64_t q = 0; 4 * q < n; ++q) {
+    const gr::Words4 w = gr::noise_words(key, (uint32_t)q, (uint32_t)row, slot);
+    for (int i = 0; i < 4 && 4 * q + i < n; ++i) u[4 * q + i] = uniform(w, i);
+  }
+}
+int first_argmax(const std::vector<double>& v, int64_t n) {
+  int best = 0;
+  for (int64_t j = 1; j < n; ++j)
+    if (v[j] > v[best]) best = (int)j;
+  return best;
+}
+int64_t bad(int code, int64_t row) { return gr_status_make(code, row); }
+
+// ------------------------------------------------------------------ operations
+int64_t sample(const Case& c, const Batch& b, std::vector<int32_t>& d, std::vector<float>& oh) {
+  const int64_t n = c.arity;
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  std::vector<double> v(n);
+  d.assign(c.rows, -1);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    const int code = scan_row(th, n);
+    if (code) return bad(code, r);
+    const double m = row_max(th, n);
+    row_uniforms(key, r, gr::kForwardSlot, n, v);
+    for (int64_t j = 0; j < n; ++j) v[j] = (th[j] - m) + gumbel(v[j]);
+    d[r] = first_argmax(v, n);
+    if (c.one_hot) {
+      std::fill(oh.begin() + r * n, oh.begin() + (r + 1) * n, 0.0f);
+      oh[r * n + d[r]] = 1.0f;
+    }
+  }
+  return 0;
+}
+
+int64_t conditional(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t n = c.arity, rows = c.rows;
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  std::vector<double> u(n), p(n);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    int code = scan_row(th, n);
+    if (!code) code = check_choice(th, n, b.choice[r]);
+    if (code) return bad(code, r);
+    const double m = row_max(th, n), ls = row_log_sum(th, n, m);
+    for (int64_t j = 0; j < n; ++j) p[j] = exp(log_softmax(th[j], m, ls));
+    const int32_t d = b.choice[r];
+    const double neg_log_pd = -log_softmax(th[d], m, ls);
+    for (int64_t k = 0; k < c.samples; ++k) {
+      row_uniforms(key, r, gr::conditional_slot((uint32_t)k), n, u);
+      const double e_d = exponential(u[d]);
+      float* o = out.data() + (k * rows + r) * n;
+      const float g_d = (float)(neg_log_pd - log(e_d));
+      if (isinf(g_d)) return bad(GR_NOISE_OVERFLOW, r);
+      const float z_d = th[d] + g_d;
+      for (int64_t j = 0; j < n; ++j)
+        o[j] = j == d ? g_d
+                      : gr::conditional_gumbel_below(th[j], (float)-log(exponential(u[j]) + p[j] * e_d), z_d);
+    }
+  }
+  return 0;
+}
+
+// GR-MCK (total = false) and GR with the total derivative.
+int64_t gumbel_rao(const Case& c, const Batch& b, std::vector<float>& out, bool total) {
+  const int64_t n = c.arity;
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const double inv_tau = 1.0 / c.tau;
+  const int power = gr::integer_inverse_temperature(c.tau);
+  const double scale = 1.0 / ((double)c.samples * (double)c.tau);
+  std::vector<double> u(n), log_p(n), p(n), gs(n), w(n), e(n), h(n);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    const float* g = b.upstream.data() + r * n;
+    int code = scan_row(th, n);
+    if (!code) code = check_choice(th, n, b.choice[r]);
+    if (!code) code = check_upstream(th, g, n);
+    if (code) return bad(code, r);
+    const int32_t d = b.choice[r];
+    const double m = row_max(th, n), ls = row_log_sum(th, n, m), g_d = g[d];
+    for (int64_t j = 0; j < n; ++j) {
+      log_p[j] = log_softmax(th[j], m, ls);
+      p[j] = exp(log_p[j]);
+      gs[j] = th[j] == kNegInf ? 0.0 : g[j] - g_d;
+      h[j] = 0;
+    }
+    double row_sum = 0;
+    for (int64_t k = 0; k < c.samples; ++k) {
+      row_uniforms(key, r, gr::conditional_slot((uint32_t)k), n, u);
+      const double e_d = exponential(u[d]), log_e_d = log(e_d);
+      double sum = 0, dot = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        e[j] = exponential(u[j]);
+        w[j] = j == d ? 1.0
+               : power > 0 ? weight_power(p[j], e[j], e_d, power)
+                           : weight(log_p[j], p[j], e[j], e_d, log_e_d, inv_tau);
+        sum += w[j];
+        dot += w[j] * gs[j];
+      }
+      const double cc = 1.0 / sum, c_dot = cc * (dot * cc);
+      for (int64_t j = 0; j < n; ++j) {
+        const double t = w[j] * (gs[j] * cc - c_dot);
+        if (total) {
+          const double rj = j == d ? 1.0 : base(p[j], e[j], e_d);
+          h[j] += t - rj * t;
+          row_sum += rj * t;
+        } else {
+          h[j] += t;
+        }
+      }
+    }
+    for (int64_t j = 0; j < n; ++j) h[j] = total ? (h[j] + p[j] * row_sum) * scale : h[j] * scale;
+    if (!store(th, h, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
+  }
+  return 0;
+}
+
+// ST-GS / GS backward (noisy), ST backward, GS forward (upstream null).
+int64_t soft(const Case& c, const Batch& b, std::vector<float>& out, bool noisy, bool backward) {
+  const int64_t n = c.arity;
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const double tau = c.tau;
+  std::vector<double> v(n), gs(n);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    const float* g = b.upstream.data() + r * n;
+    int code = scan_row(th, n);
+    if (!code && backward) code = check_upstream(th, g, n);
+    if (code) return bad(code, r);
+    const double m = row_max(th, n);
+    if (noisy) {
+      row_uniforms(key, r, gr::kForwardSlot, n, v);
+      for (int64_t j = 0; j < n; ++j) v[j] = (th[j] - m) + gumbel(v[j]);
+    } else {
+      for (int64_t j = 0; j < n; ++j) v[j] = th[j] - m;
+    }
+    const int top = first_argmax(v, n);
+    const double vmax = v[top];
+    double sum = 0;
+    for (int64_t j = 0; j < n; ++j) sum += (v[j] = exp((v[j] - vmax) / tau));
+    for (int64_t j = 0; j < n; ++j) v[j] /= sum;
+    if (!backward) {
+      for (int64_t j = 0; j < n; ++j) out[r * n + j] = (float)v[j];
+      continue;
+    }
+    const double g_top = g[top];
+    double dot = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      gs[j] = (th[j] == kNegInf ? 0.0 : (double)g[j]) - g_top;
+      dot += v[j] * gs[j];
+    }
+    for (int64_t j = 0; j < n; ++j) gs[j] = v[j] * (gs[j] - dot) / tau;
+    if (!store(th, gs, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
+  }
+  return 0;
+}
+
+int64_t reinforce(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t n = c.arity;
+  std::vector<double> p(n), o(n);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    int code = scan_row(th, n);
+    if (!code) code = check_choice(th, n, b.choice[r]);
+    if (code) return bad(code, r);
+    const int32_t d = b.choice[r];
+    const double m = row_max(th, n), ls = row_log_sum(th, n, m);
+    double rest = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      p[j] = exp(log_softmax(th[j], m, ls));
+      if (j != d) rest += p[j];
+    }
+    const double fb = (double)b.losses[r] - (double)kReinforceBaseline;
+    for (int64_t j = 0; j < n; ++j) o[j] = fb * (j == d ? rest : -p[j]);
+    if (!store(th, o, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
+  }
+  return 0;
+}
+
+// ZGR, ReinMax, GST: the rows of JavaKernels.choiceRows.
+int64_t choice_rows(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t n = c.arity;
+  const double tau = c.tau;
+  std::vector<double> p(n), gs(n), o(n), pi(n);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    const float* g = b.upstream.data() + r * n;
+    int code = scan_row(th, n);
+    if (!code) code = check_choice(th, n, b.choice[r]);
+    if (!code) code = check_upstream(th, g, n);
+    if (code) return bad(code, r);
+    const int32_t d = b.choice[r];
+    const double m = row_max(th, n), ls = row_log_sum(th, n, m), g_d = g[d];
+    for (int64_t j = 0; j < n; ++j) {
+      p[j] = exp(log_softmax(th[j], m, ls));
+      gs[j] = th[j] == kNegInf ? 0.0 : g[j] - g_d;
+    }
+    if (c.op == Op::Zgr) {
+      double dot = 0;
+      for (int64_t j = 0; j < n; ++j) dot += p[j] * gs[j];
+      for (int64_t j = 0; j < n; ++j) o[j] = 0.5 * (j == d ? -dot : p[j] * gs[j]);
+    } else if (c.op == Op::ReinMax) {
+      double z = 0;
+      for (int64_t j = 0; j < n; ++j) z += (pi[j] = exp((th[j] - m) / tau));
+      double pi_dot = 0, p_dot = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        pi[j] = 0.5 * (pi[j] / z + (j == d ? 1 : 0));
+        pi_dot += pi[j] * gs[j];
+        p_dot += p[j] * gs[j];
+      }
+      for (int64_t j = 0; j < n; ++j)
+        o[j] = 2 * (pi[j] * (gs[j] - pi_dot)) - 0.5 * (p[j] * (gs[j] - p_dot));
+    } else {  // GST
+      const double gap = c.gap > 0 ? c.gap : gst_gap_p(p[d]);
+      double z = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        const double shifted = j == d ? 0.0 : std::min(th[j] - m, -gap);
+        z += (o[j] = exp(shifted / tau));
+      }
+      double dot = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        o[j] /= z;
+        dot += o[j] * gs[j];
+      }
+      for (int64_t j = 0; j < n; ++j) o[j] = o[j] * (gs[j] - dot) / tau;
+    }
+    if (!store(th, o, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
+  }
+  return 0;
+}
+
+int64_t rloo(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t n = c.arity, rows = c.rows, S = c.samples;
+  std::vector<double> o(n);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    int code = scan_row(th, n);
+    for (int64_t s = 0; s < S && !code; ++s) code = check_choice(th, n, b.draws[s * rows + r]);
+    if (code) return bad(code, r);
+    double mean = 0;
+    for (int64_t s = 0; s < S; ++s) mean += b.draw_losses[s * rows + r];
+    mean /= (double)S;
+    std::fill(o.begin(), o.end(), 0.0);
+    for (int64_t s = 0; s < S; ++s)
+      o[b.draws[s * rows + r]] += (b.draw_losses[s * rows + r] - mean) / (double)(S - 1);
+    if (!store(th, o, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
+  }
+  return 0;
+}
+
+// Binary draws: b = [eta + L > 0] (and the antithetic b~ = [eta - L > 0]), [draw][row].
+int64_t binary_sample(const Case& c, const Batch& b, std::vector<int32_t>& d,
+                      std::vector<float>& values) {
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const int64_t rows = c.rows;
+  d.assign((c.antithetic ? 2 : 1) * rows, -1);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float eta = b.logits[r];
+    if (eta != eta) return bad(GR_LOGITS_NAN, r);
+    const double u = uniform(gr::noise_words(key, 0, (uint32_t)r, gr::kForwardSlot), 0);
+    const double l = log(u) - log(1 - u);
+    d[r] = eta + l > 0 ? 1 : 0;
+    values[r] = (float)d[r];
+    if (c.antithetic) {
+      d[rows + r] = eta - l > 0 ? 1 : 0;
+      values[rows + r] = (float)d[rows + r];
+    }
+  }
+  return 0;
+}
+
+int64_t zgr_binary(const Case& c, const Batch& b, std::vector<float>& out) {
+  for (int64_t r = 0; r < c.rows; ++r) {
+    const float eta = b.logits[r];
+    const int32_t bb = b.draws[r];
+    const float g = b.upstream[r];
+    int code = eta != eta ? GR_LOGITS_NAN : check_binary_choice(eta, bb);
+    if (!code && !isfinite(g)) code = GR_UPSTREAM_NOT_FINITE;
+    if (code) return bad(code, r);
+    out[r] = (float)(0.5 * g * sigmoid(bb == 1 ? -(double)eta : (double)eta));
+  }
+  return 0;
+}
+
+int64_t disarm(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t rows = c.rows;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float eta = b.logits[r];
+    const int32_t b0 = b.draws[r], b1 = b.draws[rows + r];
+    int code = eta != eta ? GR_LOGITS_NAN : check_binary_choice(eta, b0);
+    if (!code) code = check_binary_choice(eta, b1);
+    if (code) return bad(code, r);
+    double v = 0;
+    if (b0 != b1) {
+      const double dd = (0.5 * b.draw_losses[r] - 0.5 * b.draw_losses[rows + r]) * sigmoid(fabs((double)eta));
+      v = b1 == 1 ? -dd : dd;
+    }
+    out[r] = (float)v;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
+                      std::vector<int32_t>& d) {
+  out.assign(c.out_floats(), 0.0f);
+  switch (c.op) {
+    case Op::Sample: return sample(c, b, d, out);
+    case Op::Conditional: return conditional(c, b, out);
+    case Op::GumbelRao: return gumbel_rao(c, b, out, false);
+    case Op::GrTotal: return gumbel_rao(c, b, out, true);
+    case Op::GsForward: return soft(c, b, out, true, false);
+    case Op::GsBackward: return soft(c, b, out, true, true);
+    case Op::StBackward: return soft(c, b, out, false, true);
+    case Op::Reinforce: return reinforce(c, b, out);
+    case Op::Zgr:
+    case Op::ReinMax:
+    case Op::Gst: return choice_rows(c, b, out);
+    case Op::Rloo: return rloo(c, b, out);
+    case Op::BinarySample: return binary_sample(c, b, d, out);
+    case Op::ZgrBinary: return zgr_binary(c, b, out);
+    case Op::Disarm: return disarm(c, b, out);
+  }
+  return -1;
+}
+
+double reference_binary_logistic(const Case& c, int64_t r) {
+  const double u = uniform(gr::noise_words(gr::noise_key(c.seed, c.offset), 0, (uint32_t)r,
+                                           gr::kForwardSlot), 0);
+  return log(u) - log(1 - u);
+}
+
+double reference_perturbed(const Case& c, const Batch& b, int64_t r, int32_t j) {
+  const int64_t n = c.arity;
+  const float* th = b.logits.data() + r * n;
+  const gr::Words4 w = gr::noise_words(gr::noise_key(c.seed, c.offset), (uint32_t)(j / 4),
+                                       (uint32_t)r, gr::kForwardSlot);
+  return (th[j] - row_max(th, n)) + gumbel(uniform(w, j % 4));
+}
