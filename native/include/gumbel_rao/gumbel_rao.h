@@ -79,6 +79,42 @@ int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
                                   const float* losses, float baseline, int64_t rows,
                                   int32_t arity, float* grad);
 
+/* ---------------------------------------------------------------- estimators beyond the paper */
+/* Binary variables (one logit eta per row): b = [eta + L > 0], L = log u - log(1 - u) from the forward noise of column 0; with antithetic != 0 also b~ = [eta - L > 0] as a second draw, choice (and values, which may be NULL) laid out [draw][row]. */
+int64_t gr_cpu_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
+                             int32_t antithetic, int32_t* choice, float* values);
+
+/* Gumbel-Rao with the total derivative through the conditional noise (math.h, gumbel_rao_total_*). */
+int64_t gr_cpu_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
+                                         const float* upstream, int64_t rows, int32_t arity,
+                                         int32_t samples, float tau, uint64_t seed,
+                                         uint32_t offset, float* grad);
+
+/* ZGR: 1/2 [J(p) g + (g_D - <p, g>)(e_D - p)] (math.h, zgr_grad). */
+int64_t gr_cpu_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float* grad);
+
+/* ZGR for binary variables (one logit eta per row, choice b in {0, 1}): g sigmoid(b ? -eta : eta) / 2. */
+int64_t gr_cpu_zgr_binary_backward(const float* logits, const int32_t* choice,
+                                   const float* upstream, int64_t rows, float* grad);
+
+/* ReinMax: 2 J(pi) g - 1/2 J(p) g, pi = (softmax(theta / tau) + e_D) / 2 (math.h, reinmax_*). */
+int64_t gr_cpu_reinmax_backward(const float* logits, const int32_t* choice,
+                                const float* upstream, int64_t rows, int32_t arity, float tau,
+                                float* grad);
+
+/* Gapped straight-through: J(s) g / tau, s = softmax(theta' / tau) (math.h, gst_*); gap > 0, or 0 for GST-p. */
+int64_t gr_cpu_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float tau, float gap, float* grad);
+
+/* RLOO: choice and losses [samples][rows]; 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p) (math.h, rloo_term). */
+int64_t gr_cpu_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
+                             int64_t rows, int32_t arity, int32_t samples, float* grad);
+
+/* DisARM (binary, one logit per row): choice and losses [2][rows], b and b~ (math.h, disarm_grad). */
+int64_t gr_cpu_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
+                               int64_t rows, float* grad);
+
 /* The instruction set the CPU kernels dispatch to: "avx512", "avx2" or "x86-64". */
 const char* gr_cpu_isa(void);
 /* Chooses the instruction set by name (only one the CPU supports); returns 0, or -1 when the
@@ -87,6 +123,15 @@ int32_t gr_cpu_set_isa(const char* isa);
 /* Worker threads of the CPU backend (default: the machine's hardware threads). */
 int32_t gr_cpu_threads(void);
 void gr_cpu_set_threads(int32_t threads);
+
+/* Cancellation of long calls. After gr_cpu_set_cancel_flag(flag), the calls this thread makes
+ * read *flag (a relaxed atomic load, on every worker) once per row, tile of rows or chunk of
+ * 1024 draws, and end soon after it becomes nonzero with gr_status_make(GR_CANCELLED, row), row
+ * being a row that was not finished. NULL (every thread's initial state) makes calls
+ * uncancellable. The flag must stay valid until the thread sets another one or NULL; whoever
+ * cancels writes a nonzero value to it from any thread. (Java: CancelWatch sets a flag per long
+ * call and writes it when the calling thread is interrupted.) */
+void gr_cpu_set_cancel_flag(const int32_t* flag);
 
 /* Returns its argument: JavaCPP passes a direct NIO buffer as the address of its position, so
  * this gives Java that address without reflection. */

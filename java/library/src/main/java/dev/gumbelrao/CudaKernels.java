@@ -147,4 +147,115 @@ final class CudaKernels implements Kernels {
     if (status == Status.OK) s.commit();
     return status;
   }
+
+  // ------------------------------------------------------ the estimators beyond the paper
+
+  @Override
+  public long binarySample(Floats logits, int rows, NoiseKey key, boolean antithetic,
+      Ints choice, Floats values) {
+    long draws = antithetic ? 2 : 1;
+    Staging s = new Staging(bytes(rows) + 2 * bytes(draws * rows));
+    Floats th = s.in(logits), v = s.out(values);
+    Ints d = s.out(choice);
+    require(th, d, v);
+    long status = NativeKernels.cudaHostBinarySample(device, address(th), rows, key.seed(),
+        key.offsetWord(), antithetic ? 1 : 0, address(d), address(v));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long gumbelRaoTotalBackward(Floats logits, Ints choice, Floats upstream, int rows,
+      int arity, int samples, float tau, NoiseKey key, Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostGumbelRaoTotalBackward(device, address(th), address(d),
+        address(g), rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long zgrBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostZgrBackward(device, address(th), address(d), address(g),
+        rows, arity, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long zgrBinaryBackward(Floats logits, Ints choice, Floats upstream, int rows,
+      Floats grad) {
+    Staging s = new Staging(4 * bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostZgrBinaryBackward(device, address(th), address(d),
+        address(g), rows, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long reinMaxBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      float tau, Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostReinMaxBackward(device, address(th), address(d),
+        address(g), rows, arity, tau, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long gstBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      float tau, float gap, Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostGstBackward(device, address(th), address(d), address(g),
+        rows, arity, tau, gap, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long rlooBackward(Floats logits, Ints choice, Floats losses, int rows, int arity,
+      int samples, Floats grad) {
+    long n = (long) rows * arity, draws = (long) samples * rows;
+    Staging s = new Staging(2 * bytes(n) + 2 * bytes(draws));
+    Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, f, out);
+    long status = NativeKernels.cudaHostRlooBackward(device, address(th), address(d),
+        address(f), rows, arity, samples, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long disarmBackward(Floats logits, Ints choice, Floats losses, int rows, Floats grad) {
+    Staging s = new Staging(2 * bytes(rows) + 2 * bytes(2L * rows));
+    Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, f, out);
+    long status = NativeKernels.cudaHostDisarmBackward(device, address(th), address(d),
+        address(f), rows, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
 }

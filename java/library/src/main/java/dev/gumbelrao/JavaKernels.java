@@ -381,4 +381,271 @@ final class JavaKernels implements Kernels {
     if (status == Status.OK) gradArg.commit(grad);
     return status;
   }
+
+  // ------------------------------------------------------ the estimators beyond the paper
+
+  /** A binary variable's logit: NaN is an error; +-Infinity is a certain 1 or 0. */
+  private static int scanBinary(float eta) {
+    return Float.isNaN(eta) ? Status.LOGITS_NAN : Status.OK;
+  }
+
+  @Override
+  public long binarySample(Floats logitsArg, int rows, NoiseKey key, boolean antithetic,
+      Ints choiceArg, Floats valuesArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.writeTarget();
+    float[] values = valuesArg == null ? null : valuesArg.writeTarget();
+    Thread caller = Thread.currentThread();
+    long status = forRows(rows, 1, (begin, end) -> {
+      int[] words = new int[4];
+      for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        int code = scanBinary(th[r]);
+        if (code != Status.OK) return Status.of(code, r);
+        Formulas.philox(key.seed(), 0, r, Formulas.FORWARD_SLOT, key.offsetWord(), words);
+        double l = Formulas.logisticFromUniform(Formulas.uniformOpen(words[0]));
+        int b = th[r] + l > 0 ? 1 : 0;
+        choice[r] = b;
+        if (values != null) values[r] = b;
+        if (antithetic) {
+          int bt = th[r] - l > 0 ? 1 : 0;
+          choice[rows + r] = bt;
+          if (values != null) values[rows + r] = bt;
+        }
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) {
+      choiceArg.commit(choice);
+      if (valuesArg != null) valuesArg.commit(values);
+    }
+    return status;
+  }
+
+  @Override
+  public long gumbelRaoTotalBackward(Floats logitsArg, Ints choiceArg, Floats upstreamArg,
+      int rows, int n, int samples, float tau, NoiseKey key, Floats gradArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.read();
+    float[] g = upstreamArg.read();
+    float[] grad = gradArg.writeTarget();
+    double invTau = 1.0 / tau;
+    int power = Formulas.integerInverseTemperature(tau);
+    double scale = Formulas.gumbelRaoScale(samples, tau);
+    Thread caller = Thread.currentThread();
+    long status = forRows(rows, (long) n * samples, (begin, end) -> {
+      double[] u = new double[n], logP = new double[n], p = new double[n], gs = new double[n];
+      double[] w = new double[n], e = new double[n], h = new double[n];
+      int[] words = new int[4];
+      for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
+        if (code == Status.OK) code = checkUpstream(th, g, off, n);
+        if (code != Status.OK) return Status.of(code, r);
+        int d = choice[r];
+        double m = rowMax(th, off, n), logSum = rowLogSum(th, off, n, m);
+        double gD = g[off + d];
+        for (int j = 0; j < n; j++) {
+          logP[j] = Formulas.logSoftmax(th[off + j], m, logSum);
+          p[j] = Math.exp(logP[j]);
+          gs[j] = th[off + j] == Float.NEGATIVE_INFINITY ? 0.0 : g[off + j] - gD;
+          h[j] = 0;
+        }
+        double rowSum = 0;
+        for (int k = 0; k < samples; k++) {
+          if ((k & 1023) == 1023 && cancelled(caller)) return Status.of(Status.CANCELLED, r);
+          rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
+          double eD = Formulas.exponentialFromUniform(u[d]);
+          double logED = Math.log(eD);
+          double sum = 0, dot = 0;
+          for (int j = 0; j < n; j++) {
+            e[j] = Formulas.exponentialFromUniform(u[j]);
+            double wj = j == d ? 1.0
+                : power > 0 ? Formulas.gumbelRaoWeightPower(p[j], e[j], eD, power)
+                : Formulas.gumbelRaoWeight(logP[j], p[j], e[j], eD, logED, invTau);
+            w[j] = wj;
+            sum += wj;
+            dot += wj * gs[j];
+          }
+          double c = Formulas.gumbelRaoDrawScale(sum), cDot = Formulas.gumbelRaoDrawDot(c, dot);
+          for (int j = 0; j < n; j++) {
+            double t = Formulas.gumbelRaoTerm(w[j], gs[j], c, cDot);
+            double rj = j == d ? 1.0 : Formulas.gumbelRaoBase(p[j], e[j], eD);
+            h[j] += Formulas.gumbelRaoTotalTerm(t, rj);
+            rowSum += rj * t;
+          }
+        }
+        for (int j = 0; j < n; j++) h[j] = Formulas.gumbelRaoTotalFinish(h[j], p[j], rowSum, scale);
+        if (!store(th, h, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) gradArg.commit(grad);
+    return status;
+  }
+
+  /** The per-row work of the estimators that read p and the shifted upstream gs = g - g_D. */
+  @FunctionalInterface
+  private interface ChoiceRowGradient {
+    /** Fills out[0..n) for row off / n with choice d; p and gs are filled, masked gs = 0. */
+    void compute(int off, int d, double[] p, double[] gs, double m, double[] out);
+  }
+
+  private static long choiceRows(Floats logitsArg, Ints choiceArg, Floats upstreamArg, int rows,
+      int n, Floats gradArg, ChoiceRowGradient body) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.read();
+    float[] g = upstreamArg.read();
+    float[] grad = gradArg.writeTarget();
+    Thread caller = Thread.currentThread();
+    long status = forRows(rows, n, (begin, end) -> {
+      double[] p = new double[n], gs = new double[n], out = new double[n];
+      for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        if (code == Status.OK) code = checkChoice(th, off, n, choice[r]);
+        if (code == Status.OK) code = checkUpstream(th, g, off, n);
+        if (code != Status.OK) return Status.of(code, r);
+        int d = choice[r];
+        double m = rowMax(th, off, n), logSum = rowLogSum(th, off, n, m);
+        double gD = g[off + d];
+        for (int j = 0; j < n; j++) {
+          p[j] = Math.exp(Formulas.logSoftmax(th[off + j], m, logSum));
+          gs[j] = th[off + j] == Float.NEGATIVE_INFINITY ? 0.0 : g[off + j] - gD;
+        }
+        body.compute(off, d, p, gs, m, out);
+        if (!store(th, out, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) gradArg.commit(grad);
+    return status;
+  }
+
+  @Override
+  public long zgrBackward(Floats logits, Ints choice, Floats upstream, int rows, int n,
+      Floats grad) {
+    return choiceRows(logits, choice, upstream, rows, n, grad, (off, d, p, gs, m, out) -> {
+      double dot = 0;
+      for (int j = 0; j < n; j++) dot += p[j] * gs[j];
+      for (int j = 0; j < n; j++) out[j] = Formulas.zgrGrad(p[j], gs[j], dot, j == d);
+    });
+  }
+
+  @Override
+  public long reinMaxBackward(Floats logitsArg, Ints choice, Floats upstream, int rows, int n,
+      float tau, Floats grad) {
+    float[] th = logitsArg.read();
+    return choiceRows(logitsArg, choice, upstream, rows, n, grad, (off, d, p, gs, m, out) -> {
+      // pi = (softmax(theta / tau) + e_D) / 2, the tempered softmax shifted by the maximum
+      double[] pi = new double[n];
+      double z = 0;
+      for (int j = 0; j < n; j++) {
+        pi[j] = Math.exp((th[off + j] - m) / tau);
+        z += pi[j];
+      }
+      double piDot = 0, pDot = 0;
+      for (int j = 0; j < n; j++) {
+        pi[j] = Formulas.reinmaxPi(pi[j] / z, j == d);
+        piDot += pi[j] * gs[j];
+        pDot += p[j] * gs[j];
+      }
+      for (int j = 0; j < n; j++) out[j] = Formulas.reinmaxGrad(pi[j], p[j], gs[j], piDot, pDot);
+    });
+  }
+
+  @Override
+  public long gstBackward(Floats logitsArg, Ints choice, Floats upstream, int rows, int n,
+      float tau, float gap, Floats grad) {
+    float[] th = logitsArg.read();
+    return choiceRows(logitsArg, choice, upstream, rows, n, grad, (off, d, p, gs, m, out) -> {
+      double rowGap = gap > 0 ? gap : Formulas.gstGapP(p[d]);
+      // s = softmax(theta' / tau): theta'_D is the maximum, 0 after the shift by m
+      double z = 0;
+      for (int j = 0; j < n; j++) {
+        out[j] = Math.exp(Formulas.gstShiftedLogit(th[off + j] - m, j == d, rowGap) / tau);
+        z += out[j];
+      }
+      double dot = 0;
+      for (int j = 0; j < n; j++) {
+        out[j] /= z;
+        dot += out[j] * gs[j];
+      }
+      for (int j = 0; j < n; j++) out[j] = Formulas.softmaxJvp(out[j], gs[j], dot) / tau;
+    });
+  }
+
+  @Override
+  public long zgrBinaryBackward(Floats logitsArg, Ints choiceArg, Floats upstreamArg, int rows,
+      Floats gradArg) {
+    float[] th = logitsArg.read();
+    int[] b = choiceArg.read();
+    float[] g = upstreamArg.read();
+    float[] grad = gradArg.writeTarget();
+    for (int r = 0; r < rows; r++) {
+      int code = scanBinary(th[r]);
+      if (code == Status.OK && (b[r] < 0 || b[r] > 1)) code = Status.CHOICE_RANGE;
+      if (code == Status.OK && !Float.isFinite(g[r])) code = Status.UPSTREAM_NOT_FINITE;
+      if (code != Status.OK) return Status.of(code, r);
+      grad[r] = (float) Formulas.zgrBinaryGrad(g[r], th[r], b[r] == 1);
+    }
+    gradArg.commit(grad);
+    return Status.OK;
+  }
+
+  @Override
+  public long rlooBackward(Floats logitsArg, Ints choiceArg, Floats lossesArg, int rows, int n,
+      int samples, Floats gradArg) {
+    float[] th = logitsArg.read();
+    int[] choice = choiceArg.read();
+    float[] f = lossesArg.read();
+    float[] grad = gradArg.writeTarget();
+    Thread caller = Thread.currentThread();
+    long status = forRows(rows, (long) n * samples, (begin, end) -> {
+      double[] out = new double[n];
+      for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        for (int s = 0; s < samples && code == Status.OK; s++) {
+          code = checkChoice(th, off, n, choice[s * rows + r]);
+        }
+        if (code != Status.OK) return Status.of(code, r);
+        double mean = 0;
+        for (int s = 0; s < samples; s++) mean += f[s * rows + r];
+        mean /= samples;
+        java.util.Arrays.fill(out, 0);
+        for (int s = 0; s < samples; s++) {
+          out[choice[s * rows + r]] += Formulas.rlooTerm(f[s * rows + r] - mean, samples);
+        }
+        if (!store(th, out, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) gradArg.commit(grad);
+    return status;
+  }
+
+  @Override
+  public long disarmBackward(Floats logitsArg, Ints choiceArg, Floats lossesArg, int rows,
+      Floats gradArg) {
+    float[] th = logitsArg.read();
+    int[] b = choiceArg.read();
+    float[] f = lossesArg.read();
+    float[] grad = gradArg.writeTarget();
+    for (int r = 0; r < rows; r++) {
+      int code = scanBinary(th[r]);
+      int b0 = b[r], b1 = b[rows + r];
+      if (code == Status.OK && (b0 < 0 || b0 > 1 || b1 < 0 || b1 > 1)) {
+        code = Status.CHOICE_RANGE;
+      }
+      if (code != Status.OK) return Status.of(code, r);
+      grad[r] = (float) Formulas.disarmGrad(f[r], f[rows + r], b0 == 1, b1 == 1, th[r]);
+    }
+    gradArg.commit(grad);
+    return Status.OK;
+  }
 }

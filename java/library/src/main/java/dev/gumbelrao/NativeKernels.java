@@ -130,6 +130,91 @@ final class NativeKernels {
       @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
       long rows, int arity, @Cast("float*") long grad);
 
+  // ------------------------------------------------- estimators beyond the paper
+  @CriticalRegion
+  @Name("gr_cpu_binary_sample")
+  static native long binarySample(@Const float[] logits, long rows, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, int antithetic, @Cast("int32_t*") int[] choice,
+      float[] values);
+
+  @Name("gr_cpu_binary_sample")
+  static native long binarySample(@Cast("const float*") long logits, long rows,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, int antithetic,
+      @Cast("int32_t*") long choice, @Cast("float*") long values);
+
+  @CriticalRegion
+  @Name("gr_cpu_gumbel_rao_total_backward")
+  static native long gumbelRaoTotalBackward(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
+      int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      float[] grad);
+
+  @Name("gr_cpu_gumbel_rao_total_backward")
+  static native long gumbelRaoTotalBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_zgr_backward")
+  static native long zgrBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] upstream, long rows, int arity, float[] grad);
+
+  @Name("gr_cpu_zgr_backward")
+  static native long zgrBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_zgr_binary_backward")
+  static native long zgrBinaryBackward(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, float[] grad);
+
+  @Name("gr_cpu_zgr_binary_backward")
+  static native long zgrBinaryBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_reinmax_backward")
+  static native long reinMaxBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] upstream, long rows, int arity, float tau, float[] grad);
+
+  @Name("gr_cpu_reinmax_backward")
+  static native long reinMaxBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_gst_backward")
+  static native long gstBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] upstream, long rows, int arity, float tau, float gap, float[] grad);
+
+  @Name("gr_cpu_gst_backward")
+  static native long gstBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, float gap, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_rloo_backward")
+  static native long rlooBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] losses, long rows, int arity, int samples, float[] grad);
+
+  @Name("gr_cpu_rloo_backward")
+  static native long rlooBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      int arity, int samples, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_disarm_backward")
+  static native long disarmBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] losses, long rows, float[] grad);
+
+  @Name("gr_cpu_disarm_backward")
+  static native long disarmBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      @Cast("float*") long grad);
+
   // ------------------------------------------------------------------- CPU backend
   @Name("gr_cpu_isa")
   static native @Cast("const char*") String cpuIsa();
@@ -142,6 +227,10 @@ final class NativeKernels {
 
   @Name("gr_cpu_set_threads")
   static native void setCpuThreads(int threads);
+
+  /** The calling thread's cancel word (see {@link CancelWatch}); 0 makes its calls uncancellable. */
+  @Name("gr_cpu_set_cancel_flag")
+  static native void setCancelFlag(@Cast("const int32_t*") long flag);
 
   /** The address of a direct buffer's current position. */
   @Name("gr_address")
@@ -234,6 +323,47 @@ final class NativeKernels {
       @Cast("const float*") long losses, float baseline, long rows, int arity,
       @Cast("float*") long grad);
 
+  @Name("gr_cuda_host_binary_sample")
+  static native long cudaHostBinarySample(int device, @Cast("const float*") long logits,
+      long rows, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, int antithetic,
+      @Cast("int32_t*") long choice, @Cast("float*") long values);
+
+  @Name("gr_cuda_host_gumbel_rao_total_backward")
+  static native long cudaHostGumbelRaoTotalBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_zgr_backward")
+  static native long cudaHostZgrBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_zgr_binary_backward")
+  static native long cudaHostZgrBinaryBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_reinmax_backward")
+  static native long cudaHostReinMaxBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_gst_backward")
+  static native long cudaHostGstBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, float gap, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_rloo_backward")
+  static native long cudaHostRlooBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      int arity, int samples, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_disarm_backward")
+  static native long cudaHostDisarmBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      @Cast("float*") long grad);
+
   @Name("gr_cuda_host_release_thread")
   static native void cudaHostReleaseThread();
 
@@ -285,6 +415,53 @@ final class NativeKernels {
       @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
       long rows, int arity, @Cast("float*") long grad, @Cast("uint64_t*") long status,
       @Cast("void*") long stream);
+
+  @Name("gr_cuda_binary_sample")
+  static native int cudaBinarySample(@Cast("const float*") long logits, long rows,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, int antithetic,
+      @Cast("int32_t*") long choice, @Cast("float*") long values, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_gumbel_rao_total_backward")
+  static native int cudaGumbelRaoTotalBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_zgr_backward")
+  static native int cudaZgrBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_zgr_binary_backward")
+  static native int cudaZgrBinaryBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      @Cast("float*") long grad, @Cast("uint64_t*") long status, @Cast("void*") long stream);
+
+  @Name("gr_cuda_reinmax_backward")
+  static native int cudaReinMaxBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_gst_backward")
+  static native int cudaGstBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, float gap, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_rloo_backward")
+  static native int cudaRlooBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      int arity, int samples, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_disarm_backward")
+  static native int cudaDisarmBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      @Cast("float*") long grad, @Cast("uint64_t*") long status, @Cast("void*") long stream);
 
   // ============================================================= CUDA: status words and runtime
   @Name("gr_cuda_status_reset")
