@@ -38,7 +38,9 @@ public final class Main {
       "commands:",
       "  toy          the paper's toy experiment (Figure 1): prints the table, writes CSV and PNG",
       "               [--grid 20] [--draws 4000] [--taus 0.01,0.1,0.5,1] [--samples 10,100]",
-      "               [--mc1000] [--paper] [--seed 1] [--out toy-results] [--quiet]",
+      "               [--estimators " + Main.TOY_ESTIMATORS + "]",
+      "               [--rloo-samples 2,10] [--mc1000] [--paper] [--seed 1] [--out toy-results]",
+      "               [--quiet]",
       "  info         version, backends available, and why CUDA is or is not",
       "  conditional  K samples of the Gumbel noise G given D for one row, one sample per line:",
       "               --logits 1,2,3 --given 1 --samples 100000 --seed 7",
@@ -50,7 +52,11 @@ public final class Main {
       "               st: deterministic",
       "",
       "every command: [--backend auto|cpu|java|cuda] [--offset 0] [--verbose]",
-      "toy: --paper sets --grid 50 --draws 10000 --mc1000; --samples lists the K of GR-MCK.");
+      "toy: --paper sets --grid 50 --draws 10000 --mc1000; --samples lists the K of gr and",
+      "gr-total (GR-MCK, detached and with the total derivative), --rloo-samples the S of rloo;",
+      "--estimators also takes gs (the relaxed Gumbel-Softmax, marked: f at the soft y); the",
+      "rows follow a fixed order whatever the order given; zgr-binary and disarm are binary and",
+      "do not apply.");
 
   /** The most numbers `conditional` prints (2^28: a few GB of text). */
   private static final long MAX_PRINTED = 1L << 28;
@@ -257,24 +263,45 @@ public final class Main {
   }
 
   // ------------------------------------------------------------------------------------- toy
+  /** Every estimator that applies to the 3-class toy but the relaxed GS (which is opt-in). */
+  private static final String TOY_ESTIMATORS =
+      "st,st-gs,gr,gr-total,zgr,reinmax,gst-1.0,gst-p,reinforce,rloo";
+
   private static int toy(String[] args, PrintStream out, PrintStream err) throws IOException {
-    Options o = options(args, Set.of("grid", "draws", "taus", "samples", "seed", "out"),
-        Set.of("mc1000", "paper", "quiet"));
+    Options o = options(args, Set.of("grid", "draws", "taus", "samples", "rloo-samples",
+        "estimators", "seed", "out"), Set.of("mc1000", "paper", "quiet"));
     boolean paper = o.has("paper");
     int grid = o.integer("grid", paper ? 50 : 20, 3, ToyExperiment.MAX_GRID);
     int draws = o.integer("draws", paper ? 10_000 : 4000, 2, ToyExperiment.MAX_DRAWS);
     float[] taus = o.has("taus") ? o.floats("taus") : new float[] {0.01f, 0.1f, 0.5f, 1f};
-    List<ToyEstimator> estimators = new ArrayList<>(List.of(ToyEstimator.ST, ToyEstimator.ST_GS));
-    for (String s : o.string("samples", "10,100").split(",")) {
-      try {
-        estimators.add(ToyEstimator.gumbelRao(Integer.parseInt(s.trim())));
-      } catch (NumberFormatException e) {
-        throw new Options.UsageException("toy: --samples takes a list of K, got '" + s + "'");
+    Set<ToyEstimator.Kind> kinds = toyKinds(o.string("estimators", TOY_ESTIMATORS));
+    boolean runsGr = kinds.contains(ToyEstimator.Kind.GUMBEL_RAO)
+        || kinds.contains(ToyEstimator.Kind.GUMBEL_RAO_TOTAL);
+    for (String option : new String[] {"samples", "mc1000"}) {
+      if (o.has(option) && !runsGr) {
+        throw new Options.UsageException("--" + option + " sets the K of gr and gr-total, and "
+            + "--estimators runs neither");
       }
     }
-    if ((o.has("mc1000") || paper) && estimators.stream().noneMatch(e -> e.samples() == 1000)) {
-      estimators.add(ToyEstimator.gumbelRao(1000));
+    if (o.has("rloo-samples") && !kinds.contains(ToyEstimator.Kind.RLOO)) {
+      throw new Options.UsageException("--rloo-samples sets the S of rloo, and --estimators does "
+          + "not run it");
     }
+    List<Integer> ks = distinct(o.has("samples") ? o.ints("samples") : new int[] {10, 100},
+        "samples", 1);
+    if ((o.has("mc1000") || paper) && !ks.contains(1000)) ks.add(1000);
+    List<Integer> ss = distinct(o.has("rloo-samples") ? o.ints("rloo-samples")
+        : new int[] {2, 10}, "rloo-samples", 2);
+    if (kinds.contains(ToyEstimator.Kind.RLOO)) {
+      for (int s : ss) {
+        if ((long) s * draws > ToyExperiment.MAX_RLOO_DRAWS) {
+          throw new Options.UsageException("--rloo-samples: S x draws = " + s + " x " + draws
+              + " exceeds " + ToyExperiment.MAX_RLOO_DRAWS + " (2^24), the samples of one "
+              + "point held at once");
+        }
+      }
+    }
+    List<ToyEstimator> estimators = ToyEstimator.lineup(kinds, ks, ss);
     ToyExperiment.Config config =
         new ToyExperiment.Config(grid, draws, taus, estimators, o.longValue("seed", 1));
     Path dir = Path.of(o.string("out", "toy-results"));
@@ -292,11 +319,53 @@ public final class Main {
     double seconds = (System.nanoTime() - start) / 1e9;
     out.print(result.table());
     Path csv = dir.resolve("toy.csv"), summary = dir.resolve("toy-summary.csv");
-    Path png = dir.resolve("toy.png");
+    Path png = dir.resolve("toy.png"), msePng = dir.resolve("toy-mse.png");
     result.writeCsv(csv);
     result.writeSummaryCsv(summary);
-    SimplexPlot.write(result, png);
-    out.printf(Locale.ROOT, "%nran in %.1f s; wrote %s, %s and %s%n", seconds, summary, csv, png);
+    List<String> wrote = new ArrayList<>(List.of(summary.toString(), csv.toString()));
+    if (SimplexPlot.write(result, png)) wrote.add(png.toString());
+    if (SimplexPlot.writeMse(result, msePng)) wrote.add(msePng.toString());
+    out.printf(Locale.ROOT, "%nran in %.1f s; wrote %s%n", seconds, String.join(", ", wrote));
+    if (result.indexOf("ST-GS") < 0) {
+      out.println("no " + png.getFileName() + ": its panels compare with ST-GS, which "
+          + "--estimators leaves out");
+    }
     return 0;
+  }
+
+  /** The kinds --estimators names; binary estimators and unknown names are usage errors. */
+  private static Set<ToyEstimator.Kind> toyKinds(String list) {
+    Set<ToyEstimator.Kind> kinds = java.util.EnumSet.noneOf(ToyEstimator.Kind.class);
+    for (String part : list.split(",", -1)) {
+      String id = part.trim().toLowerCase(Locale.ROOT);
+      ToyEstimator.Kind kind = ToyEstimator.Kind.of(id);
+      if (kind != null) {
+        kinds.add(kind);
+      } else if (ToyEstimator.BINARY.contains(id)) {
+        throw new Options.UsageException("--estimators: " + id + " is a binary estimator (one "
+            + "logit per Bernoulli variable) and does not apply to the 3-class toy problem");
+      } else {
+        StringBuilder known = new StringBuilder();
+        for (ToyEstimator.Kind k : ToyEstimator.Kind.values()) {
+          known.append(known.length() == 0 ? "" : ",").append(k.id);
+        }
+        throw new Options.UsageException("--estimators: unknown estimator '" + part.trim()
+            + "'; known: " + known);
+      }
+    }
+    return kinds;
+  }
+
+  /** The values in their order, once each, each at least min. */
+  private static List<Integer> distinct(int[] values, String option, int min) {
+    List<Integer> out = new ArrayList<>();
+    for (int v : values) {
+      if (v < min) {
+        throw new Options.UsageException("--" + option + " values must be >= " + min + ", got "
+            + v);
+      }
+      if (!out.contains(v)) out.add(v);
+    }
+    return out;
   }
 }

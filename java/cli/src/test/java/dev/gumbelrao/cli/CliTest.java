@@ -152,14 +152,77 @@ class CliTest {
   @Test
   @Tag("desktop")
   void toyPrintsItsTableAndWritesCsvAndPng(@TempDir Path dir) throws Exception {
-    Run r = run("toy", "--grid", "7", "--draws", "300", "--quiet", "--out", dir.toString());
+    Run r = run("toy", "--grid", "7", "--draws", "300", "--quiet", "--out", dir.toString(),
+        "--backend", "java");
     assertEquals(0, r.status, r.err);
     assertTrue(r.out.contains("mean over the simplex of log10 tr Cov"));
+    assertTrue(r.out.contains("mean over the simplex of the squared bias"));
     assertTrue(r.out.contains("GR-MC100 vs ST-GS"));
+    assertTrue(r.out.contains("GR-MC100-total vs ST-GS"));
+    assertTrue(r.out.contains("RLOO-10* vs ST-GS"), r.out);
+    assertTrue(r.out.contains("total derivative against detached"));
+    assertTrue(r.out.contains("zgr-binary and disarm are binary estimators"));
+    // ST, ST-GS, GR-MC10, GR-MC10-total, GR-MC100, GR-MC100-total, ZGR, ReinMax, GST-1.0,
+    // GST-p, REINFORCE, RLOO-2, RLOO-10
+    int estimators = 13, taus = 4, points = 15; // interior points of a 7-grid: C(6, 2)
     List<String> csv = Files.readAllLines(dir.resolve("toy.csv"));
-    int points = 15; // interior points of a 7-grid: C(6, 2)
-    assertEquals(1 + 4 * 4 * points, csv.size());
-    assertEquals(1 + 4 * 4, Files.readAllLines(dir.resolve("toy-summary.csv")).size());
-    assertTrue(ImageIO.read(dir.resolve("toy.png").toFile()).getWidth() > 800);
+    assertEquals(1 + taus * estimators * points, csv.size());
+    assertTrue(csv.get(0).endsWith(",trace_cov,sq_bias"), csv.get(0));
+    List<String> summary = Files.readAllLines(dir.resolve("toy-summary.csv"));
+    assertEquals(1 + taus * estimators, summary.size());
+    assertEquals("tau,estimator,mean_log10_trace_cov,mean_mse,mean_sq_bias,evaluations,relaxed,"
+        + "uses_tau", summary.get(0));
+    assertTrue(summary.stream().anyMatch(l -> l.startsWith("0.01,RLOO-10,")
+        && l.endsWith(",10,false,false")), String.join("\n", summary));
+    // 12 rows against ST-GS; the MSE figure adds one row per K run with both derivatives
+    java.awt.image.BufferedImage cov = ImageIO.read(dir.resolve("toy.png").toFile());
+    java.awt.image.BufferedImage mse = ImageIO.read(dir.resolve("toy-mse.png").toFile());
+    assertTrue(cov.getWidth() > 800);
+    assertTrue(mse.getHeight() >= cov.getHeight() + 2 * 230, mse.getHeight() + " vs " + cov.getHeight());
+  }
+
+  /** --estimators picks the rows; without ST-GS there is nothing for the PNGs to compare with. */
+  @Test
+  @Tag("desktop")
+  void toyRunsTheEstimatorsItIsGiven(@TempDir Path dir) throws Exception {
+    Run r = run("toy", "--grid", "4", "--draws", "50", "--taus", "0.5", "--quiet", "--out",
+        dir.toString(), "--backend", "java", "--estimators", "zgr,st,gs,rloo",
+        "--rloo-samples", "3");
+    assertEquals(0, r.status, r.err);
+    List<String> summary = Files.readAllLines(dir.resolve("toy-summary.csv"));
+    assertEquals(List.of("ST", "GS", "ZGR", "RLOO-3"), summary.stream().skip(1)
+        .map(l -> l.split(",")[1]).toList());
+    assertTrue(r.out.contains("GS*"), r.out);
+    assertTrue(r.out.contains("no toy.png"), r.out);
+    assertTrue(!Files.exists(dir.resolve("toy.png")) && !Files.exists(dir.resolve("toy-mse.png")));
+  }
+
+  @Test
+  void toyOptionErrorsNameTheOption() throws Exception {
+    String[][] bad = {
+      {"toy", "--estimators", "disarm", "--quiet"},
+      {"toy", "--estimators", "zgr-binary", "--quiet"},
+      {"toy", "--estimators", "st,nope", "--quiet"},
+      {"toy", "--estimators", "st,", "--quiet"},
+      {"toy", "--estimators", "st,zgr", "--samples", "10", "--quiet"},
+      {"toy", "--estimators", "st,zgr", "--mc1000", "--quiet"},
+      {"toy", "--estimators", "st,zgr", "--rloo-samples", "4", "--quiet"},
+      {"toy", "--samples", "0", "--quiet"},
+      {"toy", "--samples", "ten", "--quiet"},
+      {"toy", "--rloo-samples", "1", "--quiet"},
+      {"toy", "--rloo-samples", "5000", "--draws", "4000", "--quiet"},
+    };
+    String[] named = {"--estimators: disarm is a binary", "--estimators: zgr-binary is a binary",
+        "--estimators: unknown estimator 'nope'", "--estimators: unknown estimator ''",
+        "--samples", "--mc1000", "--rloo-samples", "--samples", "--samples", "--rloo-samples",
+        "--rloo-samples"};
+    for (int i = 0; i < bad.length; i++) {
+      Run r = run(bad[i]);
+      String args = String.join(" ", bad[i]);
+      assertEquals(2, r.status, args);
+      assertEquals(1, r.err.lines().count(), r.err);
+      assertTrue(r.err.startsWith("gumbel-rao toy: " + named[i]), args + ": " + r.err);
+      assertEquals("", r.out);
+    }
   }
 }
