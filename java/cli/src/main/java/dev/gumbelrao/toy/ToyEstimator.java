@@ -193,7 +193,7 @@ public record ToyEstimator(String name, Kind kind, int samples) {
     return kind == Kind.REINFORCE || kind == Kind.RLOO;
   }
 
-  /** Work of one row's estimate in element-samples per class: K, S, or 1 (the progress bar's unit). */
+  /** Work of one row's estimate per class: K, S, or 1 (the progress bar counts element-samples). */
   public long work() {
     return kind == Kind.GUMBEL_RAO || kind == Kind.GUMBEL_RAO_TOTAL || kind == Kind.RLOO
         ? samples : 1;
