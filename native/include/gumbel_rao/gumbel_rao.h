@@ -30,7 +30,7 @@ enum gr_code {
   GR_LOGITS_POS_INF = 2,   /* a logit is +inf */
   GR_ROW_ALL_MASKED = 3,   /* every logit of the row is -inf */
   GR_CHOICE_RANGE = 4,     /* choice outside [0, arity) */
-  GR_CHOICE_MASKED = 5,    /* choice names a class whose logit is -inf */
+  GR_CHOICE_MASKED = 5,    /* choice names a class whose logit is -inf (binary: b = 0 at eta = +inf, b = 1 at -inf) */
   GR_OUT_OF_MEMORY = 6,    /* scratch allocation failed */
   GR_CUDA_ERROR = 7,       /* a CUDA call failed; the row field holds the cudaError_t */
   GR_UPSTREAM_NOT_FINITE = 8, /* an upstream gradient at an unmasked class is NaN or +-inf */

@@ -245,7 +245,7 @@ public final class GumbelRao implements AutoCloseable {
     if (values != null) {
       Args.output(values, values.name, (long) draws * rows, "draws * rows", logits, choice);
     }
-    Status.check(kernels().binarySample(logits, rows, key, antithetic, choice, values), 2);
+    Status.checkBinary(kernels().binarySample(logits, rows, key, antithetic, choice, values));
   }
 
   void gumbelRaoTotalBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
@@ -271,7 +271,7 @@ public final class GumbelRao implements AutoCloseable {
     Checks.batch(rows, 1);
     Args.input(upstream, "upstream", rows, "rows");
     Args.output(grad, "grad", rows, "rows", logits, upstream, choice);
-    Status.check(kernels().zgrBinaryBackward(logits, choice, upstream, rows, grad), 2);
+    Status.checkBinary(kernels().zgrBinaryBackward(logits, choice, upstream, rows, grad));
   }
 
   void reinMaxBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
@@ -307,6 +307,6 @@ public final class GumbelRao implements AutoCloseable {
     Checks.batch(rows, 1);
     Args.input(losses, "losses", 2L * rows, "draws * rows");
     Args.output(grad, "grad", rows, "rows", logits, losses, choice);
-    Status.check(kernels().disarmBackward(logits, choice, losses, rows, grad), 2);
+    Status.checkBinary(kernels().disarmBackward(logits, choice, losses, rows, grad));
   }
 }

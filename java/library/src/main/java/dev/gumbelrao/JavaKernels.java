@@ -1,7 +1,12 @@
 package dev.gumbelrao;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pure-Java backend: every operation in double precision with the formulas of
@@ -34,24 +39,78 @@ final class JavaKernels implements Kernels {
   }
 
   /**
+   * Callers whose interrupt was taken while they waited for the pool's threads (see
+   * {@link #forRows}), with their count so that {@link #cancelled} reads the set only when some
+   * caller is in it.
+   */
+  private static final Set<Thread> INTERRUPTED_WHILE_WAITING = ConcurrentHashMap.newKeySet();
+  private static final AtomicInteger WAITING_INTERRUPTS = new AtomicInteger();
+
+  /**
    * Runs body over [0, rows) in blocks, in parallel when large; returns the first failure. A body
    * checks {@link #cancelled(Thread)} between rows (and between draws of long rows) with the
    * calling thread, so an interrupted caller ends a long call with {@link Status#CANCELLED}.
+   *
+   * <p>The caller and up to the pool's parallelism of its threads claim blocks in turn. The
+   * caller never parks in a fork-join join: JDK 17's join clears a parked thread's interrupt
+   * status until it returns, so the pool's threads, polling the caller's status, never saw an
+   * interrupt that came while the caller waited for them, and a long call ran to its end (the
+   * HardeningTest interrupt case failed under load). It waits interruptibly instead, publishes
+   * an interrupt taken there, and restores the caller's status before returning.
    */
   private static long forRows(int rows, long workPerRow, RowRange body) {
     long total = rows * Math.max(1, workPerRow);
     int blocks = total < PARALLEL_WORK ? 1
         : (int) Math.min(rows, 8L * ForkJoinPool.getCommonPoolParallelism());
     if (blocks <= 1) return body.run(0, rows);
-    return IntStream.range(0, blocks).parallel()
-        .mapToLong(b -> body.run((int) ((long) rows * b / blocks),
-            (int) ((long) rows * (b + 1) / blocks)))
-        .reduce(Status.OK, Status::first);
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong status = new AtomicLong(Status.OK);
+    Runnable claim = () -> {
+      for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+        long s = body.run((int) ((long) rows * b / blocks),
+            (int) ((long) rows * (b + 1) / blocks));
+        if (s != Status.OK) status.accumulateAndGet(s, Status::first);
+      }
+    };
+    ForkJoinTask<?>[] helpers =
+        new ForkJoinTask<?>[Math.min(blocks - 1, ForkJoinPool.getCommonPoolParallelism())];
+    for (int i = 0; i < helpers.length; i++) helpers[i] = ForkJoinPool.commonPool().submit(claim);
+    Thread caller = Thread.currentThread();
+    boolean interrupted = false;
+    try {
+      claim.run();
+      for (ForkJoinTask<?> helper : helpers) {
+        while (true) {
+          try {
+            helper.get();
+            break;
+          } catch (InterruptedException e) {
+            if (!interrupted) {
+              interrupted = true;
+              INTERRUPTED_WHILE_WAITING.add(caller);
+              WAITING_INTERRUPTS.incrementAndGet();
+            }
+          } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw new IllegalStateException(e.getCause());
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        INTERRUPTED_WHILE_WAITING.remove(caller);
+        WAITING_INTERRUPTS.decrementAndGet();
+        caller.interrupt();
+      }
+    }
+    return status.get();
   }
 
   /** Whether the caller of the running operation was interrupted. */
   private static boolean cancelled(Thread caller) {
-    return caller.isInterrupted();
+    return caller.isInterrupted()
+        || WAITING_INTERRUPTS.get() > 0 && INTERRUPTED_WHILE_WAITING.contains(caller);
   }
 
   /**
@@ -389,6 +448,18 @@ final class JavaKernels implements Kernels {
     return Float.isNaN(eta) ? Status.LOGITS_NAN : Status.OK;
   }
 
+  /**
+   * A given binary draw: 0 or 1, and possible (b = 0 cannot be drawn at eta = +Infinity, nor
+   * b = 1 at -Infinity: the binary form of a masked class).
+   */
+  private static int checkBinaryChoice(float eta, int b) {
+    if (b < 0 || b > 1) return Status.CHOICE_RANGE;
+    if (eta == (b == 1 ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY)) {
+      return Status.CHOICE_MASKED;
+    }
+    return Status.OK;
+  }
+
   @Override
   public long binarySample(Floats logitsArg, int rows, NoiseKey key, boolean antithetic,
       Ints choiceArg, Floats valuesArg) {
@@ -587,7 +658,7 @@ final class JavaKernels implements Kernels {
     float[] grad = gradArg.writeTarget();
     for (int r = 0; r < rows; r++) {
       int code = scanBinary(th[r]);
-      if (code == Status.OK && (b[r] < 0 || b[r] > 1)) code = Status.CHOICE_RANGE;
+      if (code == Status.OK) code = checkBinaryChoice(th[r], b[r]);
       if (code == Status.OK && !Float.isFinite(g[r])) code = Status.UPSTREAM_NOT_FINITE;
       if (code != Status.OK) return Status.of(code, r);
       grad[r] = (float) Formulas.zgrBinaryGrad(g[r], th[r], b[r] == 1);
@@ -639,9 +710,8 @@ final class JavaKernels implements Kernels {
     for (int r = 0; r < rows; r++) {
       int code = scanBinary(th[r]);
       int b0 = b[r], b1 = b[rows + r];
-      if (code == Status.OK && (b0 < 0 || b0 > 1 || b1 < 0 || b1 > 1)) {
-        code = Status.CHOICE_RANGE;
-      }
+      if (code == Status.OK) code = checkBinaryChoice(th[r], b0);
+      if (code == Status.OK) code = checkBinaryChoice(th[r], b1);
       if (code != Status.OK) return Status.of(code, r);
       grad[r] = (float) Formulas.disarmGrad(f[r], f[rows + r], b0 == 1, b1 == 1, th[r]);
     }

@@ -101,6 +101,17 @@ final class Passes {
    */
   static Sample given(Estimator est, GumbelRao backend, float[] logits, int rows, int arity,
       NoiseKey key, int[] choice) {
+    return given(est, backend, logits, rows, arity, key, choice, false);
+  }
+
+  /**
+   * {@link #given(Estimator, GumbelRao, float[], int, int, NoiseKey, int[])}, the choices also
+   * checked here against the logits when {@code checkNow} (in range and not a masked class;
+   * binary: 0 or 1 and not made impossible by an infinite logit): for ST, whose backward pass
+   * never reads D, so that a bad D is never accepted silently.
+   */
+  static Sample given(Estimator est, GumbelRao backend, float[] logits, int rows, int arity,
+      NoiseKey key, int[] choice, boolean checkNow) {
     Checks.notNull(backend, "backend");
     int n = Checks.batch(rows, arity);
     Floats th = Floats.of(logits, "logits");
@@ -108,6 +119,20 @@ final class Passes {
     Checks.notNull(key, "key");
     Checks.length(choice, "choice", (long) est.draws() * rows, est.draws() == 1 ? "rows"
         : "draws * rows");
+    boolean binary = est instanceof ZgrBinary || est instanceof DisArm;
+    for (int i = 0; checkNow && i < choice.length; i++) {
+      int r = i % rows, d = choice[i];
+      if (binary) {
+        int code = d < 0 || d > 1 ? Status.CHOICE_RANGE
+            : logits[r] == (d == 1 ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY)
+                ? Status.CHOICE_MASKED : Status.OK;
+        if (code != Status.OK) Status.checkBinary(Status.of(code, r));
+      } else if (d < 0 || d >= arity) {
+        Status.check(Status.of(Status.CHOICE_RANGE, r), arity);
+      } else if (logits[r * arity + d] == Float.NEGATIVE_INFINITY) {
+        Status.check(Status.of(Status.CHOICE_MASKED, r), arity);
+      }
+    }
     return new Sample(est, backend, th, rows, arity, key, Ints.copyOf(choice, "choice"));
   }
 

@@ -40,6 +40,15 @@ final class Status {
     return row(b) < row(a) ? b : a;
   }
 
+  /** {@link #check} for the binary estimators: D in {0, 1}, one of them impossible at +-inf. */
+  static void checkBinary(long status) {
+    if (code(status) == CHOICE_MASKED) {
+      throw new IllegalArgumentException("choice: row " + row(status) + " is an outcome its "
+          + "logit makes impossible (0 at eta = +Infinity, 1 at eta = -Infinity)");
+    }
+    check(status, 2);
+  }
+
   /** Throws the exception that status stands for; returns normally for 0. */
   static void check(long status, int arity) {
     if (status == OK) return;

@@ -14,6 +14,13 @@ record StraightThrough(float tau) implements HardPathwise {
     return "ST";
   }
 
+  /** The choices are checked here: ST's backward pass never reads them. */
+  @Override
+  public Sample given(GumbelRao backend, float[] logits, int rows, int arity, NoiseKey key,
+      int[] choice) {
+    return Passes.given(this, backend, logits, rows, arity, key, choice, true);
+  }
+
   @Override
   public void backward(Sample s, Floats upstream, Floats grad) {
     s.backend().straightThroughBackward(s.logits(), upstream, s.rows(), s.arity(), tau, grad);

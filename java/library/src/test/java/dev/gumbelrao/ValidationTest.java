@@ -97,6 +97,22 @@ class ValidationTest {
               out));
       assertEquals("choice: row 1 names a masked class (its logit is -Infinity), which can "
           + "never be sampled", e.getMessage());
+      // ST's backward pass never reads D: a given D is checked when the sample is made
+      PathwiseEstimator st = Estimators.straightThrough(1f);
+      e = assertThrows(IllegalArgumentException.class,
+          () -> st.given(gr, masked, ROWS, ARITY, KEY, new int[] {0, 1, 0}));
+      assertEquals("choice: row 1 names a masked class (its logit is -Infinity), which can "
+          + "never be sampled", e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> st.given(gr, th, ROWS, ARITY, KEY, new int[] {0, 0, ARITY}));
+      assertTrue(e.getMessage().startsWith("choice: row 2 is outside"), e.getMessage());
+      // a binary draw that its infinite logit makes impossible
+      PathwiseEstimator zb = Estimators.zgrBinary();
+      float[] eta = {0.5f, Float.POSITIVE_INFINITY};
+      e = assertThrows(IllegalArgumentException.class, () -> zb.backward(
+          zb.given(gr, eta, 2, 1, KEY, new int[] {1, 0}), new float[2], new float[2]));
+      assertTrue(e.getMessage().startsWith("choice: row 1 is an outcome its logit makes "
+          + "impossible"), e.getMessage());
     }
   }
 
