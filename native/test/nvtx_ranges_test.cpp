@@ -94,6 +94,38 @@ int main() {
   check(gr_cpu_reinforce_backward(logits.data(), choice.data(), losses.data(), baseline, rows,
                                   arity, grad.data()) == 0, "cpu reinforce_backward");
   expect(1, "reinforce_backward", rows, arity, 0, 0.0f, "cpu");
+  check(gr_cpu_gumbel_rao_total_backward(logits.data(), choice.data(), upstream.data(), rows,
+                                         arity, k, tau, seed, offset, grad.data()) == 0,
+        "cpu gumbel_rao_total_backward");
+  expect(1, "gumbel_rao_total_backward", rows, arity, k, tau, "cpu");
+  check(gr_cpu_zgr_backward(logits.data(), choice.data(), upstream.data(), rows, arity,
+                            grad.data()) == 0, "cpu zgr_backward");
+  expect(1, "zgr_backward", rows, arity, 0, 0.0f, "cpu");
+  check(gr_cpu_reinmax_backward(logits.data(), choice.data(), upstream.data(), rows, arity, tau,
+                                grad.data()) == 0, "cpu reinmax_backward");
+  expect(1, "reinmax_backward", rows, arity, 0, tau, "cpu");
+  check(gr_cpu_gst_backward(logits.data(), choice.data(), upstream.data(), rows, arity, tau, 1.0f,
+                            grad.data()) == 0, "cpu gst_backward");
+  expect(1, "gst_backward", rows, arity, 0, tau, "cpu");
+  {
+    // RLOO with S = 2 draws per row, the binary estimators on the first column of the logits.
+    std::vector<int32_t> pair(2 * rows, 0);
+    std::vector<float> pair_losses(2 * rows), binary(rows), values(2 * rows), binary_grad(rows);
+    for (int64_t i = 0; i < 2 * rows; ++i) pair_losses[i] = 0.5f * (float)i;
+    check(gr_cpu_rloo_backward(logits.data(), pair.data(), pair_losses.data(), rows, arity, 2,
+                               grad.data()) == 0, "cpu rloo_backward");
+    expect(1, "rloo_backward", rows, arity, 2, 0.0f, "cpu");
+    for (int64_t r = 0; r < rows; ++r) binary[r] = logits[r * arity];
+    check(gr_cpu_binary_sample(binary.data(), rows, seed, offset, 1, pair.data(),
+                               values.data()) == 0, "cpu binary_sample");
+    expect(1, "binary_sample", rows, 1, 0, 0.0f, "cpu");
+    check(gr_cpu_zgr_binary_backward(binary.data(), pair.data(), upstream.data(), rows,
+                                     binary_grad.data()) == 0, "cpu zgr_binary_backward");
+    expect(1, "zgr_binary_backward", rows, 1, 0, 0.0f, "cpu");
+    check(gr_cpu_disarm_backward(binary.data(), pair.data(), pair_losses.data(), rows,
+                                 binary_grad.data()) == 0, "cpu disarm_backward");
+    expect(1, "disarm_backward", rows, 1, 0, 0.0f, "cpu");
+  }
 
   int32_t devices = 0;
   const bool cuda = gr_cuda_compiled() == 1;

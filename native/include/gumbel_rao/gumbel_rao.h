@@ -124,6 +124,15 @@ int32_t gr_cpu_set_isa(const char* isa);
 int32_t gr_cpu_threads(void);
 void gr_cpu_set_threads(int32_t threads);
 
+/* Cancellation of long calls. After gr_cpu_set_cancel_flag(flag), the calls this thread makes
+ * read *flag (a relaxed atomic load, on every worker) once per row, tile of rows or chunk of
+ * 1024 draws, and end soon after it becomes nonzero with gr_status_make(GR_CANCELLED, row), row
+ * being a row that was not finished. NULL (every thread's initial state) makes calls
+ * uncancellable. The flag must stay valid until the thread sets another one or NULL; whoever
+ * cancels writes a nonzero value to it from any thread. (Java: CancelWatch sets a flag per long
+ * call and writes it when the calling thread is interrupted.) */
+void gr_cpu_set_cancel_flag(const int32_t* flag);
+
 /* Returns its argument: JavaCPP passes a direct NIO buffer as the address of its position, so
  * this gives Java that address without reflection. */
 intptr_t gr_address(const void* pointer);

@@ -364,6 +364,27 @@ GR_HD float gumbel_rao_finish(double h_j, double scale) { return (float)(h_j * s
 // here; the caller supplies <s, g>.
 GR_HD float softmax_jvp(float s_j, float g_j, float s_dot_g) { return s_j * (g_j - s_dot_g); }
 
+// ------------------------------------------------------------------ the float range of upstream
+// Every backward pass is linear in the upstream gradient g, and the float kernels form g_j - g_D
+// and sums of s_j (g_j - <s, g>): with |g| near 3.4e38 those overflow although the gradient itself
+// may fit. A row whose largest |g_j| at an unmasked class exceeds 2^64 is therefore computed with
+// g scaled by `down` = 2^-e, e = floor(log2 max|g|) (at most 126, so that 2^-e is a normal
+// float): its largest entry lies in [1, 4). The row's result is scaled back by `up` = 2^e. Powers
+// of two scale exactly, so the result is that of the unscaled arithmetic, and a result beyond the
+// float range after the scaling back is the true one's (GR_GRAD_OVERFLOW). At or below 2^64 both
+// factors are 1 and nothing changes: every intermediate of the kernels then stays below about
+// 2^100. The double-precision JAVA backend needs no such step, so Formulas has no mirror of it.
+struct UpstreamScale {
+  float down;  // applied to g
+  float up;    // applied to the row's result
+};
+GR_HD UpstreamScale upstream_scale(float max_abs_g) {
+  if (!(max_abs_g > 18446744073709551616.0f)) return UpstreamScale{1.0f, 1.0f};  // 2^64
+  uint32_t e = ((float_bits(max_abs_g) >> 23) & 0xFFu) - 127u;  // 64 <= e <= 127
+  e = e < 126u ? e : 126u;
+  return UpstreamScale{bits_float((127u - e) << 23), bits_float((127u + e) << 23)};
+}
+
 // ------------------------------------------------------------------ Gumbel-Rao, total derivative
 // The paper's Sec. 3.2 takes the derivative of softmax((theta + G^k) / tau) through G^k too: with
 // the E's fixed, z_D = lse - log E_D and z_j = -log(E_j e^-theta_j + E_D e^-lse), so

@@ -89,8 +89,11 @@ inline int64_t tile_rows(const KernelTable& t, int32_t arity) {
   return arity <= tile_max_arity(t.lanes) ? t.lanes : 1;
 }
 
+// The cancel flag of the calling thread's calls (gr_cpu_set_cancel_flag).
+thread_local const int32_t* tls_cancel_flag = nullptr;
+
 Batch batch_of(const float* logits, int64_t rows, int32_t arity) {
-  return Batch{logits, rows, arity};
+  return Batch{logits, rows, arity, Cancel{tls_cancel_flag}};
 }
 
 // One row of Gumbel-Rao, all its chunks, into grad; the scratch comes from the caller's thread.
@@ -99,16 +102,16 @@ struct RowBuffers {
   std::vector<double> d;
   void reserve(int32_t n) {
     if (f.size() < 3 * (size_t)n) f.resize(3 * (size_t)n);
-    if (d.size() < 2 * (size_t)n) d.resize(2 * (size_t)n);
+    if (d.size() < 2 * (size_t)n + 2) d.resize(2 * (size_t)n + 2);
   }
 };
 thread_local RowBuffers tls_rows;
 
-void finish_row(const GumbelRaoArgs& a, int64_t r, const double* h) {
-  const int32_t n = a.batch.arity;
-  const double scale = gumbel_rao_scale(a.samples, a.tau);
-  float* out = a.grad + r * n;
-  for (int32_t j = 0; j < n; ++j) out[j] = gumbel_rao_finish(h[j], scale);
+// Chunks of a row's draws: K may be 2^31 - 1, so counted in 64 bits (K + kChunk - 1 overflowed
+// an int32 and left a row of K = 2^31 - 1 with no chunk at all).
+inline int64_t chunks_of(int32_t samples) { return ((int64_t)samples + kChunk - 1) / kChunk; }
+inline int32_t chunk_end(int32_t samples, int64_t c) {
+  return samples - c * kChunk < kChunk ? samples : (int32_t)(c * kChunk + kChunk);
 }
 
 void add_chunk(double* total, const double* part, int32_t n) {
@@ -117,55 +120,104 @@ void add_chunk(double* total, const double* part, int32_t n) {
 
 int64_t gumbel_rao_rows(const KernelTable& t, const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
-  const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
+  const int64_t chunks = chunks_of(a.samples);
   tls_rows.reserve(n);
   float *log2_p = tls_rows.f.data(), *p = log2_p + n, *gs = p + n;
-  double *total = tls_rows.d.data(), *part = total + n;
+  double *total = tls_rows.d.data(), *part = total + n, *u = part + n;
   for (int64_t r = r0; r < r1; ++r) {
-    const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs);
+    float up;
+    const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs, &up);
     if (st) return st;
     memset(total, 0, sizeof(double) * (size_t)n);
-    for (int32_t c = 0; c < chunks; ++c) {
+    double u_total = 0.0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      // A relaxed load per chunk of draws (at least kChunk element-draws): far below 1% of it.
+      if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
       memset(part, 0, sizeof(double) * (size_t)n);
-      const int32_t k0 = c * kChunk, k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
-      t.gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part});
+      *u = 0.0;
+      t.gumbel_rao_chunk(a, r, log2_p, p, gs, (int32_t)(c * kChunk), chunk_end(a.samples, c),
+                         ChunkSums{part, u});
       add_chunk(total, part, n);
+      u_total += *u;
     }
-    finish_row(a, r, total);
+    const int64_t done = t.gumbel_rao_finish(a, r, p, total, u_total, up);
+    if (done) return done;
   }
   return GR_OK;
 }
 
-// Few rows with many draws: rows one after another, each row's chunks in parallel. The chunk
-// sums are added in chunk order exactly as gumbel_rao_rows adds them, so both paths give the
-// same bits.
+// Few rows with many draws: rows one after another, each row's chunks in parallel, a group of
+// chunks at a time (so that the partial sums take bounded memory and a cancellation is seen
+// between groups). The chunk sums are added in chunk order exactly as gumbel_rao_rows adds them,
+// so both paths give the same bits.
 int64_t gumbel_rao_chunks_parallel(const KernelTable& t, const GumbelRaoArgs& a) {
   const int32_t n = a.batch.arity;
-  const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
+  const int64_t chunks = chunks_of(a.samples);
+  const int64_t stride = (int64_t)n + 1;  // h, then u
+  int64_t group = ((int64_t)1 << 20) / stride;  // 8 MiB of partial sums
+  group = group > 4096 ? 4096 : group;
+  group = group < 2 * (int64_t)pool_threads() ? 2 * (int64_t)pool_threads() : group;
+  group = group > chunks ? chunks : group;
   std::vector<float> prep(3 * (size_t)n);
-  std::vector<double> parts((size_t)n * chunks), total((size_t)n);
+  std::vector<double> parts((size_t)(stride * group)), total((size_t)n);
   float *log2_p = prep.data(), *p = log2_p + n, *gs = p + n;
   for (int64_t r = 0; r < a.batch.rows; ++r) {
-    const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs);
+    float up;
+    const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs, &up);
     if (st) return st;
-    std::fill(parts.begin(), parts.end(), 0.0);
-    std::atomic<bool> oom{false};
-    parallel_for(chunks, [&](int64_t c) {
-      const int32_t k0 = (int32_t)c * kChunk;
-      const int32_t k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
-      double* part = parts.data() + (size_t)n * c;
-      try {
-        t.gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part});
-      } catch (const std::bad_alloc&) {
-        oom.store(true);
-      }
-    });
-    if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
     std::fill(total.begin(), total.end(), 0.0);
-    for (int32_t c = 0; c < chunks; ++c) add_chunk(total.data(), parts.data() + (size_t)n * c, n);
-    finish_row(a, r, total.data());
+    double u_total = 0.0;
+    for (int64_t c0 = 0; c0 < chunks; c0 += group) {
+      if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
+      const int64_t count = chunks - c0 < group ? chunks - c0 : group;
+      std::fill(parts.begin(), parts.begin() + stride * count, 0.0);
+      std::atomic<bool> oom{false};
+      parallel_for(count, [&](int64_t i) {
+        if (a.batch.cancel.requested()) return;
+        const int64_t c = c0 + i;
+        double* part = parts.data() + stride * i;
+        try {
+          t.gumbel_rao_chunk(a, r, log2_p, p, gs, (int32_t)(c * kChunk), chunk_end(a.samples, c),
+                             ChunkSums{part, part + n});
+        } catch (const std::bad_alloc&) {
+          oom.store(true);
+        }
+      });
+      if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
+      for (int64_t i = 0; i < count; ++i) {
+        add_chunk(total.data(), parts.data() + stride * i, n);
+        u_total += parts[(size_t)(stride * i + n)];
+      }
+    }
+    if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
+    const int64_t done = t.gumbel_rao_finish(a, r, p, total.data(), u_total, up);
+    if (done) return done;
   }
   return GR_OK;
+}
+
+int64_t gumbel_rao(const KernelTable& t, const GumbelRaoArgs& a) {
+  const int64_t rows = a.batch.rows;
+  const int32_t arity = a.batch.arity, samples = a.samples;
+  if (chunks_of(samples) > 1 && rows < 2 * (int64_t)pool_threads()) {
+    try {
+      return gumbel_rao_chunks_parallel(t, a);
+    } catch (const std::bad_alloc&) {
+      return gr_status_make(GR_OUT_OF_MEMORY, 0);
+    }
+  }
+  if (draws_on_row_tiles(t.lanes, arity, samples)) {
+    return for_row_ranges(rows, (int64_t)arity * samples, t.lanes,
+                          [&](int64_t b, int64_t e) { return t.gumbel_rao_tiles(a, b, e); });
+  }
+  return for_row_ranges(rows, (int64_t)arity * samples, 1,
+                        [&](int64_t b, int64_t e) { return gumbel_rao_rows(t, a, b, e); });
+}
+
+int64_t choice_gradient(const ChoiceGradArgs& a) {
+  const KernelTable& t = table();
+  return for_row_ranges(a.batch.rows, a.batch.arity, 1,
+                        [&](int64_t b, int64_t e) { return t.choice_gradient(a, b, e); });
 }
 
 }  // namespace
@@ -203,23 +255,19 @@ int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
                                    int32_t samples, float tau, uint64_t seed, uint32_t offset,
                                    float* grad) {
   GR_NVTX_RANGE("gumbel_rao_backward", "cpu", rows, arity, samples, tau);
-  const KernelTable& t = table();
   const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
-                        noise_key(seed, offset), grad};
-  const int32_t chunks = (samples + kChunk - 1) / kChunk;
-  if (chunks > 1 && rows < 2 * (int64_t)pool_threads()) {
-    try {
-      return gumbel_rao_chunks_parallel(t, a);
-    } catch (const std::bad_alloc&) {
-      return gr_status_make(GR_OUT_OF_MEMORY, 0);
-    }
-  }
-  if (draws_on_row_tiles(t.lanes, arity, samples)) {
-    return for_row_ranges(rows, (int64_t)arity * samples, t.lanes,
-                          [&](int64_t b, int64_t e) { return t.gumbel_rao_tiles(a, b, e); });
-  }
-  return for_row_ranges(rows, (int64_t)arity * samples, 1,
-                        [&](int64_t b, int64_t e) { return gumbel_rao_rows(t, a, b, e); });
+                        noise_key(seed, offset), false, grad};
+  return gumbel_rao(table(), a);
+}
+
+int64_t gr_cpu_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
+                                         const float* upstream, int64_t rows, int32_t arity,
+                                         int32_t samples, float tau, uint64_t seed,
+                                         uint32_t offset, float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_total_backward", "cpu", rows, arity, samples, tau);
+  const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
+                        noise_key(seed, offset), true, grad};
+  return gumbel_rao(table(), a);
 }
 
 int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
@@ -261,6 +309,67 @@ int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
   return for_row_ranges(rows, arity, 1,
                         [&](int64_t b, int64_t e) { return t.reinforce(a, b, e); });
 }
+
+int64_t gr_cpu_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
+                             int32_t antithetic, int32_t* choice, float* values) {
+  GR_NVTX_RANGE("binary_sample", "cpu", rows, 1, 0, 0.0f);
+  const KernelTable& t = table();
+  const BinarySampleArgs a{batch_of(logits, rows, 1), noise_key(seed, offset), antithetic != 0,
+                           choice, values};
+  return for_row_ranges(rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.binary_sample(a, b, e); });
+}
+
+int64_t gr_cpu_zgr_binary_backward(const float* logits, const int32_t* choice,
+                                   const float* upstream, int64_t rows, float* grad) {
+  GR_NVTX_RANGE("zgr_binary_backward", "cpu", rows, 1, 0, 0.0f);
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(logits, rows, 1), choice, upstream, grad};
+  return for_row_ranges(rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.zgr_binary(a, b, e); });
+}
+
+int64_t gr_cpu_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
+                               int64_t rows, float* grad) {
+  GR_NVTX_RANGE("disarm_backward", "cpu", rows, 1, 0, 0.0f);
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(logits, rows, 1), choice, losses, grad};
+  return for_row_ranges(rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.disarm(a, b, e); });
+}
+
+int64_t gr_cpu_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float* grad) {
+  GR_NVTX_RANGE("zgr_backward", "cpu", rows, arity, 0, 0.0f);
+  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
+                                        ChoiceEstimator::kZgr, 1.0f, 0.0f, grad});
+}
+
+int64_t gr_cpu_reinmax_backward(const float* logits, const int32_t* choice,
+                                const float* upstream, int64_t rows, int32_t arity, float tau,
+                                float* grad) {
+  GR_NVTX_RANGE("reinmax_backward", "cpu", rows, arity, 0, tau);
+  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
+                                        ChoiceEstimator::kReinMax, tau, 0.0f, grad});
+}
+
+int64_t gr_cpu_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float tau, float gap, float* grad) {
+  GR_NVTX_RANGE("gst_backward", "cpu", rows, arity, 0, tau);
+  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
+                                        ChoiceEstimator::kGst, tau, gap, grad});
+}
+
+int64_t gr_cpu_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
+                             int64_t rows, int32_t arity, int32_t samples, float* grad) {
+  GR_NVTX_RANGE("rloo_backward", "cpu", rows, arity, samples, 0.0f);
+  const KernelTable& t = table();
+  const RlooArgs a{batch_of(logits, rows, arity), choice, losses, samples, grad};
+  return for_row_ranges(rows, (int64_t)arity + samples, 1,
+                        [&](int64_t b, int64_t e) { return t.rloo(a, b, e); });
+}
+
+void gr_cpu_set_cancel_flag(const int32_t* flag) { tls_cancel_flag = flag; }
 
 const char* gr_cpu_isa(void) { return table().isa; }
 

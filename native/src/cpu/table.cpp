@@ -37,7 +37,13 @@ extern const KernelTable GR_ISA_TABLE = {
     GR_ISA_NS::reinforce_rows,
     GR_ISA_NS::gumbel_rao_prepare,
     GR_ISA_NS::gumbel_rao_chunk,
+    GR_ISA_NS::gumbel_rao_finish_row,
     GR_ISA_NS::gumbel_rao_tiles,
+    GR_ISA_NS::binary_sample_rows,
+    GR_ISA_NS::zgr_binary_rows,
+    GR_ISA_NS::disarm_rows,
+    GR_ISA_NS::choice_gradient_rows,
+    GR_ISA_NS::rloo_rows,
     GR_ISA_NS::uniforms,
 };
 

@@ -237,6 +237,7 @@ public final class Report {
       md.append("\n## Element-samples per second\n");
       for (String source : SOURCES) {
         for (Operation op : Operation.values()) {
+          if (op.successor) continue;  // their own section, next to ST-GS
           for (String tau : taus(large)) {
             List<Case> panel = select(large, c -> c.source().equals(source)
                 && c.operation().equals(op.id) && c.tau().equals(tau));
@@ -247,6 +248,7 @@ public final class Report {
           }
         }
       }
+      successors(md, large, machine);
       speedups(md, large, machine);
       anchorTable(md, large, machine, "numpy anchor", "Gumbel-Rao gradient in vectorised numpy "
           + "(bench/anchors/numpy_gumbel_rao.py, one thread, median of 5 calls)", numpy);
@@ -305,6 +307,72 @@ public final class Report {
           .append(c.iterations()).append(" |\n");
     }
     return md.toString();
+  }
+
+  /**
+   * The later estimators' backward passes next to ST-GS's at the same arity, from the same run:
+   * element-samples/s and the ratio to ST-GS (the Gumbel-Rao rows, detached and total, at
+   * their K; RLOO at each S). The binary estimators have no ST-GS at arity 1: variables/s only.
+   */
+  private static void successors(StringBuilder md, List<Case> large, Machine machine) {
+    String tau = HEADLINE_TAU;
+    for (String source : SOURCES) {
+      List<Case> later = select(large, c -> c.source().equals(source) && c.tau().equals(tau)
+          && Operation.of(c.operation()).successor);
+      if (later.isEmpty()) continue;
+      List<Case> stgs = select(large, c -> c.source().equals(source)
+          && c.operation().equals(Operation.ST_GS.id));
+      List<Integer> arities = later.stream().filter(c -> !Operation.of(c.operation()).binary)
+          .map(Case::arity).distinct().sorted().toList();
+      TreeSet<Integer> totalKs = later.stream()
+          .filter(c -> c.operation().equals(Operation.GUMBEL_RAO_TOTAL.id)).map(Case::k)
+          .collect(Collectors.toCollection(TreeSet::new));
+      md.append("\n## Later estimators next to ST-GS: ").append(sourceTitle(source, machine))
+          .append("\n\n");
+      md.append("Backward passes, element-samples/s (rows x arity x K for Gumbel-Rao, rows x "
+          + "arity for the others: RLOO's K is its S draws per row, whose losses it reads) and "
+          + "the ratio to ST-GS's backward at the same arity in this run; tau = ").append(tau)
+          .append(" where it applies; rows = 2^20 / arity.\n\n");
+      md.append("| estimator | K |");
+      for (int a : arities) md.append(" arity ").append(a).append(" | x ST-GS |");
+      md.append("\n|---|---:|").append("---:|---:|".repeat(arities.size())).append("\n");
+      List<String[]> rowsOf = new ArrayList<>();
+      rowsOf.add(new String[] {Operation.ST_GS.id, "1"});
+      for (int k : totalKs) rowsOf.add(new String[] {Operation.GUMBEL_RAO.id, String.valueOf(k)});
+      for (Operation op : Operation.values()) {
+        if (!op.successor || op.binary) continue;
+        later.stream().filter(c -> c.operation().equals(op.id)).map(Case::k).distinct().sorted()
+            .forEach(k -> rowsOf.add(new String[] {op.id, String.valueOf(k)}));
+      }
+      for (String[] row : rowsOf) {
+        Operation op = Operation.of(row[0]);
+        int k = Integer.parseInt(row[1]);
+        List<Case> these = select(large, c -> c.source().equals(source)
+            && c.operation().equals(op.id) && c.tau().equals(tau));
+        if (these.isEmpty()) continue;
+        md.append("| ").append(op.title).append(" | ").append(op.usesK ? row[1] : "").append(" |");
+        for (int a : arities) {
+          Optional<Case> c = find(these, a, k);
+          Optional<Case> ref = find(stgs, a, 1);
+          md.append(" ").append(c.map(x -> Units.si(x.elementSamples())).orElse("-"))
+              .append(" | ").append(c.isPresent() && ref.isPresent()
+                  ? Units.significant(c.get().elementSamples() / ref.get().elementSamples()) + "x"
+                  : "-").append(" |");
+        }
+        md.append("\n");
+      }
+      List<Case> binary = later.stream().filter(c -> Operation.of(c.operation()).binary)
+          .toList();
+      if (!binary.isEmpty()) {
+        md.append("\nBinary estimators (arity 1: 2^20 variables of one logit; DisARM reads "
+            + "the two losses of its antithetic pair per variable):\n\n| estimator | "
+            + "variables/s |\n|---|---:|\n");
+        for (Case c : binary) {
+          md.append("| ").append(Operation.of(c.operation()).title).append(" | ")
+              .append(Units.si(c.elementSamples())).append(" |\n");
+        }
+      }
+    }
   }
 
   /**
@@ -412,7 +480,10 @@ public final class Report {
   }
 
   static String tauTitle(Operation op, String tau) {
-    return op == Operation.GUMBEL_RAO || op == Operation.ST_GS ? ", tau = " + tau : "";
+    boolean usesTau = op == Operation.GUMBEL_RAO || op == Operation.ST_GS
+        || op == Operation.GUMBEL_RAO_TOTAL || op == Operation.REINMAX || op == Operation.GST_1
+        || op == Operation.GST_P;
+    return usesTau ? ", tau = " + tau : "";
   }
 
   private static final Map<String, String> SMALL_CALLS = Map.of(

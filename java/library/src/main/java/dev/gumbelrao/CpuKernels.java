@@ -39,6 +39,16 @@ final class CpuKernels implements Kernels {
     return logits.array != null && work <= CRITICAL_WORK;
   }
 
+  /**
+   * A staged call, cancellable: an interrupt of the calling thread while it runs ends it with
+   * {@link Status#CANCELLED} (see {@link CancelWatch}).
+   */
+  private static long watched(java.util.function.LongSupplier call) {
+    try (CancelWatch w = CancelWatch.begin()) {
+      return call.getAsLong();
+    }
+  }
+
   private static long bytes(long n) {
     return Staging.bytes(n);
   }
@@ -55,8 +65,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), oh = s.out(oneHot);
     Ints d = s.out(choice);
     require(th, d, oh);
-    long status = NativeKernels.sample(address(th), rows, arity, key.seed(), key.offsetWord(),
-        address(d), address(oh));
+    long status = watched(() -> NativeKernels
+        .sample(address(th), rows, arity, key.seed(), key.offsetWord(),
+        address(d), address(oh)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -73,8 +84,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), out = s.out(noise);
     Ints d = s.in(choice);
     require(th, d, out);
-    long status = NativeKernels.conditionalGumbel(address(th), address(d), rows, arity, samples,
-        key.seed(), key.offsetWord(), address(out));
+    long status = watched(() -> NativeKernels
+        .conditionalGumbel(address(th), address(d), rows, arity, samples,
+        key.seed(), key.offsetWord(), address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -91,8 +103,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, g, out);
-    long status = NativeKernels.gumbelRaoBackward(address(th), address(d), address(g), rows,
-        arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    long status = watched(() -> NativeKernels
+        .gumbelRaoBackward(address(th), address(d), address(g), rows,
+        arity, samples, tau, key.seed(), key.offsetWord(), address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -108,8 +121,9 @@ final class CpuKernels implements Kernels {
     Staging s = new Staging(2 * bytes(n));
     Floats th = s.in(logits), out = s.out(soft);
     require(th, out);
-    long status = NativeKernels.gumbelSoftmaxForward(address(th), rows, arity, tau, key.seed(),
-        key.offsetWord(), address(out));
+    long status = watched(() -> NativeKernels
+        .gumbelSoftmaxForward(address(th), rows, arity, tau, key.seed(),
+        key.offsetWord(), address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -125,8 +139,9 @@ final class CpuKernels implements Kernels {
     Staging s = new Staging(3 * bytes(n));
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     require(th, g, out);
-    long status = NativeKernels.gumbelSoftmaxBackward(address(th), address(g), rows, arity, tau,
-        key.seed(), key.offsetWord(), address(out));
+    long status = watched(() -> NativeKernels
+        .gumbelSoftmaxBackward(address(th), address(g), rows, arity, tau,
+        key.seed(), key.offsetWord(), address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -142,8 +157,9 @@ final class CpuKernels implements Kernels {
     Staging s = new Staging(3 * bytes(n));
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     require(th, g, out);
-    long status = NativeKernels.straightThroughBackward(address(th), address(g), rows, arity,
-        tau, address(out));
+    long status = watched(() -> NativeKernels
+        .straightThroughBackward(address(th), address(g), rows, arity,
+        tau, address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -160,8 +176,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, f, out);
-    long status = NativeKernels.reinforceBackward(address(th), address(d), address(f), baseline,
-        rows, arity, address(out));
+    long status = watched(() -> NativeKernels
+        .reinforceBackward(address(th), address(d), address(f), baseline,
+        rows, arity, address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -180,8 +197,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), v = s.out(values);
     Ints d = s.out(choice);
     require(th, d, v);
-    long status = NativeKernels.binarySample(address(th), rows, key.seed(), key.offsetWord(),
-        flag, address(d), address(v));
+    long status = watched(() -> NativeKernels
+        .binarySample(address(th), rows, key.seed(), key.offsetWord(),
+        flag, address(d), address(v)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -198,8 +216,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, g, out);
-    long status = NativeKernels.gumbelRaoTotalBackward(address(th), address(d), address(g),
-        rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    long status = watched(() -> NativeKernels
+        .gumbelRaoTotalBackward(address(th), address(d), address(g),
+        rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -216,8 +235,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, g, out);
-    long status = NativeKernels.zgrBackward(address(th), address(d), address(g), rows, arity,
-        address(out));
+    long status = watched(() -> NativeKernels
+        .zgrBackward(address(th), address(d), address(g), rows, arity,
+        address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -233,8 +253,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, g, out);
-    long status = NativeKernels.zgrBinaryBackward(address(th), address(d), address(g), rows,
-        address(out));
+    long status = watched(() -> NativeKernels
+        .zgrBinaryBackward(address(th), address(d), address(g), rows,
+        address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -251,8 +272,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, g, out);
-    long status = NativeKernels.reinMaxBackward(address(th), address(d), address(g), rows,
-        arity, tau, address(out));
+    long status = watched(() -> NativeKernels
+        .reinMaxBackward(address(th), address(d), address(g), rows,
+        arity, tau, address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -269,8 +291,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, g, out);
-    long status = NativeKernels.gstBackward(address(th), address(d), address(g), rows, arity,
-        tau, gap, address(out));
+    long status = watched(() -> NativeKernels
+        .gstBackward(address(th), address(d), address(g), rows, arity,
+        tau, gap, address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -287,8 +310,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, f, out);
-    long status = NativeKernels.rlooBackward(address(th), address(d), address(f), rows, arity,
-        samples, address(out));
+    long status = watched(() -> NativeKernels
+        .rlooBackward(address(th), address(d), address(f), rows, arity,
+        samples, address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -303,8 +327,9 @@ final class CpuKernels implements Kernels {
     Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
     Ints d = s.in(choice);
     require(th, d, f, out);
-    long status = NativeKernels.disarmBackward(address(th), address(d), address(f), rows,
-        address(out));
+    long status = watched(() -> NativeKernels
+        .disarmBackward(address(th), address(d), address(f), rows,
+        address(out)));
     if (status == Status.OK) s.commit();
     return status;
   }

@@ -1,7 +1,12 @@
 package dev.gumbelrao;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pure-Java backend: every operation in double precision with the formulas of
@@ -34,24 +39,78 @@ final class JavaKernels implements Kernels {
   }
 
   /**
+   * Callers whose interrupt was taken while they waited for the pool's threads (see
+   * {@link #forRows}), with their count so that {@link #cancelled} reads the set only when some
+   * caller is in it.
+   */
+  private static final Set<Thread> INTERRUPTED_WHILE_WAITING = ConcurrentHashMap.newKeySet();
+  private static final AtomicInteger WAITING_INTERRUPTS = new AtomicInteger();
+
+  /**
    * Runs body over [0, rows) in blocks, in parallel when large; returns the first failure. A body
    * checks {@link #cancelled(Thread)} between rows (and between draws of long rows) with the
    * calling thread, so an interrupted caller ends a long call with {@link Status#CANCELLED}.
+   *
+   * <p>The caller and up to the pool's parallelism of its threads claim blocks in turn. The
+   * caller never parks in a fork-join join: JDK 17's join clears a parked thread's interrupt
+   * status until it returns, so the pool's threads, polling the caller's status, never saw an
+   * interrupt that came while the caller waited for them, and a long call ran to its end (the
+   * HardeningTest interrupt case failed under load). It waits interruptibly instead, publishes
+   * an interrupt taken there, and restores the caller's status before returning.
    */
   private static long forRows(int rows, long workPerRow, RowRange body) {
     long total = rows * Math.max(1, workPerRow);
     int blocks = total < PARALLEL_WORK ? 1
         : (int) Math.min(rows, 8L * ForkJoinPool.getCommonPoolParallelism());
     if (blocks <= 1) return body.run(0, rows);
-    return IntStream.range(0, blocks).parallel()
-        .mapToLong(b -> body.run((int) ((long) rows * b / blocks),
-            (int) ((long) rows * (b + 1) / blocks)))
-        .reduce(Status.OK, Status::first);
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong status = new AtomicLong(Status.OK);
+    Runnable claim = () -> {
+      for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+        long s = body.run((int) ((long) rows * b / blocks),
+            (int) ((long) rows * (b + 1) / blocks));
+        if (s != Status.OK) status.accumulateAndGet(s, Status::first);
+      }
+    };
+    ForkJoinTask<?>[] helpers =
+        new ForkJoinTask<?>[Math.min(blocks - 1, ForkJoinPool.getCommonPoolParallelism())];
+    for (int i = 0; i < helpers.length; i++) helpers[i] = ForkJoinPool.commonPool().submit(claim);
+    Thread caller = Thread.currentThread();
+    boolean interrupted = false;
+    try {
+      claim.run();
+      for (ForkJoinTask<?> helper : helpers) {
+        while (true) {
+          try {
+            helper.get();
+            break;
+          } catch (InterruptedException e) {
+            if (!interrupted) {
+              interrupted = true;
+              INTERRUPTED_WHILE_WAITING.add(caller);
+              WAITING_INTERRUPTS.incrementAndGet();
+            }
+          } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw new IllegalStateException(e.getCause());
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        INTERRUPTED_WHILE_WAITING.remove(caller);
+        WAITING_INTERRUPTS.decrementAndGet();
+        caller.interrupt();
+      }
+    }
+    return status.get();
   }
 
   /** Whether the caller of the running operation was interrupted. */
   private static boolean cancelled(Thread caller) {
-    return caller.isInterrupted();
+    return caller.isInterrupted()
+        || WAITING_INTERRUPTS.get() > 0 && INTERRUPTED_WHILE_WAITING.contains(caller);
   }
 
   /**

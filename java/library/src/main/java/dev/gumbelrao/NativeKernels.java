@@ -228,6 +228,10 @@ final class NativeKernels {
   @Name("gr_cpu_set_threads")
   static native void setCpuThreads(int threads);
 
+  /** The calling thread's cancel word (see {@link CancelWatch}); 0 makes its calls uncancellable. */
+  @Name("gr_cpu_set_cancel_flag")
+  static native void setCancelFlag(@Cast("const int32_t*") long flag);
+
   /** The address of a direct buffer's current position. */
   @Name("gr_address")
   static native @Cast("intptr_t") long address(FloatBuffer buffer);

@@ -108,6 +108,20 @@ final class Options {
     return out;
   }
 
+  /** A required comma-separated list of integers. */
+  int[] ints(String name) {
+    String[] parts = required(name).split(",", -1);
+    int[] out = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        out[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new UsageException("--" + name + " has '" + parts[i] + "', not an integer");
+      }
+    }
+    return out;
+  }
+
   Backend backend() {
     String v = string("backend", "auto");
     try {
