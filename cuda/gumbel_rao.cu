@@ -211,7 +211,9 @@ __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int
     }
     uint32_t winner_word;
     if (log2_team <= 5)
-      winner_word = QPL < 4 ? pick : __shfl_sync(kFullMask, pick, owner_lane);
+      // The detached kernels take fewer than 16 columns per lane only for n <= 8 (T = 1: the lane
+      // owns D itself); the total derivative's 8-column copy runs teams of up to 256 lanes.
+      winner_word = (QPL < 4 && !kTotal) || log2_team == 0 ? pick : __shfl_sync(kFullMask, pick, owner_lane);
     else
       winner_word = word_at(noise_words(a.key, (uint32_t)qd, (uint32_t)row, slot), wd);
     const float e_d = exponential_from_uniform(uniform_open(winner_word));
@@ -546,8 +548,10 @@ __device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
     __syncthreads();  // window_info is rewritten by the next window; kTotal: h_j all stored
   }
   if constexpr (kTotal) {
-    // u over the block, with column D's h (written by its owner before the barrier above).
-    const double u = team.all(u_lane.value(), AddD()) + (double)out[d];
+    // u over the block, with column D's h (written by its owner before the barrier above). Every
+    // thread reads h_D before the reduction's barrier: after it, D's owner overwrites out[d].
+    const double h_d = (double)out[d];
+    const double u = team.all(u_lane.value(), AddD()) + h_d;
     bool overflow = false;
     for (int64_t q = tid; q < nq; q += kStreamBlock) {
       float th[4], x[4];

@@ -150,7 +150,8 @@ constexpr float kReinforceBaseline = 0.25f;
 inline bool is_binary(Op op) {
   return op == Op::BinarySample || op == Op::ZgrBinary || op == Op::Disarm;
 }
-// The operations that have no CPU backend on this branch: checked against run_reference.
+// The estimators beyond the paper: their gradients are checked against run_reference (the CPU
+// backend's are reported beside them), their statuses and draws against both.
 inline bool is_successor(Op op) { return op >= Op::GrTotal; }
 inline bool has_draws(Op op) { return op == Op::GumbelRao || op == Op::Conditional || op == Op::GrTotal; }
 inline bool has_tau(Op op) {
@@ -216,8 +217,8 @@ Case binary_case(Op op, int64_t rows, bool antithetic = false);
 Batch make_case_batch(const Case& c);
 void add_draws(Batch& b, const Case& c);
 
-// The CPU reference of a case (run_reference for the successor operations); d receives D for
-// Op::Sample and the draws of Op::BinarySample.
+// The CPU backend's result of a case; d receives D for Op::Sample and the draws of
+// Op::BinarySample.
 int64_t run_cpu(const Case& c, const Batch& b, std::vector<float>& out, std::vector<int32_t>& d);
 // The JAVA oracle's computation in double, with its checks and policy (harness_reference.cu).
 int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,

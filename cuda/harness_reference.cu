@@ -3,9 +3,9 @@
 // (the algebra of math.h and its Java mirror Formulas.java, the Philox words and uniforms of
 // math.h itself), the oracle's checks in its order (logits, choice, upstream; binary rows: NaN,
 // then the draws), its policy for masked classes (upstream never read, gradient exactly +0) and
-// for results beyond the float range (GR_GRAD_OVERFLOW, GR_NOISE_OVERFLOW). The operations beyond
-// the paper have no CPU backend on this branch, and the hardening cases need the oracle's
-// policy, which the CPU kernels do not follow yet: both are checked against this reference.
+// for results beyond the float range (GR_GRAD_OVERFLOW, GR_NOISE_OVERFLOW). The gradients of the
+// operations beyond the paper and the hardening cases are checked against this reference (the
+// CPU backend, a float computation like the GPU's, is compared beside it).
 // Returns the gr_status of the lowest bad row, as the oracle does; outputs are complete only for
 // status 0.
 #include <math.h>

@@ -380,10 +380,9 @@ __device__ __forceinline__ PreparedRow prepare_row(const float* __restrict__ log
 // NaN there cannot leak), and its gradient is exactly +0.
 //
 // The JAVA oracle forms g - g_D in double, where upstream values of +-3.4e38 do not overflow; in
-// float they do. So every kernel that reads an upstream row scales it by a power of two 2^-e
-// that brings the row's largest |g| M below 2^64 (e = 0, nothing changes, when M < 2^64), and
-// scales the gradient back by 2^e when it stores it: exact (a power of two), and every
-// intermediate stays below about 2^70 / tau. A stored component that is then not finite does not
+// float they do. So every kernel that reads an upstream row scales it by math.h's power of two
+// (upstream_scale: 2^-e, e = floor(log2 M), when the row's largest |g| M exceeds 2^64; nothing
+// changes below), and scales the gradient back by 2^e when it stores it: exact (a power of two). A stored component that is then not finite does not
 // fit a float: GR_GRAD_OVERFLOW (it would not fit the oracle's float either, up to the rounding
 // at the very edge of the range, since |grad| / M is the same in both domains).
 __device__ __forceinline__ float upstream_magnitude(float theta, float g) {
@@ -394,16 +393,7 @@ __device__ __forceinline__ float upstream_magnitude(float theta, float g) {
 struct MaxF {
   __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
 };
-// 2^(63 - e) for M in [2^e, 2^(e+1)) with e >= 64, else 1; and its inverse.
-struct UpstreamScale {
-  float down, up;
-};
-__device__ __forceinline__ UpstreamScale upstream_scale(float max_abs) {
-  const int e = (int)((float_bits(max_abs) >> 23) & 0xFFu) - 127;
-  if (e < 64) return UpstreamScale{1.0f, 1.0f};
-  const int k = e > 127 ? 64 : e - 63;  // 1..64; e = 128 is an infinite M, reported anyway
-  return UpstreamScale{bits_float((uint32_t)(127 - k) << 23), bits_float((uint32_t)(127 + k) << 23)};
-}
+// The row's power of two is math.h's upstream_scale (the CPU backend's, so both scale alike).
 // The same for a scalar formed in double (REINFORCE's f - b, up to 2^129): a float below 2^64
 // and the power of two it was scaled by.
 struct ScaledScalar {
