@@ -121,7 +121,7 @@ extern "C" {
 int32_t gr_cuda_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
                               int32_t antithetic, int32_t* choice, float* values,
                               uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("binary_sample", "cuda", rows, 1, antithetic ? 2 : 0, 0.0f);
+  GR_NVTX_RANGE("binary_sample", "cuda", rows, 1, 0, 0.0f);
   if (rows < 0 || rows > INT32_MAX || (rows > 0 && (!logits || !choice)))
     return (int32_t)cudaErrorInvalidValue;
   if (rows == 0) return 0;
@@ -157,7 +157,7 @@ int32_t gr_cuda_zgr_binary_backward(const float* logits, const int32_t* choice,
 
 int32_t gr_cuda_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
                                 int64_t rows, float* grad, uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("disarm_backward", "cuda", rows, 1, 2, 0.0f);
+  GR_NVTX_RANGE("disarm_backward", "cuda", rows, 1, 0, 0.0f);
   if (rows < 0 || rows > INT32_MAX || (rows > 0 && (!logits || !choice || !losses || !grad)))
     return (int32_t)cudaErrorInvalidValue;
   if (rows == 0) return 0;

@@ -336,7 +336,7 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
 int64_t gr_cuda_host_binary_sample(int32_t device, const float* logits, int64_t rows,
                                    uint64_t seed, uint32_t offset, int32_t antithetic,
                                    int32_t* choice, float* values) {
-  GR_NVTX_RANGE("binary_sample", "cuda host", rows, 1, antithetic ? 2 : 0, 0.0f);
+  GR_NVTX_RANGE("binary_sample", "cuda host", rows, 1, 0, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t draws = (antithetic ? 2 : 1) * rows;
   Array th{logits, nullptr, floats(rows)}, d{nullptr, choice, ints(draws)};
@@ -440,7 +440,7 @@ int64_t gr_cuda_host_rloo_backward(int32_t device, const float* logits, const in
 
 int64_t gr_cuda_host_disarm_backward(int32_t device, const float* logits, const int32_t* choice,
                                      const float* losses, int64_t rows, float* grad) {
-  GR_NVTX_RANGE("disarm_backward", "cuda host", rows, 1, 2, 0.0f);
+  GR_NVTX_RANGE("disarm_backward", "cuda host", rows, 1, 0, 0.0f);
   if (rows == 0) return GR_OK;
   Array th{logits, nullptr, floats(rows)}, d{choice, nullptr, ints(2 * rows)};
   Array f{losses, nullptr, floats(2 * rows)}, out{nullptr, grad, floats(rows)};

@@ -36,7 +36,7 @@ struct RlooArgs {
 
 // Teams of T = 2^log2_team lanes, max(kBlock, T) threads per block (T = kStreamBlock: a block
 // per row).
-__global__ void __launch_bounds__(kStreamBlock) rloo_kernel(const RlooArgs a, int log2_team) {
+__global__ void __launch_bounds__(kStreamBlock) rloo_team_kernel(const RlooArgs a, int log2_team) {
   __shared__ TeamExchange exchange;
   const int tid = threadIdx.x;
   const int T = 1 << log2_team, t = tid & (T - 1);
@@ -125,6 +125,6 @@ extern "C" int32_t gr_cuda_rloo_backward(const float* logits, const int32_t* cho
   const int block = log2_team > kLog2Block ? kStreamBlock : kBlock;
   const int64_t rows_per_block = block >> log2_team;
   const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
-  rloo_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
+  rloo_team_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
   return launch_status();
 }

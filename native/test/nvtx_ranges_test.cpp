@@ -182,13 +182,57 @@ int main() {
     check(ok(gr_cuda_reinforce_backward(d_logits, d_choice, d_losses, baseline, rows, arity,
                                         d_grad, d_status, nullptr)), "cuda reinforce_backward");
     expect(1, "reinforce_backward", rows, arity, 0, 0.0f, "cuda");
+    // The estimators beyond the paper, as in the CPU section: RLOO with S = 2 draws per row
+    // (class 0), the binary ones on the first column of the logits (their draws from
+    // binary_sample, antithetic).
+    std::vector<int32_t> pair(2 * rows, 0);
+    std::vector<float> pair_losses(2 * rows), binary(rows), values(2 * rows), binary_grad(rows);
+    for (int64_t i = 0; i < 2 * rows; ++i) pair_losses[i] = 0.5f * (float)i;
+    for (int64_t r = 0; r < rows; ++r) binary[r] = logits[r * arity];
+    int32_t* d_pair = pair.data();
+    float *d_pair_losses = pair_losses.data(), *d_binary = binary.data();
+    float *d_values = values.data(), *d_binary_grad = binary_grad.data();
+    if (device) {
+      d_pair = (int32_t*)device_copy(pair.data(), pair.size() * 4);
+      d_pair_losses = (float*)device_copy(pair_losses.data(), pair_losses.size() * 4);
+      d_binary = (float*)device_copy(binary.data(), binary.size() * 4);
+      d_values = (float*)device_copy(nullptr, values.size() * 4);
+      d_binary_grad = (float*)device_copy(nullptr, binary_grad.size() * 4);
+      gr_cuda_device_synchronize();
+    }
+    check(ok(gr_cuda_gumbel_rao_total_backward(d_logits, d_choice, d_upstream, rows, arity, k, tau,
+                                               seed, offset, d_grad, d_status, nullptr)),
+          "cuda gumbel_rao_total_backward");
+    expect(1, "gumbel_rao_total_backward", rows, arity, k, tau, "cuda");
+    check(ok(gr_cuda_zgr_backward(d_logits, d_choice, d_upstream, rows, arity, d_grad, d_status,
+                                  nullptr)), "cuda zgr_backward");
+    expect(1, "zgr_backward", rows, arity, 0, 0.0f, "cuda");
+    check(ok(gr_cuda_reinmax_backward(d_logits, d_choice, d_upstream, rows, arity, tau, d_grad,
+                                      d_status, nullptr)), "cuda reinmax_backward");
+    expect(1, "reinmax_backward", rows, arity, 0, tau, "cuda");
+    check(ok(gr_cuda_gst_backward(d_logits, d_choice, d_upstream, rows, arity, tau, 1.0f, d_grad,
+                                  d_status, nullptr)), "cuda gst_backward");
+    expect(1, "gst_backward", rows, arity, 0, tau, "cuda");
+    check(ok(gr_cuda_rloo_backward(d_logits, d_pair, d_pair_losses, rows, arity, 2, d_grad,
+                                   d_status, nullptr)), "cuda rloo_backward");
+    expect(1, "rloo_backward", rows, arity, 2, 0.0f, "cuda");
+    check(ok(gr_cuda_binary_sample(d_binary, rows, seed, offset, 1, d_pair, d_values, d_status,
+                                   nullptr)), "cuda binary_sample");
+    expect(1, "binary_sample", rows, 1, 0, 0.0f, "cuda");
+    check(ok(gr_cuda_zgr_binary_backward(d_binary, d_pair, d_upstream, rows, d_binary_grad,
+                                         d_status, nullptr)), "cuda zgr_binary_backward");
+    expect(1, "zgr_binary_backward", rows, 1, 0, 0.0f, "cuda");
+    check(ok(gr_cuda_disarm_backward(d_binary, d_pair, d_pair_losses, rows, d_binary_grad,
+                                     d_status, nullptr)), "cuda disarm_backward");
+    expect(1, "disarm_backward", rows, 1, 0, 0.0f, "cuda");
     gr_cuda_device_synchronize();
 
     // Host-array calls: their own range, the device call's inside it (with a device).
     auto host_ok = [&](int64_t st) { return device ? st == 0 : st != 0; };
-    auto host = [&](const char* op, int32_t kk, float t) {
-      expect(1, op, rows, arity, kk, t, "cuda host");
-      if (device) expect(2, op, rows, arity, kk, t, "cuda");
+    auto host = [&](const char* op, int32_t kk, float t, int32_t n = 0) {  // n = 0: arity
+      if (n == 0) n = arity;
+      expect(1, op, rows, n, kk, t, "cuda host");
+      if (device) expect(2, op, rows, n, kk, t, "cuda");
     };
     check(host_ok(gr_cuda_host_sample(0, logits.data(), rows, arity, seed, offset, choice.data(),
                                       out.data())), "cuda host sample");
@@ -217,6 +261,40 @@ int main() {
                                                   baseline, rows, arity, grad.data())),
           "cuda host reinforce_backward");
     host("reinforce_backward", 0, 0.0f);
+    check(host_ok(gr_cuda_host_gumbel_rao_total_backward(0, logits.data(), choice.data(),
+                                                         upstream.data(), rows, arity, k, tau,
+                                                         seed, offset, grad.data())),
+          "cuda host gumbel_rao_total_backward");
+    host("gumbel_rao_total_backward", k, tau);
+    check(host_ok(gr_cuda_host_zgr_backward(0, logits.data(), choice.data(), upstream.data(), rows,
+                                            arity, grad.data())), "cuda host zgr_backward");
+    host("zgr_backward", 0, 0.0f);
+    check(host_ok(gr_cuda_host_reinmax_backward(0, logits.data(), choice.data(), upstream.data(),
+                                                rows, arity, tau, grad.data())),
+          "cuda host reinmax_backward");
+    host("reinmax_backward", 0, tau);
+    check(host_ok(gr_cuda_host_gst_backward(0, logits.data(), choice.data(), upstream.data(), rows,
+                                            arity, tau, 1.0f, grad.data())),
+          "cuda host gst_backward");
+    host("gst_backward", 0, tau);
+    std::fill(pair.begin(), pair.end(), 0);
+    check(host_ok(gr_cuda_host_rloo_backward(0, logits.data(), pair.data(), pair_losses.data(),
+                                             rows, arity, 2, grad.data())),
+          "cuda host rloo_backward");
+    host("rloo_backward", 2, 0.0f);
+    // binary_sample's draws feed the binary backward passes (b = 0, valid for a finite logit,
+    // where there is no device and every call fails before reading them).
+    check(host_ok(gr_cuda_host_binary_sample(0, binary.data(), rows, seed, offset, 1, pair.data(),
+                                             values.data())), "cuda host binary_sample");
+    host("binary_sample", 0, 0.0f, 1);
+    check(host_ok(gr_cuda_host_zgr_binary_backward(0, binary.data(), pair.data(), upstream.data(),
+                                                   rows, binary_grad.data())),
+          "cuda host zgr_binary_backward");
+    host("zgr_binary_backward", 0, 0.0f, 1);
+    check(host_ok(gr_cuda_host_disarm_backward(0, binary.data(), pair.data(), pair_losses.data(),
+                                               rows, binary_grad.data())),
+          "cuda host disarm_backward");
+    host("disarm_backward", 0, 0.0f, 1);
     gr_cuda_host_release_thread();
     for (uint64_t p : allocations) gr_cuda_free(p);
   }

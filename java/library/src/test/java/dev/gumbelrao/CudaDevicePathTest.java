@@ -134,6 +134,127 @@ class CudaDevicePathTest {
   }
 
   @Test
+  void theSuccessorsDeviceStepsGiveTheHostPathResults() {
+    try (GumbelRaoCuda cuda = open();
+        GumbelRao host = GumbelRao.create(Backend.CUDA);
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer choice = cuda.allocateInts(5L * ROWS);
+        DeviceBuffer values = cuda.allocateFloats(5L * N);
+        DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
+        DeviceBuffer losses = cuda.allocateFloats(5L * ROWS);
+        DeviceBuffer grad = cuda.allocateFloats(N);
+        CudaStream stream = cuda.createStream()) {
+      for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.zgr(),
+          Estimators.reinMax(TAU), Estimators.gappedStraightThrough(TAU),
+          Estimators.gappedStraightThroughP(TAU),
+          Estimators.gumbelRao(K, TAU, Estimators.Derivative.TOTAL)}) {
+        DeviceSample ds = est.forward(cuda, logits, ROWS, ARITY, key, choice, values, stream);
+        est.backward(ds, upstream, grad);
+        stream.synchronize();
+        float[] hv = new float[N], expected = new float[N];
+        Sample hs = est.forward(host, th, ROWS, ARITY, key, hv);
+        est.backward(hs, g, expected);
+        int[] d = new int[ROWS];
+        choice.view(0, ROWS).copyTo(d);
+        assertArrayEquals(hs.choices(), d, est.name() + " D");
+        assertArrayEquals(hv, copy(values.view(0, N), N), est.name() + " values");
+        assertArrayEquals(expected, copy(grad, N), est.name() + " gradient");
+      }
+      // RLOO: five draws per row on sub-keys, their losses [draw][row]
+      ScoreFunctionEstimator rloo = Estimators.rloo(5);
+      float[] f = TestData.gaussian(new SplittableRandom(11), 5 * ROWS);
+      losses.copyFrom(f);
+      rloo.backward(rloo.forward(cuda, logits, ROWS, ARITY, key, choice, values, stream), losses,
+          grad);
+      stream.synchronize();
+      float[] expected = new float[N];
+      Sample hs = rloo.forward(host, th, ROWS, ARITY, key, null);
+      rloo.backward(hs, f, expected);
+      int[] d = new int[5 * ROWS];
+      choice.copyTo(d);
+      assertArrayEquals(hs.choices(), d, "RLOO-5 D");
+      assertArrayEquals(expected, copy(grad, N), "RLOO-5 gradient");
+
+      // the binary estimators on one logit per row (the first ROWS logits, arity 1)
+      float[] eta = java.util.Arrays.copyOf(th, ROWS);
+      eta[3] = Float.POSITIVE_INFINITY;
+      eta[4] = Float.NEGATIVE_INFINITY;
+      try (DeviceBuffer etaBuf = cuda.allocateFloats(ROWS).copyFrom(eta)) {
+        PathwiseEstimator zgr = Estimators.zgrBinary();
+        float[] gb = java.util.Arrays.copyOf(g, ROWS);
+        zgr.backward(zgr.forward(cuda, etaBuf, ROWS, 1, key, choice, null, stream), upstream,
+            grad);
+        stream.synchronize();
+        Sample zs = zgr.forward(host, eta, ROWS, 1, key, null);
+        float[] zExpected = new float[ROWS];
+        zgr.backward(zs, gb, zExpected);
+        int[] b = new int[ROWS];
+        choice.view(0, ROWS).copyTo(b);
+        assertArrayEquals(zs.choices(), b, "ZGR-binary b");
+        assertEquals(1, b[3], "eta = +inf is a certain 1");
+        assertEquals(0, b[4], "eta = -inf is a certain 0");
+        assertArrayEquals(zExpected, copy(grad.view(0, ROWS), ROWS), "ZGR-binary gradient");
+
+        ScoreFunctionEstimator disarm = Estimators.disarm();
+        disarm.backward(disarm.forward(cuda, etaBuf, ROWS, 1, key, choice, null, stream), losses,
+            grad);
+        stream.synchronize();
+        Sample ps = disarm.forward(host, eta, ROWS, 1, key, null);
+        float[] dExpected = new float[ROWS];
+        disarm.backward(ps, java.util.Arrays.copyOf(f, 2 * ROWS), dExpected);
+        int[] pair = new int[2 * ROWS];
+        choice.view(0, 2L * ROWS).copyTo(pair);
+        assertArrayEquals(ps.choices(), pair, "DisARM b, b~");
+        assertArrayEquals(dExpected, copy(grad.view(0, ROWS), ROWS), "DisARM gradient");
+      }
+    }
+  }
+
+  @Test
+  void theSuccessorsReportBadValuesAtSynchronize() {
+    try (GumbelRaoCuda cuda = open();
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer choice = cuda.allocateInts(ROWS);
+        DeviceBuffer upstream = cuda.allocateFloats(N);
+        DeviceBuffer grad = cuda.allocateFloats(N);
+        CudaStream stream = cuda.createStream()) {
+      // +inf upstream at an unmasked class of row 11, NaN at a masked class of an earlier row
+      // (never read: accepted)
+      float[] bad = g.clone();
+      int j = 0;
+      while (th[11 * ARITY + j] == Float.NEGATIVE_INFINITY) j++;
+      bad[11 * ARITY + j] = Float.POSITIVE_INFINITY;
+      for (int i = 0; i < 11 * ARITY; i++) {
+        if (th[i] == Float.NEGATIVE_INFINITY) bad[i] = Float.NaN;
+      }
+      upstream.copyFrom(bad);
+      for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.zgr(),
+          Estimators.reinMax(TAU), Estimators.gappedStraightThroughP(TAU),
+          Estimators.gumbelRao(K, TAU, Estimators.Derivative.TOTAL)}) {
+        est.backward(est.forward(cuda, logits, ROWS, ARITY, key, choice, null, stream), upstream,
+            grad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            stream::synchronize, est.name());
+        assertEquals("upstream: row 11 holds NaN or Infinity at an unmasked class",
+            e.getMessage(), est.name());
+      }
+      // the binary estimators: b = 0 given at eta = +inf is impossible
+      float[] eta = java.util.Arrays.copyOf(th, ROWS);
+      eta[9] = Float.POSITIVE_INFINITY;
+      int[] b = new int[ROWS];
+      try (DeviceBuffer etaBuf = cuda.allocateFloats(ROWS).copyFrom(eta);
+          DeviceBuffer bBuf = cuda.allocateInts(ROWS)) {
+        bBuf.copyFrom(b);
+        upstream.copyFrom(g);
+        cuda.zgrBinaryBackward(etaBuf, bBuf, upstream, ROWS, grad, stream);
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
+            stream::synchronize);
+        assertTrue(m.getMessage().contains("row 9"), m.getMessage());
+      }
+    }
+  }
+
+  @Test
   void viewsOfOtherCodesMemoryAndTheDefaultStream() {
     try (GumbelRaoCuda cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
