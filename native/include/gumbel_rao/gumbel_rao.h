@@ -140,7 +140,7 @@ intptr_t gr_address(const void* pointer);
 /* Self-checks exposed for the test suite. */
 /* Number of the 2^32 generator words whose uniform is not strictly inside (0, 1). */
 int64_t gr_cpu_uniform_map_violations(void);
-/* y[i] = f(x[i]) for f = 0: log2, 1: exp2, 2: ln, 3: exp, with the host math of math.h. */
+/* y[i] = f(x[i]) for f = 0: fast_log2, 1: fast_exp2, 2: fast_exp2_nonpositive (math.h, host). */
 void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n);
 /* The uniforms u[0..arity) of one row at one slot, as the active instruction set's kernels draw
  * them (Philox on vector lanes): must equal the scalar contract on every machine. */

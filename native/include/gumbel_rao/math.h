@@ -230,8 +230,6 @@ GR_HD float fast_exp2(float x) {
   return x < -125.0f ? 0.0f : (x == x ? r : x);
 }
 #endif
-GR_HD float fast_ln(float x) { return fast_log2(x) * kLn2; }
-GR_HD float fast_exp(float x) { return fast_exp2(x * kLog2e); }
 
 // ------------------------------------------------------------------ log-probabilities
 // log p_j = theta_j - lse with lse = m + log(sum_i exp(theta_i - m)), m the row maximum. Written
@@ -390,15 +388,19 @@ GR_HD UpstreamScale upstream_scale(float max_abs_g) {
 // the E's fixed, z_D = lse - log E_D and z_j = -log(E_j e^-theta_j + E_D e^-lse), so
 // dz_j/dtheta_i = (1 - r_j)[i = j] + r_j p_i with r_j = p_j E_D / (E_j + p_j E_D) (r_D = 1), the
 // base of the Gumbel-Rao weight (estimators.md). With t_j the draw's detached term
-// s_j (gs_j - <s, gs>) (gumbel_rao_term), the draw adds t_j - r_j t_j to h_j and sum_j r_j t_j
-// to a row sum u, and grad_i = (h_i + p_i u) / (K tau): one extra dot product per draw.
+// s_j (gs_j - <s, gs>) (gumbel_rao_term), the draw adds t_j - r_j t_j to h_j, and grad_i =
+// (h_i + p_i u) / (K tau) with u the sum over draws of sum_j r_j t_j. Every draw's t_j sum to
+// zero, so u = -H, H = sum_j h_j: the finish takes H from the row's sums (in double) and no draw
+// forms a second dot product. Summing r_j t_j per draw instead left the float rounding of
+// t_D + sum_{j != D} t_j = 0 in u, eps |g| / tau of noise that p_i carried into rows whose
+// gradient itself cancels (p near one-hot: grad = (1 - p_i) h_i - p_i sum_{j != i} h_j).
 GR_HD float gumbel_rao_base(float p_j, float e_j, float e_d) {
   const float a = p_j * e_d;
   return a / (e_j + a);
 }
 GR_HD float gumbel_rao_total_term(float t_j, float r_j) { return t_j - r_j * t_j; }
-GR_HD float gumbel_rao_total_finish(double h_j, float p_j, double u, double scale) {
-  return (float)((h_j + (double)p_j * u) * scale);
+GR_HD float gumbel_rao_total_finish_of_sums(double h_j, float p_j, double h_sum, double scale) {
+  return (float)((h_j - (double)p_j * h_sum) * scale);
 }
 
 // ------------------------------------------------------------------ ZGR (Shekhovtsov, ICML 2023)

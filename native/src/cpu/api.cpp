@@ -123,24 +123,21 @@ int64_t gumbel_rao_rows(const KernelTable& t, const GumbelRaoArgs& a, int64_t r0
   const int64_t chunks = chunks_of(a.samples);
   tls_rows.reserve(n);
   float *log2_p = tls_rows.f.data(), *p = log2_p + n, *gs = p + n;
-  double *total = tls_rows.d.data(), *part = total + n, *u = part + n;
+  double *total = tls_rows.d.data(), *part = total + n;
   for (int64_t r = r0; r < r1; ++r) {
     float up;
     const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs, &up);
     if (st) return st;
     memset(total, 0, sizeof(double) * (size_t)n);
-    double u_total = 0.0;
     for (int64_t c = 0; c < chunks; ++c) {
       // A relaxed load per chunk of draws (at least kChunk element-draws): far below 1% of it.
       if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
       memset(part, 0, sizeof(double) * (size_t)n);
-      *u = 0.0;
       t.gumbel_rao_chunk(a, r, log2_p, p, gs, (int32_t)(c * kChunk), chunk_end(a.samples, c),
-                         ChunkSums{part, u});
+                         ChunkSums{part});
       add_chunk(total, part, n);
-      u_total += *u;
     }
-    const int64_t done = t.gumbel_rao_finish(a, r, p, total, u_total, up);
+    const int64_t done = t.gumbel_rao_finish(a, r, p, total, up);
     if (done) return done;
   }
   return GR_OK;
@@ -153,7 +150,7 @@ int64_t gumbel_rao_rows(const KernelTable& t, const GumbelRaoArgs& a, int64_t r0
 int64_t gumbel_rao_chunks_parallel(const KernelTable& t, const GumbelRaoArgs& a) {
   const int32_t n = a.batch.arity;
   const int64_t chunks = chunks_of(a.samples);
-  const int64_t stride = (int64_t)n + 1;  // h, then u
+  const int64_t stride = n;  // one chunk's h
   int64_t group = ((int64_t)1 << 20) / stride;  // 8 MiB of partial sums
   group = group > 4096 ? 4096 : group;
   group = group < 2 * (int64_t)pool_threads() ? 2 * (int64_t)pool_threads() : group;
@@ -166,7 +163,6 @@ int64_t gumbel_rao_chunks_parallel(const KernelTable& t, const GumbelRaoArgs& a)
     const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs, &up);
     if (st) return st;
     std::fill(total.begin(), total.end(), 0.0);
-    double u_total = 0.0;
     for (int64_t c0 = 0; c0 < chunks; c0 += group) {
       if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
       const int64_t count = chunks - c0 < group ? chunks - c0 : group;
@@ -178,7 +174,7 @@ int64_t gumbel_rao_chunks_parallel(const KernelTable& t, const GumbelRaoArgs& a)
         double* part = parts.data() + stride * i;
         try {
           t.gumbel_rao_chunk(a, r, log2_p, p, gs, (int32_t)(c * kChunk), chunk_end(a.samples, c),
-                             ChunkSums{part, part + n});
+                             ChunkSums{part});
         } catch (const std::bad_alloc&) {
           oom.store(true);
         }
@@ -186,11 +182,10 @@ int64_t gumbel_rao_chunks_parallel(const KernelTable& t, const GumbelRaoArgs& a)
       if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
       for (int64_t i = 0; i < count; ++i) {
         add_chunk(total.data(), parts.data() + stride * i, n);
-        u_total += parts[(size_t)(stride * i + n)];
       }
     }
     if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
-    const int64_t done = t.gumbel_rao_finish(a, r, p, total.data(), u_total, up);
+    const int64_t done = t.gumbel_rao_finish(a, r, p, total.data(), up);
     if (done) return done;
   }
   return GR_OK;
@@ -409,8 +404,7 @@ void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n) {
     switch (function) {
       case 0: y[i] = fast_log2(x[i]); break;
       case 1: y[i] = fast_exp2(x[i]); break;
-      case 2: y[i] = fast_ln(x[i]); break;
-      default: y[i] = fast_exp(x[i]); break;
+      default: y[i] = fast_exp2_nonpositive(x[i]); break;
     }
   }
 }

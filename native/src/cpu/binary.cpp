@@ -15,6 +15,19 @@ constexpr int64_t kBinaryBlock = 1024;
 
 inline bool binary_choice_valid(int32_t b) { return b == 0 || b == 1; }
 
+// A given draw its logit makes impossible: b = 0 at eta = +inf, b = 1 at eta = -inf (the binary
+// form of a masked class).
+inline bool binary_choice_impossible(float eta, int32_t b) {
+  return eta == (b == 1 ? -kInf : kInf);
+}
+
+// The first failing check of a given draw, in the order of gumbel_rao.h.
+inline int32_t binary_choice_code(float eta, int32_t b) {
+  if (!binary_choice_valid(b)) return GR_CHOICE_RANGE;
+  if (binary_choice_impossible(eta, b)) return GR_CHOICE_MASKED;
+  return GR_OK;
+}
+
 }  // namespace
 
 int64_t binary_sample_rows(const BinarySampleArgs& a, int64_t r0, int64_t r1) {
@@ -57,11 +70,13 @@ int64_t zgr_binary_rows(const BinaryBackwardArgs& a, int64_t r0, int64_t r1) {
     int bad = 0;
 #pragma omp simd reduction(| : bad)
     for (int64_t r = b0; r < b1; ++r)
-      bad |= (eta[r] != eta[r]) | !binary_choice_valid(b[r]) | !(abs_value(g[r]) <= 3.40282347e+38f);
+      bad |= (eta[r] != eta[r]) | !binary_choice_valid(b[r]) |
+             binary_choice_impossible(eta[r], b[r]) | !(abs_value(g[r]) <= 3.40282347e+38f);
     if (bad) {  // the lowest bad row, its first failing check in the order of gumbel_rao.h
       for (int64_t r = b0; r < b1; ++r) {
         if (eta[r] != eta[r]) return gr_status_make(GR_LOGITS_NAN, r);
-        if (!binary_choice_valid(b[r])) return gr_status_make(GR_CHOICE_RANGE, r);
+        const int32_t code = binary_choice_code(eta[r], b[r]);
+        if (code != GR_OK) return gr_status_make(code, r);
         if (!(abs_value(g[r]) <= 3.40282347e+38f)) return gr_status_make(GR_UPSTREAM_NOT_FINITE, r);
       }
     }
@@ -82,12 +97,14 @@ int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t r0, int64_t r1) {
     int bad = 0;
 #pragma omp simd reduction(| : bad)
     for (int64_t r = b0; r < b1; ++r)
-      bad |= (eta[r] != eta[r]) | !binary_choice_valid(b[r]) | !binary_choice_valid(bt[r]);
-    if (bad) {
+      bad |= (eta[r] != eta[r]) | !binary_choice_valid(b[r]) | !binary_choice_valid(bt[r]) |
+             binary_choice_impossible(eta[r], b[r]) | binary_choice_impossible(eta[r], bt[r]);
+    if (bad) {  // the lowest bad row: b checked before b~, as the JAVA backend does
       for (int64_t r = b0; r < b1; ++r) {
         if (eta[r] != eta[r]) return gr_status_make(GR_LOGITS_NAN, r);
-        if (!binary_choice_valid(b[r]) || !binary_choice_valid(bt[r]))
-          return gr_status_make(GR_CHOICE_RANGE, r);
+        int32_t code = binary_choice_code(eta[r], b[r]);
+        if (code == GR_OK) code = binary_choice_code(eta[r], bt[r]);
+        if (code != GR_OK) return gr_status_make(code, r);
       }
     }
 #pragma omp simd

@@ -1,7 +1,7 @@
 // Gumbel-Rao (GR-MCK) backward: per row, validation and log2 p (prepare), then chunks of draws
 // summed into h_j = sum_k w_j^k (gs_j c^k - c_dot^k), math.h's gumbel_rao_term (api.cpp combines
 // the chunks and finishes). With the total derivative (GumbelRaoArgs::total) the same draws also
-// give r_j^k, and h_j sums gumbel_rao_total_term with the row sum u of r_j t_j beside it: one
+// give r_j^k and h_j sums gumbel_rao_total_term (the finish takes the row sum of h, math.h): one
 // template parameter, so the detached kernels are exactly those of before.
 #include "rows.h"
 
@@ -38,14 +38,18 @@ namespace {
 
 template <bool Total>
 int64_t finish_row_of(const GumbelRaoArgs& a, int64_t r, const float* p, const double* h,
-                      double u, float up) {
+                      float up) {
   const int32_t n = a.batch.arity;
+  double h_sum = 0.0;
+  if (Total) {
+    for (int32_t j = 0; j < n; ++j) h_sum += h[j];
+  }
   const double scale = gumbel_rao_scale(a.samples, a.tau) * (double)up;
   float* out = a.grad + r * n;
   int inf = 0;
 #pragma omp simd reduction(| : inf)
   for (int32_t j = 0; j < n; ++j) {
-    const float x = Total ? gumbel_rao_total_finish(h[j], p[j], u, scale)
+    const float x = Total ? gumbel_rao_total_finish_of_sums(h[j], p[j], h_sum, scale)
                           : gumbel_rao_finish(h[j], scale);
     inf |= abs_value(x) == kInf;
     out[j] = x;
@@ -55,13 +59,13 @@ int64_t finish_row_of(const GumbelRaoArgs& a, int64_t r, const float* p, const d
 
 }  // namespace
 
-// grad_j = gumbel_rao_finish(h_j, scale) (with the total derivative gumbel_rao_total_finish, p
-// and u) and the row's status. A masked class has gs_j = 0 and weight exactly 0 in every draw,
+// grad_j = gumbel_rao_finish(h_j, scale) (with the total derivative
+// gumbel_rao_total_finish_of_sums, p and the row sum of h) and the row's status. A masked class has gs_j = 0 and weight exactly 0 in every draw,
 // so its h_j (and, with p_j = 0, its total-derivative term) is +0, and so is what is written: no
 // select needed.
 int64_t gumbel_rao_finish_row(const GumbelRaoArgs& a, int64_t r, const float* p, const double* h,
-                              double u, float up) {
-  return a.total ? finish_row_of<true>(a, r, p, h, u, up) : finish_row_of<false>(a, r, p, h, u, up);
+                              float up) {
+  return a.total ? finish_row_of<true>(a, r, p, h, up) : finish_row_of<false>(a, r, p, h, up);
 }
 
 namespace {
@@ -92,9 +96,6 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
   TileColumn* acc = reinterpret_cast<TileColumn*>(buf + padded * kLanes);
   TileColumn* base = acc + n;  // Total: r_j per lane
   memset(acc, 0, sizeof(float) * (size_t)n * kLanes);
-  float acc_u[kLanes];
-#pragma omp simd
-  for (int l = 0; l < kLanes; ++l) acc_u[l] = 0.0f;
   // The draw index in 64 bits: k1 may be 2^31 - 1, and kb + kLanes would overflow an int32.
   for (int64_t kb = k0; kb < k1; kb += kLanes) {
     const int32_t live = k1 - kb < kLanes ? (int32_t)(k1 - kb) : kLanes;
@@ -142,12 +143,7 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
         const float t = gumbel_rao_term(w[j][l], gj, GumbelRaoDraw{c[l], cd[l]});
-        if (Total) {
-          acc[j][l] += gumbel_rao_total_term(t, base[j][l]);
-          acc_u[l] += base[j][l] * t;
-        } else {
-          acc[j][l] += t;
-        }
+        acc[j][l] += Total ? gumbel_rao_total_term(t, base[j][l]) : t;
       }
     }
   }
@@ -155,11 +151,6 @@ void gumbel_rao_chunk_draw_lanes(const GumbelRaoArgs& a, int64_t r, const float*
     double h = 0.0;
     for (int l = 0; l < kLanes; ++l) h += acc[j][l];
     sums.h[j] += h;
-  }
-  if (Total) {
-    double u = 0.0;
-    for (int l = 0; l < kLanes; ++l) u += acc_u[l];
-    *sums.u += u;
   }
 }
 
@@ -175,7 +166,6 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
   float* buf = scratch().floats(nu + (size_t)n * (Total ? 3 : 2));
   float *u = buf, *acc = buf + nu, *w = acc + n, *base = w + n;
   memset(acc, 0, sizeof(float) * (size_t)n);
-  float acc_u = 0.0f;
   for (int32_t k = k0; k < k1; ++k) {
     row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
     const float e_d = exponential_from_uniform(u[d]);
@@ -193,14 +183,9 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
     }
     const GumbelRaoDraw draw = gumbel_rao_draw((float)sum, (float)dot);
     if (Total) {
-      double ru = 0.0;
-#pragma omp simd reduction(+ : ru)
-      for (int32_t j = 0; j < n; ++j) {
-        const float t = gumbel_rao_term(w[j], gs[j], draw);
-        acc[j] += gumbel_rao_total_term(t, base[j]);
-        ru += base[j] * t;
-      }
-      acc_u += (float)ru;
+#pragma omp simd
+      for (int32_t j = 0; j < n; ++j)
+        acc[j] += gumbel_rao_total_term(gumbel_rao_term(w[j], gs[j], draw), base[j]);
     } else {
 #pragma omp simd
       for (int32_t j = 0; j < n; ++j) acc[j] += gumbel_rao_term(w[j], gs[j], draw);
@@ -210,10 +195,6 @@ void gumbel_rao_chunk_row_lanes(const GumbelRaoArgs& a, int64_t r, const float* 
       for (int32_t j = 0; j < n; ++j) {
         sums.h[j] += acc[j];
         acc[j] = 0.0f;
-      }
-      if (Total) {
-        *sums.u += acc_u;
-        acc_u = 0.0f;
       }
     }
   }
@@ -274,7 +255,7 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   TileColumn* base = part + n;  // Total: r_j per draw, laid out as u
   typedef double SumColumn[kLanes];
   SumColumn* acc = reinterpret_cast<SumColumn*>(scratch().doubles((size_t)(n + 1) * kLanes));
-  double* acc_u = acc[n];
+  double* h_sum = acc[n];  // Total: each lane's row sum of h, formed at the finish
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
     if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, row0);
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
@@ -328,12 +309,6 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
         for (int l = 0; l < kLanes; ++l)
           gs[j][l] = t[j][l] == -kInf ? 0.0f : gs[j][l] * down[l] - g_d[l];
       }
-    }
-    float part_u[kLanes];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) {
-      acc_u[l] = 0.0;
-      part_u[l] = 0.0f;
     }
     // Draws go in batches of kTileDraws, each step over the whole batch: one draw of one tile
     // is a chain (Philox, E_D, the weights, their sum, 1/sum, the terms) longer than the
@@ -393,12 +368,7 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
           for (int l = 0; l < kLanes; ++l) {
             const float term =
                 gumbel_rao_term(ub[j][l], gs[j][l], GumbelRaoDraw{c[b][l], cd[b][l]});
-            if (Total) {
-              part[j][l] += gumbel_rao_total_term(term, rb[j][l]);
-              part_u[l] += rb[j][l] * term;
-            } else {
-              part[j][l] += term;
-            }
+            part[j][l] += Total ? gumbel_rao_total_term(term, rb[j][l]) : term;
           }
         }
       }
@@ -409,13 +379,6 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
           for (int l = 0; l < kLanes; ++l) {
             acc[j][l] += (double)part[j][l];
             part[j][l] = 0.0f;
-          }
-        }
-        if (Total) {
-#pragma omp simd
-          for (int l = 0; l < kLanes; ++l) {
-            acc_u[l] += (double)part_u[l];
-            part_u[l] = 0.0f;
           }
         }
       }
@@ -430,11 +393,20 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
       s[l] = scale * (double)up[l];
       inf[l] = 0;
     }
+    if (Total) {  // each lane's row sum of h (gumbel_rao_total_finish_of_sums)
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) h_sum[l] = 0.0;
+      for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+        for (int l = 0; l < kLanes; ++l) h_sum[l] += acc[j][l];
+      }
+    }
     for (int32_t j = 0; j < n; ++j) {
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
-        const float x = Total ? gumbel_rao_total_finish(acc[j][l], p[j][l], acc_u[l], s[l])
-                              : gumbel_rao_finish(acc[j][l], s[l]);
+        const float x = Total
+                            ? gumbel_rao_total_finish_of_sums(acc[j][l], p[j][l], h_sum[l], s[l])
+                            : gumbel_rao_finish(acc[j][l], s[l]);
         inf[l] |= abs_value(x) == kInf;
         part[j][l] = x;
       }

@@ -118,7 +118,6 @@ struct RlooArgs {
 // r_j t_j (math.h, "Gumbel-Rao, total derivative").
 struct ChunkSums {
   double* h;  // [arity]
-  double* u;  // one value; used only with the total derivative
 };
 
 // Arity up to which kernels work on tiles of `lanes` rows (or draws) with lanes across them:
@@ -152,10 +151,10 @@ struct KernelTable {
   // Draws [k_begin, k_end) of one prepared row, added into sums (zeroed by the caller).
   void (*gumbel_rao_chunk)(const GumbelRaoArgs&, int64_t row, const float* log2_p, const float* p,
                            const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
-  // grad of one row from its chunk sums h (and u), scaled back by the prepare's `up`; returns
+  // grad of one row from its chunk sums h, scaled back by the prepare's `up`; returns
   // the row's status (GR_GRAD_OVERFLOW when a component is beyond the float range).
   int64_t (*gumbel_rao_finish)(const GumbelRaoArgs&, int64_t row, const float* p, const double* h,
-                               double u, float up);
+                               float up);
   // Whole rows [row_begin, row_end) when gumbel_rao_on_row_tiles(lanes, arity, samples).
   int64_t (*gumbel_rao_tiles)(const GumbelRaoArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*binary_sample)(const BinarySampleArgs&, int64_t row_begin, int64_t row_end);

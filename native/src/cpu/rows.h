@@ -424,7 +424,7 @@ int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t row, float* log2_p, f
                            float* gs, float* up);
 int64_t gumbel_rao_tiles(const GumbelRaoArgs& a, int64_t row_begin, int64_t row_end);
 int64_t gumbel_rao_finish_row(const GumbelRaoArgs& a, int64_t row, const float* p,
-                              const double* h, double u, float up);
+                              const double* h, float up);
 void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t row, const float* log2_p, const float* p,
                       const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
 int64_t binary_sample_rows(const BinarySampleArgs& a, int64_t row_begin, int64_t row_end);

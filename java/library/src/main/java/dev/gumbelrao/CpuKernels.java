@@ -41,11 +41,17 @@ final class CpuKernels implements Kernels {
 
   /**
    * A staged call, cancellable: an interrupt of the calling thread while it runs ends it with
-   * {@link Status#CANCELLED} (see {@link CancelWatch}).
+   * {@link Status#CANCELLED} (see {@link CancelWatch}). {@code buffers}: the call's direct-buffer
+   * arguments, kept reachable for its duration.
    */
-  private static long watched(java.util.function.LongSupplier call) {
+  private static long watched(java.util.function.LongSupplier call, Object... buffers) {
     try (CancelWatch w = CancelWatch.begin()) {
       return call.getAsLong();
+    } finally {
+      // The call reads and writes the buffers by address: they (and so the memory a direct
+      // buffer's cleaner would free) must stay reachable until it returns, though nothing in
+      // Java reads them after their addresses were taken.
+      java.lang.ref.Reference.reachabilityFence(buffers);
     }
   }
 
@@ -67,7 +73,7 @@ final class CpuKernels implements Kernels {
     require(th, d, oh);
     long status = watched(() -> NativeKernels
         .sample(address(th), rows, arity, key.seed(), key.offsetWord(),
-        address(d), address(oh)));
+        address(d), address(oh)), th, d, oh);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -86,7 +92,7 @@ final class CpuKernels implements Kernels {
     require(th, d, out);
     long status = watched(() -> NativeKernels
         .conditionalGumbel(address(th), address(d), rows, arity, samples,
-        key.seed(), key.offsetWord(), address(out)));
+        key.seed(), key.offsetWord(), address(out)), th, d, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -105,7 +111,7 @@ final class CpuKernels implements Kernels {
     require(th, d, g, out);
     long status = watched(() -> NativeKernels
         .gumbelRaoBackward(address(th), address(d), address(g), rows,
-        arity, samples, tau, key.seed(), key.offsetWord(), address(out)));
+        arity, samples, tau, key.seed(), key.offsetWord(), address(out)), th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -123,7 +129,7 @@ final class CpuKernels implements Kernels {
     require(th, out);
     long status = watched(() -> NativeKernels
         .gumbelSoftmaxForward(address(th), rows, arity, tau, key.seed(),
-        key.offsetWord(), address(out)));
+        key.offsetWord(), address(out)), th, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -141,7 +147,7 @@ final class CpuKernels implements Kernels {
     require(th, g, out);
     long status = watched(() -> NativeKernels
         .gumbelSoftmaxBackward(address(th), address(g), rows, arity, tau,
-        key.seed(), key.offsetWord(), address(out)));
+        key.seed(), key.offsetWord(), address(out)), th, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -159,7 +165,7 @@ final class CpuKernels implements Kernels {
     require(th, g, out);
     long status = watched(() -> NativeKernels
         .straightThroughBackward(address(th), address(g), rows, arity,
-        tau, address(out)));
+        tau, address(out)), th, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -178,7 +184,7 @@ final class CpuKernels implements Kernels {
     require(th, d, f, out);
     long status = watched(() -> NativeKernels
         .reinforceBackward(address(th), address(d), address(f), baseline,
-        rows, arity, address(out)));
+        rows, arity, address(out)), th, d, f, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -199,7 +205,7 @@ final class CpuKernels implements Kernels {
     require(th, d, v);
     long status = watched(() -> NativeKernels
         .binarySample(address(th), rows, key.seed(), key.offsetWord(),
-        flag, address(d), address(v)));
+        flag, address(d), address(v)), th, d, v);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -218,7 +224,7 @@ final class CpuKernels implements Kernels {
     require(th, d, g, out);
     long status = watched(() -> NativeKernels
         .gumbelRaoTotalBackward(address(th), address(d), address(g),
-        rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out)));
+        rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out)), th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -237,7 +243,7 @@ final class CpuKernels implements Kernels {
     require(th, d, g, out);
     long status = watched(() -> NativeKernels
         .zgrBackward(address(th), address(d), address(g), rows, arity,
-        address(out)));
+        address(out)), th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -255,7 +261,7 @@ final class CpuKernels implements Kernels {
     require(th, d, g, out);
     long status = watched(() -> NativeKernels
         .zgrBinaryBackward(address(th), address(d), address(g), rows,
-        address(out)));
+        address(out)), th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -274,7 +280,7 @@ final class CpuKernels implements Kernels {
     require(th, d, g, out);
     long status = watched(() -> NativeKernels
         .reinMaxBackward(address(th), address(d), address(g), rows,
-        arity, tau, address(out)));
+        arity, tau, address(out)), th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -293,7 +299,7 @@ final class CpuKernels implements Kernels {
     require(th, d, g, out);
     long status = watched(() -> NativeKernels
         .gstBackward(address(th), address(d), address(g), rows, arity,
-        tau, gap, address(out)));
+        tau, gap, address(out)), th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -312,7 +318,7 @@ final class CpuKernels implements Kernels {
     require(th, d, f, out);
     long status = watched(() -> NativeKernels
         .rlooBackward(address(th), address(d), address(f), rows, arity,
-        samples, address(out)));
+        samples, address(out)), th, d, f, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -329,7 +335,7 @@ final class CpuKernels implements Kernels {
     require(th, d, f, out);
     long status = watched(() -> NativeKernels
         .disarmBackward(address(th), address(d), address(f), rows,
-        address(out)));
+        address(out)), th, d, f, out);
     if (status == Status.OK) s.commit();
     return status;
   }

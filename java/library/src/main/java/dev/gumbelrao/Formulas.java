@@ -200,15 +200,15 @@ final class Formulas {
 
   /**
    * One draw's term of the total-derivative row sum h_j: t_j - r_j t_j, t_j the detached term
-   * ({@link #gumbelRaoTerm}); the draw also adds r_j t_j to the row sum u, and
-   * grad_j = (h_j + p_j u) / (K tau) ({@link #gumbelRaoTotalFinish}).
+   * ({@link #gumbelRaoTerm}); grad_j = (h_j - p_j H) / (K tau) with H = sum_j h_j
+   * ({@link #gumbelRaoTotalFinishOfSums}; math.h says why H and not a per-draw sum).
    */
   static double gumbelRaoTotalTerm(double tj, double rj) {
     return tj - rj * tj;
   }
 
-  static double gumbelRaoTotalFinish(double hj, double pj, double u, double scale) {
-    return (hj + pj * u) * scale;
+  static double gumbelRaoTotalFinishOfSums(double hj, double pj, double hSum, double scale) {
+    return (hj - pj * hSum) * scale;
   }
 
   /** ZGR: 1/2 (p_j gs_j - [j = D] &lt;p, gs&gt;), gs = g - g_D. */

@@ -524,7 +524,6 @@ final class JavaKernels implements Kernels {
           gs[j] = th[off + j] == Float.NEGATIVE_INFINITY ? 0.0 : g[off + j] - gD;
           h[j] = 0;
         }
-        double rowSum = 0;
         for (int k = 0; k < samples; k++) {
           if ((k & 1023) == 1023 && cancelled(caller)) return Status.of(Status.CANCELLED, r);
           rowUniforms(key, r, Formulas.conditionalSlot(k), n, u, words);
@@ -545,10 +544,13 @@ final class JavaKernels implements Kernels {
             double t = Formulas.gumbelRaoTerm(w[j], gs[j], c, cDot);
             double rj = j == d ? 1.0 : Formulas.gumbelRaoBase(p[j], e[j], eD);
             h[j] += Formulas.gumbelRaoTotalTerm(t, rj);
-            rowSum += rj * t;
           }
         }
-        for (int j = 0; j < n; j++) h[j] = Formulas.gumbelRaoTotalFinish(h[j], p[j], rowSum, scale);
+        double hSum = 0;
+        for (int j = 0; j < n; j++) hSum += h[j];
+        for (int j = 0; j < n; j++) {
+          h[j] = Formulas.gumbelRaoTotalFinishOfSums(h[j], p[j], hSum, scale);
+        }
         if (!store(th, h, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
       }
       return Status.OK;

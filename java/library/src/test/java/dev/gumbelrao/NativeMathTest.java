@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * and the IEEE special values masked classes rely on.
  */
 class NativeMathTest {
-  private static final int LOG2 = 0, EXP2 = 1, LN = 2, EXP = 3;
+  private static final int LOG2 = 0, EXP2 = 1, EXP2_NONPOSITIVE = 2;
 
   @BeforeEach
   void requireNative() {
@@ -58,25 +58,34 @@ class NativeMathTest {
     assertTrue(worst <= 2, "exp2 worst error " + worst + " ulps");
   }
 
+  /**
+   * The kernels' exponential for the shifted exponents of a softmax (x <= 0): within 2 ulps of
+   * 2^x down to -125, and exactly 0 below, where 2^x is subnormal (below 2^-125 a term's share of
+   * a row sum holding 1 is under 2^-125: its flush to zero changes no float sum).
+   */
   @Test
-  void lnAndExpAreWithinFourUlps() {
+  void exp2OfNonPositiveArgumentsIsWithinTwoUlpsAndFlushesBelowMinus125() {
     SplittableRandom rnd = new SplittableRandom(4);
-    int n = 200_000;
-    float[] x = new float[n], z = new float[n];
+    int n = 1_000_000;
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) (-130 * rnd.nextDouble());
+    float[] y = eval(EXP2_NONPOSITIVE, x);
+    double worst = 0;
     for (int i = 0; i < n; i++) {
-      x[i] = (float) Math.exp(60 * (rnd.nextDouble() - 0.5));
-      z[i] = (float) (-80 + 160 * rnd.nextDouble());
+      if (x[i] < -125f) {
+        assertEquals(0f, y[i], "2^" + x[i]);
+      } else {
+        worst = Math.max(worst, ulps(y[i], Math.pow(2, x[i])));
+      }
     }
-    float[] lx = eval(LN, x), ez = eval(EXP, z);
-    double worstLn = 0, worstExp = 0;
-    for (int i = 0; i < n; i++) {
-      double exact = Math.log(x[i]);
-      if (Math.abs(exact) > 0.1) worstLn = Math.max(worstLn, ulps(lx[i], exact));
-      worstExp = Math.max(worstExp, ulps(ez[i], Math.exp(z[i])));
-    }
-    assertTrue(worstLn <= 4, "ln worst error " + worstLn + " ulps");
-    // exp(z) = exp2(z log2 e): the rounding of z log2 e adds |z| ulps of relative error at most
-    assertTrue(worstExp <= 4 + 80 * 1.5, "exp worst error " + worstExp + " ulps");
+    assertTrue(worst <= 2, "exp2 (x <= 0) worst error " + worst + " ulps");
+    float[] e = eval(EXP2_NONPOSITIVE, Float.NEGATIVE_INFINITY, -0f, 0f, -1f, -125f, -125.5f);
+    assertEquals(0f, e[0]);
+    assertEquals(1f, e[1]);
+    assertEquals(1f, e[2]);
+    assertEquals(0.5f, e[3]);
+    assertEquals((float) Math.pow(2, -125), e[4]);
+    assertEquals(0f, e[5]);
   }
 
   @Test

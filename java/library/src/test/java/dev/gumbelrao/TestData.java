@@ -93,6 +93,15 @@ final class TestData {
    */
   static void assertElementsClose(float[] expected, float[] actual, int rows, int arity,
       double rtol, double floor, String what) {
+    assertElementsClose(expected, actual, rows, arity, rtol, floor, TINY, what);
+  }
+
+  /**
+   * {@link #assertElementsClose(float[], float[], int, int, double, double, String)} with the
+   * flush limit {@code tiny} in place of {@link #TINY} (for upstream values far from order 1).
+   */
+  static void assertElementsClose(float[] expected, float[] actual, int rows, int arity,
+      double rtol, double floor, double tiny, String what) {
     if (expected.length != actual.length) fail(what + ": lengths differ");
     int total = expected.length / Math.max(1, arity);
     for (int r = 0; r < total; r++) {
@@ -103,7 +112,7 @@ final class TestData {
         assertTrue(Float.isFinite(actual[i]), () -> what + ": non-finite output " + actual[i]
             + " at " + i);
         double diff = Math.abs((double) actual[i] - expected[i]);
-        double bound = rtol * Math.abs(expected[i]) + floor * maxRef + TINY;
+        double bound = rtol * Math.abs(expected[i]) + floor * maxRef + tiny;
         if (!(diff <= bound)) {
           fail(String.format("%s: row %d column %d: expected %.9g, got %.9g (row max %.3g, "
               + "difference %.3g > %.3g)", what, r, j, expected[i], actual[i], maxRef, diff,
