@@ -26,12 +26,12 @@
 //
 // Gumbel-Rao with the total derivative (gumbel_rao_total_* of math.h, the paper's Sec. 3.2): the
 // same kernels with kTotal = true. Each element-draw also forms r_j = gumbel_rao_base(p_j, E_j,
-// E_D) and adds gumbel_rao_total_term(t_j, r_j) to h_j instead of t_j, and r_j t_j to the lane's
-// share of the row sum u, which needs no per-draw reduction: it is reduced once, at the end, and
-// grad_j = gumbel_rao_total_finish(h_j, p_j, u, 1/(K tau)). Column D's stand-in p_D = 0 gives
-// r_D = 0 instead of math.h's r_D = 1, so h_D accumulates t_D itself, exactly the part of u that
-// r_D = 1 would have moved there (t_D - 1 t_D = 0 into h_D, 1 t_D into u): the finish adds h_D to u
-// and takes h_D = 0. No branch on D in the inner loop; the detached kernels are unchanged.
+// E_D) and adds gumbel_rao_total_term(t_j, r_j) to h_j instead of t_j; the finish takes the row
+// sum H of the h_j (in double) and writes gumbel_rao_total_finish_of_sums(h_j, p_j, H,
+// 1/(K tau)): no second dot product per draw (math.h: u = -H exactly). Column D's stand-in
+// p_D = 0 gives r_D = 0 instead of math.h's r_D = 1, so D's accumulator gathers t_D where
+// math.h's h_D is t_D - t_D = 0: the finish leaves that accumulator out of H and takes h_D = 0.
+// No branch on D in the inner loop; the detached kernels are unchanged.
 //
 // Both read the upstream row once per row: the checks of gumbel_rao.h (non-finite at an unmasked
 // class: GR_UPSTREAM_NOT_FINITE; masked classes read as 0) and the power-of-two scale that keeps
@@ -130,7 +130,7 @@ template <class Cols, bool kTotal>
 __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int log2_team,
                                                      int log2_slices, int fold) {
   constexpr int QPL = Cols::kQuads, kCols = Cols::kColumns;
-  constexpr int kAcc = kCols + (kTotal ? 1 : 0);  // accumulators per lane: h_j (and u)
+  constexpr int kAcc = kCols;  // accumulators per lane: h_j
 #if defined(GR_SASS_PROBE)  // the hot path alone (T = 1, S = 1, no fold), for counting SASS
   log2_team = 0;
   log2_slices = 0;
@@ -192,7 +192,7 @@ __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int
   draws -= draws % kDrawLoopUnroll;  // no remainder copy: unroll u adds u - 1 bodies exactly
 #endif
 
-  float h[kAcc];  // h_j, then (kTotal) the lane's share of u
+  float h[kAcc];  // h_j
 #pragma unroll
   for (int j = 0; j < kAcc; ++j) h[j] = 0.0f;
 
@@ -233,14 +233,8 @@ __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int
     // (This select, rather than one on the result, gives the smallest SASS: cuda/NOTES.md.)
     const GumbelRaoDraw kd = gumbel_rao_draw(k < (uint32_t)a.samples ? sums.a : kInf, sums.b);
     if constexpr (kTotal) {
-      float u = 0.0f;
 #pragma unroll
-      for (int j = 0; j < kCols; ++j) {
-        const float tj = gumbel_rao_term(w[j], gs[j], kd);
-        h[j] += gumbel_rao_total_term(tj, r[j]);
-        u = fmaf(r[j], tj, u);
-      }
-      h[kCols] += u;
+      for (int j = 0; j < kCols; ++j) h[j] += gumbel_rao_total_term(gumbel_rao_term(w[j], gs[j], kd), r[j]);
     } else {
 #pragma unroll
       for (int j = 0; j < kCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], kd);
@@ -284,17 +278,17 @@ __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int
   // The finish; rows of slices s > 0 hold partial sums and store nothing.
   const double scale = a.scale * (double)sc.up;
   float p_d = 0.0f;
-  double u_row = 0.0;
+  double h_row = 0.0;
   if constexpr (kTotal) {
-    // u over the row's lanes, column D's h included (see the top of this file); every lane of
+    // H over the row's lanes, D's accumulator left out (see the top of this file); every lane of
     // slice 0 gets the same sum. p_D is the true probability of D (p[] holds its stand-in 0).
-    double u_lane = total[kCols];
+    double h_lane = 0.0;
 #pragma unroll
     for (int i = 0; i < QPL; ++i)
 #pragma unroll
       for (int c = 0; c < 4; ++c)
-        if (4 * (t + (int64_t)T * i) + c == d) u_lane += total[4 * i + c];
-    u_row = team.all(u_lane, AddD());
+        if (4 * (t + (int64_t)T * i) + c != d) h_lane += total[4 * i + c];
+    h_row = team.all(h_lane, AddD());
     const float th_d = ok ? __ldg(a.logits + row * (int64_t)n + d) : 0.0f;
     p_d = fast_exp2_nonpositive(log_softmax(th_d, pr.max, pr.log_sum) * kLog2e);
   }
@@ -310,7 +304,7 @@ __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int
         const int j = 4 * i + c;
         if constexpr (kTotal) {
           const bool is_d = 4 * q + c == d;
-          x[c] = gumbel_rao_total_finish(is_d ? 0.0 : total[j], is_d ? p_d : p[j], u_row, scale);
+          x[c] = gumbel_rao_total_finish_of_sums(is_d ? 0.0 : total[j], is_d ? p_d : p[j], h_row, scale);
         } else {
           x[c] = gumbel_rao_finish(total[j], scale);
         }
@@ -404,8 +398,9 @@ __device__ __forceinline__ void tile_weights(const GumbelRaoArgs& a, int64_t row
 // 2^31 draws) that neither shared memory nor the float output can hold (cuda/NOTES.md).
 //
 // kTotal: the output holds each column's raw h_j (unscaled, float) until the last window, and a
-// final pass over the row, once u is known (it sums over every column and draw), writes
-// gumbel_rao_total_finish(h_j, p_j, u, 1/(K tau)); column D's h is u's share (see the top).
+// final pass over the row, once H is known (it sums over every column and draw), writes
+// gumbel_rao_total_finish_of_sums(h_j, p_j, H, 1/(K tau)); column D's accumulator is left out
+// (see the top).
 template <bool kTotal>
 __device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
   constexpr int kWarps = kStreamBlock / kWarp;
@@ -436,7 +431,6 @@ __device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
   const int qd = d >> 2, wd = d & 3;
   float* out = a.grad + row * n;
   const double scale = a.scale * (double)sc.up;
-  ChunkedSum u_lane;  // kTotal: this lane's share of u, over its tiles and every draw
 
   // k0 in 64 bits: k0 + kDrawWindow passes 2^31 - 1 in the last window of K near 2^31.
   for (int64_t k0 = 0; k0 < a.samples; k0 += kDrawWindow) {
@@ -508,14 +502,9 @@ __device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
         tile_weights<TQ, kTotal>(a, row, tile, conditional_slot((uint32_t)(k0 + kk)), di.e_d,
                              di.log2_e_d, log2_p, p, w, r);
         if constexpr (kTotal) {
-          float u = 0.0f;
 #pragma unroll
-          for (int j = 0; j < kTileCols; ++j) {
-            const float tj = gumbel_rao_term(w[j], gs[j], di.k);
-            h[j] += gumbel_rao_total_term(tj, r[j]);
-            u = fmaf(r[j], tj, u);
-          }
-          u_lane.add(u);
+          for (int j = 0; j < kTileCols; ++j)
+            h[j] += gumbel_rao_total_term(gumbel_rao_term(w[j], gs[j], di.k), r[j]);
         } else {
 #pragma unroll
           for (int j = 0; j < kTileCols; ++j) h[j] += gumbel_rao_term(w[j], gs[j], di.k);
@@ -548,10 +537,14 @@ __device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
     __syncthreads();  // window_info is rewritten by the next window; kTotal: h_j all stored
   }
   if constexpr (kTotal) {
-    // u over the block, with column D's h (written by its owner before the barrier above). Every
-    // thread reads h_D before the reduction's barrier: after it, D's owner overwrites out[d].
-    const double h_d = (double)out[d];
-    const double u = team.all(u_lane.value(), AddD()) + h_d;
+    // H over the block, D's accumulator left out: each thread sums the h_j of its own quads (as
+    // pass 2 stored them), which only it overwrites below, after the reduction.
+    double h_part = 0.0;
+    for (int64_t q = tid; q < nq; q += kStreamBlock)
+#pragma unroll
+      for (int c = 0; c < 4; ++c)
+        if (4 * q + c < n && 4 * q + c != d) h_part += (double)out[4 * q + c];
+    const double h_row = team.all(h_part, AddD());
     bool overflow = false;
     for (int64_t q = tid; q < nq; q += kStreamBlock) {
       float th[4], x[4];
@@ -561,7 +554,7 @@ __device__ __forceinline__ void gumbel_rao_block_row(const GumbelRaoArgs& a) {
         const bool is_d = 4 * q + c == d;
         const float p_j = fast_exp2_nonpositive(log_softmax(th[c], sr.max, log_sum) * kLog2e);
         const double h_j = is_d || 4 * q + c >= n ? 0.0 : (double)out[4 * q + c];
-        x[c] = th[c] == -kInf ? 0.0f : gumbel_rao_total_finish(h_j, p_j, u, scale);
+        x[c] = th[c] == -kInf ? 0.0f : gumbel_rao_total_finish_of_sums(h_j, p_j, h_row, scale);
       }
       overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
     }
@@ -633,7 +626,7 @@ int32_t launch_gumbel_rao(const float* logits, const int32_t* choice, const floa
   const int64_t draws_per_lane = ((int64_t)samples + (1 << log2_slices) - 1) >> log2_slices;
   const int fold = draws_per_lane > kFoldTerms ? 1 : 0;
   const bool cross_warp = log2_slices > 0 && log2_group > 5;
-  const size_t accumulators = 4 * qpl + (total ? 1 : 0);  // h_j (and u) per lane
+  const size_t accumulators = 4 * qpl;  // h_j per lane
   const size_t wide_bytes = (fold || cross_warp) ? sizeof(double) * accumulators * kBlock : 0;
   const int64_t rows_per_block = kBlock >> log2_group;
   const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
