@@ -49,6 +49,15 @@ final class CudaKernels implements Kernels {
     }
   }
 
+  /**
+   * Keeps a host call's direct buffers reachable until it has returned: it reads and writes them
+   * by address, so nothing in Java uses them after their addresses were taken, and a buffer the
+   * caller dropped could otherwise be collected (and a direct buffer's memory freed) mid-call.
+   */
+  private static void keepReachable(Object... buffers) {
+    java.lang.ref.Reference.reachabilityFence(buffers);
+  }
+
   private static long bytes(long n) {
     return Staging.bytes(n);
   }
@@ -63,6 +72,7 @@ final class CudaKernels implements Kernels {
     require(th, d, oh);
     long status = NativeKernels.cudaHostSample(device, address(th), rows, arity, key.seed(),
         key.offsetWord(), address(d), address(oh));
+    keepReachable(th, d, oh);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -77,6 +87,7 @@ final class CudaKernels implements Kernels {
     require(th, d, out);
     long status = NativeKernels.cudaHostConditionalGumbel(device, address(th), address(d), rows,
         arity, samples, key.seed(), key.offsetWord(), address(out));
+    keepReachable(th, d, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -91,6 +102,7 @@ final class CudaKernels implements Kernels {
     require(th, d, g, out);
     long status = NativeKernels.cudaHostGumbelRaoBackward(device, address(th), address(d),
         address(g), rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    keepReachable(th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -104,6 +116,7 @@ final class CudaKernels implements Kernels {
     require(th, out);
     long status = NativeKernels.cudaHostGumbelSoftmaxForward(device, address(th), rows, arity,
         tau, key.seed(), key.offsetWord(), address(out));
+    keepReachable(th, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -117,6 +130,7 @@ final class CudaKernels implements Kernels {
     require(th, g, out);
     long status = NativeKernels.cudaHostGumbelSoftmaxBackward(device, address(th), address(g),
         rows, arity, tau, key.seed(), key.offsetWord(), address(out));
+    keepReachable(th, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -130,6 +144,7 @@ final class CudaKernels implements Kernels {
     require(th, g, out);
     long status = NativeKernels.cudaHostStraightThroughBackward(device, address(th), address(g),
         rows, arity, tau, address(out));
+    keepReachable(th, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -144,6 +159,7 @@ final class CudaKernels implements Kernels {
     require(th, d, f, out);
     long status = NativeKernels.cudaHostReinforceBackward(device, address(th), address(d),
         address(f), baseline, rows, arity, address(out));
+    keepReachable(th, d, f, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -160,6 +176,7 @@ final class CudaKernels implements Kernels {
     require(th, d, v);
     long status = NativeKernels.cudaHostBinarySample(device, address(th), rows, key.seed(),
         key.offsetWord(), antithetic ? 1 : 0, address(d), address(v));
+    keepReachable(th, d, v);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -174,6 +191,7 @@ final class CudaKernels implements Kernels {
     require(th, d, g, out);
     long status = NativeKernels.cudaHostGumbelRaoTotalBackward(device, address(th), address(d),
         address(g), rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    keepReachable(th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -188,6 +206,7 @@ final class CudaKernels implements Kernels {
     require(th, d, g, out);
     long status = NativeKernels.cudaHostZgrBackward(device, address(th), address(d), address(g),
         rows, arity, address(out));
+    keepReachable(th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -201,6 +220,7 @@ final class CudaKernels implements Kernels {
     require(th, d, g, out);
     long status = NativeKernels.cudaHostZgrBinaryBackward(device, address(th), address(d),
         address(g), rows, address(out));
+    keepReachable(th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -215,6 +235,7 @@ final class CudaKernels implements Kernels {
     require(th, d, g, out);
     long status = NativeKernels.cudaHostReinMaxBackward(device, address(th), address(d),
         address(g), rows, arity, tau, address(out));
+    keepReachable(th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -229,6 +250,7 @@ final class CudaKernels implements Kernels {
     require(th, d, g, out);
     long status = NativeKernels.cudaHostGstBackward(device, address(th), address(d), address(g),
         rows, arity, tau, gap, address(out));
+    keepReachable(th, d, g, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -243,6 +265,7 @@ final class CudaKernels implements Kernels {
     require(th, d, f, out);
     long status = NativeKernels.cudaHostRlooBackward(device, address(th), address(d),
         address(f), rows, arity, samples, address(out));
+    keepReachable(th, d, f, out);
     if (status == Status.OK) s.commit();
     return status;
   }
@@ -255,6 +278,7 @@ final class CudaKernels implements Kernels {
     require(th, d, f, out);
     long status = NativeKernels.cudaHostDisarmBackward(device, address(th), address(d),
         address(f), rows, address(out));
+    keepReachable(th, d, f, out);
     if (status == Status.OK) s.commit();
     return status;
   }
