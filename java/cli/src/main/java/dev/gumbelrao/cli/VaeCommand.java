@@ -45,7 +45,7 @@ final class VaeCommand {
       "batch-sizes", "iterations", "search", "search-fraction", "tau-range", "lr-range", "tau",
       "lr", "momentum", "eval-points", "eval-images", "eval-samples", "test-images",
       "test-samples", "checkpoint-every", "seed", "budget-minutes", "timing", "hidden", "latent",
-      "npm", "bound-check", "bound-check-images");
+      "npm", "bound-check", "bound-check-images", "bound-check-estimators");
   static final Set<String> FLAGS = Set.of("quick", "fetch-data", "unverified", "quiet",
       "timing-only");
 
@@ -97,6 +97,9 @@ final class VaeCommand {
     if (testSamples < 1) throw new Options.UsageException("--test-samples must be >= 1");
     List<Integer> boundCheck = o.has("bound-check") ? ints(o, "bound-check", "") : List.of();
     int boundCheckImages = o.integer("bound-check-images", 100);
+    if (boundCheckImages < 1) throw new Options.UsageException("--bound-check-images must be >= 1");
+    List<VaeEstimators.Entry> boundCheckEstimators = o.has("bound-check-estimators")
+        ? VaeEstimators.parse(o.string("bound-check-estimators", "all")) : estimators;
     Path outDir = Path.of(o.string("out", "vae-results"));
     int checkpointEvery = o.integer("checkpoint-every", 1000);
     if (checkpointEvery < 0) throw new Options.UsageException("--checkpoint-every >= 0");
@@ -144,7 +147,10 @@ final class VaeCommand {
             timing.boundSamplesPerSecond(), outDir.resolve("vae-timing.md"));
         if (o.has("timing-only")) return 0;
         long checkSamples = 0;
-        for (int m : boundCheck) checkSamples += (long) m * boundCheckImages;
+        for (int m : boundCheck) {
+          checkSamples += (long) m * boundCheckImages * arities.size() * batches.size()
+              * boundCheckEstimators.stream().filter(estimators::contains).count();
+        }
         BudgetPlan.Plan plan = BudgetPlan.plan(budget, timing, estimators, arities, batches,
             candidates, fraction, evalPoints, (long) evalImages * evalSamples,
             (long) testImages * testSamples, checkSamples, 50_000);
@@ -186,7 +192,7 @@ final class VaeCommand {
             stop).run();
         if (!boundCheck.isEmpty() && !stop.requested()) {
           BoundCheck.run(results, settings, data, gr, outDir, machine, boundCheck,
-              boundCheckImages, progress);
+              boundCheckImages, boundCheckEstimators, progress);
         }
       } finally {
         stop.release();

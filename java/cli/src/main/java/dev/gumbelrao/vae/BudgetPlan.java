@@ -32,7 +32,7 @@ public final class BudgetPlan {
   public static Plan plan(double budgetSeconds, StepTiming.Result timing,
       List<VaeEstimators.Entry> estimators, List<Integer> arities, List<Integer> batches,
       int candidates, double searchFraction, int evalPoints, long evalSamplesEach,
-      long testSamplesEach, long boundCheckSamplesEach, int maxIterations) {
+      long testSamplesEach, long boundCheckSamples, int maxIterations) {
     double runsFactor = 1 + (candidates - 1) * searchFraction;
     Map<Integer, Double> perIteration = new LinkedHashMap<>();
     int cells = 0;
@@ -51,8 +51,8 @@ public final class BudgetPlan {
       perIteration.put(b, sum);
     }
     double rate = timing.boundSamplesPerSecond();
-    double evalSeconds = batches.size() * cells * (evalPoints * runsFactor * evalSamplesEach
-        + testSamplesEach + boundCheckSamplesEach) / rate;
+    double evalSeconds = (batches.size() * cells * (evalPoints * runsFactor * evalSamplesEach
+        + testSamplesEach) + boundCheckSamples) / rate;
     double left = budgetSeconds - evalSeconds;
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "budget %.0f min: evaluations %.1f min (%.0f decoder "

@@ -30,7 +30,7 @@ public final class CurvePlot {
   /** One panel: a title and its curves. */
   public record Panel(String title, List<Series> series) {}
 
-  private static final int W = 520, H = 380, LEFT = 70, TOP = 70, GAP = 40, LEGEND = 150;
+  private static final int W = 520, H = 380, LEFT = 70, GAP = 40, LEGEND = 200;
   private static final double CLIP = 60;
   private static final Color[] COLOURS = {
     new Color(31, 119, 180), new Color(214, 39, 40), new Color(127, 127, 127),
@@ -46,8 +46,17 @@ public final class CurvePlot {
     Set<String> names = new LinkedHashSet<>();
     for (Panel p : panels) for (Series s : p.series()) names.add(s.name());
     List<String> legend = new ArrayList<>(names);
+    Set<String> clipped = new LinkedHashSet<>();
+    for (Panel p : panels) clipped.addAll(clippedIn(p));
     int cols = Math.min(2, panels.size()), rows = (panels.size() + cols - 1) / cols;
-    int width = LEFT + cols * (W + GAP) + LEGEND, height = TOP + rows * (H + GAP) + 20;
+    int width = LEFT + cols * (W + GAP) + LEGEND;
+    BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+    Graphics2D pg = probe.createGraphics();
+    pg.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    List<String> sub = wrap(subtitle, pg.getFontMetrics(), width - 40);
+    pg.dispose();
+    int top = 60 + 16 * sub.size() + 10;
+    int height = top + rows * (H + GAP) + 20;
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -59,22 +68,56 @@ public final class CurvePlot {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
     g.drawString(title, 20, 26);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-    g.drawString(subtitle, 20, 46);
+    for (int i = 0; i < sub.size(); i++) g.drawString(sub.get(i), 20, 46 + 16 * i);
     for (int i = 0; i < panels.size(); i++) {
-      int x0 = LEFT + (i % cols) * (W + GAP), y0 = TOP + (i / cols) * (H + GAP);
+      int x0 = LEFT + (i % cols) * (W + GAP), y0 = top + (i / cols) * (H + GAP);
       panel(g, panels.get(i), legend, x0, y0);
     }
-    int lx = LEFT + cols * (W + GAP), ly = TOP + 10;
+    int lx = LEFT + cols * (W + GAP), ly = top + 10;
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     for (int k = 0; k < legend.size(); k++) {
       g.setColor(COLOURS[k % COLOURS.length]);
       g.setStroke(new BasicStroke(2.5f));
       g.drawLine(lx, ly + 18 * k, lx + 24, ly + 18 * k);
       g.setColor(Color.BLACK);
-      g.drawString(legend.get(k), lx + 30, ly + 18 * k + 4);
+      g.drawString(legend.get(k) + (clipped.contains(legend.get(k)) ? " (clipped)" : ""),
+          lx + 30, ly + 18 * k + 4);
     }
     g.dispose();
     ImageIO.write(image, "png", png.toFile());
+  }
+
+  /** The lowest finite value of a panel: the y axis runs from it to CLIP nats above. */
+  private static double low(Panel p) {
+    double ymin = Double.POSITIVE_INFINITY;
+    for (Series s : p.series()) for (double y : s.y()) if (Double.isFinite(y)) ymin = Math.min(ymin, y);
+    return ymin;
+  }
+
+  private static Set<String> clippedIn(Panel p) {
+    Set<String> out = new LinkedHashSet<>();
+    double ymin = low(p);
+    for (Series s : p.series()) {
+      for (double y : s.y()) if (Double.isFinite(y) && y > ymin + CLIP) out.add(s.name());
+    }
+    return out;
+  }
+
+  /** Words of {@code text} in lines no wider than {@code width} pixels. */
+  private static List<String> wrap(String text, FontMetrics fm, int width) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    for (String w : text.split(" ")) {
+      String next = line.length() == 0 ? w : line + " " + w;
+      if (fm.stringWidth(next) > width && line.length() > 0) {
+        lines.add(line.toString());
+        line = new StringBuilder(w);
+      } else {
+        line = new StringBuilder(next);
+      }
+    }
+    if (line.length() > 0) lines.add(line.toString());
+    return lines;
   }
 
   private static void panel(Graphics2D g, Panel p, List<String> legend, int x0, int y0) {

@@ -84,7 +84,7 @@ final class Elbo {
           surrogate = z.surrogate(z.values().getGradient());
           est += System.nanoTime() - t0;
         } else {
-          NDArray losses = perRow(nll, v);                // each image's loss, for its V rows
+          NDArray losses = perRow(nll, v, step);          // each image's loss, for its V rows
           gc.backward(mean);                              // the decoder's
           t0 = System.nanoTime();
           surrogate = z.surrogateFromLosses(losses).div(batch);
@@ -127,9 +127,20 @@ final class Elbo {
     return Activation.softPlus(r).sub(x.mul(r)).sum(new int[] {1});
   }
 
-  /** (batch) losses repeated over the V rows of each image: (batch, V), [image][variable]. */
-  private static NDArray perRow(NDArray perImage, int variables) {
-    return perImage.stopGradient().reshape(-1, 1).repeat(1, variables);
+  /**
+   * (batch) losses repeated over the V rows of each image: (batch, V), [image][variable]. Built
+   * in Java from the values: the same built with DJL (stopGradient, reshape, repeat) made the
+   * first REINFORCE run of a process differ from run to run (measured: 4 of 5 processes gave
+   * other parameters after 50 steps; a REINFORCE run after any other run, and this form, always
+   * the same), which a resumed run must not.
+   */
+  private static NDArray perRow(NDArray perImage, int variables, NDManager step) {
+    float[] f = perImage.toFloatArray();
+    float[] rows = new float[f.length * variables];
+    for (int b = 0; b < f.length; b++) {
+      java.util.Arrays.fill(rows, b * variables, (b + 1) * variables, f[b]);
+    }
+    return step.create(rows, new Shape(f.length, variables));
   }
 
   /**

@@ -80,9 +80,11 @@ public final class Experiment {
   /** A point of the search's unit square: the quantiles of tau and lr in their log ranges. */
   record Quantiles(double tau, double learningRate) {
     Draw in(float[] tauRange, float[] lrRange) {
-      double lt = Math.log(tauRange[0]) + tau * Math.log(tauRange[1] / tauRange[0]);
-      double ll = Math.log(lrRange[0]) + learningRate * Math.log(lrRange[1] / lrRange[0]);
-      return new Draw(round3((float) Math.exp(lt)), round3((float) Math.exp(ll)));
+      // StrictMath: the same draws on every JVM and whether or not the JIT has compiled this
+      double lt = StrictMath.log(tauRange[0]) + tau * StrictMath.log(tauRange[1] / tauRange[0]);
+      double ll = StrictMath.log(lrRange[0])
+          + learningRate * StrictMath.log(lrRange[1] / lrRange[0]);
+      return new Draw(round3((float) StrictMath.exp(lt)), round3((float) StrictMath.exp(ll)));
     }
   }
 
@@ -159,7 +161,7 @@ public final class Experiment {
       String label = draws.size() == 1 ? cellName
           : String.format(Locale.ROOT, "%s %d/%d", cellName, i + 1, draws.size());
       Checkpoint.State st = train(cfg, file, sIt, schedule, label);
-      candidates.add(candidate(i, cfg, st, sIt));
+      candidates.add(candidate(i, cfg, st, sIt, schedule));
       if (stop != null && stop.requested()) {
         return new CellResult(e.name(), arity, batch, n, sIt, candidates, -1, null);
       }
@@ -193,7 +195,7 @@ public final class Experiment {
         }
       }
     }
-    candidates.set(best, candidate(best, cfg, st, sIt));
+    candidates.set(best, candidate(best, cfg, st, sIt, schedule));
     if (draws.size() > 1) {
       for (int i = 0; i < files.size(); i++) {
         if (i == best || !Files.exists(files.get(i))) continue;
@@ -221,6 +223,11 @@ public final class Experiment {
   private Checkpoint.State train(RunConfig cfg, Path file, int iterations,
       Trainer.Schedule schedule, String label) throws IOException {
     Checkpoint.State st = Files.exists(file) ? Checkpoint.load(file) : null;
+    if (st != null && !st.fingerprint().equals(cfg.fingerprint())) {
+      throw new IllegalArgumentException(file + " is the checkpoint of another run (its "
+          + "settings: " + st.fingerprint() + "; this run's: " + cfg.fingerprint()
+          + "): use another --out, or delete it");
+    }
     if (st != null && (st.step() >= iterations || st.divergence() != null)) return st;
     try (Trainer t = new Trainer(cfg, data, gr, st)) {
       Trainer.Outcome o = t.train(iterations, schedule, file, progress, stop, label);
@@ -240,10 +247,13 @@ public final class Experiment {
   }
 
   private static CellResult.Candidate candidate(int index, RunConfig cfg, Checkpoint.State st,
-      int searchIterations) {
+      int searchIterations, Trainer.Schedule schedule) {
     double selection = Double.NaN;
     for (Evaluation e : st.evaluations()) {
-      if (e.split().equals("valid") && e.step() == searchIterations) selection = e.nll();
+      if (e.split().equals("valid") && e.step() == searchIterations
+          && e.images() == schedule.evalImages() && e.samples() == schedule.evalSamples()) {
+        selection = e.nll();
+      }
     }
     if (st.divergence() != null && st.step() < searchIterations) selection = Double.NaN;
     double ms = st.timedSteps() == 0 ? Double.NaN : st.stepNanos() / 1e6 / st.timedSteps();

@@ -75,7 +75,7 @@ public final class Report {
         CellResult c = find(cells, e, s[0], s[1]);
         double paper = PaperTable2.nll(e, s[0], s[1]);
         String ours = c == null ? "" : c.test() != null ? f1(c.test().nll())
-            : c.selected() < 0 ? "diverged" : "-";
+            : c.selected() < 0 || c.chosen().divergence() != null ? "diverged" : "-";
         sb.append(' ').append(ours).append(Double.isNaN(paper) ? "" : " (" + f1(paper) + ")")
             .append(" |");
       }
@@ -120,7 +120,8 @@ public final class Report {
         out.printf(Locale.ROOT, "| %s | %s | %d | %s | %.3g | %s | %s | %s | %d (%d) |%n",
             c.estimator(), setting, k.steps(), tempered ? String.format(Locale.ROOT, "%.3f",
             k.tau()) : "-", k.learningRate(), f2(k.selection()), f2(lastValid(k)),
-            c.test() == null ? "-" : f2(c.test().nll()), c.candidates().size(), diverged);
+            c.test() != null ? f2(c.test().nll()) : k.divergence() != null ? "diverged" : "-",
+            c.candidates().size(), diverged);
       }
       out.println();
       out.println("## Time per training iteration (selected runs; evaluations excluded)");

@@ -86,7 +86,9 @@ public final class VaeModel implements AutoCloseable {
       } else if (i == parameters.size() - 1 && pixelMeans != null) {
         for (int j = 0; j < v.length; j++) {
           double m = Math.min(1 - 1e-3, Math.max(1e-3, pixelMeans[j]));
-          v[j] = (float) Math.log(m / (1 - m));
+          // StrictMath: Math.log may give other bits once the JIT makes it an intrinsic, and
+          // the first model of a process would then start elsewhere than the next
+          v[j] = (float) StrictMath.log(m / (1 - m));
         }
       }
       p.getArray().set(v);
