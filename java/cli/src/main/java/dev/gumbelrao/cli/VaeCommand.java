@@ -47,7 +47,7 @@ final class VaeCommand {
       "test-samples", "checkpoint-every", "seed", "budget-minutes", "timing", "hidden", "latent",
       "npm", "bound-check", "bound-check-images", "bound-check-estimators");
   static final Set<String> FLAGS = Set.of("quick", "fetch-data", "unverified", "quiet",
-      "timing-only");
+      "timing-only", "plan-only");
 
   private VaeCommand() {}
 
@@ -112,6 +112,9 @@ final class VaeCommand {
     if (timingSteps < 1) throw new Options.UsageException("--timing must be >= 1");
     double budget = o.floatValue("budget-minutes", 120f) * 60;
     if (!(budget > 0)) throw new Options.UsageException("--budget-minutes must be > 0");
+    if (o.has("plan-only") && !o.has("budget-minutes")) {
+      throw new Options.UsageException("--plan-only needs --budget-minutes");
+    }
     String threads = DjlSetup.configure(err);
     String machine = Machine.describe(threads + ", gumbel-rao " + o.backend()
         + " backend");
@@ -133,7 +136,7 @@ final class VaeCommand {
       Map<Integer, Integer> iterations;
       Path planFile = outDir.resolve("vae-plan.txt");
       Map<Integer, Integer> planned = o.has("budget-minutes") && !o.has("timing-only")
-          ? readPlan(planFile, batches) : null;
+          && !o.has("plan-only") ? readPlan(planFile, batches) : null;
       if (planned != null) {
         out.println("vae plan: the iterations of " + planFile + " (delete it to plan again): "
             + planned);
@@ -155,6 +158,7 @@ final class VaeCommand {
             candidates, fraction, evalPoints, (long) evalImages * evalSamples,
             (long) testImages * testSamples, checkSamples, 50_000);
         for (String l : plan.lines()) out.println("vae plan: " + l);
+        if (o.has("plan-only")) return 0;
         writePlan(planFile, plan, machine);
         iterations = givenIterations != null ? givenIterations : plan.iterations();
       } else {

@@ -128,11 +128,8 @@ final class Elbo {
   }
 
   /**
-   * (batch) losses repeated over the V rows of each image: (batch, V), [image][variable]. Built
-   * in Java from the values: the same built with DJL (stopGradient, reshape, repeat) made the
-   * first REINFORCE run of a process differ from run to run (measured: 4 of 5 processes gave
-   * other parameters after 50 steps; a REINFORCE run after any other run, and this form, always
-   * the same), which a resumed run must not.
+   * (batch) losses repeated over the V rows of each image: (batch, V), [image][variable], as a
+   * fresh contiguous array built from the values (the estimator reads it in place).
    */
   private static NDArray perRow(NDArray perImage, int variables, NDManager step) {
     float[] f = perImage.toFloatArray();
