@@ -3,15 +3,17 @@
 // the formulas conditional_gumbel_winner / _other / _below of math.h, the Philox words of slot
 // k + 1. The output is K x rows x arity floats, so the kernels are built around coalesced stores.
 //
-// Two mappings, as for Gumbel-Rao (gumbel_rao.cu):
-//  - team kernel, arity <= kTeamMaxArity: the row's logits and p in the registers of a team of
-//    T lanes; S slices of the team split the K draws when rows are few (no reduction is needed
-//    across draws: each slice writes its own draws). Column D's Philox word comes from its
-//    owner lane by one shuffle per draw (T <= 32), or from a Philox call of every lane.
-//  - stream kernel, larger arity: a block per row and draw slice (grid.y splits the K draws so
-//    that a few rows still fill the card), columns in tiles of kStreamQuads quads per lane, the
-//    per-draw winner values of a batch of draws in shared memory.
+// Two mappings, as for Gumbel-Rao (gumbel_rao.cu; the kernel table is in cuda/NOTES.md):
+//  - conditional_gumbel_team_kernel<ColumnsPerLane<C>>, arity <= kTeamMaxArity: the row's logits
+//    and p in the registers of a team of T lanes; S slices of the team split the K draws when
+//    rows are few (no reduction is needed across draws: each slice writes its own draws). Column
+//    D's Philox word comes from its owner lane by one shuffle per draw (T <= 32), or from a Philox
+//    call of every lane.
+//  - conditional_gumbel_block_per_row_kernel, larger arity: a block per row and draw slice
+//    (grid.y splits the K draws so that a few rows still fill the card), columns in tiles of
+//    kStreamQuads quads per lane, the per-draw winner values of a batch of draws in shared memory.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -24,6 +26,10 @@ constexpr int64_t kTargetThreads = 65536;  // see gumbel_rao.cu
 constexpr int kMinDrawsPerLane = 4;
 constexpr int64_t kTargetBlocks = 264;  // block-per-row kernel: two blocks per SM of a large card
 
+}  // namespace
+
+// The kernels' argument block, outside the anonymous namespace like the kernels (readable names
+// in profilers: see gumbel_rao.cu).
 struct ConditionalArgs {
   const float* logits;
   const int32_t* choice;
@@ -35,6 +41,8 @@ struct ConditionalArgs {
   NoiseKey key;
   bool logits_vec, noise_vec;
 };
+
+namespace {
 
 // Float rounding can lift theta_j + G_j to z_D (probability ~1e-7 per element, math.h). The
 // kernels store the draw, note whether any of the lane's columns tied, and only then revisit
@@ -52,11 +60,13 @@ __device__ __noinline__ void lower_ties(const float* __restrict__ th_row, float*
   }
 }
 
+}  // namespace
+
 // ------------------------------------------------------------------------------ team kernel
-template <int QPL>
+template <class Cols>
 __global__ void __launch_bounds__(kBlock, 2)
-    conditional_team_kernel(const ConditionalArgs a, int log2_team, int log2_slices) {
-  constexpr int kCols = 4 * QPL;
+    conditional_gumbel_team_kernel(const ConditionalArgs a, int log2_team, int log2_slices) {
+  constexpr int QPL = Cols::kQuads, kCols = Cols::kColumns;
   __shared__ TeamExchange exchange;
 
   const int tid = threadIdx.x;
@@ -81,11 +91,13 @@ __global__ void __launch_bounds__(kBlock, 2)
   const int qd = d >> 2, wd = d & 3;
   const int owner_quad = qd >> log2_team;
   const int owner_lane = ((tid & (kWarp - 1)) & ~(T - 1)) | (qd & (T - 1));
-  const int draws = (a.samples + S - 1) >> log2_slices;
+  // Round i writes draw k = s + i S of slice s: k < K + S <= 2^31 + 255 fits in 32 unsigned bits
+  // for every K up to 2^31 - 1 (see gumbel_rao.cu).
+  const int draws = (int)(((int64_t)a.samples + S - 1) >> log2_slices);
 
   for (int i = 0; i < draws; ++i) {
-    const int k = s + (i << log2_slices);
-    const uint32_t slot = conditional_slot((uint32_t)k);
+    const uint32_t k = (uint32_t)s + ((uint32_t)i << log2_slices);
+    const uint32_t slot = conditional_slot(k);
     float e[kCols];
     uint32_t pick = 0;
 #pragma unroll
@@ -103,7 +115,7 @@ __global__ void __launch_bounds__(kBlock, 2)
     const float e_d = exponential_from_uniform(uniform_open(winner_word));
     const float g_d = conditional_gumbel_winner(neg_log_p_d, e_d);
     const float z_d = th_d + g_d;
-    if (pr.ok && k < a.samples) {
+    if (pr.ok && k < (uint32_t)a.samples) {
       float* out = a.noise + ((int64_t)k * a.rows + row) * n;
       bool tie = false;
 #pragma unroll
@@ -124,13 +136,15 @@ __global__ void __launch_bounds__(kBlock, 2)
   }
 }
 
-// ---------------------------------------------------------------------------- stream kernel
+// ------------------------------------------------------------------- block-per-row kernel
+namespace {
 struct WinnerInfo {
   float e_d, g_d, z_d;
 };
+}  // namespace
 
 __global__ void __launch_bounds__(kStreamBlock, 1)
-    conditional_stream_kernel(const ConditionalArgs a, int draws_per_block) {
+    conditional_gumbel_block_per_row_kernel(const ConditionalArgs a, int draws_per_block) {
   constexpr int kCols = 4 * kStreamQuads;
   __shared__ TeamExchange exchange;
   __shared__ WinnerInfo winner[kDrawBatch];
@@ -140,8 +154,10 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   const int64_t n = a.arity, nq = (n + 3) / 4;
   const int64_t tiles = (nq + (int64_t)kStreamBlock * kStreamQuads - 1) / ((int64_t)kStreamBlock * kStreamQuads);
   const float* th_row = a.logits + row * n;
-  const int k_begin = (int)blockIdx.y * draws_per_block;
-  const int k_end = a.samples - k_begin < draws_per_block ? a.samples : k_begin + draws_per_block;
+  // Draws [k_begin, k_end) of this block: k_end <= K, and the batch loop counts in 64 bits
+  // (k0 + kDrawBatch passes 2^31 - 1 in the last batch of K near 2^31).
+  const int64_t k_begin = (int64_t)blockIdx.y * draws_per_block;
+  const int64_t k_end = a.samples - k_begin < draws_per_block ? a.samples : k_begin + draws_per_block;
   Team team(kLog2StreamBlock, &exchange);
 
   StreamRow sr;
@@ -156,8 +172,8 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   const float neg_log_p_d = -log_softmax(th_d, sr.max, log_sum);
   const int qd = d >> 2, wd = d & 3;
 
-  for (int k0 = k_begin; k0 < k_end; k0 += kDrawBatch) {
-    const int batch = k_end - k0 < kDrawBatch ? k_end - k0 : kDrawBatch;
+  for (int64_t k0 = k_begin; k0 < k_end; k0 += kDrawBatch) {
+    const int batch = k_end - k0 < kDrawBatch ? (int)(k_end - k0) : kDrawBatch;
     for (int kk = tid; kk < batch; kk += kStreamBlock) {
       const uint32_t word =
           word_at(noise_words(a.key, (uint32_t)qd, (uint32_t)row, conditional_slot((uint32_t)(k0 + kk))), wd);
@@ -206,7 +222,6 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   }
 }
 
-}  // namespace
 }  // namespace cuda
 }  // namespace gr
 
@@ -217,6 +232,7 @@ extern "C" int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t
                                               int64_t rows, int32_t arity, int32_t samples,
                                               uint64_t seed, uint32_t offset, float* noise,
                                               uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("conditional_gumbel", "cuda", rows, arity, samples, 0.0f);
   if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 1 ||
       (rows > 0 && (!logits || !choice || !noise)))
     return (int32_t)cudaErrorInvalidValue;
@@ -240,8 +256,8 @@ extern "C" int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t
     if (slices > max_slices) slices = max_slices;
     if (slices > 65535) slices = 65535;
     const int per_block = (int)((samples + slices - 1) / slices);
-    const dim3 grid((unsigned)rows, (unsigned)((samples + per_block - 1) / per_block));
-    conditional_stream_kernel<<<grid, kStreamBlock, 0, st>>>(a, per_block);
+    const dim3 grid((unsigned)rows, (unsigned)(((int64_t)samples + per_block - 1) / per_block));
+    conditional_gumbel_block_per_row_kernel<<<grid, kStreamBlock, 0, st>>>(a, per_block);
     return launch_status();
   }
   const int qpl = arity <= 4 ? 1 : arity <= 8 ? 2 : 4;
@@ -255,13 +271,13 @@ extern "C" int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t
   const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
   switch (qpl) {
     case 1:
-      conditional_team_kernel<1><<<blocks, kBlock, 0, st>>>(a, log2_team, log2_slices);
+      conditional_gumbel_team_kernel<ColumnsPerLane<4>><<<blocks, kBlock, 0, st>>>(a, log2_team, log2_slices);
       break;
     case 2:
-      conditional_team_kernel<2><<<blocks, kBlock, 0, st>>>(a, log2_team, log2_slices);
+      conditional_gumbel_team_kernel<ColumnsPerLane<8>><<<blocks, kBlock, 0, st>>>(a, log2_team, log2_slices);
       break;
     default:
-      conditional_team_kernel<4><<<blocks, kBlock, 0, st>>>(a, log2_team, log2_slices);
+      conditional_gumbel_team_kernel<ColumnsPerLane<16>><<<blocks, kBlock, 0, st>>>(a, log2_team, log2_slices);
       break;
   }
   return launch_status();

@@ -18,9 +18,16 @@ Run:
       compute-sanitizer --tool racecheck ./build/gr_cuda_harness --sanitize
       compute-sanitizer --tool synccheck ./build/gr_cuda_harness --sanitize
   ./build/gr_cuda_harness --bench --only gr_,sample_   # cases whose name holds any of these
+  ./build/gr_cuda_harness --check --skip _64x8192      # ... and none of these
+  ./build/gr_cuda_harness --bench --once --only gr_1048576x16_K100_t0.5   # one launch (for ncu)
+  ./build/gr_cuda_harness --graph            # device-resident calls captured into a CUDA graph,
+                                             # replayed, against uncaptured calls
+  ./build/gr_cuda_harness --limits           # K near 2^31, large K at arity > 4096, staging
+                                             # memory released for every thread
+  ./build/gr_cuda_harness --nvtx-overhead    # host cost of an NVTX range, tool or no tool
   ./build/gr_cuda_harness --json results.json  # also write every result as JSON
   ./build/gr_cuda_harness --check --scale 0.01 --max-work 1e6   # a small check sweep (cuda/emu)
-  ncu --set full -k regex:gumbel_rao_team -c 1 ./build/gr_cuda_harness --bench --only gr_1048576x16
+  ncu --set full -k regex:gumbel_rao_team -c 1 ./build/gr_cuda_harness --bench --once --only gr_1048576x16_K100_t0.5
   (kernels are built with -lineinfo, so ncu's source view maps SASS to the .cu lines)
 
 Units: element-samples per second = rows x arity x K / time (K = 1 for one-draw operations).
@@ -45,50 +52,19 @@ every check passed, 1 otherwise, 2 on a CUDA error.
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/gumbel_rao_cuda.h"
 #include "gumbel_rao/math.h"
-
-// ----------------------------------------------------------------------------- error checks
-#define CUDA_CHECK(call)                                                                      \
-  do {                                                                                        \
-    const cudaError_t err_ = (call);                                                          \
-    if (err_ != cudaSuccess) {                                                                \
-      fprintf(stderr, "CUDA error at %s:%d: %s: %s\n", __FILE__, __LINE__, #call,            \
-              cudaGetErrorString(err_));                                                      \
-      exit(2);                                                                                \
-    }                                                                                         \
-  } while (0)
-// The library's functions return a cudaError_t as int32_t.
-#define GR_CHECK(call) CUDA_CHECK((cudaError_t)(call))
+#include "harness.h"
 
 // ----------------------------------------------------------------------------- options, results
-struct Options {
-  bool check = false, bench = false, sanitize = false;
-  const char* json = nullptr;
-  const char* only = nullptr;
-  int device = 0;
-  double scale = 1.0;     // multiplies the row counts of the check sweep (small runs)
-  double max_work = 0.0;  // skips check cases above this many element-samples (0: no limit)
-};
 Options g_opt;
 bool g_precise = false;
 int g_failures = 0;
 
-struct Result {
-  std::string name, op;
-  int64_t rows = 0;
-  int32_t arity = 0, samples = 1;
-  float tau = 0.0f;
-  bool ok = true;
-  double max_err = 0.0;      // largest |gpu - cpu| / (row scale) seen
-  int64_t mismatches = 0;    // elements (or rows, for D) outside tolerance
-  double median_ms = -1.0, b2b_ms = -1.0, gesps = -1.0, gbps = -1.0, copy_fraction = -1.0;
-  std::string note;
-};
 std::vector<Result> g_results;
 
-// --only takes a comma-separated list of substrings; a case runs when its name holds any.
-bool selected(const std::string& name) {
-  if (g_opt.only == nullptr) return true;
-  std::string list = g_opt.only;
+// --only and --skip take comma-separated lists of substrings: a case runs when its name holds one
+// of --only's (or --only is absent) and none of --skip's.
+bool holds_any(const std::string& name, const char* list_text) {
+  const std::string list = list_text;
   size_t start = 0;
   for (;;) {
     const size_t comma = list.find(',', start);
@@ -97,6 +73,10 @@ bool selected(const std::string& name) {
     if (comma == std::string::npos) return false;
     start = comma + 1;
   }
+}
+bool selected(const std::string& name) {
+  if (g_opt.skip != nullptr && holds_any(name, g_opt.skip)) return false;
+  return g_opt.only == nullptr || holds_any(name, g_opt.only);
 }
 
 void report(Result& r) {
@@ -128,17 +108,6 @@ struct Rng {  // splitmix64
   double normal() { return sqrt(-2.0 * log(uniform())) * cos(6.283185307179586 * uniform()); }
 };
 
-// One batch of inputs. Rows differ in scale (0.3 to 8, and a +60 offset that tests large
-// logits), some rows mask a third of their classes with -inf (never all of them), and D comes
-// from the CPU's own sampler so that it is valid and distributed as p.
-struct Batch {
-  int64_t rows = 0;
-  int32_t arity = 0;
-  std::vector<float> logits, upstream, losses;
-  std::vector<int32_t> choice;
-};
-
-// Rows are filled in parallel, each from its own generator seeded by (seed, row), so the data
 // do not depend on the thread count; the 2^26-element bench batches take a fraction of a second.
 Batch make_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
   Batch b;
@@ -194,46 +163,6 @@ const Batch& cached_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t o
   return last;
 }
 
-// ----------------------------------------------------------------------------- device memory
-template <class T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  size_t count = 0;
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t n) : count(n) {
-    if (n) CUDA_CHECK(cudaMalloc(&ptr, n * sizeof(T)));
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr(o.ptr), count(o.count) { o.ptr = nullptr; }
-  ~DeviceBuffer() {
-    if (ptr) cudaFree(ptr);
-  }
-  void upload(const std::vector<T>& v) {
-    if (!v.empty()) CUDA_CHECK(cudaMemcpy(ptr, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  std::vector<T> download() const {
-    std::vector<T> v(count);
-    if (count) CUDA_CHECK(cudaMemcpy(v.data(), ptr, count * sizeof(T), cudaMemcpyDeviceToHost));
-    return v;
-  }
-  void fill_bytes(int value) {
-    if (count) CUDA_CHECK(cudaMemset(ptr, value, count * sizeof(T)));
-  }
-};
-
-struct DeviceBatch {
-  DeviceBuffer<float> logits, upstream, losses;
-  DeviceBuffer<int32_t> choice;
-  explicit DeviceBatch(const Batch& b)
-      : logits(b.logits.size()), upstream(b.upstream.size()), losses(b.losses.size()),
-        choice(b.choice.size()) {
-    logits.upload(b.logits);
-    upstream.upload(b.upstream);
-    losses.upload(b.losses);
-    choice.upload(b.choice);
-  }
-};
 
 DeviceBuffer<uint64_t>* g_status = nullptr;
 
@@ -256,7 +185,7 @@ double tau_rtol(float tau) { return base_rtol() * std::max(1.0, 0.1 / (double)ta
 
 void compare_rows(Result& res, const std::vector<float>& cpu, const std::vector<float>& gpu,
                   int64_t rows, int64_t cols, double rtol, double atol,
-                  const std::vector<char>* skip_row = nullptr) {
+                  const std::vector<char>* skip_row) {
   int printed = 0;
   for (int64_t r = 0; r < rows; ++r) {
     if (skip_row && (*skip_row)[r]) continue;
@@ -289,7 +218,6 @@ double host_perturbed(const Batch& b, int64_t r, int32_t j, uint64_t seed, uint3
 }
 
 // ----------------------------------------------------------------------------- operations
-enum class Op { Sample, Conditional, GumbelRao, GsForward, GsBackward, StBackward, Reinforce };
 const char* op_name(Op op) {
   switch (op) {
     case Op::Sample: return "sample";
@@ -301,34 +229,6 @@ const char* op_name(Op op) {
     default: return "reinforce";
   }
 }
-
-struct Case {
-  Op op;
-  int64_t rows;
-  int32_t arity;
-  int32_t samples = 1;
-  float tau = 1.0f;
-  bool one_hot = false;
-  uint64_t seed = 0x1234ABCDull;
-  uint32_t offset = 3;
-  std::string name() const {
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s_%lldx%d", op_name(op), (long long)rows, arity);
-    std::string s = buf;
-    if (op == Op::Conditional || op == Op::GumbelRao) s += "_K" + std::to_string(samples);
-    if (op == Op::GumbelRao || op == Op::GsForward || op == Op::GsBackward || op == Op::StBackward) {
-      snprintf(buf, sizeof buf, "_t%g", tau);
-      s += buf;
-    }
-    if (one_hot) s += "_onehot";
-    return s;
-  }
-  size_t out_floats() const {
-    if (op == Op::Sample) return one_hot ? (size_t)rows * arity : 0;
-    if (op == Op::Conditional) return (size_t)samples * rows * arity;
-    return (size_t)rows * arity;
-  }
-};
 
 // The CPU reference; choice_out receives D for Op::Sample.
 int64_t run_cpu(const Case& c, const Batch& b, std::vector<float>& out, std::vector<int32_t>& d) {
@@ -431,7 +331,7 @@ int64_t count_argmax_violations(const Case& c, const Batch& b, const std::vector
 }
 
 // Checks one case (rows [0, check_rows) of it when check_rows > 0) against the CPU.
-Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t check_rows = 0) {
+Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t check_rows) {
   Case cc = c;
   if (check_rows > 0 && check_rows < c.rows) cc.rows = check_rows;
   Result res;
@@ -760,6 +660,25 @@ void measure_copy_bandwidth() {
 void bench_case(const Case& c, const char* target) {
   if (!selected(c.name())) return;
   const Batch& b = cached_batch(c.rows, c.arity, c.seed, c.offset);
+  if (g_opt.once) {  // one launch at full size, nothing else on the GPU: what ncu -c 1 profiles
+    const DeviceBatch input(b);
+    DeviceBuffer<float> out(c.out_floats());
+    DeviceBuffer<int32_t> d(c.op == Op::Sample ? c.rows : 0);
+    const int64_t status =
+        run_gpu([&](uint64_t* st) { return launch_gpu(c, input, out.ptr, d.ptr, st, 0); });
+    Result res;
+    res.name = c.name();
+    res.op = op_name(c.op);
+    res.rows = c.rows;
+    res.arity = c.arity;
+    res.samples = c.samples;
+    res.tau = c.tau;
+    res.max_err = -1.0;
+    res.ok = status == 0;
+    res.note = "launched once (--once): not checked, not timed";
+    report(res);
+    return;
+  }
   // Several copies of the inputs, so that back-to-back calls do not find them in L2.
   const size_t input_bytes = b.logits.size() * sizeof(float) * 2;
   const int buffers = (int)std::max<size_t>(1, std::min<size_t>(8, ((size_t)256 << 20) / std::max<size_t>(input_bytes, 1)));
@@ -785,7 +704,7 @@ void bench_case(const Case& c, const char* target) {
 
 void bench_sweep() {
   printf("\n== bench (median of single calls after an L2 flush; b2b = back-to-back mean)\n");
-  measure_copy_bandwidth();
+  if (!g_opt.once) measure_copy_bandwidth();
   // Gumbel-Rao: the design targets, then the anchors' sizes (shared/anchors.md).
   bench_case(Case{Op::GumbelRao, 1 << 20, 16, 100, 0.5f}, "target >= 700 G el-samples/s");
   bench_case(Case{Op::GumbelRao, 1 << 20, 16, 100, 0.7f}, "log2/exp2 weights");
@@ -808,6 +727,7 @@ void bench_sweep() {
   // The other operations.
   bench_case(Case{Op::Conditional, 65536, 16, 64}, nullptr);
   bench_case(Case{Op::Conditional, 4096, 1024, 16}, nullptr);
+  bench_case(Case{Op::Conditional, 64, 65536, 16}, "block per row");
   for (Op op : {Op::GsForward, Op::GsBackward, Op::StBackward, Op::Reinforce}) {
     bench_case(Case{op, 1 << 22, 16, 1, 0.5f}, nullptr);
     bench_case(Case{op, 1 << 16, 1024, 1, 0.5f}, nullptr);
@@ -859,19 +779,35 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--sanitize")) g_opt.sanitize = true;
     else if (!strcmp(argv[i], "--json") && i + 1 < argc) g_opt.json = argv[++i];
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_opt.only = argv[++i];
+    else if (!strcmp(argv[i], "--skip") && i + 1 < argc) g_opt.skip = argv[++i];
     else if (!strcmp(argv[i], "--device") && i + 1 < argc) g_opt.device = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--scale") && i + 1 < argc) g_opt.scale = atof(argv[++i]);
     else if (!strcmp(argv[i], "--max-work") && i + 1 < argc) g_opt.max_work = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--graph")) g_opt.graph = true;
+    else if (!strcmp(argv[i], "--limits")) g_opt.limits = true;
+    else if (!strcmp(argv[i], "--nvtx-overhead")) g_opt.nvtx = true;
+    else if (!strcmp(argv[i], "--once")) g_opt.once = true;
+    else if (!strcmp(argv[i], "--replays") && i + 1 < argc) g_opt.replays = std::max(2, atoi(argv[++i]));
     else {
       fprintf(stderr,
-              "usage: %s [--check] [--bench] [--sanitize] [--json FILE] [--only A,B,...] "
-              "[--device N] [--scale F] [--max-work W]\n",
+              "usage: %s [--check] [--bench [--once]] [--sanitize] [--graph] [--limits] "
+              "[--replays N] [--nvtx-overhead] [--json FILE] [--only A,B,...] [--skip A,B,...] [--device N] [--scale F] "
+              "[--max-work W]\n",
               argv[0]);
       return 2;
     }
   }
-  if (!g_opt.check && !g_opt.bench && !g_opt.sanitize) g_opt.check = g_opt.bench = true;
+  if (!g_opt.check && !g_opt.bench && !g_opt.sanitize && !g_opt.graph && !g_opt.limits &&
+      !g_opt.nvtx)
+    g_opt.check = g_opt.bench = true;
 
+  // --nvtx-overhead alone needs no device: the calls it times queue no GPU work.
+  if (g_opt.nvtx && !g_opt.check && !g_opt.bench && !g_opt.sanitize && !g_opt.graph &&
+      !g_opt.limits) {
+    nvtx_overhead();
+    printf("\n%d passed, %d failed\n", (int)g_results.size() - g_failures, g_failures);
+    return g_failures ? 1 : 0;
+  }
   CUDA_CHECK(cudaSetDevice(g_opt.device));
   cudaDeviceProp prop;
   CUDA_CHECK(cudaGetDeviceProperties(&prop, g_opt.device));
@@ -896,8 +832,11 @@ int main(int argc, char** argv) {
   g_flush = &flush;
 
   const auto t0 = std::chrono::steady_clock::now();
+  if (g_opt.nvtx) nvtx_overhead();
   if (g_opt.sanitize) sanitize_sweep();
   if (g_opt.check) check_sweep();
+  if (g_opt.graph) graph_sweep();
+  if (g_opt.limits) limits_sweep();
   if (g_opt.bench) bench_sweep();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,17 +1,22 @@
 // Host-memory calls of the CUDA backend (gumbel_rao_cuda_host.h): stage the caller's host arrays
 // through page-locked memory into device memory, run the device operation of gumbel_rao_cuda.h
 // on the calling thread's stream, copy the outputs back. Every resource is per thread and per
-// device, so concurrent callers never share a stream or a buffer.
+// device, so concurrent callers never share a stream or a buffer. A registry of every thread's
+// workspaces lets gr_cuda_host_release_all free them all (a closing backend), not only the
+// caller's.
 #include <cuda_runtime.h>
 #include <string.h>
 
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/gumbel_rao_cuda.h"
 #include "gumbel_rao/gumbel_rao_cuda_host.h"
+#include "gumbel_rao/nvtx_ranges.h"
 
 namespace {
 
@@ -26,11 +31,29 @@ class Workspace {
   explicit Workspace(int device) : device_(device) {}
   Workspace(const Workspace&) = delete;
   Workspace& operator=(const Workspace&) = delete;
-  ~Workspace() {
-    // At process exit the runtime may already be unloaded; these calls then fail harmlessly.
-    if (device_mem_) cudaFree(device_mem_);
-    if (pinned_) cudaFreeHost(pinned_);
-    if (stream_) cudaStreamDestroy(stream_);
+  ~Workspace() { release(); }
+
+  // Frees everything (a later prepare allocates again); returns the first error met. On the
+  // workspace's device, whichever thread calls it; the caller's current device is kept. At
+  // process exit the runtime may already be unloaded; these calls then fail harmlessly.
+  cudaError_t release() {
+    if (!device_mem_ && !pinned_ && !stream_) return cudaSuccess;
+    int previous = -1;
+    const bool switched = cudaGetDevice(&previous) == cudaSuccess && previous != device_ &&
+                          cudaSetDevice(device_) == cudaSuccess;
+    cudaError_t first = cudaSuccess;
+    auto note = [&](cudaError_t e) {
+      if (first == cudaSuccess) first = e;
+    };
+    if (device_mem_) note(cudaFree(device_mem_));
+    if (pinned_) note(cudaFreeHost(pinned_));
+    if (stream_) note(cudaStreamDestroy(stream_));
+    device_mem_ = nullptr;
+    pinned_ = nullptr;
+    stream_ = nullptr;
+    capacity_ = 0;
+    if (switched) cudaSetDevice(previous);
+    return first;
   }
 
   cudaError_t prepare(size_t bytes) {
@@ -58,6 +81,7 @@ class Workspace {
   }
 
   char* device_mem() const { return static_cast<char*>(device_mem_); }
+  size_t capacity() const { return capacity_; }
   char* pinned() const { return static_cast<char*>(pinned_); }
   cudaStream_t stream() const { return stream_; }
 
@@ -69,10 +93,60 @@ class Workspace {
   cudaStream_t stream_ = nullptr;
 };
 
-thread_local std::map<int, std::unique_ptr<Workspace>> tls_workspaces;
+// One thread's workspaces, one per device. `lock` is held by the thread for the whole of each
+// call and by gr_cuda_host_release_all while it frees them, so that memory is never freed under
+// a running call (uncontended, except while a release waits for a call to finish).
+struct ThreadWorkspaces {
+  std::mutex lock;
+  std::map<int, std::unique_ptr<Workspace>> by_device;
 
-Workspace& workspace(int device) {
-  std::unique_ptr<Workspace>& w = tls_workspaces[device];
+  cudaError_t release_all() {
+    cudaError_t first = cudaSuccess;
+    for (auto& entry : by_device) {
+      const cudaError_t e = entry.second->release();
+      if (first == cudaSuccess) first = e;
+    }
+    return first;
+  }
+};
+
+// Every live thread's workspaces. Never destroyed: threads may exit (and unregister) after the
+// static destructors of process exit have run.
+struct Registry {
+  std::mutex lock;
+  std::set<ThreadWorkspaces*> threads;
+};
+Registry& registry() {
+  static Registry* r = new Registry;
+  return *r;
+}
+
+// The calling thread's entry: registered on first use, unregistered (and freed) at thread exit.
+class ThreadEntry {
+ public:
+  ThreadEntry() {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> g(r.lock);
+    r.threads.insert(&ws_);
+  }
+  ~ThreadEntry() {
+    {
+      Registry& r = registry();
+      std::lock_guard<std::mutex> g(r.lock);
+      r.threads.erase(&ws_);
+    }
+    std::lock_guard<std::mutex> g(ws_.lock);
+    ws_.by_device.clear();
+  }
+  ThreadWorkspaces& get() { return ws_; }
+
+ private:
+  ThreadWorkspaces ws_;
+};
+thread_local ThreadEntry tls_entry;
+
+Workspace& workspace(ThreadWorkspaces& mine, int device) {
+  std::unique_ptr<Workspace>& w = mine.by_device[device];
   if (!w) w.reset(new Workspace(device));
   return *w;
 }
@@ -93,7 +167,9 @@ template <class Launch>
 int64_t run(int32_t device, std::initializer_list<Array*> arrays, Launch launch) {
   cudaError_t err = cudaSetDevice(device);
   if (err != cudaSuccess) return cuda_status(err);
-  Workspace& ws = workspace(device);
+  ThreadWorkspaces& mine = tls_entry.get();
+  const std::lock_guard<std::mutex> held(mine.lock);
+  Workspace& ws = workspace(mine, device);
   size_t total = kAlign;  // the status word
   for (Array* a : arrays) {
     a->offset = total;
@@ -152,6 +228,7 @@ extern "C" {
 
 int64_t gr_cuda_host_sample(int32_t device, const float* logits, int64_t rows, int32_t arity,
                             uint64_t seed, uint32_t offset, int32_t* choice, float* one_hot) {
+  GR_NVTX_RANGE("sample", "cuda host", rows, arity, 0, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{nullptr, choice, ints(rows)};
@@ -166,6 +243,7 @@ int64_t gr_cuda_host_conditional_gumbel(int32_t device, const float* logits,
                                         const int32_t* choice, int64_t rows, int32_t arity,
                                         int32_t samples, uint64_t seed, uint32_t offset,
                                         float* noise) {
+  GR_NVTX_RANGE("conditional_gumbel", "cuda host", rows, arity, samples, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
@@ -181,6 +259,7 @@ int64_t gr_cuda_host_gumbel_rao_backward(int32_t device, const float* logits,
                                          const int32_t* choice, const float* upstream,
                                          int64_t rows, int32_t arity, int32_t samples, float tau,
                                          uint64_t seed, uint32_t offset, float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_backward", "cuda host", rows, arity, samples, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
@@ -195,6 +274,7 @@ int64_t gr_cuda_host_gumbel_rao_backward(int32_t device, const float* logits,
 int64_t gr_cuda_host_gumbel_softmax_forward(int32_t device, const float* logits, int64_t rows,
                                             int32_t arity, float tau, uint64_t seed,
                                             uint32_t offset, float* soft) {
+  GR_NVTX_RANGE("gumbel_softmax_forward", "cuda host", rows, arity, 0, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, out{nullptr, soft, floats(n)};
@@ -208,6 +288,7 @@ int64_t gr_cuda_host_gumbel_softmax_backward(int32_t device, const float* logits
                                              const float* upstream, int64_t rows, int32_t arity,
                                              float tau, uint64_t seed, uint32_t offset,
                                              float* grad) {
+  GR_NVTX_RANGE("gumbel_softmax_backward", "cuda host", rows, arity, 0, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, up{upstream, nullptr, floats(n)};
@@ -222,6 +303,7 @@ int64_t gr_cuda_host_gumbel_softmax_backward(int32_t device, const float* logits
 int64_t gr_cuda_host_straight_through_backward(int32_t device, const float* logits,
                                                const float* upstream, int64_t rows,
                                                int32_t arity, float tau, float* grad) {
+  GR_NVTX_RANGE("straight_through_backward", "cuda host", rows, arity, 0, tau);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, up{upstream, nullptr, floats(n)};
@@ -237,6 +319,7 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
                                         const int32_t* choice, const float* losses,
                                         float baseline, int64_t rows, int32_t arity,
                                         float* grad) {
+  GR_NVTX_RANGE("reinforce_backward", "cuda host", rows, arity, 0, 0.0f);
   if (rows == 0) return GR_OK;
   const int64_t n = rows * arity;
   Array th{logits, nullptr, floats(n)}, d{choice, nullptr, ints(rows)};
@@ -249,16 +332,19 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
 }
 
 int32_t gr_cuda_copy_to_device(uint64_t device_dst, const void* host_src, uint64_t bytes) {
+  GR_NVTX_RANGE_COUNT("copy_to_device", "cuda", bytes, "bytes");
   return (int32_t)cudaMemcpy(reinterpret_cast<void*>((uintptr_t)device_dst), host_src,
                              (size_t)bytes, cudaMemcpyHostToDevice);
 }
 
 int32_t gr_cuda_copy_to_host(void* host_dst, uint64_t device_src, uint64_t bytes) {
+  GR_NVTX_RANGE_COUNT("copy_to_host", "cuda", bytes, "bytes");
   return (int32_t)cudaMemcpy(host_dst, reinterpret_cast<const void*>((uintptr_t)device_src),
                              (size_t)bytes, cudaMemcpyDeviceToHost);
 }
 
 int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded) {
+  GR_NVTX_RANGE_COUNT("status_take", "cuda", 1, "word");  // waits for the stream
   *decoded = GR_OK;
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
   uint64_t word = ~(uint64_t)0;
@@ -271,6 +357,34 @@ int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded) {
   return (int32_t)err;
 }
 
-void gr_cuda_host_release_thread(void) { tls_workspaces.clear(); }
+void gr_cuda_host_release_thread(void) {
+  ThreadWorkspaces& mine = tls_entry.get();
+  const std::lock_guard<std::mutex> held(mine.lock);
+  mine.by_device.clear();
+}
+
+int32_t gr_cuda_host_release_all(void) {
+  Registry& r = registry();
+  const std::lock_guard<std::mutex> g(r.lock);
+  GR_NVTX_RANGE_COUNT("host_release_all", "cuda", r.threads.size(), "threads");
+  cudaError_t first = cudaSuccess;
+  for (ThreadWorkspaces* t : r.threads) {
+    const std::lock_guard<std::mutex> held(t->lock);  // waits for that thread's running call
+    const cudaError_t e = t->release_all();
+    if (first == cudaSuccess) first = e;
+  }
+  return (int32_t)first;
+}
+
+int64_t gr_cuda_host_workspace_bytes(void) {
+  Registry& r = registry();
+  const std::lock_guard<std::mutex> g(r.lock);
+  int64_t total = 0;
+  for (ThreadWorkspaces* t : r.threads) {
+    const std::lock_guard<std::mutex> held(t->lock);
+    for (auto& entry : t->by_device) total += (int64_t)entry.second->capacity();
+  }
+  return total;
+}
 
 }  // extern "C"

@@ -3,12 +3,14 @@
 // Memory-bound: the same team mapping as softmax_family.cu (row in registers for arity <= 4096,
 // a block per row that re-reads it beyond).
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
 namespace cuda {
-namespace {
 
+// The kernels' argument block, outside the anonymous namespace like the kernels (readable names
+// in profilers: see gumbel_rao.cu).
 struct ReinforceArgs {
   const float* logits;
   const int32_t* choice;
@@ -21,9 +23,10 @@ struct ReinforceArgs {
   bool logits_vec, grad_vec;
 };
 
-template <int QPL>
-__global__ void __launch_bounds__(kBlock) reinforce_team_kernel(const ReinforceArgs a, int log2_team) {
-  constexpr int kCols = 4 * QPL;
+template <class Cols>
+__global__ void __launch_bounds__(kBlock)
+    reinforce_team_kernel(const ReinforceArgs a, int log2_team) {
+  constexpr int QPL = Cols::kQuads, kCols = Cols::kColumns;
   __shared__ TeamExchange exchange;
   const int tid = threadIdx.x;
   const int T = 1 << log2_team, t = tid & (T - 1);
@@ -59,7 +62,8 @@ __global__ void __launch_bounds__(kBlock) reinforce_team_kernel(const ReinforceA
 
 // One row per block: validation, log-sum, sum_{j != D} p_j, then the gradient, each a pass over
 // the row.
-__global__ void __launch_bounds__(kStreamBlock) reinforce_stream_kernel(const ReinforceArgs a) {
+__global__ void __launch_bounds__(kStreamBlock)
+    reinforce_block_per_row_kernel(const ReinforceArgs a) {
   __shared__ TeamExchange exchange;
   const int tid = threadIdx.x;
   const int64_t row = blockIdx.x;
@@ -98,7 +102,6 @@ __global__ void __launch_bounds__(kStreamBlock) reinforce_stream_kernel(const Re
   }
 }
 
-}  // namespace
 }  // namespace cuda
 }  // namespace gr
 
@@ -108,6 +111,7 @@ extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t
                                               const float* losses, float baseline, int64_t rows,
                                               int32_t arity, float* grad, uint64_t* status,
                                               void* stream) {
+  GR_NVTX_RANGE("reinforce_backward", "cuda", rows, arity, 0, 0.0f);
   if (rows < 0 || rows > INT32_MAX || arity < 1 ||
       (rows > 0 && (!logits || !choice || !losses || !grad)))
     return (int32_t)cudaErrorInvalidValue;
@@ -125,13 +129,13 @@ extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t
   a.logits_vec = rows_vectorisable(logits, arity);
   a.grad_vec = rows_vectorisable(grad, arity);
   if (arity > kTeamMaxArity) {
-    reinforce_stream_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
+    reinforce_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();
   }
   const RegisterLaunch shape = register_launch(rows, arity);
   if (shape.qpl == 1)
-    reinforce_team_kernel<1><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
+    reinforce_team_kernel<ColumnsPerLane<4>><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   else
-    reinforce_team_kernel<4><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
+    reinforce_team_kernel<ColumnsPerLane<16>><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   return launch_status();
 }

@@ -44,6 +44,17 @@ constexpr int kSmallArity = 128;     // 4 columns x 32 lanes: the register kerne
 // draws (or 2^20 columns) as accurate as K = 256.
 constexpr int kFoldTerms = 256;
 
+// ------------------------------------------------------------------ kernel template arguments
+// The register kernels are instantiated per number of columns a lane holds. A named type, not a
+// bare int, so that profilers list e.g. gumbel_rao_team_kernel<gr::cuda::ColumnsPerLane<16> >
+// (cuda/NOTES.md, "Kernels").
+template <int C>
+struct ColumnsPerLane {
+  static_assert(C % 4 == 0, "a lane holds whole Philox quads");
+  static constexpr int kColumns = C;
+  static constexpr int kQuads = C / 4;
+};
+
 // ------------------------------------------------------------------ status word
 // The caller's word starts as all ones; a bad row lowers it to (row << 8 | code). atomicMin
 // keeps the lowest row whatever the order in which blocks run.

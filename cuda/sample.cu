@@ -9,6 +9,7 @@
 // flight, not instructions, limit a one-pass kernel), a warp for up to kWarpMaxQuads quads, then
 // wider teams (several warps, up to a block of 1024) so that a long row is read by many lanes.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -19,6 +20,10 @@ constexpr int kWarpMaxQuads = 256;  // up to 8 quads per lane for a warp per row
 constexpr int kQuadsPerLane = 8;    // wider teams: about this many quads per lane
 constexpr int kMaxTeam = 1024;
 
+}  // namespace
+
+// The kernel's argument block, outside the anonymous namespace like the kernel (readable names in
+// profilers: see gumbel_rao.cu).
 struct SampleArgs {
   const float* logits;
   int32_t* choice;
@@ -30,7 +35,8 @@ struct SampleArgs {
   bool logits_vec, one_hot_vec;
 };
 
-__global__ void __launch_bounds__(kMaxTeam) sample_kernel(const SampleArgs a, int log2_team) {
+// One team of T = 2^log2_team lanes (1 to 1024) per row.
+__global__ void __launch_bounds__(kMaxTeam) sample_team_kernel(const SampleArgs a, int log2_team) {
   __shared__ TeamExchange exchange;
   const int tid = threadIdx.x;
   const int T = 1 << log2_team, t = tid & (T - 1);
@@ -74,7 +80,6 @@ __global__ void __launch_bounds__(kMaxTeam) sample_kernel(const SampleArgs a, in
   }
 }
 
-}  // namespace
 }  // namespace cuda
 }  // namespace gr
 
@@ -84,6 +89,7 @@ using namespace gr::cuda;
 extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
                                   uint32_t offset, int32_t* choice, float* one_hot,
                                   uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("sample", "cuda", rows, arity, 0, 0.0f);
   if (rows < 0 || rows > INT32_MAX || arity < 1 || (rows > 0 && (!logits || !choice)))
     return (int32_t)cudaErrorInvalidValue;
   if (rows == 0) return 0;
@@ -109,6 +115,6 @@ extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t ari
   const int block = log2_team > kLog2Block ? 1 << log2_team : kBlock;
   const int64_t rows_per_block = block >> log2_team;
   const unsigned blocks = (unsigned)((rows + rows_per_block - 1) / rows_per_block);
-  sample_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
+  sample_team_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
   return launch_status();
 }

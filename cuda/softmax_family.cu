@@ -12,12 +12,14 @@
 // block per row that re-reads the row (L1/L2) and recomputes the noise in each pass instead of
 // holding it.
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/nvtx_ranges.h"
 #include "row_team.cuh"
 
 namespace gr {
 namespace cuda {
-namespace {
 
+// The kernels' argument block, outside the anonymous namespace like the kernels (readable names
+// in profilers: see gumbel_rao.cu).
 struct SoftArgs {
   const float* logits;
   const float* upstream;  // null: the forward pass
@@ -31,6 +33,8 @@ struct SoftArgs {
   bool noisy;  // false: straight-through (v = theta)
   bool logits_vec, upstream_vec, out_vec;
 };
+
+namespace {
 
 // v of one quad (theta, plus the forward noise when noisy); the raw logits go to the scan.
 __device__ __forceinline__ void quad_values(const SoftArgs& a, const float* th_row, int64_t row,
@@ -52,10 +56,10 @@ __device__ __forceinline__ void quad_argmax(const float* v, int64_t q, ArgMax& t
   for (int c = 0; c < 4; ++c) top = argmax_merge(top, ArgMax{v[c], (int)(4 * q + c)});
 }
 
-// QPL > 0: team kernel, QPL quads per lane in registers, T = 2^log2_team lanes per row.
-// QPL = 0: one row per block of kStreamBlock lanes, every pass recomputes v from memory.
+// The body of both kernels below. QPL > 0: QPL quads per lane in registers, T = 2^log2_team lanes
+// per row. QPL = 0: one row per block of kStreamBlock lanes, every pass recomputes v from memory.
 template <int QPL>
-__global__ void __launch_bounds__(kStreamBlock) softmax_family_kernel(const SoftArgs a, int log2_team) {
+__device__ __forceinline__ void softmax_family_rows(const SoftArgs& a, int log2_team) {
   constexpr bool kHeld = QPL > 0;
   constexpr int kCols = kHeld ? 4 * QPL : 4;
   __shared__ TeamExchange exchange;
@@ -200,6 +204,22 @@ __global__ void __launch_bounds__(kStreamBlock) softmax_family_kernel(const Soft
   }
 }
 
+}  // namespace
+
+// One kernel per mapping for the three operations (the NVTX range of the call names which one):
+// a team of T lanes per row with C columns per lane, or a block per row.
+template <class Cols>
+__global__ void __launch_bounds__(kStreamBlock)
+    softmax_family_team_kernel(const SoftArgs a, int log2_team) {
+  softmax_family_rows<Cols::kQuads>(a, log2_team);
+}
+__global__ void __launch_bounds__(kStreamBlock)
+    softmax_family_block_per_row_kernel(const SoftArgs a) {
+  softmax_family_rows<0>(a, kLog2StreamBlock);
+}
+
+namespace {
+
 int32_t launch_softmax_family(const float* logits, const float* upstream, int64_t rows,
                               int32_t arity, float tau, uint64_t seed, uint32_t offset,
                               bool noisy, float* out, uint64_t* status, void* stream) {
@@ -224,14 +244,14 @@ int32_t launch_softmax_family(const float* logits, const float* upstream, int64_
   a.out_vec = rows_vectorisable(out, arity);
 
   if (arity > kTeamMaxArity) {
-    softmax_family_kernel<0><<<(unsigned)rows, kStreamBlock, 0, st>>>(a, kLog2StreamBlock);
+    softmax_family_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();
   }
   const RegisterLaunch shape = register_launch(rows, arity);
   if (shape.qpl == 1)
-    softmax_family_kernel<1><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
+    softmax_family_team_kernel<ColumnsPerLane<4>><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   else
-    softmax_family_kernel<4><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
+    softmax_family_team_kernel<ColumnsPerLane<16>><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   return launch_status();
 }
 
@@ -246,6 +266,7 @@ extern "C" {
 int32_t gr_cuda_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
                                        float tau, uint64_t seed, uint32_t offset, float* soft,
                                        uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("gumbel_softmax_forward", "cuda", rows, arity, 0, tau);
   return launch_softmax_family(logits, nullptr, rows, arity, tau, seed, offset, true, soft,
                                status, stream);
 }
@@ -254,6 +275,7 @@ int32_t gr_cuda_gumbel_softmax_backward(const float* logits, const float* upstre
                                         int64_t rows, int32_t arity, float tau, uint64_t seed,
                                         uint32_t offset, float* grad, uint64_t* status,
                                         void* stream) {
+  GR_NVTX_RANGE("gumbel_softmax_backward", "cuda", rows, arity, 0, tau);
   if (upstream == nullptr && rows > 0) return (int32_t)cudaErrorInvalidValue;
   return launch_softmax_family(logits, upstream, rows, arity, tau, seed, offset, true, grad,
                                status, stream);
@@ -262,6 +284,7 @@ int32_t gr_cuda_gumbel_softmax_backward(const float* logits, const float* upstre
 int32_t gr_cuda_straight_through_backward(const float* logits, const float* upstream,
                                           int64_t rows, int32_t arity, float tau, float* grad,
                                           uint64_t* status, void* stream) {
+  GR_NVTX_RANGE("straight_through_backward", "cuda", rows, arity, 0, tau);
   if (upstream == nullptr && rows > 0) return (int32_t)cudaErrorInvalidValue;
   return launch_softmax_family(logits, upstream, rows, arity, tau, 0, 0, false, grad, status,
                                stream);

@@ -44,10 +44,12 @@ slim=$(mktemp -d)
 cp "$slim/jcuda-natives-slim.jar" "$out/lib/deps/"
 rm -rf "$slim"
 
-cp java/library/target/native/gr_cuda_harness "$out/bin/"
+cp java/library/target/native/gr_cuda_harness java/library/target/native/gr_nvtx_ranges_test "$out/bin/"
+# The NVTX test tool (native/test/nvtx_recorder.cpp), for the nvtx step.
+cp java/library/target/native/libgr_nvtx_recorder.so "$out/lib/"
 cp bench/anchors/torch_gumbel_rao.py "$out/anchors/"
 cp cuda/bundle/run.sh cuda/bundle/device.sh "$out/"
-chmod +x "$out/run.sh" "$out/device.sh" "$out/bin/gr_cuda_harness"
+chmod +x "$out/run.sh" "$out/device.sh" "$out/bin/gr_cuda_harness" "$out/bin/gr_nvtx_ranges_test"
 
 echo "bundle: $out ($(du -sh "$out" | cut -f1))"
 du -sh "$out"/* | sort -h

@@ -71,6 +71,40 @@ int32_t gr_cuda_reinforce_backward(const float*, const int32_t*, const float*, f
   return kNoDevice;
 }
 
+int32_t gr_cuda_binary_sample(const float*, int64_t, uint64_t, uint32_t, int32_t, int32_t*,
+                              float*, uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_gumbel_rao_total_backward(const float*, const int32_t*, const float*, int64_t,
+                                          int32_t, int32_t, float, uint64_t, uint32_t, float*,
+                                          uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_zgr_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
+                             float*, uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_zgr_binary_backward(const float*, const int32_t*, const float*, int64_t, float*,
+                                    uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_reinmax_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
+                                 float, float*, uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_gst_backward(const float*, const int32_t*, const float*, int64_t, int32_t, float,
+                             float, float*, uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_rloo_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
+                              int32_t, float*, uint64_t*, void*) {
+  return kNoDevice;
+}
+int32_t gr_cuda_disarm_backward(const float*, const int32_t*, const float*, int64_t, float*,
+                                uint64_t*, void*) {
+  return kNoDevice;
+}
+
 int32_t gr_cuda_set_device(int32_t) { return kNoDevice; }
 int32_t gr_cuda_get_device(int32_t* device) {
   *device = -1;
@@ -131,6 +165,39 @@ int64_t gr_cuda_host_reinforce_backward(int32_t, const float*, const int32_t*, c
                                         float, int64_t, int32_t, float*) {
   return kNoDeviceStatus;
 }
+int64_t gr_cuda_host_binary_sample(int32_t, const float*, int64_t, uint64_t, uint32_t, int32_t,
+                                   int32_t*, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_gumbel_rao_total_backward(int32_t, const float*, const int32_t*,
+                                               const float*, int64_t, int32_t, int32_t, float,
+                                               uint64_t, uint32_t, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_zgr_backward(int32_t, const float*, const int32_t*, const float*, int64_t,
+                                  int32_t, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_zgr_binary_backward(int32_t, const float*, const int32_t*, const float*,
+                                         int64_t, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_reinmax_backward(int32_t, const float*, const int32_t*, const float*,
+                                      int64_t, int32_t, float, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_gst_backward(int32_t, const float*, const int32_t*, const float*, int64_t,
+                                  int32_t, float, float, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_rloo_backward(int32_t, const float*, const int32_t*, const float*, int64_t,
+                                   int32_t, int32_t, float*) {
+  return kNoDeviceStatus;
+}
+int64_t gr_cuda_host_disarm_backward(int32_t, const float*, const int32_t*, const float*,
+                                     int64_t, float*) {
+  return kNoDeviceStatus;
+}
 int32_t gr_cuda_copy_to_device(uint64_t, const void*, uint64_t) { return kNoDevice; }
 int32_t gr_cuda_copy_to_host(void*, uint64_t, uint64_t) { return kNoDevice; }
 int32_t gr_cuda_status_take(uint64_t*, void*, int64_t* decoded) {
@@ -138,5 +205,7 @@ int32_t gr_cuda_status_take(uint64_t*, void*, int64_t* decoded) {
   return kNoDevice;
 }
 void gr_cuda_host_release_thread(void) {}
+int32_t gr_cuda_host_release_all(void) { return 0; }
+int64_t gr_cuda_host_workspace_bytes(void) { return 0; }
 
 }  // extern "C"

@@ -2,7 +2,9 @@
 // use, implemented on the host for cuda/emu (see its README): each CUDA thread of a block is a
 // fiber; warp shuffles and __syncthreads are rendezvous that every lane of the warp (thread of
 // the block) must reach at the same source line, else the emulator stops with the site. Device
-// memory is host memory, so AddressSanitizer checks every global access.
+// memory is host memory, so AddressSanitizer checks every global access. Stream capture records
+// a stream's work into a graph instead of running it, and refuses what CUDA refuses in the
+// global capture mode (synchronisation, allocation, legacy-stream work, pageable copies).
 #pragma once
 
 #include <math.h>
@@ -11,6 +13,19 @@
 #include <string.h>
 
 #include <functional>
+// Standard headers the emulated sources use, included before __noinline__ is defined below:
+// libstdc++ spells __attribute__((__noinline__)), which that macro would break.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #define __global__
 #define __device__
@@ -42,9 +57,41 @@ typedef enum cudaError {
   cudaErrorMemoryAllocation = 2,
   cudaErrorInvalidConfiguration = 9,
   cudaErrorInvalidResourceHandle = 400,
+  cudaErrorIllegalState = 401,
+  cudaErrorStreamCaptureUnsupported = 900,
+  cudaErrorStreamCaptureInvalidated = 901,
+  cudaErrorStreamCaptureImplicit = 906,
+  cudaErrorGraphExecUpdateFailure = 910,
 } cudaError_t;
 typedef struct emu_stream* cudaStream_t;
 typedef struct emu_event* cudaEvent_t;
+// CUDA graphs (emulated: cuda/emu/README.md). A graph is the list of operations a capture
+// recorded; launching its executable form runs them in order on the host.
+typedef struct emu_graph* cudaGraph_t;
+typedef struct emu_graph* cudaGraphExec_t;
+typedef struct emu_node* cudaGraphNode_t;
+enum cudaStreamCaptureMode {
+  cudaStreamCaptureModeGlobal = 0,
+  cudaStreamCaptureModeThreadLocal = 1,
+  cudaStreamCaptureModeRelaxed = 2
+};
+enum cudaStreamCaptureStatus {
+  cudaStreamCaptureStatusNone = 0,
+  cudaStreamCaptureStatusActive = 1,
+  cudaStreamCaptureStatusInvalidated = 2
+};
+enum cudaGraphExecUpdateResult {
+  cudaGraphExecUpdateSuccess = 0,
+  cudaGraphExecUpdateError = 1,
+  cudaGraphExecUpdateErrorTopologyChanged = 2,
+  cudaGraphExecUpdateErrorNodeTypeChanged = 3,
+  cudaGraphExecUpdateErrorFunctionChanged = 4
+};
+struct cudaGraphExecUpdateResultInfo {
+  enum cudaGraphExecUpdateResult result;
+  cudaGraphNode_t errorNode;
+  cudaGraphNode_t errorFromNode;
+};
 enum cudaMemcpyKind {
   cudaMemcpyHostToHost = 0,
   cudaMemcpyHostToDevice = 1,
@@ -78,8 +125,9 @@ struct Thread {
   dim3 block_dim, grid_dim;
 };
 extern Thread* current;
-void launch(dim3 grid, dim3 block, size_t dynamic_smem, cudaStream_t stream,
-            const std::function<void()>& body);
+// Runs (or, on a capturing stream, records) a kernel launch; `kernel` is its name as written.
+void launch(dim3 grid, dim3 block, size_t dynamic_smem, cudaStream_t stream, const char* kernel,
+            std::function<void()> body);
 void* dynamic_shared();
 void sync_threads(const char* file, int line);
 uint64_t warp_exchange(unsigned mask, uint64_t bits, int src_lane, const char* file, int line);
@@ -162,3 +210,14 @@ cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr a, int d);
 cudaError_t cudaDriverGetVersion(int* v);
 cudaError_t cudaRuntimeGetVersion(int* v);
 cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p);
+cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode mode);
+cudaError_t cudaStreamEndCapture(cudaStream_t s, cudaGraph_t* graph);
+cudaError_t cudaStreamIsCapturing(cudaStream_t s, cudaStreamCaptureStatus* status);
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph,
+                                 unsigned long long flags = 0);
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t s);
+cudaError_t cudaGraphExecUpdate(cudaGraphExec_t exec, cudaGraph_t graph,
+                                cudaGraphExecUpdateResultInfo* info);
+cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t* nodes, size_t* count);
+cudaError_t cudaGraphDestroy(cudaGraph_t graph);
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);

@@ -7,7 +7,10 @@
  *  - (seed, offset) select the noise, see the counter layout in gumbel_rao/math.h;
  *  - shapes and scalars are validated by the caller (the Java layer); the values that only the
  *    data shows (NaN or +inf logits, a row with no finite logit, a choice out of range or on a
- *    masked class) are checked here, row by row, before that row's outputs are written;
+ *    masked class, a NaN or infinite upstream gradient at an unmasked class) are checked here,
+ *    row by row, before that row's outputs are written; a masked class's upstream value is never
+ *    read (its gradient is exactly 0), and a gradient that does not fit a float is reported
+ *    (GR_GRAD_OVERFLOW) instead of written as +-inf;
  *  - the return value is a status: 0 on success, else gr_status_make(code, row) where row is the
  *    LOWEST offending row, so the report does not depend on thread timing. Outputs of other rows
  *    are unspecified when the status is not 0.
@@ -27,9 +30,14 @@ enum gr_code {
   GR_LOGITS_POS_INF = 2,   /* a logit is +inf */
   GR_ROW_ALL_MASKED = 3,   /* every logit of the row is -inf */
   GR_CHOICE_RANGE = 4,     /* choice outside [0, arity) */
-  GR_CHOICE_MASKED = 5,    /* choice names a class whose logit is -inf */
+  GR_CHOICE_MASKED = 5,    /* choice names a class whose logit is -inf (binary: b = 0 at eta = +inf, b = 1 at -inf) */
   GR_OUT_OF_MEMORY = 6,    /* scratch allocation failed */
-  GR_CUDA_ERROR = 7        /* a CUDA call failed; the row field holds the cudaError_t */
+  GR_CUDA_ERROR = 7,       /* a CUDA call failed; the row field holds the cudaError_t */
+  GR_UPSTREAM_NOT_FINITE = 8, /* an upstream gradient at an unmasked class is NaN or +-inf */
+  GR_GRAD_OVERFLOW = 9,    /* a gradient component exceeds the float range */
+  GR_CANCELLED = 10,       /* the call was cancelled (the Java caller was interrupted) */
+  GR_NOISE_OVERFLOW = 11   /* conditional noise beyond the float range: D's logit lies more than
+                              3.4e38 below the row's log-sum-exp */
 };
 
 /* status = code << 40 | row; rows < 2^31 always fit. */
@@ -71,6 +79,42 @@ int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
                                   const float* losses, float baseline, int64_t rows,
                                   int32_t arity, float* grad);
 
+/* ---------------------------------------------------------------- estimators beyond the paper */
+/* Binary variables (one logit eta per row): b = [eta + L > 0], L = log u - log(1 - u) from the forward noise of column 0; with antithetic != 0 also b~ = [eta - L > 0] as a second draw, choice (and values, which may be NULL) laid out [draw][row]. */
+int64_t gr_cpu_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
+                             int32_t antithetic, int32_t* choice, float* values);
+
+/* Gumbel-Rao with the total derivative through the conditional noise (math.h, gumbel_rao_total_*). */
+int64_t gr_cpu_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
+                                         const float* upstream, int64_t rows, int32_t arity,
+                                         int32_t samples, float tau, uint64_t seed,
+                                         uint32_t offset, float* grad);
+
+/* ZGR: 1/2 [J(p) g + (g_D - <p, g>)(e_D - p)] (math.h, zgr_grad). */
+int64_t gr_cpu_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float* grad);
+
+/* ZGR for binary variables (one logit eta per row, choice b in {0, 1}): g sigmoid(b ? -eta : eta) / 2. */
+int64_t gr_cpu_zgr_binary_backward(const float* logits, const int32_t* choice,
+                                   const float* upstream, int64_t rows, float* grad);
+
+/* ReinMax: 2 J(pi) g - 1/2 J(p) g, pi = (softmax(theta / tau) + e_D) / 2 (math.h, reinmax_*). */
+int64_t gr_cpu_reinmax_backward(const float* logits, const int32_t* choice,
+                                const float* upstream, int64_t rows, int32_t arity, float tau,
+                                float* grad);
+
+/* Gapped straight-through: J(s) g / tau, s = softmax(theta' / tau) (math.h, gst_*); gap > 0, or 0 for GST-p. */
+int64_t gr_cpu_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float tau, float gap, float* grad);
+
+/* RLOO: choice and losses [samples][rows]; 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p) (math.h, rloo_term). */
+int64_t gr_cpu_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
+                             int64_t rows, int32_t arity, int32_t samples, float* grad);
+
+/* DisARM (binary, one logit per row): choice and losses [2][rows], b and b~ (math.h, disarm_grad). */
+int64_t gr_cpu_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
+                               int64_t rows, float* grad);
+
 /* The instruction set the CPU kernels dispatch to: "avx512", "avx2" or "x86-64". */
 const char* gr_cpu_isa(void);
 /* Chooses the instruction set by name (only one the CPU supports); returns 0, or -1 when the
@@ -79,6 +123,15 @@ int32_t gr_cpu_set_isa(const char* isa);
 /* Worker threads of the CPU backend (default: the machine's hardware threads). */
 int32_t gr_cpu_threads(void);
 void gr_cpu_set_threads(int32_t threads);
+
+/* Cancellation of long calls. After gr_cpu_set_cancel_flag(flag), the calls this thread makes
+ * read *flag (a relaxed atomic load, on every worker) once per row, tile of rows or chunk of
+ * 1024 draws, and end soon after it becomes nonzero with gr_status_make(GR_CANCELLED, row), row
+ * being a row that was not finished. NULL (every thread's initial state) makes calls
+ * uncancellable. The flag must stay valid until the thread sets another one or NULL; whoever
+ * cancels writes a nonzero value to it from any thread. (Java: CancelWatch sets a flag per long
+ * call and writes it when the calling thread is interrupted.) */
+void gr_cpu_set_cancel_flag(const int32_t* flag);
 
 /* Returns its argument: JavaCPP passes a direct NIO buffer as the address of its position, so
  * this gives Java that address without reflection. */
@@ -89,6 +142,10 @@ intptr_t gr_address(const void* pointer);
 int64_t gr_cpu_uniform_map_violations(void);
 /* y[i] = f(x[i]) for f = 0: log2, 1: exp2, 2: ln, 3: exp, with the host math of math.h. */
 void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n);
+/* The uniforms u[0..arity) of one row at one slot, as the active instruction set's kernels draw
+ * them (Philox on vector lanes): must equal the scalar contract on every machine. */
+void gr_cpu_uniforms(uint64_t seed, uint32_t offset, int64_t row, uint32_t slot, int32_t arity,
+                     float* u);
 /* The four words of Philox4x32-10 at (quad, row, slot, offset) under seed. */
 void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,
                    int32_t* words);

@@ -73,6 +73,48 @@ int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t* choice,
                                    const float* losses, float baseline, int64_t rows,
                                    int32_t arity, float* grad, uint64_t* status, void* stream);
 
+/* ---------------------------------------------------------------- estimators beyond the paper */
+/* Binary variables (one logit eta per row): b = [eta + L > 0], L = log u - log(1 - u) from the forward noise of column 0; with antithetic != 0 also b~ = [eta - L > 0] as a second draw, choice (and values, which may be NULL) laid out [draw][row]. */
+int32_t gr_cuda_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
+                              int32_t antithetic, int32_t* choice, float* values,
+                              uint64_t* status, void* stream);
+
+/* Gumbel-Rao with the total derivative through the conditional noise (math.h, gumbel_rao_total_*). */
+int32_t gr_cuda_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
+                                          const float* upstream, int64_t rows, int32_t arity,
+                                          int32_t samples, float tau, uint64_t seed,
+                                          uint32_t offset, float* grad, uint64_t* status,
+                                          void* stream);
+
+/* ZGR: 1/2 [J(p) g + (g_D - <p, g>)(e_D - p)] (math.h, zgr_grad). */
+int32_t gr_cuda_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
+                             int64_t rows, int32_t arity, float* grad, uint64_t* status,
+                             void* stream);
+
+/* ZGR for binary variables (one logit eta per row, choice b in {0, 1}): g sigmoid(b ? -eta : eta) / 2. */
+int32_t gr_cuda_zgr_binary_backward(const float* logits, const int32_t* choice,
+                                    const float* upstream, int64_t rows, float* grad,
+                                    uint64_t* status, void* stream);
+
+/* ReinMax: 2 J(pi) g - 1/2 J(p) g, pi = (softmax(theta / tau) + e_D) / 2 (math.h, reinmax_*). */
+int32_t gr_cuda_reinmax_backward(const float* logits, const int32_t* choice,
+                                 const float* upstream, int64_t rows, int32_t arity, float tau,
+                                 float* grad, uint64_t* status, void* stream);
+
+/* Gapped straight-through: J(s) g / tau, s = softmax(theta' / tau) (math.h, gst_*); gap > 0, or 0 for GST-p. */
+int32_t gr_cuda_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
+                             int64_t rows, int32_t arity, float tau, float gap, float* grad,
+                             uint64_t* status, void* stream);
+
+/* RLOO: choice and losses [samples][rows]; 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p) (math.h, rloo_term). */
+int32_t gr_cuda_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
+                              int64_t rows, int32_t arity, int32_t samples, float* grad,
+                              uint64_t* status, void* stream);
+
+/* DisARM (binary, one logit per row): choice and losses [2][rows], b and b~ (math.h, disarm_grad). */
+int32_t gr_cuda_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
+                                int64_t rows, float* grad, uint64_t* status, void* stream);
+
 /* 1 when the kernels were built with GR_CUDA_PRECISE_MATH (log2f/exp2f instead of the hardware
  * approximations), 0 otherwise; -1 when the library has no CUDA code. */
 int32_t gr_cuda_precise_math(void);

@@ -49,6 +49,40 @@ int64_t gr_cuda_host_reinforce_backward(int32_t device, const float* logits,
                                         float baseline, int64_t rows, int32_t arity,
                                         float* grad);
 
+/* The estimators beyond the paper (gumbel_rao.h). */
+int64_t gr_cuda_host_binary_sample(int32_t device, const float* logits, int64_t rows,
+                                   uint64_t seed, uint32_t offset, int32_t antithetic,
+                                   int32_t* choice, float* values);
+
+int64_t gr_cuda_host_gumbel_rao_total_backward(int32_t device, const float* logits,
+                                               const int32_t* choice, const float* upstream,
+                                               int64_t rows, int32_t arity, int32_t samples,
+                                               float tau, uint64_t seed, uint32_t offset,
+                                               float* grad);
+
+int64_t gr_cuda_host_zgr_backward(int32_t device, const float* logits, const int32_t* choice,
+                                  const float* upstream, int64_t rows, int32_t arity,
+                                  float* grad);
+
+int64_t gr_cuda_host_zgr_binary_backward(int32_t device, const float* logits,
+                                         const int32_t* choice, const float* upstream,
+                                         int64_t rows, float* grad);
+
+int64_t gr_cuda_host_reinmax_backward(int32_t device, const float* logits, const int32_t* choice,
+                                      const float* upstream, int64_t rows, int32_t arity,
+                                      float tau, float* grad);
+
+int64_t gr_cuda_host_gst_backward(int32_t device, const float* logits, const int32_t* choice,
+                                  const float* upstream, int64_t rows, int32_t arity, float tau,
+                                  float gap, float* grad);
+
+int64_t gr_cuda_host_rloo_backward(int32_t device, const float* logits, const int32_t* choice,
+                                   const float* losses, int64_t rows, int32_t arity,
+                                   int32_t samples, float* grad);
+
+int64_t gr_cuda_host_disarm_backward(int32_t device, const float* logits, const int32_t* choice,
+                                     const float* losses, int64_t rows, float* grad);
+
 /* Synchronous copies between host memory (a Java array or direct buffer) and device memory on
  * the legacy default stream; return the cudaError_t. */
 int32_t gr_cuda_copy_to_device(uint64_t device_dst, const void* host_src, uint64_t bytes);
@@ -61,6 +95,19 @@ int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded);
 /* Frees the calling thread's staging memory, device memory and streams (they are also freed when
  * the thread exits). */
 void gr_cuda_host_release_thread(void);
+
+/* Frees the staging memory, device memory and streams of EVERY thread's workspace, on every
+ * device: what a closing backend calls, since the threads that made calls may be idle or pooled
+ * and never call gr_cuda_host_release_thread themselves. Safe at any time: a host-memory call
+ * running on another thread finishes first (this call waits for it), and a later call on any
+ * thread allocates again what it needs. Returns the first cudaError_t met while freeing
+ * (0 = cudaSuccess; the rest is freed regardless). */
+int32_t gr_cuda_host_release_all(void);
+
+/* The bytes of page-locked staging memory held now by all threads' workspaces (each workspace
+ * holds as much device memory again); 0 after gr_cuda_host_release_all. For tests and
+ * diagnostics. */
+int64_t gr_cuda_host_workspace_bytes(void);
 
 #ifdef __cplusplus
 }

@@ -256,6 +256,13 @@ GR_HD float gumbel_from_uniform(float u) {
   return -kLn2 * fast_log2_positive(exponential_from_uniform(u));
 }
 
+// ------------------------------------------------------------------ the Gumbel-max trick
+// D = argmax_j (theta_j + G_j), computed as argmax_j ((theta_j - m) + G_j) with m the row maximum:
+// the same argmax, but theta_j - m is exact near the top of the row (Sterbenz), so G keeps its
+// precision when the logits are large (at |theta| = 1e8 the float sum theta + G rounds G away and
+// ties decide D). Every backend perturbs the logits with this one expression.
+GR_HD float perturbed_logit(float theta_j, float max, float g_j) { return (theta_j - max) + g_j; }
+
 // ------------------------------------------------------------------ conditional Gumbel noise
 // G^k | D such that argmax(theta + G) = D exactly (estimators.md, "Conditional Gumbel noise").
 // With E_j iid Exp(1) and p = softmax(theta):
@@ -356,6 +363,114 @@ GR_HD float gumbel_rao_finish(double h_j, double scale) { return (float)(h_j * s
 // J(s)^T g = s * (g - <s, g>) for J(s) = diag(s) - s s^T. Every estimator's backward pass ends
 // here; the caller supplies <s, g>.
 GR_HD float softmax_jvp(float s_j, float g_j, float s_dot_g) { return s_j * (g_j - s_dot_g); }
+
+// ------------------------------------------------------------------ the float range of upstream
+// Every backward pass is linear in the upstream gradient g, and the float kernels form g_j - g_D
+// and sums of s_j (g_j - <s, g>): with |g| near 3.4e38 those overflow although the gradient itself
+// may fit. A row whose largest |g_j| at an unmasked class exceeds 2^64 is therefore computed with
+// g scaled by `down` = 2^-e, e = floor(log2 max|g|) (at most 126, so that 2^-e is a normal
+// float): its largest entry lies in [1, 4). The row's result is scaled back by `up` = 2^e. Powers
+// of two scale exactly, so the result is that of the unscaled arithmetic, and a result beyond the
+// float range after the scaling back is the true one's (GR_GRAD_OVERFLOW). At or below 2^64 both
+// factors are 1 and nothing changes: every intermediate of the kernels then stays below about
+// 2^100. The double-precision JAVA backend needs no such step, so Formulas has no mirror of it.
+struct UpstreamScale {
+  float down;  // applied to g
+  float up;    // applied to the row's result
+};
+GR_HD UpstreamScale upstream_scale(float max_abs_g) {
+  if (!(max_abs_g > 18446744073709551616.0f)) return UpstreamScale{1.0f, 1.0f};  // 2^64
+  uint32_t e = ((float_bits(max_abs_g) >> 23) & 0xFFu) - 127u;  // 64 <= e <= 127
+  e = e < 126u ? e : 126u;
+  return UpstreamScale{bits_float((127u - e) << 23), bits_float((127u + e) << 23)};
+}
+
+// ------------------------------------------------------------------ Gumbel-Rao, total derivative
+// The paper's Sec. 3.2 takes the derivative of softmax((theta + G^k) / tau) through G^k too: with
+// the E's fixed, z_D = lse - log E_D and z_j = -log(E_j e^-theta_j + E_D e^-lse), so
+// dz_j/dtheta_i = (1 - r_j)[i = j] + r_j p_i with r_j = p_j E_D / (E_j + p_j E_D) (r_D = 1), the
+// base of the Gumbel-Rao weight (estimators.md). With t_j the draw's detached term
+// s_j (gs_j - <s, gs>) (gumbel_rao_term), the draw adds t_j - r_j t_j to h_j and sum_j r_j t_j
+// to a row sum u, and grad_i = (h_i + p_i u) / (K tau): one extra dot product per draw.
+GR_HD float gumbel_rao_base(float p_j, float e_j, float e_d) {
+  const float a = p_j * e_d;
+  return a / (e_j + a);
+}
+GR_HD float gumbel_rao_total_term(float t_j, float r_j) { return t_j - r_j * t_j; }
+GR_HD float gumbel_rao_total_finish(double h_j, float p_j, double u, double scale) {
+  return (float)((h_j + (double)p_j * u) * scale);
+}
+
+// ------------------------------------------------------------------ ZGR (Shekhovtsov, ICML 2023)
+// The zero-temperature limit of Gumbel-Rao, D ~ Cat(p): grad = 1/2 [J(p) g + (g_D - <p, g>)
+// (e_D - p)], per component 1/2 p_j (g_j - g_D) + [j = D] 1/2 (g_D - <p, g>). With gs = g - g_D
+// (gs_D = 0) that is 1/2 (p_j gs_j - [j = D] <p, gs>): no cancellation against g_D.
+GR_HD float zgr_grad(float p_j, float gs_j, float p_dot_gs, bool is_d) {
+  return 0.5f * (is_d ? -p_dot_gs : p_j * gs_j);
+}
+
+// ------------------------------------------------------------------ binary variables
+// A Bernoulli variable b with logit eta: b = [eta + L > 0], L = log u - log(1 - u) a Logistic(0, 1)
+// draw from the forward noise (1 - u is exact and at least 2^-24 for the contract's uniforms).
+// The antithetic partner of DisARM is [eta - L > 0].
+GR_HD float logistic_from_uniform(float u) {
+  return kLn2 * (fast_log2_positive(u) - fast_log2_positive(1.0f - u));
+}
+GR_HD float abs_value(float x) { return bits_float(float_bits(x) & 0x7FFFFFFFu); }
+// sigmoid(x) = 1 / (1 + e^-x), through t = e^-|x| <= 1 so that nothing overflows.
+GR_HD float sigmoid(float x) {
+  const float t = fast_exp2_nonpositive(-abs_value(x) * kLog2e);
+  const float r = 1.0f / (1.0f + t);
+  return x >= 0.0f ? r : t * r;
+}
+// ZGR, binary form: dL/deta = g (b (1 - q) + (1 - b) q) / 2 with q = sigmoid(eta), that is
+// g sigmoid(b ? -eta : eta) / 2; it equals 2-class ZGR on logits (0, eta) with the same sample.
+GR_HD float zgr_binary_grad(float g, float eta, bool b) {
+  return 0.5f * g * sigmoid(b ? -eta : eta);
+}
+// DisARM (Dong, Mnih, Tucker, NeurIPS 2020): the antithetic pair b, b~ and their losses:
+// dL/deta = 1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|). The difference is formed from
+// halves so that losses of up to 3.4e38 cannot overflow it.
+GR_HD float disarm_grad(float f_b, float f_bt, bool b, bool bt, float eta) {
+  if (b == bt) return 0.0f;
+  const float d = (0.5f * f_b - 0.5f * f_bt) * sigmoid(abs_value(eta));
+  return bt ? -d : d;
+}
+
+// ------------------------------------------------------------------ ReinMax (Liu et al. 2023)
+// D ~ Cat(p) with the untempered p; pi = (softmax(theta / tau) + e_D) / 2;
+// grad = 2 J(pi) g - 1/2 J(p) g (microsoft/ReinMax), in the shifted gs = g - g_D like the others.
+GR_HD float reinmax_pi(float s_j, bool is_d) { return 0.5f * (s_j + (is_d ? 1.0f : 0.0f)); }
+GR_HD float reinmax_grad(float pi_j, float p_j, float gs_j, float pi_dot_gs, float p_dot_gs) {
+  return 2.0f * (pi_j * (gs_j - pi_dot_gs)) - 0.5f * (p_j * (gs_j - p_dot_gs));
+}
+
+// ------------------------------------------------------------------ Gapped straight-through
+// GST (Fan et al., ICML 2022; chijames/GST): the logits moved, as a constant, so that D is the
+// row's maximum and every other class at least `gap` below it: theta'_j - max = 0 for j = D,
+// min(theta_j - max, -gap) otherwise; s = softmax(theta' / tau); grad = J(s) g / tau. GST-1.0:
+// gap = 1; GST-p: gap = -log(1 - p_D') / p_D', p_D' = p_D (1 - 1e-5) (the authors' guard).
+GR_HD float gst_shifted_logit(float theta_j_minus_max, bool is_d, float gap) {
+  if (is_d) return 0.0f;
+  return theta_j_minus_max < -gap ? theta_j_minus_max : -gap;
+}
+GR_HD float gst_gap_p(float p_d) {
+  const float pi = p_d * (1.0f - 1e-5f);
+  if (pi < 0.0625f) {  // -log(1 - pi) / pi = sum_k pi^k / (k + 1): to float precision in 8 terms
+    float s = 1.0f / 8.0f;
+    for (int k = 7; k >= 1; --k) s = s * pi + 1.0f / (float)k;
+    return s;
+  }
+  return -kLn2 * fast_log2_positive(1.0f - pi) / pi;
+}
+
+// ------------------------------------------------------------------ RLOO (Kool et al. 2019)
+// S samples D_1..D_S of a row with losses f_s: grad = 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p).
+// The p term sums to zero exactly (sum_s (f_s - mean f) = 0), so grad_j = 1/(S - 1) times the sum
+// of f_s - mean f over the samples with D_s = j; the mean is formed in double.
+GR_HD double rloo_term(double f_s_minus_mean, int32_t samples) {
+  return f_s_minus_mean / (double)(samples - 1);
+}
 
 // ------------------------------------------------------------------ REINFORCE
 // grad_theta_j = (f - b) * (onehot(D)_j - p_j), b a running mean of f (Williams 1992). For j = D

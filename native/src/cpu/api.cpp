@@ -7,6 +7,7 @@
 #include <new>
 #include <vector>
 
+#include "gumbel_rao/nvtx_ranges.h"
 #include "kernels.h"
 #include "thread_pool.h"
 
@@ -14,6 +15,13 @@ namespace gr {
 namespace cpu {
 namespace {
 
+#if defined(__aarch64__)
+// arm64 has one copy: NEON (Advanced SIMD) is part of the base architecture.
+const KernelTable* const kTables[] = {&kTableNeon};
+const KernelTable* detect_table() { return &kTableNeon; }
+#else
+// In order of preference, lowest first (gr_cpu_set_isa accepts those up to the detected one).
+const KernelTable* const kTables[] = {&kTableX86_64, &kTableAvx2, &kTableAvx512};
 const KernelTable* detect_table() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -24,6 +32,7 @@ const KernelTable* detect_table() {
     return &kTableAvx2;
   return &kTableX86_64;
 }
+#endif
 
 const KernelTable* const kBest = detect_table();
 std::atomic<const KernelTable*> g_table{kBest};
@@ -50,8 +59,8 @@ class Status {
 // worker costs about a microsecond, a few thousand element-draws of work.
 constexpr int64_t kSerialWork = 1 << 12;
 
-// Splits rows [0, rows) into ranges of whole tiles (`tile` rows; kLanes for the kernels that work
-// on tiles of rows, whose lanes would otherwise idle at range ends), a few per thread for balance,
+// Splits rows [0, rows) into ranges of whole tiles (`tile` rows; the table's lanes for the kernels
+// that work on tiles of rows, whose lanes would otherwise idle at range ends), a few per thread for balance,
 // and runs fn(begin, end) on each; fn returns a status. A row's result never depends on the
 // other rows of its range or tile.
 template <class Fn>
@@ -76,10 +85,15 @@ int64_t for_row_ranges(int64_t rows, int64_t work_per_row, int64_t tile, Fn fn) 
 }
 
 // Rows per range for an operation on arity n: whole tiles where the kernels use tiles of rows.
-inline int64_t tile_rows(int32_t arity) { return arity <= kTileMaxArity ? kLanes : 1; }
+inline int64_t tile_rows(const KernelTable& t, int32_t arity) {
+  return arity <= tile_max_arity(t.lanes) ? t.lanes : 1;
+}
+
+// The cancel flag of the calling thread's calls (gr_cpu_set_cancel_flag).
+thread_local const int32_t* tls_cancel_flag = nullptr;
 
 Batch batch_of(const float* logits, int64_t rows, int32_t arity) {
-  return Batch{logits, rows, arity};
+  return Batch{logits, rows, arity, Cancel{tls_cancel_flag}};
 }
 
 // One row of Gumbel-Rao, all its chunks, into grad; the scratch comes from the caller's thread.
@@ -88,81 +102,122 @@ struct RowBuffers {
   std::vector<double> d;
   void reserve(int32_t n) {
     if (f.size() < 3 * (size_t)n) f.resize(3 * (size_t)n);
-    if (d.size() < 4 * (size_t)n) d.resize(4 * (size_t)n);
+    if (d.size() < 2 * (size_t)n + 2) d.resize(2 * (size_t)n + 2);
   }
 };
 thread_local RowBuffers tls_rows;
 
-void finish_row(const GumbelRaoArgs& a, int64_t r, const float* gs, const double* sum_a,
-                const double* sum_b) {
-  const int32_t n = a.batch.arity;
-  const double scale = 1.0 / ((double)a.samples * (double)a.tau);
-  float* out = a.grad + r * n;
-  for (int32_t j = 0; j < n; ++j) out[j] = (float)((gs[j] * sum_a[j] - sum_b[j]) * scale);
+// Chunks of a row's draws: K may be 2^31 - 1, so counted in 64 bits (K + kChunk - 1 overflowed
+// an int32 and left a row of K = 2^31 - 1 with no chunk at all).
+inline int64_t chunks_of(int32_t samples) { return ((int64_t)samples + kChunk - 1) / kChunk; }
+inline int32_t chunk_end(int32_t samples, int64_t c) {
+  return samples - c * kChunk < kChunk ? samples : (int32_t)(c * kChunk + kChunk);
 }
 
-void add_chunk(double* total_a, double* total_b, const double* part_a, const double* part_b,
-               int32_t n) {
-  for (int32_t j = 0; j < n; ++j) {
-    total_a[j] += part_a[j];
-    total_b[j] += part_b[j];
-  }
+void add_chunk(double* total, const double* part, int32_t n) {
+  for (int32_t j = 0; j < n; ++j) total[j] += part[j];
 }
 
-int64_t gumbel_rao_rows(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
+int64_t gumbel_rao_rows(const KernelTable& t, const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
-  const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
+  const int64_t chunks = chunks_of(a.samples);
   tls_rows.reserve(n);
   float *log2_p = tls_rows.f.data(), *p = log2_p + n, *gs = p + n;
-  double *tot_a = tls_rows.d.data(), *tot_b = tot_a + n, *part_a = tot_b + n, *part_b = part_a + n;
+  double *total = tls_rows.d.data(), *part = total + n, *u = part + n;
   for (int64_t r = r0; r < r1; ++r) {
-    const int64_t st = table().gumbel_rao_prepare(a, r, log2_p, p, gs);
+    float up;
+    const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs, &up);
     if (st) return st;
-    memset(tot_a, 0, sizeof(double) * 2 * (size_t)n);
-    for (int32_t c = 0; c < chunks; ++c) {
-      memset(part_a, 0, sizeof(double) * 2 * (size_t)n);
-      const int32_t k0 = c * kChunk, k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
-      table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part_a, part_b});
-      add_chunk(tot_a, tot_b, part_a, part_b, n);
+    memset(total, 0, sizeof(double) * (size_t)n);
+    double u_total = 0.0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      // A relaxed load per chunk of draws (at least kChunk element-draws): far below 1% of it.
+      if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
+      memset(part, 0, sizeof(double) * (size_t)n);
+      *u = 0.0;
+      t.gumbel_rao_chunk(a, r, log2_p, p, gs, (int32_t)(c * kChunk), chunk_end(a.samples, c),
+                         ChunkSums{part, u});
+      add_chunk(total, part, n);
+      u_total += *u;
     }
-    finish_row(a, r, gs, tot_a, tot_b);
+    const int64_t done = t.gumbel_rao_finish(a, r, p, total, u_total, up);
+    if (done) return done;
   }
   return GR_OK;
 }
 
-// Few rows with many draws: rows one after another, each row's chunks in parallel. The chunk
-// sums are added in chunk order exactly as gumbel_rao_rows adds them, so both paths give the
-// same bits.
-int64_t gumbel_rao_chunks_parallel(const GumbelRaoArgs& a) {
+// Few rows with many draws: rows one after another, each row's chunks in parallel, a group of
+// chunks at a time (so that the partial sums take bounded memory and a cancellation is seen
+// between groups). The chunk sums are added in chunk order exactly as gumbel_rao_rows adds them,
+// so both paths give the same bits.
+int64_t gumbel_rao_chunks_parallel(const KernelTable& t, const GumbelRaoArgs& a) {
   const int32_t n = a.batch.arity;
-  const int32_t chunks = (a.samples + kChunk - 1) / kChunk;
+  const int64_t chunks = chunks_of(a.samples);
+  const int64_t stride = (int64_t)n + 1;  // h, then u
+  int64_t group = ((int64_t)1 << 20) / stride;  // 8 MiB of partial sums
+  group = group > 4096 ? 4096 : group;
+  group = group < 2 * (int64_t)pool_threads() ? 2 * (int64_t)pool_threads() : group;
+  group = group > chunks ? chunks : group;
   std::vector<float> prep(3 * (size_t)n);
-  std::vector<double> parts(2 * (size_t)n * chunks), tot(2 * (size_t)n);
+  std::vector<double> parts((size_t)(stride * group)), total((size_t)n);
   float *log2_p = prep.data(), *p = log2_p + n, *gs = p + n;
   for (int64_t r = 0; r < a.batch.rows; ++r) {
-    const int64_t st = table().gumbel_rao_prepare(a, r, log2_p, p, gs);
+    float up;
+    const int64_t st = t.gumbel_rao_prepare(a, r, log2_p, p, gs, &up);
     if (st) return st;
-    std::fill(parts.begin(), parts.end(), 0.0);
-    std::atomic<bool> oom{false};
-    parallel_for(chunks, [&](int64_t c) {
-      const int32_t k0 = (int32_t)c * kChunk;
-      const int32_t k1 = a.samples - k0 < kChunk ? a.samples : k0 + kChunk;
-      double* part = parts.data() + 2 * (size_t)n * c;
-      try {
-        table().gumbel_rao_chunk(a, r, log2_p, p, gs, k0, k1, ChunkSums{part, part + n});
-      } catch (const std::bad_alloc&) {
-        oom.store(true);
+    std::fill(total.begin(), total.end(), 0.0);
+    double u_total = 0.0;
+    for (int64_t c0 = 0; c0 < chunks; c0 += group) {
+      if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
+      const int64_t count = chunks - c0 < group ? chunks - c0 : group;
+      std::fill(parts.begin(), parts.begin() + stride * count, 0.0);
+      std::atomic<bool> oom{false};
+      parallel_for(count, [&](int64_t i) {
+        if (a.batch.cancel.requested()) return;
+        const int64_t c = c0 + i;
+        double* part = parts.data() + stride * i;
+        try {
+          t.gumbel_rao_chunk(a, r, log2_p, p, gs, (int32_t)(c * kChunk), chunk_end(a.samples, c),
+                             ChunkSums{part, part + n});
+        } catch (const std::bad_alloc&) {
+          oom.store(true);
+        }
+      });
+      if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
+      for (int64_t i = 0; i < count; ++i) {
+        add_chunk(total.data(), parts.data() + stride * i, n);
+        u_total += parts[(size_t)(stride * i + n)];
       }
-    });
-    if (oom.load()) return gr_status_make(GR_OUT_OF_MEMORY, r);
-    std::fill(tot.begin(), tot.end(), 0.0);
-    for (int32_t c = 0; c < chunks; ++c) {
-      const double* part = parts.data() + 2 * (size_t)n * c;
-      add_chunk(tot.data(), tot.data() + n, part, part + n, n);
     }
-    finish_row(a, r, gs, tot.data(), tot.data() + n);
+    if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
+    const int64_t done = t.gumbel_rao_finish(a, r, p, total.data(), u_total, up);
+    if (done) return done;
   }
   return GR_OK;
+}
+
+int64_t gumbel_rao(const KernelTable& t, const GumbelRaoArgs& a) {
+  const int64_t rows = a.batch.rows;
+  const int32_t arity = a.batch.arity, samples = a.samples;
+  if (chunks_of(samples) > 1 && rows < 2 * (int64_t)pool_threads()) {
+    try {
+      return gumbel_rao_chunks_parallel(t, a);
+    } catch (const std::bad_alloc&) {
+      return gr_status_make(GR_OUT_OF_MEMORY, 0);
+    }
+  }
+  if (draws_on_row_tiles(t.lanes, arity, samples)) {
+    return for_row_ranges(rows, (int64_t)arity * samples, t.lanes,
+                          [&](int64_t b, int64_t e) { return t.gumbel_rao_tiles(a, b, e); });
+  }
+  return for_row_ranges(rows, (int64_t)arity * samples, 1,
+                        [&](int64_t b, int64_t e) { return gumbel_rao_rows(t, a, b, e); });
+}
+
+int64_t choice_gradient(const ChoiceGradArgs& a) {
+  const KernelTable& t = table();
+  return for_row_ranges(a.batch.rows, a.batch.arity, 1,
+                        [&](int64_t b, int64_t e) { return t.choice_gradient(a, b, e); });
 }
 
 }  // namespace
@@ -176,81 +231,151 @@ extern "C" {
 
 int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
                       uint32_t offset, int32_t* choice, float* one_hot) {
+  GR_NVTX_RANGE("sample", "cpu", rows, arity, 0, 0.0f);
+  const KernelTable& t = table();
   const SampleArgs a{batch_of(logits, rows, arity), noise_key(seed, offset), choice, one_hot};
-  return for_row_ranges(rows, arity, tile_rows(arity),
-                        [&](int64_t b, int64_t e) { return table().sample(a, b, e); });
+  return for_row_ranges(rows, arity, tile_rows(t, arity),
+                        [&](int64_t b, int64_t e) { return t.sample(a, b, e); });
 }
 
 int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
                                   int32_t arity, int32_t samples, uint64_t seed, uint32_t offset,
                                   float* noise) {
+  GR_NVTX_RANGE("conditional_gumbel", "cpu", rows, arity, samples, 0.0f);
+  const KernelTable& t = table();
   const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
                           noise_key(seed, offset), noise};
   return for_row_ranges(rows, (int64_t)arity * samples,
-                        draws_on_row_tiles(arity, samples) ? kLanes : 1,
-                        [&](int64_t b, int64_t e) { return table().conditional(a, b, e); });
+                        draws_on_row_tiles(t.lanes, arity, samples) ? t.lanes : 1,
+                        [&](int64_t b, int64_t e) { return t.conditional(a, b, e); });
 }
 
 int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
                                    const float* upstream, int64_t rows, int32_t arity,
                                    int32_t samples, float tau, uint64_t seed, uint32_t offset,
                                    float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_backward", "cpu", rows, arity, samples, tau);
   const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
-                        noise_key(seed, offset), grad};
-  const int32_t chunks = (samples + kChunk - 1) / kChunk;
-  if (chunks > 1 && rows < 2 * (int64_t)pool_threads()) {
-    try {
-      return gumbel_rao_chunks_parallel(a);
-    } catch (const std::bad_alloc&) {
-      return gr_status_make(GR_OUT_OF_MEMORY, 0);
-    }
-  }
-  if (draws_on_row_tiles(arity, samples)) {
-    return for_row_ranges(rows, (int64_t)arity * samples, kLanes,
-                          [&](int64_t b, int64_t e) { return table().gumbel_rao_tiles(a, b, e); });
-  }
-  return for_row_ranges(rows, (int64_t)arity * samples, 1,
-                        [&](int64_t b, int64_t e) { return gumbel_rao_rows(a, b, e); });
+                        noise_key(seed, offset), false, grad};
+  return gumbel_rao(table(), a);
+}
+
+int64_t gr_cpu_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
+                                         const float* upstream, int64_t rows, int32_t arity,
+                                         int32_t samples, float tau, uint64_t seed,
+                                         uint32_t offset, float* grad) {
+  GR_NVTX_RANGE("gumbel_rao_total_backward", "cpu", rows, arity, samples, tau);
+  const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
+                        noise_key(seed, offset), true, grad};
+  return gumbel_rao(table(), a);
 }
 
 int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
                                       float tau, uint64_t seed, uint32_t offset, float* soft) {
+  GR_NVTX_RANGE("gumbel_softmax_forward", "cpu", rows, arity, 0, tau);
   const SoftArgs a{batch_of(logits, rows, arity), nullptr, tau, noise_key(seed, offset), true,
                    soft};
-  return for_row_ranges(rows, arity, tile_rows(arity),
-                        [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+  const KernelTable& t = table();
+  return for_row_ranges(rows, arity, tile_rows(t, arity),
+                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
 }
 
 int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
                                        int32_t arity, float tau, uint64_t seed, uint32_t offset,
                                        float* grad) {
+  GR_NVTX_RANGE("gumbel_softmax_backward", "cpu", rows, arity, 0, tau);
   const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(seed, offset), true,
                    grad};
-  return for_row_ranges(rows, arity, tile_rows(arity),
-                        [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+  const KernelTable& t = table();
+  return for_row_ranges(rows, arity, tile_rows(t, arity),
+                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
 }
 
 int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
                                          int64_t rows, int32_t arity, float tau, float* grad) {
+  GR_NVTX_RANGE("straight_through_backward", "cpu", rows, arity, 0, tau);
   const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(0, 0), false, grad};
-  return for_row_ranges(rows, arity, tile_rows(arity),
-                        [&](int64_t b, int64_t e) { return table().soft(a, b, e); });
+  const KernelTable& t = table();
+  return for_row_ranges(rows, arity, tile_rows(t, arity),
+                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
 }
 
 int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
                                   const float* losses, float baseline, int64_t rows,
                                   int32_t arity, float* grad) {
+  GR_NVTX_RANGE("reinforce_backward", "cpu", rows, arity, 0, 0.0f);
+  const KernelTable& t = table();
   const ReinforceArgs a{batch_of(logits, rows, arity), choice, losses, baseline, grad};
   return for_row_ranges(rows, arity, 1,
-                        [&](int64_t b, int64_t e) { return table().reinforce(a, b, e); });
+                        [&](int64_t b, int64_t e) { return t.reinforce(a, b, e); });
 }
+
+int64_t gr_cpu_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
+                             int32_t antithetic, int32_t* choice, float* values) {
+  GR_NVTX_RANGE("binary_sample", "cpu", rows, 1, 0, 0.0f);
+  const KernelTable& t = table();
+  const BinarySampleArgs a{batch_of(logits, rows, 1), noise_key(seed, offset), antithetic != 0,
+                           choice, values};
+  return for_row_ranges(rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.binary_sample(a, b, e); });
+}
+
+int64_t gr_cpu_zgr_binary_backward(const float* logits, const int32_t* choice,
+                                   const float* upstream, int64_t rows, float* grad) {
+  GR_NVTX_RANGE("zgr_binary_backward", "cpu", rows, 1, 0, 0.0f);
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(logits, rows, 1), choice, upstream, grad};
+  return for_row_ranges(rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.zgr_binary(a, b, e); });
+}
+
+int64_t gr_cpu_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
+                               int64_t rows, float* grad) {
+  GR_NVTX_RANGE("disarm_backward", "cpu", rows, 1, 0, 0.0f);
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(logits, rows, 1), choice, losses, grad};
+  return for_row_ranges(rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.disarm(a, b, e); });
+}
+
+int64_t gr_cpu_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float* grad) {
+  GR_NVTX_RANGE("zgr_backward", "cpu", rows, arity, 0, 0.0f);
+  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
+                                        ChoiceEstimator::kZgr, 1.0f, 0.0f, grad});
+}
+
+int64_t gr_cpu_reinmax_backward(const float* logits, const int32_t* choice,
+                                const float* upstream, int64_t rows, int32_t arity, float tau,
+                                float* grad) {
+  GR_NVTX_RANGE("reinmax_backward", "cpu", rows, arity, 0, tau);
+  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
+                                        ChoiceEstimator::kReinMax, tau, 0.0f, grad});
+}
+
+int64_t gr_cpu_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
+                            int64_t rows, int32_t arity, float tau, float gap, float* grad) {
+  GR_NVTX_RANGE("gst_backward", "cpu", rows, arity, 0, tau);
+  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
+                                        ChoiceEstimator::kGst, tau, gap, grad});
+}
+
+int64_t gr_cpu_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
+                             int64_t rows, int32_t arity, int32_t samples, float* grad) {
+  GR_NVTX_RANGE("rloo_backward", "cpu", rows, arity, samples, 0.0f);
+  const KernelTable& t = table();
+  const RlooArgs a{batch_of(logits, rows, arity), choice, losses, samples, grad};
+  return for_row_ranges(rows, (int64_t)arity + samples, 1,
+                        [&](int64_t b, int64_t e) { return t.rloo(a, b, e); });
+}
+
+void gr_cpu_set_cancel_flag(const int32_t* flag) { tls_cancel_flag = flag; }
 
 const char* gr_cpu_isa(void) { return table().isa; }
 
 int32_t gr_cpu_set_isa(const char* isa) {
-  const KernelTable* const all[] = {&kTableX86_64, &kTableAvx2, &kTableAvx512};
   // Only instruction sets up to the detected one may be chosen.
-  for (const KernelTable* t : all) {
+  for (const KernelTable* t : kTables) {
     if (strcmp(t->isa, isa) == 0) {
       g_table.store(t);
       return 0;
@@ -288,6 +413,11 @@ void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n) {
       default: y[i] = fast_exp(x[i]); break;
     }
   }
+}
+
+void gr_cpu_uniforms(uint64_t seed, uint32_t offset, int64_t row, uint32_t slot, int32_t arity,
+                     float* u) {
+  table().uniforms(noise_key(seed, offset), row, slot, arity, u);
 }
 
 void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,

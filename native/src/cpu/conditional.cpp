@@ -1,5 +1,8 @@
 // Conditional Gumbel noise: K draws of G given D per row, written as noise[k][row][column], with
-// conditional_gumbel_below keeping argmax(theta + G) = D for the float values.
+// conditional_gumbel_below keeping argmax(theta + G) = D for the float values. A row whose D has
+// -log p_D = +inf in float (its logit 3.4e38 or more below the row's log-sum-exp) has no float
+// noise: GR_NOISE_OVERFLOW. (G_D = -log p_D - log E_D with -log E_D in [-2.8, 16.7] is infinite
+// exactly then: a finite -log p_D near 3.4e38 plus at most 16.7 rounds to a finite float.)
 #include "rows.h"
 
 namespace gr {
@@ -14,13 +17,17 @@ int64_t conditional_row_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1) 
   float* buf = scratch().floats(row_uniform_floats(n) + 2 * (size_t)n);
   float *u = buf, *log2_p = buf + row_uniform_floats(n), *p = log2_p + n;
   for (int64_t r = r0; r < r1; ++r) {
+    if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
     const float* th = a.batch.logits + r * n;
     const int32_t d = a.choice[r];
     float m, log_sum;
     const int code = prepare_choice_row(th, n, d, log2_p, p, &m, &log_sum);
     if (code) return gr_status_make(code, r);
     const float neg_log_p_d = -log_softmax(th[d], m, log_sum);
+    if (neg_log_p_d == kInf) return gr_status_make(GR_NOISE_OVERFLOW, r);
     for (int32_t k = 0; k < a.samples; ++k) {
+      if ((k & 1023) == 1023 && a.batch.cancel.requested())
+        return gr_status_make(GR_CANCELLED, r);
       row_uniforms(a.key, r, conditional_slot((uint32_t)k), n, u);
       const float e_d = exponential_from_uniform(u[d]);
       float* out = a.noise + ((int64_t)k * rows + r) * n;
@@ -65,9 +72,12 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
       const int code = prepare_choice_row(th, n, d, log2_p, p_block + (r - b0) * n, &m, &log_sum);
       if (code) return gr_status_make(code, r);
       neg_log_p_d[r - b0] = -log_softmax(th[d], m, log_sum);
+      if (neg_log_p_d[r - b0] == kInf) return gr_status_make(GR_NOISE_OVERFLOW, r);
     }
-    for (int32_t kb = 0; kb < a.samples; kb += kLanes) {
-      const int live = a.samples - kb < kLanes ? a.samples - kb : kLanes;
+    // 64-bit draw index: K may be 2^31 - 1 at arity 1, and kb + kLanes would overflow an int32.
+    for (int64_t kb = 0; kb < a.samples; kb += kLanes) {
+      if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, b0);
+      const int live = a.samples - kb < kLanes ? (int)(a.samples - kb) : kLanes;
       for (int64_t r = b0; r < b1; ++r) {
         const float* th = a.batch.logits + r * n;
         const float* p = p_block + (r - b0) * n;
@@ -113,8 +123,8 @@ int64_t conditional_draw_lanes(const ConditionalArgs& a, int64_t r0, int64_t r1)
   return GR_OK;
 }
 
-// Small arity, K < kLanes: tiles of kLanes rows, lanes across rows, each draw in turn; the
-// arithmetic per row is that of conditional_draw_lanes.
+// Small arity where draw lanes would idle (draws_on_row_tiles): tiles of kLanes rows, lanes
+// across rows, each draw in turn; the arithmetic per row is that of conditional_draw_lanes.
 int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
   const int64_t rows = a.batch.rows, nq = quads(n);
@@ -123,11 +133,17 @@ int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) 
   TileColumn* t = g + 4 * nq;
   TileColumn* p = t + n;
   for (int64_t row0 = r0; row0 < r1; row0 += kLanes) {
+    if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, row0);
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
     int32_t d[kLanes];
     float max[kLanes], log_sum[kLanes], neg_log_p_d[kLanes], theta_d[kLanes];
     const int64_t status =
         prepare_choice_tile(a.batch.logits, a.choice, row0, live, n, t, d, max, log_sum);
+    const int64_t limit = status ? gr_status_row(status) : row0 + kLanes;
+    for (int l = 0; l < live && row0 + l < limit; ++l) {
+      if (-log_softmax(t[d[l]][l], max[l], log_sum[l]) == kInf)
+        return gr_status_make(GR_NOISE_OVERFLOW, row0 + l);
+    }
     if (status) return status;
     for (int l = 0; l < kLanes; ++l) {
       theta_d[l] = t[d[l]][l];
@@ -176,7 +192,8 @@ int64_t conditional_row_tiles(const ConditionalArgs& a, int64_t r0, int64_t r1) 
 }  // namespace
 
 int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
-  if (draws_on_row_tiles(a.batch.arity, a.samples)) return conditional_row_tiles(a, r0, r1);
+  if (draws_on_row_tiles(kLanes, a.batch.arity, a.samples))
+    return conditional_row_tiles(a, r0, r1);
   return a.batch.arity <= kTileMaxArity ? conditional_draw_lanes(a, r0, r1)
                                         : conditional_row_lanes(a, r0, r1);
 }

@@ -1,79 +1,95 @@
 // kLanes 32-bit lanes as one value, with the operations math.h's Philox rounds need. Written with
-// GCC vector extensions, so each instruction-set copy of the kernels gets its widest registers
-// (one zmm for AVX-512, two ymm for AVX2, four xmm for x86-64); the 32 x 32 -> 64-bit multiply
-// is written per instruction set, since compilers widen it to a 64-bit multiply that AVX2 and
-// SSE2 lack (and emulate with three multiplies).
+// GCC vector extensions; the lane count is that of ONE register of the instruction set each copy
+// of the kernels is compiled for (16 for AVX-512's zmm, 8 for AVX2's ymm, 4 for the x86-64
+// baseline's xmm and for arm64's NEON q registers). A wider vector than the registers (16 lanes
+// as two ymm on AVX2, as before) doubles the live registers of every hot loop and made the AVX2
+// copy spill: 2142 of its 8130 ymm instructions loaded or stored the stack (native/NOTES.md #14).
+// The 32 x 32 -> 64-bit multiply is written per instruction set, since compilers widen it to a
+// 64-bit multiply that AVX2, SSE2 and NEON lack (and emulate with three multiplies).
 #pragma once
 
 #include <stdint.h>
 #include <string.h>
 
+#include <utility>
+
+#include "gumbel_rao/math.h"
+
+#if defined(__x86_64__) || defined(__i386__)
 // GCC 12 warns inside its own AVX-512 header that the operands of _mm512_mul_epu32 "may be used
 // uninitialized" (they are always initialised here): a known false positive of that header.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#else
+#error "the CPU kernels need x86-64 or arm64 (NEON)"
+#endif
+
+// Every definition here differs between instruction-set copies (the lane count, the multiply),
+// so each copy gets its own namespace, as for rows.h: one name, one definition.
+#ifndef GR_ISA_NS
+#error "GR_ISA_NS must name the instruction-set namespace of this translation unit"
+#endif
 
 namespace gr {
 namespace cpu {
+namespace GR_ISA_NS {
 
+#if defined(__AVX512F__)
 constexpr int kLanes = 16;
-
-// Arity up to which kernels work on tiles of kLanes rows (or draws) with lanes across them:
-// below it a row has fewer than kLanes quads and lanes across its quads would idle.
-constexpr int32_t kTileMaxArity = 4 * kLanes - 4;
+#elif defined(__AVX2__)
+constexpr int kLanes = 8;
+#else  // SSE2 or NEON: 128-bit registers
+constexpr int kLanes = 4;
+#endif
 
 typedef uint32_t LaneWords __attribute__((vector_size(4 * kLanes)));
 
 typedef float LaneFloats __attribute__((vector_size(4 * kLanes)));
 
-// Transposes kLanes x kLanes floats held as kLanes vectors: afterwards v[i][l] is the old
-// v[l][i]. Four butterfly stages of two-input shuffles (exchanging blocks of 8, 4, 2, 1 lanes),
-// 64 shuffles for 256 floats, instead of 256 scalar loads and stores.
-inline void transpose_lanes(LaneFloats* v) {
-  static_assert(kLanes == 16, "the shuffle patterns are written for 16 lanes");
-  for (int i = 0; i < 8; ++i) {
-    const LaneFloats x = v[i], y = v[i + 8];
-    v[i] = __builtin_shufflevector(x, y, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    v[i + 8] =
-        __builtin_shufflevector(x, y, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-  }
-  for (int i = 0; i < 16; ++i) {
-    if (i & 4) continue;
-    const LaneFloats x = v[i], y = v[i + 4];
-    v[i] = __builtin_shufflevector(x, y, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-    v[i + 4] =
-        __builtin_shufflevector(x, y, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-  }
-  for (int i = 0; i < 16; ++i) {
-    if (i & 2) continue;
-    const LaneFloats x = v[i], y = v[i + 2];
-    v[i] = __builtin_shufflevector(x, y, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-    v[i + 2] =
-        __builtin_shufflevector(x, y, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-  }
-  for (int i = 0; i < 16; i += 2) {
-    const LaneFloats x = v[i], y = v[i + 1];
-    v[i] = __builtin_shufflevector(x, y, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-    v[i + 1] =
-        __builtin_shufflevector(x, y, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-  }
+// Output lane i of the transpose stage that exchanges blocks of B lanes between x (indices
+// 0 .. kLanes-1) and y (kLanes .. 2 kLanes-1): the low (Hi = false) or high half of each pair of
+// blocks, x's block first.
+template <int B, bool Hi>
+constexpr int butterfly_index(int i) {
+  return (i / B % 2 ? kLanes : 0) + i / (2 * B) * 2 * B + (Hi ? B : 0) + i % B;
 }
+template <int B, bool Hi, int... I>
+GR_HD LaneFloats butterfly(LaneFloats x, LaneFloats y, std::integer_sequence<int, I...>) {
+  return __builtin_shufflevector(x, y, butterfly_index<B, Hi>(I)...);
+}
+template <int B>
+GR_HD void transpose_stage(LaneFloats* v) {
+  for (int i = 0; i < kLanes; ++i) {
+    if (i & B) continue;
+    const LaneFloats x = v[i], y = v[i + B];
+    v[i] = butterfly<B, false>(x, y, std::make_integer_sequence<int, kLanes>{});
+    v[i + B] = butterfly<B, true>(x, y, std::make_integer_sequence<int, kLanes>{});
+  }
+  if constexpr (B > 1) transpose_stage<B / 2>(v);
+}
+
+// Transposes kLanes x kLanes floats held as kLanes vectors: afterwards v[i][l] is the old
+// v[l][i]. log2(kLanes) butterfly stages of two-input shuffles (exchanging blocks of kLanes / 2,
+// ..., 2, 1 lanes), kLanes log2(kLanes) shuffles instead of kLanes^2 scalar loads and stores.
+GR_HD void transpose_lanes(LaneFloats* v) { transpose_stage<kLanes / 2>(v); }
 
 // A wrapper, so that argument-dependent lookup finds mulhilo below from math.h's template.
 struct Lanes {
   LaneWords v;
 };
 
-inline Lanes operator^(Lanes a, Lanes b) { return Lanes{a.v ^ b.v}; }
-inline Lanes operator^(Lanes a, uint32_t b) { return Lanes{a.v ^ b}; }
+GR_HD Lanes operator^(Lanes a, Lanes b) { return Lanes{a.v ^ b.v}; }
+GR_HD Lanes operator^(Lanes a, uint32_t b) { return Lanes{a.v ^ b}; }
 
-// hi:lo = m * a per lane: the even lanes and the odd lanes (shifted down) are multiplied as
-// unsigned 32 x 32 -> 64-bit products (pmuludq, which reads the low dword of each qword), then
-// the halves are interleaved back.
-inline void mulhilo(uint32_t m, Lanes a, Lanes& hi, Lanes& lo) {
+// hi:lo = m * a per lane, as unsigned 32 x 32 -> 64-bit products of lane pairs, the halves
+// interleaved back.
+GR_HD void mulhilo(uint32_t m, Lanes a, Lanes& hi, Lanes& lo) {
 #if defined(__AVX512F__)
+  // pmuludq reads the low dword of each qword: the even lanes, then the odd ones shifted down.
   __m512i av, mv;
   const LaneWords mw = LaneWords{} + m;
   memcpy(&av, &a.v, sizeof av);
@@ -85,42 +101,53 @@ inline void mulhilo(uint32_t m, Lanes a, Lanes& hi, Lanes& lo) {
   memcpy(&hi.v, &h, sizeof h);
   memcpy(&lo.v, &l, sizeof l);
 #elif defined(__AVX2__)
-  __m256i av[2], h[2], l[2];
-  memcpy(av, &a.v, sizeof av);
+  __m256i av;
+  memcpy(&av, &a.v, sizeof av);
   const __m256i mv = _mm256_set1_epi32((int)m);
-  for (int i = 0; i < 2; ++i) {
-    const __m256i even = _mm256_mul_epu32(av[i], mv);
-    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(av[i], 32), mv);
-    h[i] = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
-    l[i] = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-  }
-  memcpy(&hi.v, h, sizeof h);
-  memcpy(&lo.v, l, sizeof l);
+  const __m256i even = _mm256_mul_epu32(av, mv);
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(av, 32), mv);
+  const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+  const __m256i l = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+  memcpy(&hi.v, &h, sizeof h);
+  memcpy(&lo.v, &l, sizeof l);
+#elif defined(__ARM_NEON)
+  // umull / umull2 multiply the low and the high two lanes into 64-bit products; uzp1 / uzp2
+  // gather their low and high words.
+  uint32x4_t av;
+  memcpy(&av, &a.v, sizeof av);
+  const uint64x2_t p01 = vmull_u32(vget_low_u32(av), vdup_n_u32(m));
+  const uint64x2_t p23 = vmull_high_u32(av, vdupq_n_u32(m));
+  const uint32x4_t h = vuzp2q_u32(vreinterpretq_u32_u64(p01), vreinterpretq_u32_u64(p23));
+  const uint32x4_t l = vuzp1q_u32(vreinterpretq_u32_u64(p01), vreinterpretq_u32_u64(p23));
+  memcpy(&hi.v, &h, sizeof h);
+  memcpy(&lo.v, &l, sizeof l);
 #else  // SSE2, the x86-64 baseline: no dword blend, so the halves are recombined by shuffles
-  __m128i av[4], h[4], l[4];
-  memcpy(av, &a.v, sizeof av);
+  __m128i av;
+  memcpy(&av, &a.v, sizeof av);
   const __m128i mv = _mm_set1_epi32((int)m);
-  for (int i = 0; i < 4; ++i) {
-    const __m128i even = _mm_mul_epu32(av[i], mv);                         // lanes 0, 2
-    const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(av[i], 32), mv);      // lanes 1, 3
-    // (lo0, hi0, lo2, hi2) and (lo1, hi1, lo3, hi3) -> (lo0, lo1, lo2, lo3), (hi0, ..., hi3)
-    const __m128i e = _mm_shuffle_epi32(even, _MM_SHUFFLE(3, 1, 2, 0));   // lo0 lo2 hi0 hi2
-    const __m128i o = _mm_shuffle_epi32(odd, _MM_SHUFFLE(3, 1, 2, 0));    // lo1 lo3 hi1 hi3
-    l[i] = _mm_unpacklo_epi32(e, o);
-    h[i] = _mm_unpackhi_epi32(e, o);
-  }
-  memcpy(&hi.v, h, sizeof h);
-  memcpy(&lo.v, l, sizeof l);
+  const __m128i even = _mm_mul_epu32(av, mv);                         // lanes 0, 2
+  const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(av, 32), mv);      // lanes 1, 3
+  // (lo0, hi0, lo2, hi2) and (lo1, hi1, lo3, hi3) -> (lo0, lo1, lo2, lo3), (hi0, ..., hi3)
+  const __m128i e = _mm_shuffle_epi32(even, _MM_SHUFFLE(3, 1, 2, 0));   // lo0 lo2 hi0 hi2
+  const __m128i o = _mm_shuffle_epi32(odd, _MM_SHUFFLE(3, 1, 2, 0));    // lo1 lo3 hi1 hi3
+  const __m128i l = _mm_unpacklo_epi32(e, o);
+  const __m128i h = _mm_unpackhi_epi32(e, o);
+  memcpy(&hi.v, &h, sizeof h);
+  memcpy(&lo.v, &l, sizeof l);
 #endif
 }
 
-inline Lanes broadcast(uint32_t x) { return Lanes{LaneWords{} + x}; }
+GR_HD Lanes broadcast(uint32_t x) { return Lanes{LaneWords{} + x}; }
 
+template <int... I>
+GR_HD Lanes iota_of(uint32_t first, std::integer_sequence<int, I...>) {
+  return Lanes{LaneWords{(uint32_t)I...} + first};
+}
 // {first, first + 1, ..., first + kLanes - 1}
-inline Lanes iota(uint32_t first) {
-  const LaneWords steps = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  return Lanes{steps + first};
+GR_HD Lanes iota(uint32_t first) {
+  return iota_of(first, std::make_integer_sequence<int, kLanes>{});
 }
 
+}  // namespace GR_ISA_NS
 }  // namespace cpu
 }  // namespace gr

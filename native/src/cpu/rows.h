@@ -20,6 +20,9 @@ namespace gr {
 namespace cpu {
 namespace GR_ISA_NS {
 
+// Arity up to which this copy's kernels work on tiles of kLanes rows (see tile_max_arity).
+constexpr int32_t kTileMaxArity = tile_max_arity(kLanes);
+
 // Per-thread scratch, grown on demand and kept between calls. Callers catch std::bad_alloc.
 struct Scratch {
   std::vector<float> f;
@@ -87,6 +90,79 @@ inline int check_choice(const float* th, int32_t n, int32_t d) {
   return GR_OK;
 }
 
+// Validates a row's upstream gradient (the policy of gumbel_rao.h): NaN or +-inf at an unmasked
+// class is GR_UPSTREAM_NOT_FINITE; a masked class's value takes no part. Returns the gr_code and,
+// when valid, upstream_scale of the row's largest |g_j| at unmasked classes.
+inline int scan_upstream(const float* th, const float* g, int32_t n, UpstreamScale* scale) {
+  float m = 0.0f;
+  int bad = 0;
+#pragma omp simd reduction(max : m) reduction(| : bad)
+  for (int32_t j = 0; j < n; ++j) {
+    const float x = th[j] == -kInf ? 0.0f : abs_value(g[j]);
+    bad |= !(x <= 3.40282347e+38f);
+    m = x > m ? x : m;
+  }
+  if (bad) return GR_UPSTREAM_NOT_FINITE;
+  *scale = upstream_scale(m);
+  return GR_OK;
+}
+
+// gs_j = g_j down - g_top down, the upstream shifted by its value at class `top` (J(s)^T g is
+// unchanged, sum s = 1) and scaled by upstream_scale's `down`; 0 at masked classes, whose weight
+// is 0 and whose g is never used.
+inline void shifted_upstream(const float* th, const float* g, int32_t n, int32_t top, float down,
+                             float* gs) {
+  const float g_top = g[top] * down;
+#pragma omp simd
+  for (int32_t j = 0; j < n; ++j) gs[j] = th[j] == -kInf ? 0.0f : g[j] * down - g_top;
+}
+
+// |x| > 2^64 or x NaN, by its bits (+-inf and NaN have the largest magnitude patterns): an
+// integer compare, which vectorises where the float form with its NaN case did not.
+GR_HD int beyond_2_64(float x) { return (float_bits(x) & 0x7FFFFFFFu) > 0x5F800000u; }
+
+// The rare branch of scan_shifted_upstream, out of line so that the common path stays small.
+__attribute__((noinline, cold)) inline int rescaled_shifted_upstream(
+    const float* th, const float* g, int32_t n, int32_t top, float* gs, UpstreamScale* scale) {
+  const int code = scan_upstream(th, g, n, scale);
+  if (code) return code;
+  shifted_upstream(th, g, n, top, scale->down, gs);
+  return GR_OK;
+}
+
+// The prologue of the backward passes that shift the upstream by g at class `top` (D, or the
+// top of s): gs_j = g_j - g_top at unmasked classes, 0 at masked ones. The kernels' arithmetic
+// sees only gs, so the common row, max |gs_j| <= 2^64, is done in that one pass (a non-finite
+// g_j at an unmasked class makes gs_j non-finite, so such rows never pass). Any other row goes
+// through scan_upstream (GR_UPSTREAM_NOT_FINITE, or the upstream_scale of its g) and gs is
+// formed again, scaled. Returns the gr_code; *scale is {1, 1} in the common case.
+inline int scan_shifted_upstream(const float* th, const float* g, int32_t n, int32_t top,
+                                 float* gs, UpstreamScale* scale) {
+  const float g_top = g[top];
+  int big = 0;
+#pragma omp simd reduction(| : big)
+  for (int32_t j = 0; j < n; ++j) {
+    const float x = th[j] == -kInf ? 0.0f : g[j] - g_top;
+    big |= beyond_2_64(x);
+    gs[j] = x;
+  }
+  *scale = UpstreamScale{1.0f, 1.0f};
+  return big ? rescaled_shifted_upstream(th, g, n, top, gs, scale) : (int)GR_OK;
+}
+
+// A gradient component as written: x up, exactly +0 at a masked class.
+GR_HD float gradient_out(float theta_j, float x, float up) {
+  return theta_j == -kInf ? 0.0f : x * up;
+}
+
+// Whether a written gradient row holds a component beyond the float range (GR_GRAD_OVERFLOW).
+inline bool row_overflows(const float* out, int32_t n) {
+  int inf = 0;
+#pragma omp simd reduction(| : inf)
+  for (int32_t j = 0; j < n; ++j) inf |= abs_value(out[j]) == kInf;
+  return inf != 0;
+}
+
 // The prologue of the row kernels that take a choice: validates the row's logits and its choice
 // d (a gr_code, 0 when valid), then fills log2 p, p and the row's log-sum (log_softmax's
 // argument, with the row maximum in *max).
@@ -102,8 +178,11 @@ inline int prepare_choice_row(const float* th, int32_t n, int32_t d, float* log2
 
 // Philox4x32-10 on kLanes counters at once (math.h's rounds on lane vectors); words[i][lane] is
 // output word i of lane `lane`.
-inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
-                         uint32_t (*words)[kLanes]) {
+// Always inlined: the lane vectors stay in registers (an out-of-line call would pass them on the
+// stack, which is what GCC's note "the ABI for passing parameters with 64-byte alignment has
+// changed" pointed at).
+GR_HD void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
+                        uint32_t (*words)[kLanes]) {
   philox4x32_10_rounds(c0, c1, c2, c3, key.k0, key.k1);
   memcpy(words[0], &c0.v, sizeof c0.v);
   memcpy(words[1], &c1.v, sizeof c1.v);
@@ -113,8 +192,8 @@ inline void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
 
 // The uniforms of columns 4q .. 4q+3 for kLanes counters (lanes differ in their row or their
 // slot): u[0..3][lane].
-inline void quad_uniform_lanes(NoiseKey key, uint32_t quad, Lanes row, Lanes slot,
-                               TileColumn* u) {
+GR_HD void quad_uniform_lanes(NoiseKey key, uint32_t quad, Lanes row, Lanes slot,
+                              TileColumn* u) {
   uint32_t words[4][kLanes];
   philox_lanes(key, broadcast(quad), row, slot, broadcast(key.offset), words);
   for (int i = 0; i < 4; ++i) {
@@ -171,6 +250,7 @@ inline void load_tile(const float* src, int64_t row0, int live, int32_t n, TileC
     transpose_lanes(v);
     for (int i = 0; i < kLanes; ++i) memcpy(t[j0 + i], &v[i], sizeof(LaneFloats));
   }
+  if (blocks == n) return;
   for (int l = 0; l < kLanes; ++l) {
     const float* row = src + (row0 + (l < live ? l : live - 1)) * n;
     for (int32_t j = blocks; j < n; ++j) t[j][l] = row[j];
@@ -186,6 +266,7 @@ inline void store_tile(const TileColumn* t, int32_t n, int live, float* base, in
     transpose_lanes(v);
     for (int l = 0; l < live; ++l) memcpy(base + l * stride + j0, &v[l], sizeof(LaneFloats));
   }
+  if (blocks == n) return;
   for (int l = 0; l < live; ++l) {
     float* row = base + l * stride;
     for (int32_t j = blocks; j < n; ++j) row[j] = t[j][l];
@@ -220,10 +301,11 @@ inline int64_t scan_tile(const TileColumn* t, int32_t n, int64_t row0, int live,
   return GR_OK;
 }
 
-// The perturbed logits of a tile, v[j][lane] = t[j][lane] + G (lanes are rows, forward noise,
-// slot 0), as one expression like the row kernels' so that both round the same way.
+// The perturbed logits of a tile, v[j][lane] = perturbed_logit(t[j][lane], max[lane], G) (lanes
+// are rows, forward noise, slot 0), as one expression like the row kernels' so that both round
+// the same way.
 inline void tile_perturbed_logits(NoiseKey key, int64_t row0, int32_t n, const TileColumn* t,
-                                  TileColumn* v) {
+                                  const float* max, TileColumn* v) {
   const int64_t nq = quads(n);
   for (int64_t q = 0; q < nq; ++q) {
     uint32_t words[4][kLanes];
@@ -233,7 +315,7 @@ inline void tile_perturbed_logits(NoiseKey key, int64_t row0, int32_t n, const T
       const int64_t j = 4 * q + i;
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l)
-        v[j][l] = t[j][l] + gumbel_from_uniform(uniform_open(words[i][l]));
+        v[j][l] = perturbed_logit(t[j][l], max[l], gumbel_from_uniform(uniform_open(words[i][l])));
     }
   }
 }
@@ -257,21 +339,24 @@ inline void tile_first_argmax(const TileColumn* v, int32_t n, int32_t* top, floa
 
 // The prologue of the tile kernels that take a choice: the tile's logits t (transposed), then the
 // status of the lowest bad live row (bad logits or a bad choice; 0 when none), each lane's choice
-// d, and log_softmax's arguments max and log_sum per lane.
-inline int64_t prepare_choice_tile(const float* logits, const int32_t* choice, int64_t row0,
+// d, and log_softmax's arguments max and log_sum per lane. When the status is not 0, only the
+// lanes of rows below its row hold valid values (so that the caller can still check later
+// conditions of those rows, which come first in row order).
+GR_HD int64_t prepare_choice_tile(const float* logits, const int32_t* choice, int64_t row0,
                                    int live, int32_t n, TileColumn* t, int32_t* d, float* max,
                                    float* log_sum) {
   load_tile(logits, row0, live, n, t);
-  const int64_t logits_status = scan_tile(t, n, row0, live, max);
-  const int64_t logits_row = logits_status ? gr_status_row(logits_status) : row0 + kLanes;
-  for (int l = 0; l < kLanes; ++l) {
-    d[l] = choice[row0 + (l < live ? l : live - 1)];
-    if (row0 + l >= logits_row) continue;
+  int64_t status = scan_tile(t, n, row0, live, max);
+  const int64_t logits_row = status ? gr_status_row(status) : row0 + kLanes;
+  for (int l = 0; l < kLanes; ++l) d[l] = choice[row0 + (l < live ? l : live - 1)];
+  for (int l = 0; l < kLanes && row0 + l < logits_row; ++l) {
     const int code = d[l] < 0 || d[l] >= n ? GR_CHOICE_RANGE
                                            : (t[d[l]][l] == -kInf ? GR_CHOICE_MASKED : GR_OK);
-    if (code) return gr_status_make(code, row0 + l);
+    if (code) {
+      status = gr_status_make(code, row0 + l);
+      break;
+    }
   }
-  if (logits_status) return logits_status;
   double sum_exp[kLanes];
 #pragma omp simd
   for (int l = 0; l < kLanes; ++l) sum_exp[l] = 0.0;
@@ -282,6 +367,51 @@ inline int64_t prepare_choice_tile(const float* logits, const int32_t* choice, i
   }
 #pragma omp simd
   for (int l = 0; l < kLanes; ++l) log_sum[l] = log_of_sum(sum_exp[l]);
+  return status;
+}
+
+// Tile form of scan_upstream for the live rows of a tile below row `limit` (the lowest row the
+// caller already found bad, or past the tile): the status of the lowest bad one (0 when none),
+// and each lane's upstream_scale factors.
+inline int64_t scan_upstream_tile(const TileColumn* t, const TileColumn* g, int32_t n,
+                                  int64_t row0, int live, int64_t limit, float* down, float* up) {
+  float m[kLanes];
+  int bad[kLanes];
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) {
+    m[l] = 0.0f;
+    bad[l] = 0;
+  }
+  for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const float x = t[j][l] == -kInf ? 0.0f : abs_value(g[j][l]);
+      bad[l] |= !(x <= 3.40282347e+38f);
+      m[l] = x > m[l] ? x : m[l];
+    }
+  }
+  for (int l = 0; l < live && row0 + l < limit; ++l)
+    if (bad[l]) return gr_status_make(GR_UPSTREAM_NOT_FINITE, row0 + l);
+  for (int l = 0; l < kLanes; ++l) {
+    const UpstreamScale s = upstream_scale(m[l]);
+    down[l] = s.down;
+    up[l] = s.up;
+  }
+  return GR_OK;
+}
+
+// The lowest live row of a tile whose gradient v (v[j][lane]) holds a component beyond the float
+// range: its GR_GRAD_OVERFLOW status, or 0.
+inline int64_t tile_overflow(const TileColumn* v, int32_t n, int64_t row0, int live) {
+  int inf[kLanes];
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) inf[l] = 0;
+  for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) inf[l] |= abs_value(v[j][l]) == kInf;
+  }
+  for (int l = 0; l < live; ++l)
+    if (inf[l]) return gr_status_make(GR_GRAD_OVERFLOW, row0 + l);
   return GR_OK;
 }
 
@@ -291,10 +421,17 @@ int64_t soft_rows(const SoftArgs& a, int64_t row_begin, int64_t row_end);
 int64_t reinforce_rows(const ReinforceArgs& a, int64_t row_begin, int64_t row_end);
 int64_t conditional_rows(const ConditionalArgs& a, int64_t row_begin, int64_t row_end);
 int64_t gumbel_rao_prepare(const GumbelRaoArgs& a, int64_t row, float* log2_p, float* p,
-                           float* gs);
+                           float* gs, float* up);
 int64_t gumbel_rao_tiles(const GumbelRaoArgs& a, int64_t row_begin, int64_t row_end);
+int64_t gumbel_rao_finish_row(const GumbelRaoArgs& a, int64_t row, const float* p,
+                              const double* h, double u, float up);
 void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t row, const float* log2_p, const float* p,
                       const float* gs, int32_t k_begin, int32_t k_end, ChunkSums sums);
+int64_t binary_sample_rows(const BinarySampleArgs& a, int64_t row_begin, int64_t row_end);
+int64_t zgr_binary_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_end);
+int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_end);
+int64_t choice_gradient_rows(const ChoiceGradArgs& a, int64_t row_begin, int64_t row_end);
+int64_t rloo_rows(const RlooArgs& a, int64_t row_begin, int64_t row_end);
 
 }  // namespace GR_ISA_NS
 }  // namespace cpu

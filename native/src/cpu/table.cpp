@@ -18,17 +18,33 @@ Scratch& scratch() {
   return s;
 }
 
+namespace {
+void uniforms(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u) {
+  float* all = scratch().floats(row_uniform_floats(n));
+  row_uniforms(key, row, slot, n, all);
+  memcpy(u, all, sizeof(float) * (size_t)n);
+}
+}  // namespace
+
 }  // namespace GR_ISA_NS
 
 extern const KernelTable GR_ISA_TABLE = {
     GR_ISA_NAME,
+    GR_ISA_NS::kLanes,
     GR_ISA_NS::sample_rows,
     GR_ISA_NS::conditional_rows,
     GR_ISA_NS::soft_rows,
     GR_ISA_NS::reinforce_rows,
     GR_ISA_NS::gumbel_rao_prepare,
     GR_ISA_NS::gumbel_rao_chunk,
+    GR_ISA_NS::gumbel_rao_finish_row,
     GR_ISA_NS::gumbel_rao_tiles,
+    GR_ISA_NS::binary_sample_rows,
+    GR_ISA_NS::zgr_binary_rows,
+    GR_ISA_NS::disarm_rows,
+    GR_ISA_NS::choice_gradient_rows,
+    GR_ISA_NS::rloo_rows,
+    GR_ISA_NS::uniforms,
 };
 
 }  // namespace cpu

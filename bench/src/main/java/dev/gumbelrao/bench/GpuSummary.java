@@ -19,10 +19,12 @@ import java.util.regex.Pattern;
 
 /**
  * The last step of the GPU bundle's runner (cuda/bundle/run.sh): reads what each step left in
- * the results folder (steps.tsv, the JUnit log, the harness's check.json and bench.json,
- * JMH's jmh.json, the PyTorch anchor's torch.json), writes summary.json and prints a short table:
- * the steps, the test counts, then the CUDA speed cases against their targets and against PyTorch eager and
- * torch.compile measured in the same run on the same card.
+ * the results folder (steps.tsv, the JUnit log, the harness's check.json, graph.json,
+ * limits.json and bench.json, nvtx.log, JMH's jmh.json, the PyTorch anchor's torch.json, the
+ * Nsight Systems and Nsight Compute exports: {@link ProfilerReports}), writes summary.json and
+ * prints a short table: the steps, the test counts, the graph and limits cases, then the CUDA
+ * speed cases against their targets and against PyTorch eager and torch.compile measured in the
+ * same run on the same card, the profilers' figures, and the list of files.
  *
  * <pre>java -cp benchmarks.jar dev.gumbelrao.bench.GpuSummary RESULTS_DIR</pre>
  */
@@ -84,6 +86,29 @@ public final class GpuSummary {
           + check.getAsJsonArray("results").size() + " cases");
     }
 
+    for (String mode : new String[] {"graph", "limits"}) {
+      JsonObject o = readObject(dir.resolve(mode + ".json"));
+      if (o == null) continue;
+      summary.put("harness_" + mode + "_failures", o.get("failures").getAsInt());
+      StringBuilder notes = new StringBuilder();
+      for (JsonElement e : o.getAsJsonArray("results")) {
+        JsonObject r = e.getAsJsonObject();
+        notes.append("\n  ").append(r.get("ok").getAsBoolean() ? "ok   " : "FAIL ")
+            .append(r.get("name").getAsString()).append("  ").append(r.get("note").getAsString());
+      }
+      lines.add("harness --" + mode + ": " + o.get("failures").getAsInt() + " failures over "
+          + o.getAsJsonArray("results").size() + " cases" + notes);
+    }
+    Path nvtxLog = dir.resolve("nvtx.log");
+    if (Files.exists(nvtxLog)) {
+      List<String> nvtx = new ArrayList<>();
+      for (String line : Files.readAllLines(nvtxLog, StandardCharsets.UTF_8)) {
+        if (line.startsWith("nvtx_overhead") || line.contains("ranges recorded")) nvtx.add(line.trim());
+      }
+      summary.put("nvtx", nvtx);
+      nvtx.forEach(l -> lines.add("nvtx: " + l));
+    }
+
     double copy = bench != null && bench.has("copy_bytes_per_s")
         ? bench.get("copy_bytes_per_s").getAsDouble() : Double.NaN;
     JsonArray torch = readArray(dir.resolve("torch.json"));
@@ -136,6 +161,26 @@ public final class GpuSummary {
     summary.put("speed", speed);
     lines.add(String.format(Locale.ROOT, "D2D copy: %s GB/s (bytes read + written)",
         num(copy / 1e9)));
+
+    ProfilerReports.nsys(dir, summary, lines);
+    ProfilerReports.ncu(dir, summary, lines);
+
+    // Every file the steps left, so that whoever reads the summary knows what to open.
+    List<Map<String, Object>> files = new ArrayList<>();
+    try (var listing = Files.list(dir)) {
+      for (Path p : listing.sorted().toList()) {
+        if (!Files.isRegularFile(p) || p.getFileName().toString().equals("summary.json")) continue;
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("file", p.getFileName().toString());
+        f.put("bytes", Files.size(p));
+        files.add(f);
+      }
+    }
+    summary.put("files", files);
+    lines.add("");
+    StringBuilder fileLine = new StringBuilder("files:");
+    for (Map<String, Object> f : files) fileLine.append(' ').append(f.get("file"));
+    lines.add(fileLine.toString());
 
     Files.writeString(dir.resolve("summary.json"),
         new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()

@@ -1,10 +1,11 @@
 package dev.gumbelrao.bench;
 
-import dev.gumbelrao.Estimators;
+import dev.gumbelrao.Estimator;
 import dev.gumbelrao.GumbelRao;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.PathwiseEstimator;
 import dev.gumbelrao.Sample;
+import dev.gumbelrao.ScoreFunctionEstimator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,7 +36,16 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code gumbel-rao}: the fused Gumbel-Rao backward pass, GR-MCK, of a sample drawn in
  *       the set-up;
  *   <li>{@code st-gs}: the straight-through Gumbel-Softmax backward pass (K does not apply).
+ *   <li>the later estimators' backward passes, of samples made in the set-up:
+ *       {@code gumbel-rao-total} (GR-MCK with the total derivative, K draws given D),
+ *       {@code zgr}, {@code reinmax}, {@code gst-1.0}, {@code gst-p} (given D, k = 1),
+ *       {@code rloo} (k = S &gt;= 2 forward draws per row and their losses), and the binary
+ *       {@code zgr-binary} and {@code disarm} (arity 1, k = 1; DisARM's losses are a pair per
+ *       variable).
  * </ul>
+ *
+ * <p>The {@code operation} parameter lists the paper's four by default (a bare JMH run keeps its
+ * cross product); the runner passes the later ones with {@code -p}, as JMH allows any value.
  *
  * <p>CUDA: the host-array calls copy to the device, run and synchronise the stream before they
  * return, so this method times real GPU work including the transfers (hence its name).
@@ -72,10 +82,13 @@ public class OperationBenchmark {
   private long elementSamplesPerCall;
   private float[] logits;
   private float[] upstream;
+  /** The losses of the score-function estimators, [draw][row]. */
+  private float[] losses;
   private int[] choice;
   private float[] output;
   private NoiseKey[] keys;
-  private PathwiseEstimator estimator;
+  private PathwiseEstimator pathwise;
+  private ScoreFunctionEstimator scoreFunction;
   private Sample[] samples;
   private int calls;
 
@@ -84,6 +97,13 @@ public class OperationBenchmark {
     op = Operation.of(operation);
     if (!op.usesK && k != 1) {
       throw new IllegalArgumentException("K does not apply to " + operation + ": run it with k=1");
+    }
+    if (op == Operation.RLOO && k < 2) {
+      throw new IllegalArgumentException("rloo's k is its S draws per row: run it with k >= 2");
+    }
+    if (op.binary && arity != 1) {
+      throw new IllegalArgumentException(operation + " is binary (one logit per variable): run "
+          + "it with arity=1");
     }
     library = GumbelRao.create(BackendNames.requireAvailable(backend).backend());
     rows = Shapes.rows(op, arity, k);
@@ -95,21 +115,28 @@ public class OperationBenchmark {
     choice = new int[rows];
     // D as the forward pass of a training step would give it; the measured calls use other keys,
     // which is as valid for the conditional draws and costs the same.
-    library.sample(logits, rows, arity, new NoiseKey(Shapes.SEED, 0), choice, null);
+    if (!op.binary) {
+      library.sample(logits, rows, arity, new NoiseKey(Shapes.SEED, 0), choice, null);
+    }
     output = new float[op == Operation.CONDITIONAL ? k * n : n];
     keys = new NoiseKey[KEY_COUNT];
     for (int i = 0; i < KEY_COUNT; i++) keys[i] = new NoiseKey(Shapes.SEED, i + 1);
-    if (op == Operation.GUMBEL_RAO || op == Operation.ST_GS) {
-      estimator = op == Operation.GUMBEL_RAO ? Estimators.gumbelRao(k, tau)
-          : Estimators.straightThroughGumbelSoftmax(tau);
+    if (op.backward()) {
+      Estimator estimator = op.estimator(k, tau);
+      losses = op.scoreFunction() ? Shapes.standardNormal(random, estimator.draws() * rows)
+          : null;
       samples = new Sample[SAMPLE_COUNT];
       for (int i = 0; i < SAMPLE_COUNT; i++) {
-        // GR: D as the forward pass of a training step would give it, with each sample's own
-        // key for the conditional draws; ST-GS: the forward pass of that key
-        samples[i] = op == Operation.GUMBEL_RAO
-            ? estimator.given(library, logits, rows, arity, keys[i], choice)
+        // Given D (Gumbel-Rao and the estimators deterministic given D): D as the forward pass
+        // of a training step would give it, each sample with its own key (GR's conditional
+        // draws). ST-GS needs its forward noise, RLOO its S draws and the binary estimators
+        // their own outcomes: the forward pass of that key.
+        boolean given = op != Operation.ST_GS && op != Operation.RLOO && !op.binary;
+        samples[i] = given ? estimator.given(library, logits, rows, arity, keys[i], choice)
             : estimator.forward(library, logits, rows, arity, keys[i], null);
       }
+      if (estimator instanceof PathwiseEstimator p) pathwise = p;
+      else scoreFunction = (ScoreFunctionEstimator) estimator;
     }
     calls = 0;
   }
@@ -129,10 +156,12 @@ public class OperationBenchmark {
       case CONDITIONAL:
         library.conditionalGumbel(logits, choice, rows, arity, k, key, output);
         break;
-      case GUMBEL_RAO:
-      case ST_GS:
-        estimator.backward(samples[calls & (SAMPLE_COUNT - 1)], upstream, output);
-        break;
+      default:
+        if (pathwise != null) {
+          pathwise.backward(samples[calls & (SAMPLE_COUNT - 1)], upstream, output);
+        } else {
+          scoreFunction.backward(samples[calls & (SAMPLE_COUNT - 1)], losses, output);
+        }
     }
     counter.elementSamples += elementSamplesPerCall;
   }

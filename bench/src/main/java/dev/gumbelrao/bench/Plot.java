@@ -51,7 +51,8 @@ final class Plot {
         .filter(c -> !c.small() && c.elementSamples() > 0).toList();
     List<String> sources = Report.SOURCES.stream()
         .filter(s -> cases.stream().anyMatch(c -> c.source().equals(s))).toList();
-    List<Operation> ops = List.of(Operation.values()).stream()
+    // the later estimators have their own table in the report, not panels here
+    List<Operation> ops = List.of(Operation.values()).stream().filter(op -> !op.successor)
         .filter(op -> cases.stream().anyMatch(c -> c.operation().equals(op.id))).toList();
     List<Integer> arities = cases.stream().map(Report.Case::arity).distinct().sorted().toList();
     int columns = Math.max(1, ops.size());

@@ -47,13 +47,24 @@ public final class Run {
       "  --json FILE         merged JMH JSON results (default jmh-result.json); the machine is",
       "                      written next to it as FILE-without-.json + .machine.json",
       "  --backends LIST     of java,cpu,cuda (default all; unavailable ones are skipped)",
-      "  --ops LIST          of " + Operation.ids() + " (default all)",
-      "  --ks LIST           K values (default 1,10,100,1000; sample and st-gs always use 1)",
-      "  --arities LIST      (default 2,4,8,16,64,1024,32768)",
-      "  --suites LIST       of operations,naive,small,device (default all): OperationBenchmark, the",
-      "                      plain-Java baseline NaiveJavaBenchmark (with gumbel-rao), and",
-      "                      SmallCallBenchmark (with gumbel-rao and sample), and the CUDA",
-      "                      device-resident DeviceBenchmark (with cuda)",
+      "  --ops LIST          of " + Operation.ids(),
+      "                      (default all; the later estimators from gumbel-rao-total on run in",
+      "                      the successors suite)",
+      "  --ks LIST           K values (default 1,10,100,1000; sample and st-gs always use 1;",
+      "                      the successors suite's Gumbel-Rao: 100 unless given)",
+      "  --arities LIST      (default 2,4,8,16,64,1024,32768; the successors suite: 16,1024",
+      "                      unless given, its binary estimators at 1)",
+      "  --taus LIST         temperatures of the native backends' gumbel-rao cases (default 0.5,0.3;",
+      "                      0.5 takes the integer-1/tau path); the JAVA backend, the plain-Java",
+      "                      baseline, ST-GS and the small calls run at 0.5",
+      "  --isa NAME          the CPU backend's instruction-set path (avx512, avx2, x86-64, neon;",
+      "                      default: the best this CPU has), e.g. the AVX2 path on an AVX-512 CPU",
+      "  --suites LIST       of operations,naive,small,device,successors (default all):",
+      "                      OperationBenchmark, the plain-Java baseline NaiveJavaBenchmark (with",
+      "                      gumbel-rao), SmallCallBenchmark (with gumbel-rao and sample), the",
+      "                      CUDA device-resident DeviceBenchmark (with cuda), and the later",
+      "                      estimators' backward passes on the CPU backend next to ST-GS",
+      "                      (OperationBenchmark; RLOO at S = 2, 10)",
       "  -h, --help          this text, then JMH's options",
       "Defaults: 1 fork, warm-up 3 x 1 s, measured 5 x 1 s; JAVA backend and plain-Java baseline",
       "at K >= 100: warm-up 1 x 1 s, measured 3 x 1 s (an iteration lasts at least one call).");
@@ -110,6 +121,10 @@ public final class Run {
       return;
     }
 
+    if (settings.isa != null) {
+      // This JVM (machine record, availability) and every fork (-jvmArgsAppend) run the path.
+      System.setProperty("gumbelrao.cpu.isa", settings.isa);
+    }
     Machine machine = Machine.here();
     System.out.println("machine: " + machine.describe());
     List<String> backends = new ArrayList<>();
@@ -158,16 +173,29 @@ public final class Run {
   private static List<Group> groups(Settings settings, List<String> backends) {
     List<Group> groups = new ArrayList<>();
     List<String> arities = settings.arities;
+    // the paper's operations; the later estimators run in the successors group below
+    List<String> paperOps = settings.ops.stream().filter(op -> !Operation.of(op).successor)
+        .toList();
     if (settings.suites.contains("operations")) {
       String include = method(OperationBenchmark.class, "hostArrays");
-      List<String> withK = settings.ops.stream().filter(op -> Operation.of(op).usesK).toList();
-      List<String> withoutK = settings.ops.stream().filter(op -> !Operation.of(op).usesK)
+      List<String> withK = paperOps.stream().filter(op -> Operation.of(op).usesK).toList();
+      List<String> withoutK = paperOps.stream().filter(op -> !Operation.of(op).usesK)
           .toList();
       List<String> natives = backends.stream().filter(b -> !b.equals("java")).toList();
-      if (!withK.isEmpty()) {
-        groups.add(new Group("operations with K", include,
-            params("backend", natives, "operation", withK, "k", settings.ks, "arity", arities),
+      List<String> withKOthers = withK.stream()
+          .filter(op -> !op.equals(Operation.GUMBEL_RAO.id)).toList();
+      if (withK.contains(Operation.GUMBEL_RAO.id)) {
+        groups.add(new Group("Gumbel-Rao", include,
+            params("backend", natives, "operation", List.of(Operation.GUMBEL_RAO.id), "k",
+                settings.ks, "arity", arities, "tau", settings.taus),
             settings.timing(Timing.FULL)));
+      }
+      if (!withKOthers.isEmpty()) {
+        groups.add(new Group("operations with K", include,
+            params("backend", natives, "operation", withKOthers, "k", settings.ks, "arity",
+                arities), settings.timing(Timing.FULL)));
+      }
+      if (!withK.isEmpty()) {
         if (backends.contains("java")) {
           groups.add(new Group("operations with K, JAVA backend", include,
               params("backend", List.of("java"), "operation", withK, "k", fastKs(settings.ks),
@@ -181,6 +209,7 @@ public final class Run {
           params("backend", backends, "operation", withoutK, "k", List.of("1"), "arity", arities),
           settings.timing(Timing.FULL)));
     }
+    if (settings.suites.contains("successors")) groups.addAll(successors(settings, backends));
     if (settings.suites.contains("naive") && settings.ops.contains(Operation.GUMBEL_RAO.id)) {
       String include = method(NaiveJavaBenchmark.class, "gumbelRaoPlainJavaLoops");
       groups.add(new Group("plain-Java baseline", include,
@@ -205,6 +234,70 @@ public final class Run {
           settings.timing(Timing.FULL)));
     }
     groups.removeIf(group -> group.params.values().stream().anyMatch(List::isEmpty));
+    return groups;
+  }
+
+  /** The successors group's arities unless --arities says: a small and a large row. */
+  static final List<String> SUCCESSOR_ARITIES = List.of("16", "1024");
+  /** Its K for Gumbel-Rao, detached and total, unless --ks says. */
+  static final List<String> SUCCESSOR_KS = List.of("100");
+  /** Its S for RLOO: the cheapest leave-one-out, and as many draws as the smallest K. */
+  static final List<String> SUCCESSOR_RLOO_S = List.of("2", "10");
+
+  /**
+   * The later estimators' backward passes on the CPU backend (their native kernels; the JAVA
+   * backend's oracle is measured by driving JMH directly), next to ST-GS and the detached
+   * Gumbel-Rao at the same arity, K and tau in the same run: those two come from the operations
+   * group when it runs them, and are added here when it does not. The binary estimators run at
+   * arity 1 (2^20 variables).
+   */
+  private static List<Group> successors(Settings settings, List<String> backends) {
+    List<Group> groups = new ArrayList<>();
+    if (!backends.contains("cpu")) return groups;
+    List<String> cpu = List.of("cpu");
+    String include = method(OperationBenchmark.class, "hostArrays");
+    List<String> chosen = settings.ops.stream().filter(op -> Operation.of(op).successor)
+        .toList();
+    if (chosen.isEmpty()) return groups;
+    List<String> arities = settings.aritiesGiven ? settings.arities : SUCCESSOR_ARITIES;
+    List<String> ks = settings.ksGiven ? settings.ks : SUCCESSOR_KS;
+    boolean operations = settings.suites.contains("operations");
+    // what the operations group already measures at these shapes
+    boolean stgsThere = operations && settings.ops.contains(Operation.ST_GS.id)
+        && settings.arities.containsAll(arities);
+    boolean grThere = operations && settings.ops.contains(Operation.GUMBEL_RAO.id)
+        && settings.arities.containsAll(arities) && settings.ks.containsAll(ks)
+        && settings.taus.contains(String.valueOf(Shapes.TAU));
+    List<String> withoutK = new ArrayList<>();
+    if (!stgsThere) withoutK.add(Operation.ST_GS.id);
+    for (String op : chosen) {
+      Operation o = Operation.of(op);
+      if (!o.usesK && !o.binary) withoutK.add(op);
+    }
+    if (!withoutK.isEmpty()) {
+      groups.add(new Group("later estimators, K = 1", include, params("backend", cpu,
+          "operation", withoutK, "k", List.of("1"), "arity", arities),
+          settings.timing(Timing.FULL)));
+    }
+    if (chosen.contains(Operation.GUMBEL_RAO_TOTAL.id)) {
+      List<String> gr = new ArrayList<>();
+      if (!grThere) gr.add(Operation.GUMBEL_RAO.id);
+      gr.add(Operation.GUMBEL_RAO_TOTAL.id);
+      groups.add(new Group("Gumbel-Rao, total derivative", include, params("backend", cpu,
+          "operation", gr, "k", ks, "arity", arities, "tau", List.of(String.valueOf(Shapes.TAU))),
+          settings.timing(Timing.FULL)));
+    }
+    if (chosen.contains(Operation.RLOO.id)) {
+      groups.add(new Group("RLOO (K = S draws)", include, params("backend", cpu, "operation",
+          List.of(Operation.RLOO.id), "k", SUCCESSOR_RLOO_S, "arity", arities),
+          settings.timing(Timing.FULL)));
+    }
+    List<String> binary = chosen.stream().filter(op -> Operation.of(op).binary).toList();
+    if (!binary.isEmpty()) {
+      groups.add(new Group("binary estimators (arity 1)", include, params("backend", cpu,
+          "operation", binary, "k", List.of("1"), "arity", List.of("1")),
+          settings.timing(Timing.FULL)));
+    }
     return groups;
   }
 
@@ -234,6 +327,11 @@ public final class Run {
       CommandLineOptions jmh, Path result) {
     OptionsBuilder builder = new OptionsBuilder();
     builder.parent(jmh).include(group.include);
+    if (settings.isa != null) {
+      List<String> jvmArgs = new ArrayList<>(jmh.getJvmArgsAppend().orElse(List.of()));
+      jvmArgs.add("-Dgumbelrao.cpu.isa=" + settings.isa);
+      builder.jvmArgsAppend(jvmArgs.toArray(new String[0]));
+    }
     group.params.forEach((name, values) -> builder.param(name, values.toArray(new String[0])));
     Timing timing = group.timing;
     if (!jmh.getForkCount().hasValue()) builder.forks(1);
@@ -287,7 +385,11 @@ public final class Run {
     List<String> ops = split(Operation.ids());
     List<String> ks = split("1,10,100,1000");
     List<String> arities = split("2,4,8,16,64,1024,32768");
-    List<String> suites = split("operations,naive,small,device");
+    List<String> suites = split("operations,naive,small,device,successors");
+    boolean aritiesGiven;
+    boolean ksGiven;
+    List<String> taus = split("0.5,0.3");
+    String isa;
     final List<String> jmhArgs = new ArrayList<>();
 
     static Settings parse(String[] args) {
@@ -309,6 +411,8 @@ public final class Run {
           case "--ks":
           case "--arities":
           case "--suites":
+          case "--taus":
+          case "--isa":
             if (i + 1 == args.length) throw new IllegalArgumentException(arg + " needs a value");
             given.put(arg, args[++i]);
             break;
@@ -321,21 +425,36 @@ public final class Run {
         s.ops = List.of(Operation.GUMBEL_RAO.id);
         s.ks = List.of("10");
         s.arities = List.of("16");
+        s.taus = List.of("0.5");
       }
       s.json = given.getOrDefault("--json", s.json);
       if (given.containsKey("--backends")) s.backends = split(given.get("--backends"));
       if (given.containsKey("--ops")) s.ops = split(given.get("--ops"));
       if (given.containsKey("--ks")) s.ks = split(given.get("--ks"));
       if (given.containsKey("--arities")) s.arities = split(given.get("--arities"));
+      s.ksGiven = given.containsKey("--ks");
+      s.aritiesGiven = given.containsKey("--arities");
       if (given.containsKey("--suites")) s.suites = split(given.get("--suites"));
+      if (given.containsKey("--taus")) s.taus = split(given.get("--taus"));
+      s.isa = given.get("--isa");
+      for (String tau : s.taus) {
+        boolean ok;
+        try {
+          float t = Float.parseFloat(tau);
+          ok = t > 0 && Float.isFinite(t);
+        } catch (NumberFormatException e) {
+          ok = false;
+        }
+        if (!ok) throw new IllegalArgumentException("--taus: '" + tau + "' is not a positive number");
+      }
       s.backends.forEach(BackendNames::parse);
       s.ops.forEach(Operation::of);
       positive("--ks", s.ks);
       positive("--arities", s.arities);
       for (String suite : s.suites) {
-        if (!List.of("operations", "naive", "small", "device").contains(suite)) {
+        if (!List.of("operations", "naive", "small", "device", "successors").contains(suite)) {
           throw new IllegalArgumentException("unknown suite '" + suite
-              + "'; known: operations,naive,small,device");
+              + "'; known: operations,naive,small,device,successors");
         }
       }
       return s;

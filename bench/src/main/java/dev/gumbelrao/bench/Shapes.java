@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 /**
  * The problem shapes, shared by the benchmarks and the report so both count the same work.
  * Every case holds about 2^20 logits (rows = 2^20 / arity) so throughputs at different arities
- * compare; element-samples per call = rows x arity x K (K = 1 where it does not apply).
+ * compare; element-samples per call = rows x arity x K (K = 1 where it does not apply; the
+ * binary estimators run at arity 1, so on 2^20 variables).
  */
 final class Shapes {
   private Shapes() {}
@@ -43,9 +44,12 @@ final class Shapes {
     return rows;
   }
 
-  /** Element-samples of one call: rows actually used x arity x K (K = 1 where it does not apply). */
+  /**
+   * Element-samples of one call: rows actually used x arity x K (K = 1 where it does not apply,
+   * and for RLOO, whose backward pass writes one element per logit whatever its S).
+   */
   static long elementSamples(Operation op, int arity, int k) {
-    return (long) rows(op, arity, k) * arity * (op.usesK ? k : 1);
+    return (long) rows(op, arity, k) * arity * (op.perK() ? k : 1);
   }
 
   /** n standard normal floats: logits and upstream gradients. */

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Per-call latency of small problems, R x N x K = 10^4 element-samples, in microseconds per
  * call: where call overhead (argument checks, the JNI transition, waking the native threads, a
- * kernel launch) shows. The target is under 20 us per call from Java. Arrays allocated in
+ * kernel launch) shows. The target is 15 us or less per call from Java on AVX2 (issue 10). Arrays allocated in
  * {@link #setUp()}, as in {@link OperationBenchmark}.
  */
 @State(Scope.Benchmark)

@@ -99,6 +99,14 @@ public final class Backends {
     NativeKernels.setCpuThreads(threads);
   }
 
+  /**
+   * The instruction set the CPU backend's kernels run here ("avx512", "avx2", "x86-64" or
+   * "neon"), or null when the native library is not loaded.
+   */
+  public static String cpuInstructionSet() {
+    return NativeSupport.loaded() ? NativeSupport.cpuIsa() : null;
+  }
+
   // ------------------------------------------------------------------------------------ CUDA
 
   /** Number of CUDA devices the runtime sees here (0 without CUDA). */

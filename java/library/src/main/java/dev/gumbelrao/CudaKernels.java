@@ -5,11 +5,13 @@ import static dev.gumbelrao.DirectBuffers.require;
 
 
 /**
- * The CUDA backend for host memory: each operation is one JNI call that stages the arrays (or
- * direct buffers) through the calling thread's page-locked and device memory, runs the kernel on
- * the thread's own stream of this instance's device, copies the outputs back and synchronises
- * (gumbel_rao_cuda_host.h). Threads never share a stream or buffer, so concurrent calls from
- * many threads run concurrently on the GPU.
+ * The CUDA backend for host memory: each operation is one JNI call that stages direct buffers
+ * through the calling thread's page-locked and device memory, runs the kernel on the thread's
+ * own stream of this instance's device, copies the outputs back and synchronises
+ * (gumbel_rao_cuda_host.h). Arrays are first copied into direct memory ({@link Staging}): a JNI
+ * critical region held across the GPU round trip would block every allocation in the JVM. Threads
+ * never share a stream or buffer, so concurrent calls from many threads run concurrently on the
+ * GPU.
  */
 final class CudaKernels implements Kernels {
   private final int device;
@@ -38,91 +40,222 @@ final class CudaKernels implements Kernels {
 
   @Override
   public void close() {
-    NativeKernels.cudaHostReleaseThread();
+    // every thread's staging memory, not only the closing thread's: the threads that made
+    // calls may be pooled and idle (a running call on another thread finishes first)
+    int error = NativeKernels.cudaHostReleaseAll();
+    if (error != 0) {
+      System.getLogger("dev.gumbelrao").log(System.Logger.Level.WARNING,
+          "releasing the CUDA backend's staging memory failed: cudaError_t " + error);
+    }
+  }
+
+  private static long bytes(long n) {
+    return Staging.bytes(n);
   }
 
   @Override
   public long sample(Floats logits, int rows, int arity, NoiseKey key, Ints choice,
       Floats oneHot) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostSample(device, logits.array, rows, arity, key.seed(),
-          key.offsetWord(), choice.array, oneHot == null ? null : oneHot.array);
-    }
-    require(logits, choice, oneHot);
-    return NativeKernels.cudaHostSample(device, address(logits), rows, arity, key.seed(),
-        key.offsetWord(), address(choice), address(oneHot));
+    long n = (long) rows * arity;
+    Staging s = new Staging(2 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), oh = s.out(oneHot);
+    Ints d = s.out(choice);
+    require(th, d, oh);
+    long status = NativeKernels.cudaHostSample(device, address(th), rows, arity, key.seed(),
+        key.offsetWord(), address(d), address(oh));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 
   @Override
   public long conditionalGumbel(Floats logits, Ints choice, int rows, int arity, int samples,
       NoiseKey key, Floats noise) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostConditionalGumbel(device, logits.array, choice.array, rows,
-          arity, samples, key.seed(), key.offsetWord(), noise.array);
-    }
-    require(logits, choice, noise);
-    return NativeKernels.cudaHostConditionalGumbel(device, address(logits), address(choice),
-        rows, arity, samples, key.seed(), key.offsetWord(), address(noise));
+    long n = (long) rows * arity;
+    Staging s = new Staging(bytes(n) + bytes(rows) + bytes(n * samples));
+    Floats th = s.in(logits), out = s.out(noise);
+    Ints d = s.in(choice);
+    require(th, d, out);
+    long status = NativeKernels.cudaHostConditionalGumbel(device, address(th), address(d), rows,
+        arity, samples, key.seed(), key.offsetWord(), address(out));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 
   @Override
   public long gumbelRaoBackward(Floats logits, Ints choice, Floats upstream, int rows,
       int arity, int samples, float tau, NoiseKey key, Floats grad) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostGumbelRaoBackward(device, logits.array, choice.array,
-          upstream.array, rows, arity, samples, tau, key.seed(), key.offsetWord(), grad.array);
-    }
-    require(logits, choice, upstream, grad);
-    return NativeKernels.cudaHostGumbelRaoBackward(device, address(logits), address(choice),
-        address(upstream), rows, arity, samples, tau, key.seed(), key.offsetWord(),
-        address(grad));
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostGumbelRaoBackward(device, address(th), address(d),
+        address(g), rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 
   @Override
   public long gumbelSoftmaxForward(Floats logits, int rows, int arity, float tau, NoiseKey key,
       Floats soft) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostGumbelSoftmaxForward(device, logits.array, rows, arity, tau,
-          key.seed(), key.offsetWord(), soft.array);
-    }
-    require(logits, soft);
-    return NativeKernels.cudaHostGumbelSoftmaxForward(device, address(logits), rows, arity, tau,
-        key.seed(), key.offsetWord(), address(soft));
+    long n = (long) rows * arity;
+    Staging s = new Staging(2 * bytes(n));
+    Floats th = s.in(logits), out = s.out(soft);
+    require(th, out);
+    long status = NativeKernels.cudaHostGumbelSoftmaxForward(device, address(th), rows, arity,
+        tau, key.seed(), key.offsetWord(), address(out));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 
   @Override
   public long gumbelSoftmaxBackward(Floats logits, Floats upstream, int rows, int arity,
       float tau, NoiseKey key, Floats grad) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostGumbelSoftmaxBackward(device, logits.array, upstream.array,
-          rows, arity, tau, key.seed(), key.offsetWord(), grad.array);
-    }
-    require(logits, upstream, grad);
-    return NativeKernels.cudaHostGumbelSoftmaxBackward(device, address(logits),
-        address(upstream), rows, arity, tau, key.seed(), key.offsetWord(), address(grad));
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    require(th, g, out);
+    long status = NativeKernels.cudaHostGumbelSoftmaxBackward(device, address(th), address(g),
+        rows, arity, tau, key.seed(), key.offsetWord(), address(out));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 
   @Override
   public long straightThroughBackward(Floats logits, Floats upstream, int rows, int arity,
       float tau, Floats grad) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostStraightThroughBackward(device, logits.array, upstream.array,
-          rows, arity, tau, grad.array);
-    }
-    require(logits, upstream, grad);
-    return NativeKernels.cudaHostStraightThroughBackward(device, address(logits),
-        address(upstream), rows, arity, tau, address(grad));
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    require(th, g, out);
+    long status = NativeKernels.cudaHostStraightThroughBackward(device, address(th), address(g),
+        rows, arity, tau, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 
   @Override
   public long reinforceBackward(Floats logits, Ints choice, Floats losses, float baseline,
       int rows, int arity, Floats grad) {
-    if (logits.array != null) {
-      return NativeKernels.cudaHostReinforceBackward(device, logits.array, choice.array,
-          losses.array, baseline, rows, arity, grad.array);
-    }
-    require(logits, choice, losses, grad);
-    return NativeKernels.cudaHostReinforceBackward(device, address(logits), address(choice),
-        address(losses), baseline, rows, arity, address(grad));
+    long n = (long) rows * arity;
+    Staging s = new Staging(2 * bytes(n) + 2 * bytes(rows));
+    Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, f, out);
+    long status = NativeKernels.cudaHostReinforceBackward(device, address(th), address(d),
+        address(f), baseline, rows, arity, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  // ------------------------------------------------------ the estimators beyond the paper
+
+  @Override
+  public long binarySample(Floats logits, int rows, NoiseKey key, boolean antithetic,
+      Ints choice, Floats values) {
+    long draws = antithetic ? 2 : 1;
+    Staging s = new Staging(bytes(rows) + 2 * bytes(draws * rows));
+    Floats th = s.in(logits), v = s.out(values);
+    Ints d = s.out(choice);
+    require(th, d, v);
+    long status = NativeKernels.cudaHostBinarySample(device, address(th), rows, key.seed(),
+        key.offsetWord(), antithetic ? 1 : 0, address(d), address(v));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long gumbelRaoTotalBackward(Floats logits, Ints choice, Floats upstream, int rows,
+      int arity, int samples, float tau, NoiseKey key, Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostGumbelRaoTotalBackward(device, address(th), address(d),
+        address(g), rows, arity, samples, tau, key.seed(), key.offsetWord(), address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long zgrBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostZgrBackward(device, address(th), address(d), address(g),
+        rows, arity, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long zgrBinaryBackward(Floats logits, Ints choice, Floats upstream, int rows,
+      Floats grad) {
+    Staging s = new Staging(4 * bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostZgrBinaryBackward(device, address(th), address(d),
+        address(g), rows, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long reinMaxBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      float tau, Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostReinMaxBackward(device, address(th), address(d),
+        address(g), rows, arity, tau, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long gstBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      float tau, float gap, Floats grad) {
+    long n = (long) rows * arity;
+    Staging s = new Staging(3 * bytes(n) + bytes(rows));
+    Floats th = s.in(logits), g = s.in(upstream), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, g, out);
+    long status = NativeKernels.cudaHostGstBackward(device, address(th), address(d), address(g),
+        rows, arity, tau, gap, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long rlooBackward(Floats logits, Ints choice, Floats losses, int rows, int arity,
+      int samples, Floats grad) {
+    long n = (long) rows * arity, draws = (long) samples * rows;
+    Staging s = new Staging(2 * bytes(n) + 2 * bytes(draws));
+    Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, f, out);
+    long status = NativeKernels.cudaHostRlooBackward(device, address(th), address(d),
+        address(f), rows, arity, samples, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
+  }
+
+  @Override
+  public long disarmBackward(Floats logits, Ints choice, Floats losses, int rows, Floats grad) {
+    Staging s = new Staging(2 * bytes(rows) + 2 * bytes(2L * rows));
+    Floats th = s.in(logits), f = s.in(losses), out = s.out(grad);
+    Ints d = s.in(choice);
+    require(th, d, f, out);
+    long status = NativeKernels.cudaHostDisarmBackward(device, address(th), address(d),
+        address(f), rows, address(out));
+    if (status == Status.OK) s.commit();
+    return status;
   }
 }

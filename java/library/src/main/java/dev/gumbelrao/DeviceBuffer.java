@@ -58,6 +58,15 @@ public final class DeviceBuffer implements AutoCloseable {
     }
   }
 
+  /** A view of elements [first, first + count) (a non-owning buffer of the same memory). */
+  DeviceBuffer view(long first, long count) {
+    if (first < 0 || count < 1 || first + count > length) {
+      throw new IllegalArgumentException("elements [" + first + ", " + (first + count)
+          + ") are not inside a buffer of " + length);
+    }
+    return new DeviceBuffer(device, type, count, address() + 4 * first);
+  }
+
   /** Whether closing this buffer frees its memory (false for a view of other code's memory). */
   public boolean ownsMemory() {
     return owner;

@@ -18,6 +18,21 @@ package dev.gumbelrao;
  *       <td>(1 / (K tau)) sum_k J(softmax((theta + G^k) / tau))^T g, G^k | D</td></tr>
  *   <tr><td>{@link #reinforce()}</td><td>REINFORCE</td><td>onehot(D)</td>
  *       <td>(f - b)(onehot(D) - p), b a running mean of f</td></tr>
+ *   <tr><td>{@link #gumbelRao(int, float, Derivative)}</td><td>GR-MCK-total</td>
+ *       <td>onehot(D)</td><td>GR-MCK with the derivative through G^k too</td></tr>
+ *   <tr><td>{@link #zgr()}</td><td>ZGR</td><td>onehot(D)</td>
+ *       <td>1/2 [J(p) g + (g_D - &lt;p, g&gt;)(e_D - p)]</td></tr>
+ *   <tr><td>{@link #zgrBinary()}</td><td>ZGR-binary</td><td>b</td>
+ *       <td>g (b (1 - q) + (1 - b) q) / 2</td></tr>
+ *   <tr><td>{@link #reinMax(float)}</td><td>ReinMax</td><td>onehot(D)</td>
+ *       <td>2 J(pi) g - 1/2 J(p) g, pi = (softmax(theta/tau) + e_D) / 2</td></tr>
+ *   <tr><td>{@link #gappedStraightThrough(float)}, {@link #gappedStraightThroughP(float)}</td>
+ *       <td>GST-1.0, GST-p</td><td>onehot(D)</td><td>J(s) g / tau, s = softmax(theta'/tau),
+ *       theta' D lifted to the maximum, the others a gap below</td></tr>
+ *   <tr><td>{@link #rloo(int)}</td><td>RLOO-S</td><td>S samples' onehot(D_s)</td>
+ *       <td>1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p)</td></tr>
+ *   <tr><td>{@link #disarm()}</td><td>DisARM</td><td>b, b~</td>
+ *       <td>1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|)</td></tr>
  * </table>
  */
 public final class Estimators {
@@ -61,7 +76,89 @@ public final class Estimators {
    * @param tau temperature, finite and &gt; 0
    */
   public static PathwiseEstimator gumbelRao(int samples, float tau) {
-    return new GumbelRaoMonteCarlo(samples, tau);
+    return new GumbelRaoMonteCarlo(samples, tau, Derivative.DETACHED);
+  }
+
+  /**
+   * Which derivative of s^k = softmax((theta + G^k) / tau) Gumbel-Rao takes: through theta only,
+   * the conditional noise held constant (DETACHED, every public implementation), or also through
+   * G^k, which depends on theta through the log-sum-exp (TOTAL, the paper's Sec. 3.2 wording).
+   */
+  public enum Derivative {
+    DETACHED,
+    TOTAL
+  }
+
+  /**
+   * GR-MCK with the derivative taken as {@code derivative} says. TOTAL adds one dot product per
+   * draw: grad_i = (1/K) sum_k [(1 - r_i^k) v_i^k + p_i sum_j r_j^k v_j^k], v^k the detached
+   * draw's J(s^k)^T g / tau and r_j = p_j E_D / (E_j + p_j E_D) (estimators.md); named
+   * {@code GR-MCK-total}.
+   */
+  public static PathwiseEstimator gumbelRao(int samples, float tau, Derivative derivative) {
+    return new GumbelRaoMonteCarlo(samples, tau, derivative);
+  }
+
+  /**
+   * ZGR (Shekhovtsov, ICML 2023, "Cold analysis of Rao-Blackwellized straight-through
+   * Gumbel-Softmax"): the zero-temperature limit of Gumbel-Rao, 1/2 [J(p) g + (g_D - &lt;p, g&gt;)
+   * (e_D - p)]; no temperature and no draws, unbiased for losses linear in D.
+   */
+  public static PathwiseEstimator zgr() {
+    return new Zgr();
+  }
+
+  /**
+   * ZGR for binary variables: one logit eta per Bernoulli variable b (arity 1, values b in
+   * {0, 1}, upstream dL/db), dL/deta = g (b (1 - q) + (1 - b) q) / 2 with q = sigmoid(eta).
+   */
+  public static PathwiseEstimator zgrBinary() {
+    return new ZgrBinary();
+  }
+
+  /**
+   * ReinMax (Liu, Liu, Gao, Han, NeurIPS 2023): D ~ Cat(p) with the untempered p; backward
+   * 2 J(pi) g - 1/2 J(p) g with pi = (softmax(theta / tau) + e_D) / 2, second-order accurate.
+   * Any tau &gt; 0: the authors' wrapper refuses tau &lt; 1; below 1, softmax(theta / tau) moves
+   * towards onehot(argmax theta) and pi towards the mean of that and onehot(D), which is still a
+   * valid (if less accurate) estimator.
+   */
+  public static PathwiseEstimator reinMax(float tau) {
+    return new ReinMax(tau);
+  }
+
+  /**
+   * GST-1.0, the gapped straight-through estimator (Fan, Haoyu et al., ICML 2022): the logits
+   * moved, as a constant, so that D is their maximum and every other class at least 1 below it;
+   * backward J(s) g / tau with s = softmax(moved / tau). Deterministic given D.
+   */
+  public static PathwiseEstimator gappedStraightThrough(float tau) {
+    return new GappedStraightThrough(tau, 1f);
+  }
+
+  /** GST with the gap -log(1 - p_D) / p_D (GST-p), the authors' choice from p_D. */
+  public static PathwiseEstimator gappedStraightThroughP(float tau) {
+    return new GappedStraightThrough(tau, 0f);
+  }
+
+  /**
+   * RLOO, REINFORCE leave-one-out (Kool, van Hoof, Welling 2019): {@code samples} draws of each
+   * row (values and losses [draw][row]; draw s uses the sub-key key.derive(s)), each sample's
+   * baseline the mean of the others: grad = 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p).
+   *
+   * @param samples S &gt;= 2
+   */
+  public static ScoreFunctionEstimator rloo(int samples) {
+    return new Rloo(samples);
+  }
+
+  /**
+   * DisARM (Dong, Mnih, Tucker, NeurIPS 2020) for binary variables (arity 1): an antithetic pair
+   * of samples per variable (two draws) and their two losses;
+   * dL/deta = 1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|). Unbiased.
+   */
+  public static ScoreFunctionEstimator disarm() {
+    return new DisArm();
   }
 
   /**

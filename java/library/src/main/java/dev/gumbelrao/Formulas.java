@@ -86,6 +86,16 @@ final class Formulas {
     return Math.max(-Math.log(u), 1 - u);
   }
 
+  /**
+   * The perturbed logit of the Gumbel-max trick, shifted by the row maximum m:
+   * (theta_j - m) + G_j. The argmax is that of theta + G, but theta_j - m is exact near the top
+   * of the row, so the noise keeps its precision when the logits are large (at |theta| = 1e8 the
+   * float sum theta + G would round G away).
+   */
+  static double perturbedLogit(double thetaJ, double max, double g) {
+    return (thetaJ - max) + g;
+  }
+
   /** G ~ Gumbel(0, 1): G = -log(-log U). */
   public static double gumbelFromUniform(double u) {
     return -Math.log(exponentialFromUniform(u));
@@ -180,6 +190,80 @@ final class Formulas {
   /** 1 / (K tau): the finish grad_j = h_j / (K tau) of the Gumbel-Rao row sums. */
   static double gumbelRaoScale(long samples, float tau) {
     return 1.0 / ((double) samples * (double) tau);
+  }
+
+  /** r_j = p_j E_D / (E_j + p_j E_D), the base of the Gumbel-Rao weight (r_D = 1). */
+  static double gumbelRaoBase(double pj, double ej, double eD) {
+    double a = pj * eD;
+    return a / (ej + a);
+  }
+
+  /**
+   * One draw's term of the total-derivative row sum h_j: t_j - r_j t_j, t_j the detached term
+   * ({@link #gumbelRaoTerm}); the draw also adds r_j t_j to the row sum u, and
+   * grad_j = (h_j + p_j u) / (K tau) ({@link #gumbelRaoTotalFinish}).
+   */
+  static double gumbelRaoTotalTerm(double tj, double rj) {
+    return tj - rj * tj;
+  }
+
+  static double gumbelRaoTotalFinish(double hj, double pj, double u, double scale) {
+    return (hj + pj * u) * scale;
+  }
+
+  /** ZGR: 1/2 (p_j gs_j - [j = D] &lt;p, gs&gt;), gs = g - g_D. */
+  static double zgrGrad(double pj, double gsj, double pDotGs, boolean isD) {
+    return 0.5 * (isD ? -pDotGs : pj * gsj);
+  }
+
+  /** L = log u - log(1 - u), a Logistic(0, 1) draw. */
+  static double logisticFromUniform(double u) {
+    return Math.log(u) - Math.log(1 - u);
+  }
+
+  static double sigmoid(double x) {
+    double t = Math.exp(-Math.abs(x));
+    double r = 1 / (1 + t);
+    return x >= 0 ? r : t * r;
+  }
+
+  /** ZGR, binary: g sigmoid(b ? -eta : eta) / 2. */
+  static double zgrBinaryGrad(double g, double eta, boolean b) {
+    return 0.5 * g * sigmoid(b ? -eta : eta);
+  }
+
+  /** DisARM: 1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|). */
+  static double disarmGrad(double fB, double fBt, boolean b, boolean bt, double eta) {
+    if (b == bt) return 0;
+    double d = (0.5 * fB - 0.5 * fBt) * sigmoid(Math.abs(eta));
+    return bt ? -d : d;
+  }
+
+  /** ReinMax's pi_j = (softmax(theta / tau)_j + [j = D]) / 2. */
+  static double reinmaxPi(double sj, boolean isD) {
+    return 0.5 * (sj + (isD ? 1 : 0));
+  }
+
+  /** ReinMax: 2 pi_j (gs_j - &lt;pi, gs&gt;) - 1/2 p_j (gs_j - &lt;p, gs&gt;). */
+  static double reinmaxGrad(double piJ, double pj, double gsj, double piDotGs, double pDotGs) {
+    return 2 * (piJ * (gsj - piDotGs)) - 0.5 * (pj * (gsj - pDotGs));
+  }
+
+  /** GST: theta'_j - max = 0 for j = D, min(theta_j - max, -gap) otherwise. */
+  static double gstShiftedLogit(double thetaJMinusMax, boolean isD, double gap) {
+    if (isD) return 0;
+    return Math.min(thetaJMinusMax, -gap);
+  }
+
+  /** GST-p's gap -log(1 - p_D') / p_D', p_D' = p_D (1 - 1e-5). */
+  static double gstGapP(double pD) {
+    double pi = pD * (1 - 1e-5);
+    return pi < 1e-8 ? 1 + pi / 2 : -Math.log1p(-pi) / pi;
+  }
+
+  /** RLOO: (f_s - mean f) / (S - 1), added to grad_{D_s}. */
+  static double rlooTerm(double fsMinusMean, int samples) {
+    return fsMinusMean / (samples - 1);
   }
 
   /** One component of the softmax Jacobian-vector product J(s)^T g = s * (g - &lt;s, g&gt;). */

@@ -232,4 +232,81 @@ public final class GumbelRao implements AutoCloseable {
     Status.check(kernels().reinforceBackward(logits, choice, losses, baseline, rows, arity, grad),
         arity);
   }
+
+  // ------------------------------------------------------ the estimators beyond the paper
+
+  void binarySample(Floats logits, int rows, NoiseKey key, boolean antithetic, Ints choice,
+      Floats values) {
+    Checks.batch(rows, 1);
+    int draws = antithetic ? 2 : 1;
+    Args.input(logits, "logits", rows, "rows");
+    Checks.notNull(key, "key");
+    Args.output(choice, "choice", (long) draws * rows, "draws * rows", logits);
+    if (values != null) {
+      Args.output(values, values.name, (long) draws * rows, "draws * rows", logits, choice);
+    }
+    Status.checkBinary(kernels().binarySample(logits, rows, key, antithetic, choice, values));
+  }
+
+  void gumbelRaoTotalBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      int samples, float tau, NoiseKey key, Floats grad) {
+    int n = Checks.batch(rows, arity);
+    Args.input(upstream, "upstream", n, "rows * arity");
+    Checks.samples(samples);
+    Checks.tau(tau);
+    Args.output(grad, "grad", n, "rows * arity", logits, upstream, choice);
+    Status.check(kernels().gumbelRaoTotalBackward(logits, choice, upstream, rows, arity,
+        samples, tau, key, grad), arity);
+  }
+
+  void zgrBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      Floats grad) {
+    int n = Checks.batch(rows, arity);
+    Args.input(upstream, "upstream", n, "rows * arity");
+    Args.output(grad, "grad", n, "rows * arity", logits, upstream, choice);
+    Status.check(kernels().zgrBackward(logits, choice, upstream, rows, arity, grad), arity);
+  }
+
+  void zgrBinaryBackward(Floats logits, Ints choice, Floats upstream, int rows, Floats grad) {
+    Checks.batch(rows, 1);
+    Args.input(upstream, "upstream", rows, "rows");
+    Args.output(grad, "grad", rows, "rows", logits, upstream, choice);
+    Status.checkBinary(kernels().zgrBinaryBackward(logits, choice, upstream, rows, grad));
+  }
+
+  void reinMaxBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity,
+      float tau, Floats grad) {
+    int n = Checks.batch(rows, arity);
+    Args.input(upstream, "upstream", n, "rows * arity");
+    Checks.tau(tau);
+    Args.output(grad, "grad", n, "rows * arity", logits, upstream, choice);
+    Status.check(kernels().reinMaxBackward(logits, choice, upstream, rows, arity, tau, grad),
+        arity);
+  }
+
+  void gstBackward(Floats logits, Ints choice, Floats upstream, int rows, int arity, float tau,
+      float gap, Floats grad) {
+    int n = Checks.batch(rows, arity);
+    Args.input(upstream, "upstream", n, "rows * arity");
+    Checks.tau(tau);
+    Args.output(grad, "grad", n, "rows * arity", logits, upstream, choice);
+    Status.check(kernels().gstBackward(logits, choice, upstream, rows, arity, tau, gap, grad),
+        arity);
+  }
+
+  void rlooBackward(Floats logits, Ints choice, Floats losses, int rows, int arity, int samples,
+      Floats grad) {
+    int n = Checks.batch(rows, arity);
+    Args.input(losses, "losses", (long) samples * rows, "draws * rows");
+    Args.output(grad, "grad", n, "rows * arity", logits, losses, choice);
+    Status.check(kernels().rlooBackward(logits, choice, losses, rows, arity, samples, grad),
+        arity);
+  }
+
+  void disarmBackward(Floats logits, Ints choice, Floats losses, int rows, Floats grad) {
+    Checks.batch(rows, 1);
+    Args.input(losses, "losses", 2L * rows, "draws * rows");
+    Args.output(grad, "grad", rows, "rows", logits, losses, choice);
+    Status.checkBinary(kernels().disarmBackward(logits, choice, losses, rows, grad));
+  }
 }

@@ -226,6 +226,122 @@ public final class GumbelRaoCuda implements AutoCloseable {
         rows, arity, out, st, s.handle()));
   }
 
+  // ------------------------------------------------------ the estimators beyond the paper
+
+  void binarySample(DeviceBuffer logits, int rows, NoiseKey key, boolean antithetic,
+      DeviceBuffer choice, DeviceBuffer values, CudaStream stream) {
+    Checks.batch(rows, 1);
+    CudaStream s = stream(stream);
+    int draws = antithetic ? 2 : 1;
+    long th = floats(logits, "logits", rows);
+    Checks.notNull(key, "key");
+    long d = ints(choice, "choice", (long) draws * rows);
+    long v = values == null ? 0 : floats(values, "values", (long) draws * rows);
+    Ranges.disjoint(choice, "choice", (long) draws * rows, logits, "logits", rows);
+    if (values != null) {
+      Ranges.disjoint(values, "values", (long) draws * rows, logits, "logits", rows);
+      Ranges.disjoint(values, "values", (long) draws * rows, choice, "choice",
+          (long) draws * rows);
+    }
+    launch("binarySample", s, st -> NativeKernels.cudaBinarySample(th, rows, key.seed(),
+        key.offsetWord(), antithetic ? 1 : 0, d, v, st, s.handle()));
+    choice.markWritten();
+  }
+
+  void gumbelRaoTotalBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream,
+      int rows, int arity, int samples, float tau, NoiseKey key, DeviceBuffer grad,
+      CudaStream stream) {
+    long n = Checks.batch(rows, arity);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    long g = floats(upstream, "upstream", n);
+    Checks.samples(samples);
+    Checks.tau(tau);
+    long out = floats(grad, "grad", n);
+    gradDisjoint(grad, n, logits, upstream, "upstream", n, choice, rows);
+    launch("gumbelRaoTotalBackward", s, st -> NativeKernels.cudaGumbelRaoTotalBackward(th, d, g,
+        rows, arity, samples, tau, key.seed(), key.offsetWord(), out, st, s.handle()));
+  }
+
+  void zgrBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream, int rows,
+      int arity, DeviceBuffer grad, CudaStream stream) {
+    long n = Checks.batch(rows, arity);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    long g = floats(upstream, "upstream", n), out = floats(grad, "grad", n);
+    gradDisjoint(grad, n, logits, upstream, "upstream", n, choice, rows);
+    launch("zgrBackward", s, st -> NativeKernels.cudaZgrBackward(th, d, g, rows, arity, out, st,
+        s.handle()));
+  }
+
+  void zgrBinaryBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream,
+      int rows, DeviceBuffer grad, CudaStream stream) {
+    Checks.batch(rows, 1);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", rows), d = ints(choice, "choice", rows);
+    long g = floats(upstream, "upstream", rows), out = floats(grad, "grad", rows);
+    gradDisjoint(grad, rows, logits, upstream, "upstream", rows, choice, rows);
+    launch("zgrBinaryBackward", s, st -> NativeKernels.cudaZgrBinaryBackward(th, d, g, rows, out,
+        st, s.handle()));
+  }
+
+  void reinMaxBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream,
+      int rows, int arity, float tau, DeviceBuffer grad, CudaStream stream) {
+    long n = Checks.batch(rows, arity);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    long g = floats(upstream, "upstream", n);
+    Checks.tau(tau);
+    long out = floats(grad, "grad", n);
+    gradDisjoint(grad, n, logits, upstream, "upstream", n, choice, rows);
+    launch("reinMaxBackward", s, st -> NativeKernels.cudaReinMaxBackward(th, d, g, rows, arity,
+        tau, out, st, s.handle()));
+  }
+
+  void gstBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer upstream, int rows,
+      int arity, float tau, float gap, DeviceBuffer grad, CudaStream stream) {
+    long n = Checks.batch(rows, arity);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", rows);
+    long g = floats(upstream, "upstream", n);
+    Checks.tau(tau);
+    long out = floats(grad, "grad", n);
+    gradDisjoint(grad, n, logits, upstream, "upstream", n, choice, rows);
+    launch("gstBackward", s, st -> NativeKernels.cudaGstBackward(th, d, g, rows, arity, tau, gap,
+        out, st, s.handle()));
+  }
+
+  void rlooBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer losses, int rows,
+      int arity, int samples, DeviceBuffer grad, CudaStream stream) {
+    long n = Checks.batch(rows, arity);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", n), d = ints(choice, "choice", (long) samples * rows);
+    long f = floats(losses, "losses", (long) samples * rows), out = floats(grad, "grad", n);
+    gradDisjoint(grad, n, logits, losses, "losses", (long) samples * rows, choice,
+        (long) samples * rows);
+    launch("rlooBackward", s, st -> NativeKernels.cudaRlooBackward(th, d, f, rows, arity,
+        samples, out, st, s.handle()));
+  }
+
+  void disarmBackward(DeviceBuffer logits, DeviceBuffer choice, DeviceBuffer losses, int rows,
+      DeviceBuffer grad, CudaStream stream) {
+    Checks.batch(rows, 1);
+    CudaStream s = stream(stream);
+    long th = floats(logits, "logits", rows), d = ints(choice, "choice", 2L * rows);
+    long f = floats(losses, "losses", 2L * rows), out = floats(grad, "grad", rows);
+    gradDisjoint(grad, rows, logits, losses, "losses", 2L * rows, choice, 2L * rows);
+    launch("disarmBackward", s, st -> NativeKernels.cudaDisarmBackward(th, d, f, rows, out, st,
+        s.handle()));
+  }
+
+  /** grad (n elements) against the logits (n), the second input (m: upstream or losses), D. */
+  private static void gradDisjoint(DeviceBuffer grad, long n, DeviceBuffer logits,
+      DeviceBuffer second, String secondName, long m, DeviceBuffer choice, long choices) {
+    Ranges.disjoint(grad, "grad", n, logits, "logits", n);
+    Ranges.disjoint(grad, "grad", n, second, secondName, m);
+    Ranges.disjoint(grad, "grad", n, choice, "choice", choices);
+  }
+
   // ---------------------------------------------------------------------------------- helpers
 
   @FunctionalInterface

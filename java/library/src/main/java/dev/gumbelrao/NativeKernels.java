@@ -20,9 +20,10 @@ import org.bytedeco.javacpp.annotation.Properties;
  * (direct NIO buffers, see {@link #address(FloatBuffer)}). Every function returns a status:
  * 0, or {@code code << 40 | row} as defined in gumbel_rao.h.
  *
- * <p>CUDA entry points come in two kinds: {@code cudaHost*} take host memory and stage it through
- * the calling thread's page-locked and device memory (gumbel_rao_cuda_host.h), returning a status
- * like the CPU functions; {@code cuda*} take device addresses and a stream handle and return the
+ * <p>CUDA entry points come in two kinds: {@code cudaHost*} take host memory (direct buffers:
+ * arrays are staged in Java, see {@link Staging}) and stage it through the calling thread's
+ * page-locked and device memory (gumbel_rao_cuda_host.h), returning a status like the CPU
+ * functions; {@code cuda*} take device addresses and a stream handle and return the
  * cudaError_t of queuing the work (gumbel_rao_cuda.h). A build without CUDA links stubs that
  * answer cudaErrorNoDevice.
  *
@@ -129,6 +130,91 @@ final class NativeKernels {
       @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
       long rows, int arity, @Cast("float*") long grad);
 
+  // ------------------------------------------------- estimators beyond the paper
+  @CriticalRegion
+  @Name("gr_cpu_binary_sample")
+  static native long binarySample(@Const float[] logits, long rows, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, int antithetic, @Cast("int32_t*") int[] choice,
+      float[] values);
+
+  @Name("gr_cpu_binary_sample")
+  static native long binarySample(@Cast("const float*") long logits, long rows,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, int antithetic,
+      @Cast("int32_t*") long choice, @Cast("float*") long values);
+
+  @CriticalRegion
+  @Name("gr_cpu_gumbel_rao_total_backward")
+  static native long gumbelRaoTotalBackward(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
+      int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
+      float[] grad);
+
+  @Name("gr_cpu_gumbel_rao_total_backward")
+  static native long gumbelRaoTotalBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_zgr_backward")
+  static native long zgrBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] upstream, long rows, int arity, float[] grad);
+
+  @Name("gr_cpu_zgr_backward")
+  static native long zgrBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_zgr_binary_backward")
+  static native long zgrBinaryBackward(@Const float[] logits,
+      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, float[] grad);
+
+  @Name("gr_cpu_zgr_binary_backward")
+  static native long zgrBinaryBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_reinmax_backward")
+  static native long reinMaxBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] upstream, long rows, int arity, float tau, float[] grad);
+
+  @Name("gr_cpu_reinmax_backward")
+  static native long reinMaxBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_gst_backward")
+  static native long gstBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] upstream, long rows, int arity, float tau, float gap, float[] grad);
+
+  @Name("gr_cpu_gst_backward")
+  static native long gstBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, float gap, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_rloo_backward")
+  static native long rlooBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] losses, long rows, int arity, int samples, float[] grad);
+
+  @Name("gr_cpu_rloo_backward")
+  static native long rlooBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      int arity, int samples, @Cast("float*") long grad);
+
+  @CriticalRegion
+  @Name("gr_cpu_disarm_backward")
+  static native long disarmBackward(@Const float[] logits, @Cast("const int32_t*") int[] choice,
+      @Const float[] losses, long rows, float[] grad);
+
+  @Name("gr_cpu_disarm_backward")
+  static native long disarmBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      @Cast("float*") long grad);
+
   // ------------------------------------------------------------------- CPU backend
   @Name("gr_cpu_isa")
   static native @Cast("const char*") String cpuIsa();
@@ -141,6 +227,10 @@ final class NativeKernels {
 
   @Name("gr_cpu_set_threads")
   static native void setCpuThreads(int threads);
+
+  /** The calling thread's cancel word (see {@link CancelWatch}); 0 makes its calls uncancellable. */
+  @Name("gr_cpu_set_cancel_flag")
+  static native void setCancelFlag(@Cast("const int32_t*") long flag);
 
   /** The address of a direct buffer's current position. */
   @Name("gr_address")
@@ -157,6 +247,11 @@ final class NativeKernels {
   @CriticalRegion
   @Name("gr_cpu_eval_math")
   static native void evalMath(int function, @Const float[] x, float[] y, long n);
+
+  @CriticalRegion
+  @Name("gr_cpu_uniforms")
+  static native void uniforms(@Cast("uint64_t") long seed, @Cast("uint32_t") int offset, long row,
+      @Cast("uint32_t") int slot, int arity, float[] u);
 
   @CriticalRegion
   @Name("gr_cpu_philox")
@@ -189,22 +284,10 @@ final class NativeKernels {
   static native int cudaDriverVersion(@Cast("int32_t*") int[] version);
 
   // ====================================================== CUDA: host memory (staged per thread)
-  @CriticalRegion
-  @Name("gr_cuda_host_sample")
-  static native long cudaHostSample(int device, @Const float[] logits, long rows,
-      int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
-      @Cast("int32_t*") int[] choice, float[] oneHot);
-
   @Name("gr_cuda_host_sample")
   static native long cudaHostSample(int device, @Cast("const float*") long logits,
       long rows, int arity, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("int32_t*") long choice, @Cast("float*") long oneHot);
-
-  @CriticalRegion
-  @Name("gr_cuda_host_conditional_gumbel")
-  static native long cudaHostConditionalGumbel(int device, @Const float[] logits,
-      @Cast("const int32_t*") int[] choice, long rows, int arity, int samples,
-      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, float[] noise);
 
   @Name("gr_cuda_host_conditional_gumbel")
   static native long cudaHostConditionalGumbel(int device,
@@ -212,35 +295,16 @@ final class NativeKernels {
       int arity, int samples, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long noise);
 
-  @CriticalRegion
-  @Name("gr_cuda_host_gumbel_rao_backward")
-  static native long cudaHostGumbelRaoBackward(int device, @Const float[] logits,
-      @Cast("const int32_t*") int[] choice, @Const float[] upstream, long rows, int arity,
-      int samples, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
-      float[] grad);
-
   @Name("gr_cuda_host_gumbel_rao_backward")
   static native long cudaHostGumbelRaoBackward(int device,
       @Cast("const float*") long logits, @Cast("const int32_t*") long choice,
       @Cast("const float*") long upstream, long rows, int arity, int samples, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long grad);
 
-  @CriticalRegion
-  @Name("gr_cuda_host_gumbel_softmax_forward")
-  static native long cudaHostGumbelSoftmaxForward(int device, @Const float[] logits,
-      long rows, int arity, float tau, @Cast("uint64_t") long seed,
-      @Cast("uint32_t") int offset, float[] soft);
-
   @Name("gr_cuda_host_gumbel_softmax_forward")
   static native long cudaHostGumbelSoftmaxForward(int device,
       @Cast("const float*") long logits, long rows, int arity, float tau,
       @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, @Cast("float*") long soft);
-
-  @CriticalRegion
-  @Name("gr_cuda_host_gumbel_softmax_backward")
-  static native long cudaHostGumbelSoftmaxBackward(int device, @Const float[] logits,
-      @Const float[] upstream, long rows, int arity, float tau, @Cast("uint64_t") long seed,
-      @Cast("uint32_t") int offset, float[] grad);
 
   @Name("gr_cuda_host_gumbel_softmax_backward")
   static native long cudaHostGumbelSoftmaxBackward(int device,
@@ -248,21 +312,10 @@ final class NativeKernels {
       int arity, float tau, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset,
       @Cast("float*") long grad);
 
-  @CriticalRegion
-  @Name("gr_cuda_host_straight_through_backward")
-  static native long cudaHostStraightThroughBackward(int device, @Const float[] logits,
-      @Const float[] upstream, long rows, int arity, float tau, float[] grad);
-
   @Name("gr_cuda_host_straight_through_backward")
   static native long cudaHostStraightThroughBackward(int device,
       @Cast("const float*") long logits, @Cast("const float*") long upstream, long rows,
       int arity, float tau, @Cast("float*") long grad);
-
-  @CriticalRegion
-  @Name("gr_cuda_host_reinforce_backward")
-  static native long cudaHostReinforceBackward(int device, @Const float[] logits,
-      @Cast("const int32_t*") int[] choice, @Const float[] losses, float baseline, long rows,
-      int arity, float[] grad);
 
   @Name("gr_cuda_host_reinforce_backward")
   static native long cudaHostReinforceBackward(int device,
@@ -270,8 +323,56 @@ final class NativeKernels {
       @Cast("const float*") long losses, float baseline, long rows, int arity,
       @Cast("float*") long grad);
 
+  @Name("gr_cuda_host_binary_sample")
+  static native long cudaHostBinarySample(int device, @Cast("const float*") long logits,
+      long rows, @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, int antithetic,
+      @Cast("int32_t*") long choice, @Cast("float*") long values);
+
+  @Name("gr_cuda_host_gumbel_rao_total_backward")
+  static native long cudaHostGumbelRaoTotalBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_zgr_backward")
+  static native long cudaHostZgrBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_zgr_binary_backward")
+  static native long cudaHostZgrBinaryBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_reinmax_backward")
+  static native long cudaHostReinMaxBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_gst_backward")
+  static native long cudaHostGstBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, float gap, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_rloo_backward")
+  static native long cudaHostRlooBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      int arity, int samples, @Cast("float*") long grad);
+
+  @Name("gr_cuda_host_disarm_backward")
+  static native long cudaHostDisarmBackward(int device, @Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      @Cast("float*") long grad);
+
   @Name("gr_cuda_host_release_thread")
   static native void cudaHostReleaseThread();
+
+  /** Frees every thread's staging memory; returns the first cudaError_t met (0: none). */
+  @Name("gr_cuda_host_release_all")
+  static native int cudaHostReleaseAll();
+
+  @Name("gr_cuda_host_workspace_bytes")
+  static native long cudaHostWorkspaceBytes();
 
   // ============================================ CUDA: device addresses on a stream (asynchronous)
   @Name("gr_cuda_sample")
@@ -314,6 +415,53 @@ final class NativeKernels {
       @Cast("const int32_t*") long choice, @Cast("const float*") long losses, float baseline,
       long rows, int arity, @Cast("float*") long grad, @Cast("uint64_t*") long status,
       @Cast("void*") long stream);
+
+  @Name("gr_cuda_binary_sample")
+  static native int cudaBinarySample(@Cast("const float*") long logits, long rows,
+      @Cast("uint64_t") long seed, @Cast("uint32_t") int offset, int antithetic,
+      @Cast("int32_t*") long choice, @Cast("float*") long values, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_gumbel_rao_total_backward")
+  static native int cudaGumbelRaoTotalBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, int samples, float tau, @Cast("uint64_t") long seed,
+      @Cast("uint32_t") int offset, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_zgr_backward")
+  static native int cudaZgrBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_zgr_binary_backward")
+  static native int cudaZgrBinaryBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      @Cast("float*") long grad, @Cast("uint64_t*") long status, @Cast("void*") long stream);
+
+  @Name("gr_cuda_reinmax_backward")
+  static native int cudaReinMaxBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_gst_backward")
+  static native int cudaGstBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long upstream, long rows,
+      int arity, float tau, float gap, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_rloo_backward")
+  static native int cudaRlooBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      int arity, int samples, @Cast("float*") long grad, @Cast("uint64_t*") long status,
+      @Cast("void*") long stream);
+
+  @Name("gr_cuda_disarm_backward")
+  static native int cudaDisarmBackward(@Cast("const float*") long logits,
+      @Cast("const int32_t*") long choice, @Cast("const float*") long losses, long rows,
+      @Cast("float*") long grad, @Cast("uint64_t*") long status, @Cast("void*") long stream);
 
   // ============================================================= CUDA: status words and runtime
   @Name("gr_cuda_status_reset")

@@ -5,7 +5,10 @@ package dev.gumbelrao;
  * Loads the native library once and remembers why it could not be loaded. System properties:
  * {@code gumbelrao.native=false} skips it (the JAVA backend then serves AUTO, with a warning);
  * {@code gumbelrao.cpu.threads=N} sets the CPU backend's threads (see
- * {@link Backends#setCpuThreads(int)}).
+ * {@link Backends#setCpuThreads(int)}); {@code gumbelrao.cpu.isa=avx2} (or {@code x86-64},
+ * {@code avx512}, {@code neon}) makes the CPU backend run that instruction-set copy of its kernels
+ * instead of the best one this CPU has, so that one machine can measure the paths of others; a
+ * copy this CPU cannot run makes the CPU backend unavailable, with that reason.
  */
 final class NativeSupport {
   private NativeSupport() {}
@@ -18,6 +21,14 @@ final class NativeSupport {
     }
     try {
       NativeKernels.load();
+      String isa = System.getProperty("gumbelrao.cpu.isa");
+      if (isa != null && !isa.isEmpty()) {
+        String detected = NativeKernels.cpuIsa();
+        if (NativeKernels.setCpuIsa(isa) != 0) {
+          return "-Dgumbelrao.cpu.isa=" + isa + ": not an instruction set this CPU runs (its "
+              + "best: " + detected + ")";
+        }
+      }
       threadsFromProperty();
       return null;
     } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError

@@ -5,11 +5,12 @@ import java.nio.FloatBuffer;
 /**
  * An estimator whose backward pass maps the upstream gradient g = dL/dvalues of the sample the
  * network consumed to dL/dtheta: straight-through (ST), straight-through Gumbel-Softmax (ST-GS),
- * the relaxed Gumbel-Softmax (GS) and Gumbel-Rao (GR-MCK). See {@link Estimators} for each
- * formula. The three backward forms run on the memory the sample's forward pass used.
+ * the relaxed Gumbel-Softmax (GS), Gumbel-Rao (GR-MCK, detached or with the total derivative),
+ * ZGR (categorical and binary), ReinMax and the gapped straight-through (GST). See
+ * {@link Estimators} for each formula. The three backward forms run on the memory the sample's forward pass used.
  */
 public sealed interface PathwiseEstimator extends Estimator
-    permits StraightThrough, StraightThroughGumbelSoftmax, GumbelSoftmax, GumbelRaoMonteCarlo {
+    permits HardPathwise, GumbelSoftmax, ZgrBinary {
   /**
    * dL/dtheta for the sample {@code sample} (drawn by this estimator, on host arrays).
    *

@@ -92,13 +92,9 @@ final class Reinforce implements ScoreFunctionEstimator {
 
   /** The batch's mean loss; every loss must be finite. */
   private static double meanLoss(float[] f) {
+    Passes.finiteLosses(f, f.length);
     double sum = 0;
-    for (int r = 0; r < f.length; r++) {
-      if (!Float.isFinite(f[r])) {
-        throw new IllegalArgumentException("losses: row " + r + " is " + f[r] + ", not finite");
-      }
-      sum += f[r];
-    }
+    for (float v : f) sum += v;
     return f.length == 0 ? 0 : sum / f.length;
   }
 

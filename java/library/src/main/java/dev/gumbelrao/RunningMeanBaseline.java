@@ -41,10 +41,16 @@ public final class RunningMeanBaseline {
     return updates;
   }
 
-  /** b &lt;- decay * b + (1 - decay) * batchMean, or b = batchMean on the first update. */
+  /**
+   * b &lt;- decay * b + (1 - decay) * batchMean, or b = batchMean on the first update.
+   *
+   * @param batchMean finite and within the float range (the kernels read b as a float, as they
+   *     read the losses)
+   */
   public synchronized void update(double batchMean) {
-    if (!Double.isFinite(batchMean)) {
-      throw new IllegalArgumentException("batchMean must be finite, got " + batchMean);
+    if (!(Math.abs(batchMean) <= Float.MAX_VALUE)) {
+      throw new IllegalArgumentException("batchMean must be finite and within the float range "
+          + "(|b| <= 3.4e38), got " + batchMean);
     }
     value = updates == 0 ? batchMean : decay * value + (1 - decay) * batchMean;
     updates++;

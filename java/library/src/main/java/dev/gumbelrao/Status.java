@@ -16,6 +16,10 @@ final class Status {
   static final int CHOICE_MASKED = 5;
   static final int OUT_OF_MEMORY = 6;
   static final int CUDA_ERROR = 7;
+  static final int UPSTREAM_NOT_FINITE = 8;
+  static final int GRAD_OVERFLOW = 9;
+  static final int CANCELLED = 10;
+  static final int NOISE_OVERFLOW = 11;
 
   static long of(int code, long row) {
     return ((long) code << 40) | row;
@@ -34,6 +38,15 @@ final class Status {
     if (a == OK) return b;
     if (b == OK) return a;
     return row(b) < row(a) ? b : a;
+  }
+
+  /** {@link #check} for the binary estimators: D in {0, 1}, one of them impossible at +-inf. */
+  static void checkBinary(long status) {
+    if (code(status) == CHOICE_MASKED) {
+      throw new IllegalArgumentException("choice: row " + row(status) + " is an outcome its "
+          + "logit makes impossible (0 at eta = +Infinity, 1 at eta = -Infinity)");
+    }
+    check(status, 2);
   }
 
   /** Throws the exception that status stands for; returns normally for 0. */
@@ -58,6 +71,20 @@ final class Status {
         throw new OutOfMemoryError("native scratch memory could not be allocated");
       case CUDA_ERROR:
         throw new CudaException("CUDA backend", (int) row);
+      case UPSTREAM_NOT_FINITE:
+        throw new IllegalArgumentException("upstream: row " + row + " holds NaN or Infinity at "
+            + "an unmasked class");
+      case GRAD_OVERFLOW:
+        throw new IllegalArgumentException("grad: row " + row + " does not fit a float (a "
+            + "component exceeds 3.4e38): scale the upstream gradient, the losses or tau");
+      case NOISE_OVERFLOW:
+        throw new IllegalArgumentException("choice: row " + row + ": the conditional noise of "
+            + "this D is beyond the float range (its logit lies more than 3.4e38 below the row's "
+            + "log-sum-exp, so p_D is 0 in float)");
+      case CANCELLED:
+        Thread.currentThread().interrupt();
+        throw new java.util.concurrent.CancellationException("the call was cancelled: its "
+            + "thread was interrupted");
       default:
         throw new IllegalStateException("native kernel failed with status code " + code(status)
             + " at row " + row);

@@ -68,4 +68,32 @@ class ConcurrencyTest {
       }
     }
   }
+
+  /**
+   * Closing a CUDA instance frees the staging memory of every thread that made host-array calls,
+   * pooled idle threads included (before, only the closing thread's was freed).
+   */
+  @org.junit.jupiter.api.Test
+  void closingTheCudaBackendFreesEveryThreadsStagingMemory() throws Exception {
+    GumbelRao gr = TestBackends.open(Backend.CUDA);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        calls.add(pool.submit(() -> {
+          float[] th = new float[64 * 16];
+          gr.sample(th, 64, 16, NoiseKey.of(1), new int[64], null);
+        }));
+      }
+      for (Future<?> f : calls) f.get();
+      org.junit.jupiter.api.Assertions.assertTrue(NativeKernels.cudaHostWorkspaceBytes() > 0,
+          "the calls staged through pinned memory");
+      gr.close();
+      org.junit.jupiter.api.Assertions.assertEquals(0L, NativeKernels.cudaHostWorkspaceBytes(),
+          "pinned bytes still held after close()");
+    } finally {
+      gr.close();
+      pool.shutdown();
+    }
+  }
 }

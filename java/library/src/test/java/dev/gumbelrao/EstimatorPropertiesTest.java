@@ -20,9 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>REINFORCE is (f - b)(onehot(D) - p) with the running-mean baseline.
  * </ul>
  * Statistical thresholds: z-scores beyond 5.33 (two-sided 1e-7 each; at most 9 per test, so
- * 1e-6 per test), p-values below 1e-6, and variance ratios whose expected value is 10 required
- * to exceed 3 (for M = 4000 draws a ratio estimate below 3 lies more than 20 standard errors
- * away).
+ * 1e-6 per test), p-values below 1e-6, and the ratio tr Var(GR-MC(K)) / tr Var(GR-MC(10 K))
+ * given D, exactly 10 in expectation (a mean of K iid draws), required to lie in [8, 12.5]: over
+ * 80 estimates with M = 4000 draws and fresh keys it ranged over [9.17, 10.88] (standard
+ * deviation about 0.35), so the bounds lie more than 5 standard deviations away.
  */
 class EstimatorPropertiesTest {
   private static final double Z_MAX = 5.33;
@@ -197,8 +198,12 @@ class EstimatorPropertiesTest {
         Ops.gumbelRao(gr, th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
         traces[i] = traceCovariance(out, rows, arity);
       }
-      assertTrue(traces[0] > 3 * traces[1] && traces[1] > 3 * traces[2],
-          "tr Var(GR-MCK | D) for K = 1, 10, 100: " + java.util.Arrays.toString(traces));
+      // Given D, GR-MCK is the mean of K iid draws: its variance falls exactly as 1/K.
+      for (int i = 1; i < ks.length; i++) {
+        double ratio = traces[i - 1] / traces[i];
+        assertTrue(ratio > 8 && ratio < 12.5, "tr Var(GR-MCK | D) for K = 1, 10, 100: "
+            + java.util.Arrays.toString(traces) + ": ratio " + ratio + ", expected 10");
+      }
 
       // unconditionally (D ~ p): GR-MC10 below ST-GS; GR-MC1 equal to ST-GS in distribution
       NoiseKey key = new NoiseKey(12, 0);

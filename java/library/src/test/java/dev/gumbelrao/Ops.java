@@ -40,8 +40,8 @@ final class Ops {
   static void straightThrough(GumbelRao gr, float[] th, float[] g, int rows, int arity,
       float tau, float[] grad) {
     PathwiseEstimator est = Estimators.straightThrough(tau);
-    est.backward(est.given(gr, th, rows, arity, NoiseKey.of(0), new int[Math.max(0, rows)]), g,
-        grad);
+    // D drawn (its backward pass reads only the logits): a given D is checked against them
+    est.backward(est.forward(gr, th, rows, arity, NoiseKey.of(0), null), g, grad);
   }
 
   static void reinforce(GumbelRao gr, float[] th, int[] d, float[] losses,

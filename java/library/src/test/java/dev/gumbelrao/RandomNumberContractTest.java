@@ -45,6 +45,41 @@ class RandomNumberContractTest {
     }
   }
 
+  /**
+   * The uniforms the kernels draw on their vector lanes (each instruction-set copy has its own
+   * lane width and 32 x 32 -> 64 multiply) are the contract's: the scalar Philox words through
+   * the uniform map, for rows, slots and arities that end inside and at the edge of a vector.
+   */
+  @Test
+  void everyCpuInstructionSetDrawsTheContractsUniforms() {
+    assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
+    String best = NativeSupport.cpuIsa();
+    int[] words = new int[4];
+    int checked = 0;
+    try {
+      for (String isa : new String[] {"x86-64", "avx2", "avx512", "neon"}) {
+        if (NativeKernels.setCpuIsa(isa) != 0) continue; // not this CPU's
+        checked++;
+        SplittableRandom rnd = new SplittableRandom(12);
+        for (int arity : new int[] {1, 3, 4, 5, 16, 17, 63, 64, 65, 1000}) {
+          long seed = rnd.nextLong();
+          int offset = rnd.nextInt(), slot = rnd.nextInt(1 << 20);
+          long row = rnd.nextInt(1 << 30);
+          float[] u = new float[arity];
+          NativeKernels.uniforms(seed, offset, row, slot, arity, u);
+          for (int j = 0; j < arity; j++) {
+            Formulas.philox(seed, j / 4, (int) row, slot, offset, words);
+            assertEquals((float) Formulas.uniformOpen(words[j % 4]), u[j],
+                isa + ": arity " + arity + " column " + j);
+          }
+        }
+      }
+    } finally {
+      NativeKernels.setCpuIsa(best);
+    }
+    assertTrue(checked > 0, "no instruction set could be selected");
+  }
+
   @Test
   void nativeAndJavaPhiloxAgreeOnRandomCounters() {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);

@@ -24,7 +24,7 @@ final class Options {
     this.command = command;
     for (int i = from; i < args.length; i++) {
       String a = args[i];
-      if (!a.startsWith("--")) throw new UsageException(command + ": unexpected argument '" + a + "'");
+      if (!a.startsWith("--")) throw new UsageException("unexpected argument '" + a + "'");
       String name = a.substring(2);
       String inline = null;
       int eq = name.indexOf('=');
@@ -36,12 +36,12 @@ final class Options {
         values.put(name, "true");
       } else if (valued.contains(name)) {
         if (inline == null) {
-          if (i + 1 >= args.length) throw new UsageException(command + ": --" + name + " needs a value");
+          if (i + 1 >= args.length) throw new UsageException("--" + name + " needs a value");
           inline = args[++i];
         }
         values.put(name, inline);
       } else {
-        throw new UsageException(command + ": unknown option --" + name);
+        throw new UsageException("unknown option --" + name);
       }
     }
   }
@@ -56,7 +56,7 @@ final class Options {
 
   String required(String name) {
     String v = values.get(name);
-    if (v == null) throw new UsageException(command + ": --" + name + " is required");
+    if (v == null) throw new UsageException("--" + name + " is required");
     return v;
   }
 
@@ -66,8 +66,24 @@ final class Options {
     try {
       return Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {
-      throw new UsageException(command + ": --" + name + " must be an integer, got '" + v + "'");
+      throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
     }
+  }
+
+  /** An integer option that must lie in [min, max]. */
+  int integer(String name, int fallback, int min, int max) {
+    String v = values.get(name);
+    if (v == null) return fallback;
+    long x;
+    try {
+      x = Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
+    }
+    if (x < min || x > max) {
+      throw new UsageException("--" + name + " must be in [" + min + ", " + max + "], got " + v);
+    }
+    return (int) x;
   }
 
   long longValue(String name, long fallback) {
@@ -76,7 +92,7 @@ final class Options {
     try {
       return Long.parseLong(v.trim());
     } catch (NumberFormatException e) {
-      throw new UsageException(command + ": --" + name + " must be an integer, got '" + v + "'");
+      throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
     }
   }
 
@@ -92,12 +108,26 @@ final class Options {
     return out;
   }
 
+  /** A required comma-separated list of integers. */
+  int[] ints(String name) {
+    String[] parts = required(name).split(",", -1);
+    int[] out = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        out[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new UsageException("--" + name + " has '" + parts[i] + "', not an integer");
+      }
+    }
+    return out;
+  }
+
   Backend backend() {
     String v = string("backend", "auto");
     try {
       return Backend.valueOf(v.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new UsageException(command + ": --backend must be auto, cpu, java or cuda, got '" + v + "'");
+      throw new UsageException("--backend must be auto, cpu, java or cuda, got '" + v + "'");
     }
   }
 
@@ -117,7 +147,7 @@ final class Options {
         try {
           return Float.parseFloat(s);
         } catch (NumberFormatException e) {
-          throw new UsageException(command + ": --" + name + " has '" + v + "', not a number");
+          throw new UsageException("--" + name + " has '" + v + "', not a number");
         }
     }
   }

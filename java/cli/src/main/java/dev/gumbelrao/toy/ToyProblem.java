@@ -63,6 +63,18 @@ public final class ToyProblem {
     }
   }
 
+  /**
+   * u = 2 A (y - c) at a relaxed sample y = y[yOff..yOff+3) (the relaxed Gumbel-Softmax feeds f
+   * the soft y instead of a one-hot D), written into out[off..off+3).
+   */
+  public void upstream(float[] y, int yOff, float[] out, int off) {
+    for (int i = 0; i < ARITY; i++) {
+      double u = 0;
+      for (int j = 0; j < ARITY; j++) u += 2 * a[i][j] * (y[yOff + j] - C);
+      out[off + i] = (float) u;
+    }
+  }
+
   /** The exact gradient of E[f(D)] with respect to theta = log p: J(p)^T [f(e_1), f(e_2), f(e_3)]. */
   public double[] exactGradient() {
     double mean = expectedLoss();

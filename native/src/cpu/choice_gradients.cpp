@@ -1,0 +1,94 @@
+// The estimators whose gradient, given D, is a function of the row's p and shifted upstream
+// gs = g - g_D alone, with one or two row reductions (math.h): ZGR (zgr_grad), ReinMax
+// (reinmax_pi, reinmax_grad) and gapped straight-through (gst_shifted_logit, gst_gap_p, then
+// softmax_jvp). One row at a time, each pass a loop the compiler vectorises; the upstream follows
+// the policy of gumbel_rao.h like every backward pass (upstream_scale, +0 at masked classes,
+// GR_GRAD_OVERFLOW beyond the float range).
+#include "rows.h"
+
+namespace gr {
+namespace cpu {
+namespace GR_ISA_NS {
+namespace {
+
+// <x, gs> in double.
+inline float dot_of(const float* x, const float* gs, int32_t n) {
+  double dot = 0.0;
+#pragma omp simd reduction(+ : dot)
+  for (int32_t j = 0; j < n; ++j) dot += (double)x[j] * gs[j];
+  return (float)dot;
+}
+
+// s = softmax(z / tau) of shifted logits z <= 0 (z_j = 0 at the row's top): s_j, in place.
+inline void softmax_of_shifted(float* z, int32_t n, float tau) {
+  const float scale = inverse_temperature(tau * kLn2);  // log2(e) / tau, finite
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (int32_t j = 0; j < n; ++j) {
+    z[j] = fast_exp2_nonpositive(z[j] * scale);
+    sum += z[j];
+  }
+  const float inv_sum = (float)(1.0 / sum);
+#pragma omp simd
+  for (int32_t j = 0; j < n; ++j) z[j] *= inv_sum;
+}
+
+}  // namespace
+
+int64_t choice_gradient_rows(const ChoiceGradArgs& a, int64_t r0, int64_t r1) {
+  const int32_t n = a.batch.arity;
+  float* buf = scratch().floats(4 * (size_t)n);
+  float *log2_p = buf, *p = log2_p + n, *gs = p + n, *s = gs + n;
+  for (int64_t r = r0; r < r1; ++r) {
+    if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, r);
+    const float* th = a.batch.logits + r * n;
+    const float* g = a.upstream + r * n;
+    const int32_t d = a.choice[r];
+    float m, log_sum;
+    UpstreamScale us;
+    int code = prepare_choice_row(th, n, d, log2_p, p, &m, &log_sum);
+    if (!code) code = scan_shifted_upstream(th, g, n, d, gs, &us);
+    if (code) return gr_status_make(code, r);
+    float* out = a.grad + r * n;
+    switch (a.estimator) {
+      case ChoiceEstimator::kZgr: {
+        const float p_dot = dot_of(p, gs, n);
+#pragma omp simd
+        for (int32_t j = 0; j < n; ++j)
+          out[j] = gradient_out(th[j], zgr_grad(p[j], gs[j], p_dot, j == d), us.up);
+        break;
+      }
+      case ChoiceEstimator::kReinMax: {
+        // pi = (softmax(theta / tau) + e_D) / 2, the tempered softmax shifted by the maximum
+#pragma omp simd
+        for (int32_t j = 0; j < n; ++j) s[j] = th[j] - m;
+        softmax_of_shifted(s, n, a.tau);
+#pragma omp simd
+        for (int32_t j = 0; j < n; ++j) s[j] = reinmax_pi(s[j], j == d);
+        const float pi_dot = dot_of(s, gs, n), p_dot = dot_of(p, gs, n);
+#pragma omp simd
+        for (int32_t j = 0; j < n; ++j)
+          out[j] = gradient_out(th[j], reinmax_grad(s[j], p[j], gs[j], pi_dot, p_dot), us.up);
+        break;
+      }
+      case ChoiceEstimator::kGst: {
+        // s = softmax(theta' / tau): theta'_D is the row's maximum, 0 after the shift by m
+        const float gap = a.gap > 0.0f ? a.gap : gst_gap_p(p[d]);
+#pragma omp simd
+        for (int32_t j = 0; j < n; ++j) s[j] = gst_shifted_logit(th[j] - m, j == d, gap);
+        softmax_of_shifted(s, n, a.tau);
+        const float s_dot = dot_of(s, gs, n);
+#pragma omp simd
+        for (int32_t j = 0; j < n; ++j)
+          out[j] = gradient_out(th[j], softmax_jvp(s[j], gs[j], s_dot) / a.tau, us.up);
+        break;
+      }
+    }
+    if (row_overflows(out, n)) return gr_status_make(GR_GRAD_OVERFLOW, r);
+  }
+  return GR_OK;
+}
+
+}  // namespace GR_ISA_NS
+}  // namespace cpu
+}  // namespace gr
