@@ -274,16 +274,17 @@ final class VaeCommand {
     l.add("- Iterations: " + it + " (the paper: 50,000).");
     l.add(s.candidates() > 1
         ? String.format(Locale.ROOT, "- Search: %d candidates per estimator and setting (the "
-            + "paper: 20), a Latin hypercube in log tau [%s, %s] and log learning rate %s, "
+            + "paper: 20), a Latin hypercube in log tau [%s, %s]%s and log learning rate %s, "
             + "the same quantiles for every estimator; each trained for the search iterations, "
             + "the best on the validation bound continued to the end.", s.candidates(),
-            s.tauRange()[0], s.tauRange()[1], s.lrRange() != null ? "[" + s.lrRange()[0] + ", "
+            s.tauRange()[0], s.tauRange()[1], ownTaus(s.estimators()), s.lrRange() != null ? "[" + s.lrRange()[0] + ", "
             + s.lrRange()[1] + "]" : "[" + Experiment.DEFAULT_LR_RANGE[0] + ", "
             + Experiment.DEFAULT_LR_RANGE[1] + "]" + own(s.estimators(), true))
         : String.format(Locale.ROOT, "- No search: learning rate %s, temperature %s.",
             s.fixedLr() != null ? s.fixedLr().toString() : Experiment.DEFAULT_LR
                 + own(s.estimators(), false), s.fixedTau() != null ? s.fixedTau().toString()
-                : "per estimator (GS, ST 0.5; ST-GS 0.65; GR-MCK 0.35: the paper's averages)"));
+                : "per estimator (GS, ST, GST 0.5; ST-GS 0.65; GR-MCK 0.35: the paper's "
+                + "averages; ReinMax 1)"));
     l.add(String.format(Locale.ROOT, "- Bounds: validation every %s iterations on the first "
         + "%d validation images with M = %d; test on %d test images with M = %d (the paper: "
         + "M = 5000 on all).", s.evalEvery().values(), s.evalImages(), s.evalSamples(),
@@ -299,6 +300,17 @@ final class VaeCommand {
       if (range ? e.lrRange() == null : Float.isNaN(e.quickLr())) continue;
       sb.append(sb.length() == 0 ? " (" : ", ").append(e.name()).append(' ')
           .append(range ? "[" + e.lrRange()[0] + ", " + e.lrRange()[1] + "]" : e.quickLr());
+    }
+    return sb.length() == 0 ? "" : sb.append(")").toString();
+  }
+
+  /** " (ReinMax [1.0, 3.0])": the estimators with temperatures of their own. */
+  private static String ownTaus(List<VaeEstimators.Entry> estimators) {
+    StringBuilder sb = new StringBuilder();
+    for (VaeEstimators.Entry e : estimators) {
+      if (!e.tempered() || e.tauRange() == null) continue;
+      sb.append(sb.length() == 0 ? " (" : ", ").append(e.name()).append(" [")
+          .append(e.tauRange()[0]).append(", ").append(e.tauRange()[1]).append(']');
     }
     return sb.length() == 0 ? "" : sb.append(")").toString();
   }

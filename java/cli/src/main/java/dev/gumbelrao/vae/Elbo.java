@@ -2,6 +2,8 @@ package dev.gumbelrao.vae;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -61,6 +63,16 @@ final class Elbo {
    */
   static Terms gradients(VaeModel model, Estimator estimator, GumbelRao gr, float[] x, int batch,
       NoiseKey key) {
+    return gradients(model, estimator, gr, x, batch, key, false);
+  }
+
+  /**
+   * {@link #gradients}, with {@code binary}: the estimator is one of the library's binary ones
+   * (arity 1, one logit per variable: DisARM, ZGR-binary) applied to the model's 2-class
+   * variables (see {@link #binaryPass}).
+   */
+  static Terms gradients(VaeModel model, Estimator estimator, GumbelRao gr, float[] x, int batch,
+      NoiseKey key, boolean binary) {
     Architecture a = model.architecture();
     int v = a.variables(), n = a.arity();
     try (NDManager step = model.manager().newSubManager();
@@ -70,6 +82,9 @@ final class Elbo {
       NDArray logq = logits.logSoftmax(-1);
       NDArray kl = logq.exp().mul(logq).sum().div(batch);
       double klConstant = v * Math.log(n);
+      if (binary) {
+        return binaryPass(model, estimator, gr, xs, logits, kl, klConstant, batch, key, gc, step);
+      }
       if (estimator.draws() == 1) {
         long t0 = System.nanoTime();
         DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, step);
@@ -171,6 +186,67 @@ final class Elbo {
     nanos += System.nanoTime() - t0;
     NDArray g = step.create(grad, new Shape(batch, v, n));
     gc.backward(logits.mul(g).sum().div(batch).add(kl));
+    return new Terms(rec, kl.getFloat() + klConstant, nanos);
+  }
+
+  /**
+   * A binary estimator of the library (arity 1) on the model's 2-class variables. A 2-class
+   * categorical with logits (theta_0, theta_1) is a Bernoulli variable b (b = 1: class 1) of
+   * logit eta = theta_1 - theta_0, since P(class 1) = softmax(theta)_1 = sigmoid(eta). The
+   * estimator gets eta (rows = batch x V, arity 1) and draws b (DisARM: the antithetic pair b,
+   * b~ as two draws, [draw][row]); the decoder reads onehot = (1 - b, b). Its dL/deta enters the
+   * logits as dL/dtheta_1 = dL/deta, dL/dtheta_0 = -dL/deta. ZGR-binary (pathwise) takes the
+   * upstream dL/db = dL/d onehot_1 - dL/d onehot_0, the decoder's gradient through
+   * onehot = (1 - b, b); DisARM (score function) takes each draw's -log p(x | b) for the rows of
+   * its image, and the decoder's loss is the mean over the two draws.
+   */
+  private static Terms binaryPass(VaeModel model, Estimator est, GumbelRao gr, NDArray xs,
+      NDArray logits, NDArray kl, double klConstant, int batch, NoiseKey key,
+      GradientCollector gc, NDManager step) {
+    Architecture a = model.architecture();
+    int v = a.variables(), s = est.draws(), rows = batch * v;
+    if (a.arity() != 2) {
+      throw new IllegalArgumentException(est.name() + " is binary: it applies to 2-class "
+          + "variables only, not arity " + a.arity());
+    }
+    NDArray eta = logits.get(":, :, 1").sub(logits.get(":, :, 0"));   // (batch, V)
+    FloatBuffer th = floats(eta);
+    FloatBuffer values = direct(s * rows), grad = direct(rows);
+    long t0 = System.nanoTime();
+    Sample sample = est.forward(gr, th, rows, 1, key, values);
+    long nanos = System.nanoTime() - t0;
+    NDArray b = step.create(values, new Shape((long) s * batch, v));
+    if (est instanceof PathwiseEstimator) b.setRequiresGradient(true);
+    NDArray onehot = NDArrays.stack(new NDList(b.neg().add(1), b), 2)
+        .reshape((long) s * batch, 2L * v);
+    NDArray nll = reconstruction(model, onehot, s == 1 ? xs : xs.tile(new long[] {s, 1}));
+    NDArray mean = nll.sum().div(s * batch);
+    double rec = mean.getFloat();
+    NDArray g;
+    if (est instanceof PathwiseEstimator p) {
+      gc.backward(mean);                                  // the decoder's, and dL/db
+      FloatBuffer upstream = floats(b.getGradient());
+      t0 = System.nanoTime();
+      p.backward(sample, upstream, grad);
+      nanos += System.nanoTime() - t0;
+      g = step.create(grad, new Shape(batch, v));        // already carries the 1/batch
+    } else {
+      ScoreFunctionEstimator sf = (ScoreFunctionEstimator) est;
+      FloatBuffer losses = direct(s * rows);
+      float[] f = nll.toFloatArray();
+      for (int d = 0; d < s; d++) {
+        for (int i = 0; i < batch; i++) {
+          for (int k = 0; k < v; k++) losses.put(d * rows + i * v + k, f[d * batch + i]);
+        }
+      }
+      gc.backward(mean);
+      t0 = System.nanoTime();
+      sf.backward(sample, losses, grad);
+      nanos += System.nanoTime() - t0;
+      g = step.create(grad, new Shape(batch, v)).div(batch);
+    }
+    NDArray dTheta = NDArrays.stack(new NDList(g.neg(), g), 2);   // (batch, V, 2)
+    gc.backward(logits.mul(dTheta).sum().add(kl));
     return new Terms(rec, kl.getFloat() + klConstant, nanos);
   }
 

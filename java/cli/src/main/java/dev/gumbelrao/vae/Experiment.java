@@ -147,7 +147,8 @@ public final class Experiment {
     } else {
       float[] lrs = s.lrRange() != null ? s.lrRange() : e.lrRange() != null ? e.lrRange()
           : DEFAULT_LR_RANGE;
-      for (Quantiles q : draws(s.candidates(), s.seed())) draws.add(q.in(s.tauRange(), lrs));
+      float[] taus = e.tauRange() != null ? e.tauRange() : s.tauRange();
+      for (Quantiles q : draws(s.candidates(), s.seed())) draws.add(q.in(taus, lrs));
     }
     String cellName = String.format(Locale.ROOT, "%s %d-ary B=%d", e.name(), arity, batch);
     List<CellResult.Candidate> candidates = new ArrayList<>();

@@ -51,6 +51,7 @@ final class Trainer implements AutoCloseable {
   private final SgdMomentum sgd;
   private final VaeEstimators.State estimatorState;
   private final Estimator estimator;
+  private final boolean binary;
   private final DataOrder order;
   private final List<Evaluation> evaluations = new ArrayList<>();
   private long step, timedSteps, stepNanos, estimatorNanos;
@@ -86,6 +87,7 @@ final class Trainer implements AutoCloseable {
     estimatorState = resume == null ? new VaeEstimators.State()
         : new VaeEstimators.State(resume.baselineValue(), resume.baselineUpdates());
     estimator = entry.factory().make(config.tau(), estimatorState);
+    binary = entry.binary();
     model = new VaeModel(a, config.seed(), data.train().pixelMeans());
     sgd = new SgdMomentum(model, config.learningRate(), config.momentum());
     order = new DataOrder(data.train().count(), config.seed());
@@ -130,7 +132,7 @@ final class Trainer implements AutoCloseable {
       long t0 = System.nanoTime();
       Elbo.Terms terms;
       try {
-        terms = Elbo.gradients(model, estimator, gr, x, batch, key);
+        terms = Elbo.gradients(model, estimator, gr, x, batch, key, binary);
       } catch (IllegalArgumentException e) {
         // The estimator refuses non-finite logits or losses: the run has diverged. Any other
         // refusal is a bug and propagates.

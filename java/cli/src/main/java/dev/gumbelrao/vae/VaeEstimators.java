@@ -11,11 +11,12 @@ import java.util.Map;
 
 /**
  * The estimators the experiment trains with, by name: one line each, all made by the library's
- * {@link Estimators}. An estimator added to the library (ZGR, ReinMax, Gapped-ST, RLOO, DisARM,
- * Gumbel-Rao with the total derivative) joins the experiment with one {@code entry(...)} line
- * below; {@link Elbo} takes any estimator with one draw per row through the DJL interop, and
- * score-function estimators with several draws per row (RLOO) through the buffer API. Hard
- * samples and the relaxed GS are told apart by the estimator itself (the values it writes).
+ * {@link Estimators}: the paper's seven and the library's later ones (GR-MC100-total, ZGR,
+ * ReinMax, GST-1.0, GST-p, RLOO-2, and at arity 2 the binary DisARM and ZGR-binary). {@link
+ * Elbo} takes any estimator with one draw per row through the DJL interop, score-function
+ * estimators with several draws per row (RLOO) and the binary estimators through the buffer
+ * API. Hard samples and the relaxed GS are told apart by the estimator itself (the values it
+ * writes).
  */
 public final class VaeEstimators {
   /** Makes an estimator for one run. */
@@ -35,17 +36,36 @@ public final class VaeEstimators {
    * @param quickTau the temperature of the --quick preset, which does not search
    * @param quickLr the learning rate of the --quick preset (NaN: --lr, default 0.003)
    * @param lrRange the learning rates it searches (null: --lr-range, default [3e-4, 1e-2])
+   * @param tauRange the temperatures it searches (null: --tau-range, default [0.1, 1])
    * @param arities the arities it applies to (empty: all), for binary-only estimators (DisARM)
+   * @param binary whether the library's estimator is a binary one (arity 1: one logit eta per
+   *     variable), applied to 2-class variables as eta = theta_1 - theta_0 (see {@link Elbo})
    */
   public record Entry(String name, boolean tempered, float quickTau, float quickLr,
-      float[] lrRange, List<Integer> arities, Factory factory) {
+      float[] lrRange, float[] tauRange, List<Integer> arities, boolean binary,
+      Factory factory) {
     public boolean appliesTo(int arity) {
       return arities.isEmpty() || arities.contains(arity);
     }
 
     /** This entry with its own learning rates: the quick preset's and the search's range. */
     Entry learningRates(float quick, float low, float high) {
-      return new Entry(name, tempered, quickTau, quick, new float[] {low, high}, arities,
+      return new Entry(name, tempered, quickTau, quick, new float[] {low, high}, tauRange,
+          arities, binary, factory);
+    }
+
+    /** This entry with its own temperatures searched. */
+    Entry temperatures(float low, float high) {
+      return new Entry(name, tempered, quickTau, quickLr, lrRange, new float[] {low, high},
+          arities, binary, factory);
+    }
+
+    /**
+     * This entry as a binary estimator on 2-class variables only: the library's arity-1
+     * estimator sees eta = theta_1 - theta_0 and its b is the class (1: class 1).
+     */
+    Entry binaryOnly() {
+      return new Entry(name, tempered, quickTau, quickLr, lrRange, tauRange, List.of(2), true,
           factory);
     }
   }
@@ -86,12 +106,29 @@ public final class VaeEstimators {
       entry("ST-GS", true, 0.65f, (tau, s) -> Estimators.straightThroughGumbelSoftmax(tau)),
       entry("GR-MC10", true, 0.35f, (tau, s) -> Estimators.gumbelRao(10, tau)),
       entry("GR-MC100", true, 0.35f, (tau, s) -> Estimators.gumbelRao(100, tau)),
-      entry("GR-MC1000", true, 0.35f, (tau, s) -> Estimators.gumbelRao(1000, tau)));
+      entry("GR-MC1000", true, 0.35f, (tau, s) -> Estimators.gumbelRao(1000, tau)),
+      // The library's later estimators (every one that applies to categorical latents).
+      // GR-MC100 with the total derivative: the toy's name for it (GR-MCK-total).
+      entry("GR-MC100-total", true, 0.35f, (tau, s) -> Estimators.gumbelRao(100, tau,
+          Estimators.Derivative.TOTAL)),
+      entry("ZGR", false, 1f, (tau, s) -> Estimators.zgr()),
+      // ReinMax: its authors' wrapper refuses tau < 1 and their experiments search tau >= 1.
+      entry("ReinMax", true, 1f, (tau, s) -> Estimators.reinMax(tau)).temperatures(1f, 3f),
+      entry("GST-1.0", true, 0.5f, (tau, s) -> Estimators.gappedStraightThrough(tau)),
+      entry("GST-p", true, 0.5f, (tau, s) -> Estimators.gappedStraightThroughP(tau)),
+      // RLOO with S = 2 draws per image: 2 decoder passes per step (the cost of DisARM's pair);
+      // score-function estimators share REINFORCE's low learning rates, a decade wider.
+      entry("RLOO-2", false, 1f, (tau, s) -> Estimators.rloo(2))
+          .learningRates(1e-4f, 1e-5f, 1e-3f),
+      // The binary estimators on the 2-ary model (a 2-class variable is a binary one).
+      entry("DisARM", false, 1f, (tau, s) -> Estimators.disarm())
+          .learningRates(1e-4f, 1e-5f, 1e-3f).binaryOnly(),
+      entry("ZGR-binary", false, 1f, (tau, s) -> Estimators.zgrBinary()).binaryOnly());
 
   private VaeEstimators() {}
 
   private static Entry entry(String name, boolean tempered, float quickTau, Factory f) {
-    return new Entry(name, tempered, quickTau, Float.NaN, null, List.of(), f);
+    return new Entry(name, tempered, quickTau, Float.NaN, null, null, List.of(), false, f);
   }
 
   private static Map<String, Entry> table(Entry... entries) {
