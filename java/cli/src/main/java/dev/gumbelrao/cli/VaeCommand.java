@@ -158,8 +158,12 @@ final class VaeCommand {
             candidates, fraction, evalPoints, (long) evalImages * evalSamples,
             (long) testImages * testSamples, checkSamples, 50_000);
         for (String l : plan.lines()) out.println("vae plan: " + l);
-        if (o.has("plan-only")) return 0;
         writePlan(planFile, plan, machine);
+        if (o.has("plan-only")) {
+          out.println("vae plan: wrote " + planFile + "; the run with the same --out follows it "
+              + "without measuring again (delete it to plan again)");
+          return 0;
+        }
         iterations = givenIterations != null ? givenIterations : plan.iterations();
       } else {
         iterations = givenIterations != null ? givenIterations
