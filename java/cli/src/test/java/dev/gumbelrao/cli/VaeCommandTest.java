@@ -98,6 +98,41 @@ class VaeCommandTest {
     assertTrue(Files.readString(out.resolve("vae-timing.md")).contains("| GR-MC10 | 4-ary B=7 |"));
   }
 
+  /**
+   * --plan-only measures, prints and writes the plan and trains nothing; the run with the same
+   * --out then follows that plan without measuring again.
+   */
+  @Test
+  void planOnlyWritesThePlanThatTheRunFollows(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("data"), out = tmp.resolve("out");
+    IdxFiles.dataset(data, 10_100, 200, 4, 4, false);
+    String[] common = {"vae", "--data", data.toString(), "--unverified", "--timing", "3",
+        "--estimators", "ST-GS,DisARM", "--arities", "2", "--latent", "8", "--batch-sizes", "5",
+        "--hidden", "8", "--search", "1", "--eval-points", "2", "--eval-images", "20",
+        "--eval-samples", "2", "--test-images", "20", "--test-samples", "2",
+        "--budget-minutes", "0.2", "--out", out.toString(), "--quiet"};
+    Run plan = run(concat(common, "--plan-only"));
+    assertEquals(0, plan.status(), plan.err());
+    assertTrue(plan.out().contains("vae plan: B = 5: "), plan.out());
+    String planned = Files.readString(out.resolve("vae-plan.txt"));
+    assertTrue(planned.lines().anyMatch(l -> l.matches("iterations\\.5=[0-9]+")), planned);
+    assertTrue(Files.exists(out.resolve("vae-timing.md")));
+    assertTrue(!Files.exists(out.resolve("vae-table.md")), "--plan-only trained nothing");
+    Run r = run(common);
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("the iterations of " + out.resolve("vae-plan.txt")), r.out());
+    assertTrue(Files.readString(out.resolve("vae-table.md")).contains("| DisARM | "));
+    Run bad = run("vae", "--plan-only");
+    assertEquals(2, bad.status(), bad.err());
+    assertTrue(bad.err().contains("--plan-only needs --budget-minutes"), bad.err());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    List<String> l = new ArrayList<>(List.of(a));
+    l.addAll(List.of(b));
+    return l.toArray(new String[0]);
+  }
+
   @Test
   void badArgumentsAreOneLineWithStatusTwo(@TempDir Path tmp) {
     String[][] bad = {
