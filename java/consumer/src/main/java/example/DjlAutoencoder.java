@@ -61,7 +61,9 @@ public final class DjlAutoencoder implements AutoCloseable {
       NDArray r = decoder.forward(parameters, new NDList(z.values().reshape(batch, -1)), true)
           .singletonOrThrow();
       // Bernoulli negative log-likelihood, mean over the batch
-      NDArray nll = Activation.softPlus(r).sub(x.mul(r)).sum().div(batch);
+      // a scalar in PyTorch's memory: DJL's div(Number) frees its scalar before the backward pass
+      NDArray nll = Activation.softPlus(r).sub(x.mul(r)).sum()
+          .div(DjlEstimators.constant(step, batch));
       gc.backward(nll);                                    // decoder, and dL/d(values)
       gc.backward(z.surrogate(z.values().getGradient()));  // dL/dlogits into the encoder
       loss = nll.getFloat();

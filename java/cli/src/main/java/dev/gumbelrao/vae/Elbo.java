@@ -1,5 +1,7 @@
 package dev.gumbelrao.vae;
 
+import static dev.gumbelrao.djl.DjlEstimators.constant;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -80,7 +82,7 @@ final class Elbo {
       NDArray xs = step.create(x, new Shape(batch, a.pixels()));
       NDArray logits = model.encode(xs, true).reshape(batch, v, n);
       NDArray logq = logits.logSoftmax(-1);
-      NDArray kl = logq.exp().mul(logq).sum().div(batch);
+      NDArray kl = logq.exp().mul(logq).sum().div(constant(step, batch));
       double klConstant = v * Math.log(n);
       if (binary) {
         return binaryPass(model, estimator, gr, xs, logits, kl, klConstant, batch, key, gc, step);
@@ -90,7 +92,7 @@ final class Elbo {
         DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, step);
         long est = System.nanoTime() - t0;
         NDArray nll = reconstruction(model, z.values().reshape(batch, v * n), xs);
-        NDArray mean = nll.sum().div(batch);
+        NDArray mean = nll.sum().div(constant(step, batch));
         double rec = mean.getFloat();
         NDArray surrogate;
         if (estimator instanceof PathwiseEstimator) {
@@ -102,7 +104,7 @@ final class Elbo {
           NDArray losses = perRow(nll, v, step);          // each image's loss, for its V rows
           gc.backward(mean);                              // the decoder's
           t0 = System.nanoTime();
-          surrogate = z.surrogateFromLosses(losses).div(batch);
+          surrogate = z.surrogateFromLosses(losses).div(constant(step, batch));
           est += System.nanoTime() - t0;
         }
         gc.backward(surrogate.add(kl));                   // dL/dlogits and the KL's into the encoder
@@ -130,7 +132,7 @@ final class Elbo {
       NDArray xs = step.create(x, new Shape(batch, a.pixels()));
       NDArray logits = model.encode(xs, true).reshape(batch, v, n);
       NDArray logq = logits.logSoftmax(-1);
-      NDArray kl = logq.exp().mul(logq).sum().div(batch);
+      NDArray kl = logq.exp().mul(logq).sum().div(constant(step, batch));
       return multiDraw(model, estimator, gr, xs, logits, kl, v * Math.log(n), batch, key, gc,
           step);
     }
@@ -172,7 +174,7 @@ final class Elbo {
     long nanos = System.nanoTime() - t0;
     NDArray z = step.create(values, new Shape((long) s * batch, (long) v * n));
     NDArray nll = reconstruction(model, z, xs.tile(new long[] {s, 1}));
-    NDArray mean = nll.sum().div(s * batch);
+    NDArray mean = nll.sum().div(constant(step, s * batch));
     double rec = mean.getFloat();
     float[] f = nll.toFloatArray();
     for (int d = 0; d < s; d++) {
@@ -185,7 +187,7 @@ final class Elbo {
     est.backward(sample, losses, grad);
     nanos += System.nanoTime() - t0;
     NDArray g = step.create(grad, new Shape(batch, v, n));
-    gc.backward(logits.mul(g).sum().div(batch).add(kl));
+    gc.backward(logits.mul(g).sum().div(constant(step, batch)).add(kl));
     return new Terms(rec, kl.getFloat() + klConstant, nanos);
   }
 
@@ -217,10 +219,10 @@ final class Elbo {
     long nanos = System.nanoTime() - t0;
     NDArray b = step.create(values, new Shape((long) s * batch, v));
     if (est instanceof PathwiseEstimator) b.setRequiresGradient(true);
-    NDArray onehot = NDArrays.stack(new NDList(b.neg().add(1), b), 2)
+    NDArray onehot = NDArrays.stack(new NDList(b.neg().add(constant(step, 1)), b), 2)
         .reshape((long) s * batch, 2L * v);
     NDArray nll = reconstruction(model, onehot, s == 1 ? xs : xs.tile(new long[] {s, 1}));
-    NDArray mean = nll.sum().div(s * batch);
+    NDArray mean = nll.sum().div(constant(step, s * batch));
     double rec = mean.getFloat();
     NDArray g;
     if (est instanceof PathwiseEstimator p) {
@@ -243,7 +245,7 @@ final class Elbo {
       t0 = System.nanoTime();
       sf.backward(sample, losses, grad);
       nanos += System.nanoTime() - t0;
-      g = step.create(grad, new Shape(batch, v)).div(batch);
+      g = step.create(grad, new Shape(batch, v)).div(constant(step, batch));
     }
     NDArray dTheta = NDArrays.stack(new NDList(g.neg(), g), 2);   // (batch, V, 2)
     gc.backward(logits.mul(dTheta).sum().add(kl));

@@ -84,6 +84,30 @@ public final class DjlEstimators {
     return new DjlSample(sample, logits, values, shape, manager);
   }
 
+  /**
+   * A float32 scalar held in PyTorch's own memory, to scale a tensor that autograd records:
+   * {@code nll.sum().div(DjlEstimators.constant(step, batch))}, never {@code .div(batch)}.
+   *
+   * <p>DJL's {@code mul(Number)} and {@code div(Number)} (DJL 0.36, PyTorch engine) wrap the
+   * number in a tensor over a direct buffer and close it as soon as the operation returns, but
+   * autograd keeps that tensor for the backward pass (the gradient of {@code x / c} is
+   * {@code 1 / c}). Once a garbage collection has run between the forward and the backward pass,
+   * the buffer is freed and reused, and the backward pass scales the gradient by whatever the
+   * memory holds: silently wrong gradients, at moments that differ from process to process
+   * (seen here as training runs that differ across processes unless no collection ran). This
+   * scalar's memory is PyTorch's, kept as long as the graph needs it.
+   *
+   * @param manager where the scalar lives
+   * @param value finite
+   */
+  public static NDArray constant(NDManager manager, float value) {
+    if (manager == null) throw new IllegalArgumentException("manager must not be null");
+    if (!Float.isFinite(value)) {
+      throw new IllegalArgumentException("value must be finite, got " + value);
+    }
+    return manager.full(new Shape(), value, DataType.FLOAT32);
+  }
+
   static Shape checkFloatsOnCpu(NDArray a, String name) {
     if (a == null) throw new IllegalArgumentException(name + " must not be null");
     if (a.isReleased()) throw new IllegalArgumentException(name + " is closed");

@@ -22,6 +22,7 @@ import dev.gumbelrao.Sample;
 import dev.gumbelrao.ScoreFunctionEstimator;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -107,7 +108,7 @@ class DjlInteropTest {
         logitsSeen = logits.toFloatArray();
         z = DjlEstimators.forward(gr, est, logits, key, manager);
         NDArray v = z.values();
-        NDArray loss = cs.mul(v).sum().add(v.mul(v).sum().div(2));
+        NDArray loss = cs.mul(v).sum().add(v.mul(v).sum().div(DjlEstimators.constant(manager, 2)));
         gc.backward(loss);
         gc.backward(z.surrogate(v.getGradient()));
       }
@@ -130,6 +131,54 @@ class DjlInteropTest {
       boolean nonZero = false;
       for (float v : djl) nonZero |= v != 0;
       assertTrue(nonZero, "the encoder received a gradient");
+    }
+  }
+
+  /**
+   * The scalar of {@link DjlEstimators#constant} is PyTorch's memory: closed at once (as DJL closes
+   * the scalar of {@code div(Number)}), then a garbage collection and new direct buffers (which
+   * reuse what the collection freed), the backward pass still divides by it. With DJL's
+   * {@code div(20)} in its place this gave dL/dx of order 1e-9 instead of x / 10 every time.
+   */
+  @Test
+  void aConstantLivesAsLongAsTheGraphNeedsIt() throws InterruptedException {
+    for (int trial = 0; trial < 10; trial++) {
+      try (NDManager manager = NDManager.newBaseManager()) {
+        NDArray x = manager.create(new float[] {1, 2, 3, 4});
+        x.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray y;
+          try (NDArray c = DjlEstimators.constant(manager, 20)) {
+            y = x.mul(x).sum().div(c);
+          }
+          System.gc();
+          Thread.sleep(20);                  // the cleaner frees what the collection found
+          List<java.nio.ByteBuffer> churn = new java.util.ArrayList<>();
+          for (int i = 0; i < 64; i++) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4);
+            b.putInt(0, 0x7f7f7f7f);
+            churn.add(b);
+          }
+          gc.backward(y);
+          assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f, 0.4f},
+              x.getGradient().toFloatArray(), 1e-7f, "dL/dx, trial " + trial);
+          assertEquals(64, churn.size());
+        }
+      }
+    }
+  }
+
+  @Test
+  void aConstantRejectsNonFiniteValuesAndNoManager() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> DjlEstimators.constant(manager, Float.NaN));
+      assertTrue(e.getMessage().startsWith("value"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> DjlEstimators.constant(null, 1));
+      assertTrue(e.getMessage().startsWith("manager"), e.getMessage());
+      assertEquals(3f, DjlEstimators.constant(manager, 3).getFloat());
+      assertEquals(new Shape(), DjlEstimators.constant(manager, 3).getShape());
     }
   }
 
