@@ -38,6 +38,14 @@ public final class CurvePlot {
     new Color(140, 86, 75), new Color(227, 119, 194), new Color(23, 190, 207),
     new Color(188, 189, 34), new Color(0, 0, 0), new Color(100, 100, 255)};
 
+  /** Solid for the first round of colours, then dashed, then dotted: 36 distinct series. */
+  private static BasicStroke stroke(int k, float width) {
+    int round = k / COLOURS.length % 3;
+    if (round == 0) return new BasicStroke(width);
+    float[] dash = round == 1 ? new float[] {9, 5} : new float[] {2, 4};
+    return new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10, dash, 0);
+  }
+
   private CurvePlot() {}
 
   public static void write(List<Panel> panels, String title, String subtitle, Path png)
@@ -77,7 +85,7 @@ public final class CurvePlot {
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     for (int k = 0; k < legend.size(); k++) {
       g.setColor(COLOURS[k % COLOURS.length]);
-      g.setStroke(new BasicStroke(2.5f));
+      g.setStroke(stroke(k, 2.5f));
       g.drawLine(lx, ly + 18 * k, lx + 24, ly + 18 * k);
       g.setColor(Color.BLACK);
       g.drawString(legend.get(k) + (clipped.contains(legend.get(k)) ? " (clipped)" : ""),
@@ -162,7 +170,7 @@ public final class CurvePlot {
     for (Series s : p.series()) {
       int k = legend.indexOf(s.name());
       g.setColor(COLOURS[k % COLOURS.length]);
-      g.setStroke(new BasicStroke(2f));
+      g.setStroke(stroke(k, 2f));
       Path2D path = new Path2D.Double();
       boolean started = false;
       for (int i = 0; i < s.x().length; i++) {
