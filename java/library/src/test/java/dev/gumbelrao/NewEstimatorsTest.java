@@ -267,6 +267,38 @@ class NewEstimatorsTest {
    * the logits held constant (D lifted to the maximum, the others at least the gap below it):
    * GST-1.0 and GST-p, central finite differences in double; and the moved logits' argmax is D.
    */
+  /**
+   * ReinMax at tau = 1 is ZGR: with pi = (p + e_D) / 2, 2 J(pi) g - J(p) g / 2 has components
+   * p_j (g_j - g_D) / 2 off D and (g_D - &lt;p, g&gt;)(1 - p_D) / 2 at D, ZGR's. The same D
+   * (given), arities 2 to 16, every backend; a tau away from 1 differs.
+   */
+  @ParameterizedTest
+  @MethodSource("dev.gumbelrao.TestBackends#all")
+  void reinMaxAtTemperatureOneIsZgr(Backend backend) {
+    try (GumbelRao gr = TestBackends.open(backend)) {
+      SplittableRandom rnd = new SplittableRandom(11);
+      for (int n : new int[] {2, 3, 16}) {
+        int rows = 300;
+        float[] th = TestData.gaussian(rnd, rows * n), g = TestData.gaussian(rnd, rows * n);
+        for (int i = 0; i < th.length; i++) th[i] *= 3;
+        NoiseKey key = NoiseKey.of(12);
+        PathwiseEstimator zgr = Estimators.zgr(), reinMax = Estimators.reinMax(1f);
+        Sample z = zgr.forward(gr, th, rows, n, key, null);
+        float[] a = new float[rows * n], b = new float[rows * n], c = new float[rows * n];
+        zgr.backward(z, g, a);
+        reinMax.backward(reinMax.given(gr, th, rows, n, key, z.choices()), g, b);
+        PathwiseEstimator warm = Estimators.reinMax(2f);
+        warm.backward(warm.given(gr, th, rows, n, key, z.choices()), g, c);
+        double off = 0;
+        for (int i = 0; i < a.length; i++) {
+          assertEquals(a[i], b[i], 1e-5 * (1 + Math.abs(a[i])), "arity " + n + " entry " + i);
+          off = Math.max(off, Math.abs(a[i] - c[i]));
+        }
+        assertTrue(off > 1e-3, "tau 2 must differ from ZGR, max difference " + off);
+      }
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
   void gappedStraightThroughIsTheDerivativeOfItsSurrogate(Backend backend) {
