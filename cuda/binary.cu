@@ -94,11 +94,13 @@ __global__ void __launch_bounds__(kBinaryBlock) disarm_kernel(const BinaryArgs a
     const int32_t b = __ldg(a.choice + r), bt = __ldg(a.choice + a.rows + r);
     int code = eta != eta ? GR_LOGITS_NAN : binary_choice_code(eta, b);
     if (code == GR_OK) code = binary_choice_code(eta, bt);
+    const float f = __ldg(a.values + r), ft = __ldg(a.values + a.rows + r);
+    if (code == GR_OK && !(abs_value(f) < kInf && abs_value(ft) < kInf)) code = GR_LOSSES_NOT_FINITE;
     if (code != GR_OK) {
       record_bad_row(a.status, r, code);
       continue;
     }
-    a.out[r] = disarm_grad(__ldg(a.values + r), __ldg(a.values + a.rows + r), b == 1, bt == 1, eta);
+    a.out[r] = disarm_grad(f, ft, b == 1, bt == 1, eta);
   }
 }
 

@@ -616,6 +616,8 @@ void restore_row(Batch& to, const Batch& from, int64_t r) {
   to.choice[r] = from.choice[r];
   to.losses[r] = from.losses[r];
   for (size_t i = (size_t)r; i < from.draws.size(); i += (size_t)from.rows) to.draws[i] = from.draws[i];
+  for (size_t i = (size_t)r; i < from.draw_losses.size(); i += (size_t)from.rows)
+    to.draw_losses[i] = from.draw_losses[i];
 }
 
 // One batch of 64 rows with faults in some rows; `faults` lists (row, the code the row gives
@@ -691,8 +693,9 @@ void check_fault_set(const std::string& name, const Case& c, const Batch& b, con
 
 // The categorical faults, from row 2 on: NaN (row 9), +inf (7), a row of -inf (5); with a
 // choice: out of range (3, 4), on a masked class (6); RLOO: those faults in its second and
-// third samples, and row 10 with a masked first sample before an out-of-range second one (the
-// first bad sample decides); with upstream: +inf at an unmasked class (8), NaN at a masked
+// third samples, row 10 with a masked first sample before an out-of-range second one (the
+// first bad sample decides), non-finite losses (11, 12) and a bad third D before a NaN loss
+// (13: the draws are checked first); with upstream: +inf at an unmasked class (8), NaN at a masked
 // class (2: accepted, never read).
 void check_bad_inputs(Op op, int32_t arity) {
   const int32_t k = has_draws(op) ? 5 : op == Op::Rloo ? 3 : 1;
@@ -727,6 +730,15 @@ void check_bad_inputs(Op op, int32_t arity) {
       b.draws[64 + 10] = arity;
       faults.push_back({10, GR_CHOICE_MASKED});
     }
+    if (rloo) {  // a NaN loss of the second sample, +inf of the first; a bad D before a NaN loss
+      b.draw_losses[64 + 11] = NAN;
+      b.draw_losses[12] = INFINITY;
+      b.draws[2 * 64 + 13] = arity;
+      b.draw_losses[13] = NAN;
+      faults.push_back({11, GR_LOSSES_NOT_FINITE});
+      faults.push_back({12, GR_LOSSES_NOT_FINITE});
+      faults.push_back({13, GR_CHOICE_RANGE});
+    }
   }
   if (reads_upstream(op)) {
     b.upstream[8 * n + (size_t)b.choice[8]] = INFINITY;  // D itself is never masked
@@ -743,7 +755,7 @@ void check_bad_inputs(Op op, int32_t arity) {
 
 // The binary faults: a NaN logit (row 5); given draws: b = 2 (3), b = -1 (4), b = 0 at
 // eta = +inf (6) and b = 1 at eta = -inf (7), both impossible draws; DisARM: b~ out of range
-// (9); ZGR: a non-finite upstream value (8). Sampling has only the NaN, and +-inf logits are
+// (9) and non-finite losses (10, 11); ZGR: a non-finite upstream value (8). Sampling has only the NaN, and +-inf logits are
 // certain outcomes, not errors.
 void check_bad_binary(Op op) {
   Case c = binary_case(op, 64, op == Op::BinarySample);
@@ -770,6 +782,10 @@ void check_bad_binary(Op op) {
   if (op == Op::Disarm) {
     b.draws[64 + 9] = 3;
     faults.push_back({9, GR_CHOICE_RANGE});
+    b.draw_losses[10] = NAN;                 // f(b), then f(b~): non-finite losses
+    b.draw_losses[64 + 11] = -INFINITY;
+    faults.push_back({10, GR_LOSSES_NOT_FINITE});
+    faults.push_back({11, GR_LOSSES_NOT_FINITE});
   }
   if (op == Op::ZgrBinary) {
     b.upstream[8] = NAN;

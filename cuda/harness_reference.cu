@@ -333,6 +333,8 @@ int64_t rloo(const Case& c, const Batch& b, std::vector<float>& out) {
     const float* th = b.logits.data() + r * n;
     int code = scan_row(th, n);
     for (int64_t s = 0; s < S && !code; ++s) code = check_choice(th, n, b.draws[s * rows + r]);
+    for (int64_t s = 0; s < S && !code; ++s)
+      if (!isfinite(b.draw_losses[s * rows + r])) code = GR_LOSSES_NOT_FINITE;
     if (code) return bad(code, r);
     double mean = 0;
     for (int64_t s = 0; s < S; ++s) mean += b.draw_losses[s * rows + r];
@@ -386,6 +388,8 @@ int64_t disarm(const Case& c, const Batch& b, std::vector<float>& out) {
     const int32_t b0 = b.draws[r], b1 = b.draws[rows + r];
     int code = eta != eta ? GR_LOGITS_NAN : check_binary_choice(eta, b0);
     if (!code) code = check_binary_choice(eta, b1);
+    if (!code && !(isfinite(b.draw_losses[r]) && isfinite(b.draw_losses[rows + r])))
+      code = GR_LOSSES_NOT_FINITE;
     if (code) return bad(code, r);
     double v = 0;
     if (b0 != b1) {

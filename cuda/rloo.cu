@@ -59,9 +59,12 @@ __global__ void __launch_bounds__(kStreamBlock) rloo_team_kernel(const RlooArgs 
   int code = live ? scan_code(scan) : GR_OK;
   double mean = 0.0;
   if (live && code == GR_OK) {  // the samples in order: the first bad one decides the code
-    for (int32_t s = 0; s < a.samples && code == GR_OK; ++s) {
+    for (int32_t s = 0; s < a.samples && code == GR_OK; ++s)
       code = choice_code(th_row, n, __ldg(a.choice + s * rows + row));
-      mean += (double)__ldg(a.losses + s * rows + row);
+    for (int32_t s = 0; s < a.samples && code == GR_OK; ++s) {  // then the losses
+      const float f = __ldg(a.losses + s * rows + row);
+      if (!(abs_value(f) < kInf)) code = GR_LOSSES_NOT_FINITE;
+      mean += (double)f;
     }
     mean /= (double)a.samples;
   }

@@ -36,8 +36,10 @@ enum gr_code {
   GR_UPSTREAM_NOT_FINITE = 8, /* an upstream gradient at an unmasked class is NaN or +-inf */
   GR_GRAD_OVERFLOW = 9,    /* a gradient component exceeds the float range */
   GR_CANCELLED = 10,       /* the call was cancelled (the Java caller was interrupted) */
-  GR_NOISE_OVERFLOW = 11   /* conditional noise beyond the float range: D's logit lies more than
+  GR_NOISE_OVERFLOW = 11,  /* conditional noise beyond the float range: D's logit lies more than
                               3.4e38 below the row's log-sum-exp */
+  GR_LOSSES_NOT_FINITE = 12 /* a loss of the row is NaN or +-inf (RLOO, DisARM; checked after the
+                               row's logits and draws) */
 };
 
 /* status = code << 40 | row; rows < 2^31 always fit. */

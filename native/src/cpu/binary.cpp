@@ -98,12 +98,15 @@ int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t r0, int64_t r1) {
 #pragma omp simd reduction(| : bad)
     for (int64_t r = b0; r < b1; ++r)
       bad |= (eta[r] != eta[r]) | !binary_choice_valid(b[r]) | !binary_choice_valid(bt[r]) |
-             binary_choice_impossible(eta[r], b[r]) | binary_choice_impossible(eta[r], bt[r]);
-    if (bad) {  // the lowest bad row: b checked before b~, as the JAVA backend does
+             binary_choice_impossible(eta[r], b[r]) | binary_choice_impossible(eta[r], bt[r]) |
+             !(std::fabs(f[r]) < kInf) | !(std::fabs(ft[r]) < kInf);
+    if (bad) {  // the lowest bad row: b checked before b~, then the losses
       for (int64_t r = b0; r < b1; ++r) {
         if (eta[r] != eta[r]) return gr_status_make(GR_LOGITS_NAN, r);
         int32_t code = binary_choice_code(eta[r], b[r]);
         if (code == GR_OK) code = binary_choice_code(eta[r], bt[r]);
+        if (code == GR_OK && !(std::fabs(f[r]) < kInf && std::fabs(ft[r]) < kInf))
+          code = GR_LOSSES_NOT_FINITE;
         if (code != GR_OK) return gr_status_make(code, r);
       }
     }

@@ -19,6 +19,8 @@ int64_t rloo_rows(const RlooArgs& a, int64_t r0, int64_t r1) {
     int code = scan_row(th, n, &m);
     for (int32_t s = 0; s < samples && !code; ++s)
       code = check_choice(th, n, a.choice[s * rows + r]);
+    for (int32_t s = 0; s < samples && !code; ++s)  // then the losses
+      if (!(std::fabs(a.losses[s * rows + r]) < kInf)) code = GR_LOSSES_NOT_FINITE;
     if (code) return gr_status_make(code, r);
     double mean = 0.0;
     for (int32_t s = 0; s < samples; ++s) mean += (double)a.losses[s * rows + r];

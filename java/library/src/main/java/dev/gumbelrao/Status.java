@@ -20,6 +20,7 @@ final class Status {
   static final int GRAD_OVERFLOW = 9;
   static final int CANCELLED = 10;
   static final int NOISE_OVERFLOW = 11;
+  static final int LOSSES_NOT_FINITE = 12;
 
   static long of(int code, long row) {
     return ((long) code << 40) | row;
@@ -81,6 +82,9 @@ final class Status {
         throw new IllegalArgumentException("choice: row " + row + ": the conditional noise of "
             + "this D is beyond the float range (its logit lies more than 3.4e38 below the row's "
             + "log-sum-exp, so p_D is 0 in float)");
+      case LOSSES_NOT_FINITE:
+        throw new IllegalArgumentException("losses: row " + row + " holds NaN or Infinity (a "
+            + "loss of one of its draws): every loss must be finite");
       case CANCELLED:
         Thread.currentThread().interrupt();
         throw new java.util.concurrent.CancellationException("the call was cancelled: its "

@@ -254,6 +254,44 @@ class CudaDevicePathTest {
     }
   }
 
+  /** The losses stay on the GPU for RLOO and DisARM: their kernels check them. */
+  @Test
+  void nonFiniteLossesOnTheDeviceAreReportedAtSynchronize() {
+    try (GumbelRaoCuda cuda = open();
+        DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
+        DeviceBuffer choice = cuda.allocateInts(3L * ROWS);
+        DeviceBuffer values = cuda.allocateFloats(3L * N);
+        DeviceBuffer losses = cuda.allocateFloats(3L * ROWS);
+        DeviceBuffer grad = cuda.allocateFloats(N);
+        CudaStream stream = cuda.createStream()) {
+      float[] f = new float[3 * ROWS];
+      for (int i = 0; i < f.length; i++) f[i] = 0.1f * i;
+      f[ROWS + 7] = Float.NaN;                       // row 7's second draw
+      f[2 * ROWS + 12] = Float.POSITIVE_INFINITY;    // row 12's third
+      losses.copyFrom(f);
+      ScoreFunctionEstimator rloo = Estimators.rloo(3);
+      rloo.backward(rloo.forward(cuda, logits, ROWS, ARITY, key, choice, values, stream), losses,
+          grad);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          stream::synchronize);
+      assertEquals("losses: row 7 holds NaN or Infinity (a loss of one of its draws): every "
+          + "loss must be finite", e.getMessage());
+      float[] eta = java.util.Arrays.copyOf(th, ROWS);
+      for (int i = 0; i < ROWS; i++) if (!Float.isFinite(eta[i])) eta[i] = 0.5f;
+      f[ROWS + 7] = 0;
+      f[5] = Float.NEGATIVE_INFINITY;                // f(b) of row 5
+      losses.copyFrom(f);
+      try (DeviceBuffer etaBuf = cuda.allocateFloats(ROWS).copyFrom(eta)) {
+        ScoreFunctionEstimator disarm = Estimators.disarm();
+        disarm.backward(disarm.forward(cuda, etaBuf, ROWS, 1, key, choice, null, stream), losses,
+            grad);
+        e = assertThrows(IllegalArgumentException.class, stream::synchronize);
+        assertTrue(e.getMessage().startsWith("losses: row 5 holds NaN or Infinity"),
+            e.getMessage());
+      }
+    }
+  }
+
   @Test
   void viewsOfOtherCodesMemoryAndTheDefaultStream() {
     try (GumbelRaoCuda cuda = open();
