@@ -150,11 +150,19 @@ final class Elbo {
    */
   private static NDArray perRow(NDArray perImage, int variables, NDManager step) {
     float[] f = perImage.toFloatArray();
-    float[] rows = new float[f.length * variables];
-    for (int b = 0; b < f.length; b++) {
-      java.util.Arrays.fill(rows, b * variables, (b + 1) * variables, f[b]);
+    return step.create(perVariable(f, variables), new Shape(f.length, variables));
+  }
+
+  /**
+   * Each image's loss repeated over its V variables: the library's [draw][row] losses from the
+   * decoder's [draw][image] ones (row = image x V + variable).
+   */
+  private static float[] perVariable(float[] perImage, int variables) {
+    float[] rows = new float[perImage.length * variables];
+    for (int k = 0; k < perImage.length; k++) {
+      java.util.Arrays.fill(rows, k * variables, (k + 1) * variables, perImage[k]);
     }
-    return step.create(rows, new Shape(f.length, variables));
+    return rows;
   }
 
   /**
@@ -176,12 +184,7 @@ final class Elbo {
     NDArray nll = reconstruction(model, z, xs.tile(new long[] {s, 1}));
     NDArray mean = nll.sum().div(constant(step, s * batch));
     double rec = mean.getFloat();
-    float[] f = nll.toFloatArray();
-    for (int d = 0; d < s; d++) {
-      for (int b = 0; b < batch; b++) {
-        for (int i = 0; i < v; i++) losses.put(d * rows + b * v + i, f[d * batch + b]);
-      }
-    }
+    losses.put(0, perVariable(nll.toFloatArray(), v));
     gc.backward(mean);
     t0 = System.nanoTime();
     est.backward(sample, losses, grad);
@@ -235,12 +238,7 @@ final class Elbo {
     } else {
       ScoreFunctionEstimator sf = (ScoreFunctionEstimator) est;
       FloatBuffer losses = direct(s * rows);
-      float[] f = nll.toFloatArray();
-      for (int d = 0; d < s; d++) {
-        for (int i = 0; i < batch; i++) {
-          for (int k = 0; k < v; k++) losses.put(d * rows + i * v + k, f[d * batch + i]);
-        }
-      }
+      losses.put(0, perVariable(nll.toFloatArray(), v));
       gc.backward(mean);
       t0 = System.nanoTime();
       sf.backward(sample, losses, grad);
