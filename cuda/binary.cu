@@ -14,7 +14,7 @@
 // One thread per row, grid-stride: 4 bytes read and 4-8 written per row (plus the noise's one
 // Philox call for sampling), so these run at memory speed with any launch shape.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -112,66 +112,45 @@ unsigned binary_blocks(int64_t rows) {
 }
 
 }  // namespace
+
+int32_t binary_sample(const op::BinarySample& c, uint64_t* status, void* stream) {
+  BinaryArgs a{};
+  a.logits = c.logits;
+  a.choice_out = c.choice;
+  a.out = c.values;
+  a.status = status;
+  a.rows = c.rows;
+  a.key = noise_key(c.seed, c.offset);
+  a.antithetic = c.antithetic != 0;
+  binary_sample_kernel<<<binary_blocks(c.rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
+  return launch_status();
+}
+
+// ZGR-binary (values: the upstream) and DisARM (values: the losses [2][rows]).
+int32_t binary_backward(bool disarm, const float* logits, const int32_t* choice,
+                        const float* values, int64_t rows, float* grad, uint64_t* status,
+                        void* stream) {
+  BinaryArgs a{};
+  a.logits = logits;
+  a.choice = choice;
+  a.values = values;
+  a.out = grad;
+  a.status = status;
+  a.rows = rows;
+  if (disarm)
+    disarm_kernel<<<binary_blocks(rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
+  else
+    zgr_binary_kernel<<<binary_blocks(rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
+  return launch_status();
+}
+
+int32_t zgr_binary_backward(const op::ZgrBinaryBackward& c, uint64_t* status, void* stream) {
+  return binary_backward(false, c.logits, c.choice, c.upstream, c.rows, c.grad, status, stream);
+}
+
+int32_t disarm_backward(const op::DisarmBackward& c, uint64_t* status, void* stream) {
+  return binary_backward(true, c.logits, c.choice, c.losses, c.rows, c.grad, status, stream);
+}
+
 }  // namespace cuda
 }  // namespace gr
-
-using namespace gr;
-using namespace gr::cuda;
-
-extern "C" {
-
-int32_t gr_cuda_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
-                              int32_t antithetic, int32_t* choice, float* values,
-                              uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("binary_sample", "cuda", rows, 1, 0, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || (rows > 0 && (!logits || !choice)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
-  BinaryArgs a{};
-  a.logits = logits;
-  a.choice_out = choice;
-  a.out = values;
-  a.status = status;
-  a.rows = rows;
-  a.key = noise_key(seed, offset);
-  a.antithetic = antithetic != 0;
-  binary_sample_kernel<<<binary_blocks(rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
-  return launch_status();
-}
-
-int32_t gr_cuda_zgr_binary_backward(const float* logits, const int32_t* choice,
-                                    const float* upstream, int64_t rows, float* grad,
-                                    uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("zgr_binary_backward", "cuda", rows, 1, 0, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || (rows > 0 && (!logits || !choice || !upstream || !grad)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
-  BinaryArgs a{};
-  a.logits = logits;
-  a.choice = choice;
-  a.values = upstream;
-  a.out = grad;
-  a.status = status;
-  a.rows = rows;
-  zgr_binary_kernel<<<binary_blocks(rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
-  return launch_status();
-}
-
-int32_t gr_cuda_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
-                                int64_t rows, float* grad, uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("disarm_backward", "cuda", rows, 1, 0, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || (rows > 0 && (!logits || !choice || !losses || !grad)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
-  BinaryArgs a{};
-  a.logits = logits;
-  a.choice = choice;
-  a.values = losses;
-  a.out = grad;
-  a.status = status;
-  a.rows = rows;
-  disarm_kernel<<<binary_blocks(rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
-  return launch_status();
-}
-
-}  // extern "C"

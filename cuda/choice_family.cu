@@ -18,7 +18,7 @@
 // <= 4096; longer rows a block per row, each pass re-reading the row (L1/L2) instead of holding
 // it.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -268,11 +268,6 @@ namespace {
 int32_t launch_choice_family(const float* logits, const int32_t* choice, const float* upstream,
                              int64_t rows, int32_t arity, ChoiceEstimator estimator, float tau,
                              float gap, float* grad, uint64_t* status, void* stream) {
-  if (rows < 0 || rows > INT32_MAX || arity < 1 || !(tau > 0.0f) || !(tau < kInf) ||
-      !(gap >= 0.0f) || !(gap < kInf) ||
-      (rows > 0 && (!logits || !choice || !upstream || !grad)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
   cudaStream_t st = (cudaStream_t)stream;
   ChoiceArgs a;
   a.logits = logits;
@@ -302,35 +297,21 @@ int32_t launch_choice_family(const float* logits, const int32_t* choice, const f
 }
 
 }  // namespace
+
+int32_t zgr_backward(const op::ZgrBackward& c, uint64_t* status, void* stream) {
+  return launch_choice_family(c.logits, c.choice, c.upstream, c.rows, c.arity,
+                              ChoiceEstimator::kZgr, 1.0f, 0.0f, c.grad, status, stream);
+}
+
+int32_t reinmax_backward(const op::ReinmaxBackward& c, uint64_t* status, void* stream) {
+  return launch_choice_family(c.logits, c.choice, c.upstream, c.rows, c.arity,
+                              ChoiceEstimator::kReinMax, c.tau, 0.0f, c.grad, status, stream);
+}
+
+int32_t gst_backward(const op::GstBackward& c, uint64_t* status, void* stream) {
+  return launch_choice_family(c.logits, c.choice, c.upstream, c.rows, c.arity,
+                              ChoiceEstimator::kGst, c.tau, c.gap, c.grad, status, stream);
+}
+
 }  // namespace cuda
 }  // namespace gr
-
-using namespace gr::cuda;
-
-extern "C" {
-
-int32_t gr_cuda_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
-                             int64_t rows, int32_t arity, float* grad, uint64_t* status,
-                             void* stream) {
-  GR_NVTX_RANGE("zgr_backward", "cuda", rows, arity, 0, 0.0f);
-  return launch_choice_family(logits, choice, upstream, rows, arity, ChoiceEstimator::kZgr, 1.0f,
-                              0.0f, grad, status, stream);
-}
-
-int32_t gr_cuda_reinmax_backward(const float* logits, const int32_t* choice,
-                                 const float* upstream, int64_t rows, int32_t arity, float tau,
-                                 float* grad, uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("reinmax_backward", "cuda", rows, arity, 0, tau);
-  return launch_choice_family(logits, choice, upstream, rows, arity, ChoiceEstimator::kReinMax,
-                              tau, 0.0f, grad, status, stream);
-}
-
-int32_t gr_cuda_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
-                             int64_t rows, int32_t arity, float tau, float gap, float* grad,
-                             uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("gst_backward", "cuda", rows, arity, 0, tau);
-  return launch_choice_family(logits, choice, upstream, rows, arity, ChoiceEstimator::kGst, tau,
-                              gap, grad, status, stream);
-}
-
-}  // extern "C"

@@ -13,7 +13,7 @@
 //    (grid.y splits the K draws so that a few rows still fill the card), columns in tiles of
 //    kStreamQuads quads per lane, the per-draw winner values of a batch of draws in shared memory.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -231,33 +231,21 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   }
 }
 
-}  // namespace cuda
-}  // namespace gr
-
-using namespace gr;
-using namespace gr::cuda;
-
-extern "C" int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t* choice,
-                                              int64_t rows, int32_t arity, int32_t samples,
-                                              uint64_t seed, uint32_t offset, float* noise,
-                                              uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("conditional_gumbel", "cuda", rows, arity, samples, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 1 ||
-      (rows > 0 && (!logits || !choice || !noise)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
+int32_t conditional_gumbel(const op::ConditionalGumbel& c, uint64_t* status, void* stream) {
+  const int64_t rows = c.rows;
+  const int32_t arity = c.arity, samples = c.samples;
   cudaStream_t st = (cudaStream_t)stream;
   ConditionalArgs a;
-  a.logits = logits;
-  a.choice = choice;
-  a.noise = noise;
+  a.logits = c.logits;
+  a.choice = c.choice;
+  a.noise = c.noise;
   a.status = status;
   a.rows = rows;
   a.arity = arity;
   a.samples = samples;
-  a.key = noise_key(seed, offset);
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.noise_vec = rows_vectorisable(noise, arity);
+  a.key = noise_key(c.seed, c.offset);
+  a.logits_vec = rows_vectorisable(c.logits, arity);
+  a.noise_vec = rows_vectorisable(c.noise, arity);
 
   if (arity > kTeamMaxArity) {
     int64_t slices = (kTargetBlocks + rows - 1) / rows;
@@ -291,3 +279,6 @@ extern "C" int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t
   }
   return launch_status();
 }
+
+}  // namespace cuda
+}  // namespace gr

@@ -38,7 +38,7 @@
 // g - g_D finite for |g| up to 3.4e38 (row_team.cuh, "upstream gradients"), folded into the
 // double finish scale, so rows with max |g| < 2^64 compute exactly as before.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -572,41 +572,30 @@ __global__ void __launch_bounds__(kStreamBlock, 1)
   gumbel_rao_block_row<true>(a);
 }
 
-}  // namespace cuda
-}  // namespace gr
-
-
-using namespace gr;
-using namespace gr::cuda;
-
 namespace {
 
-// Both estimators' launches: the same shapes, so that for a given (rows, arity, K) the detached
-// and the total kernel sum in the same order.
-int32_t launch_gumbel_rao(const float* logits, const int32_t* choice, const float* upstream,
-                          int64_t rows, int32_t arity, int32_t samples, float tau, uint64_t seed,
-                          uint32_t offset, float* grad, uint64_t* status, void* stream,
-                          bool total) {
-  if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 1 || !(tau > 0.0f) ||
-      !(tau < kInf) || (rows > 0 && (!logits || !choice || !upstream || !grad)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
+// Both estimators' launches (their calls have the same fields): the same shapes, so that for a
+// given (rows, arity, K) the detached and the total kernel sum in the same order.
+template <class Call>
+int32_t launch_gumbel_rao(const Call& c, uint64_t* status, void* stream, bool total) {
+  const int64_t rows = c.rows;
+  const int32_t arity = c.arity, samples = c.samples;
   cudaStream_t st = (cudaStream_t)stream;
   GumbelRaoArgs a;
-  a.logits = logits;
-  a.choice = choice;
-  a.upstream = upstream;
-  a.grad = grad;
+  a.logits = c.logits;
+  a.choice = c.choice;
+  a.upstream = c.upstream;
+  a.grad = c.grad;
   a.status = status;
   a.rows = rows;
   a.arity = arity;
   a.samples = samples;
-  a.inv_tau = inverse_temperature(tau);
-  a.scale = gumbel_rao_scale(samples, tau);
-  a.key = noise_key(seed, offset);
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.upstream_vec = rows_vectorisable(upstream, arity);
-  a.grad_vec = rows_vectorisable(grad, arity);
+  a.inv_tau = inverse_temperature(c.tau);
+  a.scale = gumbel_rao_scale(samples, c.tau);
+  a.key = noise_key(c.seed, c.offset);
+  a.logits_vec = rows_vectorisable(c.logits, arity);
+  a.upstream_vec = rows_vectorisable(c.upstream, arity);
+  a.grad_vec = rows_vectorisable(c.grad, arity);
 
   if (arity > (total ? kTotalTeamMaxArity : kTeamMaxArity)) {
     if (total)
@@ -657,25 +646,14 @@ int32_t launch_gumbel_rao(const float* logits, const int32_t* choice, const floa
 
 }  // namespace
 
-extern "C" {
-
-int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_t* choice,
-                                    const float* upstream, int64_t rows, int32_t arity,
-                                    int32_t samples, float tau, uint64_t seed, uint32_t offset,
-                                    float* grad, uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("gumbel_rao_backward", "cuda", rows, arity, samples, tau);
-  return launch_gumbel_rao(logits, choice, upstream, rows, arity, samples, tau, seed, offset,
-                           grad, status, stream, false);
+int32_t gumbel_rao_backward(const op::GumbelRaoBackward& c, uint64_t* status, void* stream) {
+  return launch_gumbel_rao(c, status, stream, false);
 }
 
-int32_t gr_cuda_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
-                                          const float* upstream, int64_t rows, int32_t arity,
-                                          int32_t samples, float tau, uint64_t seed,
-                                          uint32_t offset, float* grad, uint64_t* status,
-                                          void* stream) {
-  GR_NVTX_RANGE("gumbel_rao_total_backward", "cuda", rows, arity, samples, tau);
-  return launch_gumbel_rao(logits, choice, upstream, rows, arity, samples, tau, seed, offset,
-                           grad, status, stream, true);
+int32_t gumbel_rao_total_backward(const op::GumbelRaoTotalBackward& c, uint64_t* status,
+                                  void* stream) {
+  return launch_gumbel_rao(c, status, stream, true);
 }
 
-}  // extern "C"
+}  // namespace cuda
+}  // namespace gr

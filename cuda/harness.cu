@@ -140,7 +140,7 @@ Batch make_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
   for (int64_t t = 0; t < threads; ++t)
     pool.emplace_back(fill, rows * t / threads, rows * (t + 1) / threads);
   for (std::thread& th : pool) th.join();
-  const int64_t st = gr_cpu_sample(b.logits.data(), rows, arity, seed ^ 0x5DEECE66Dull, offset + 7,
+  const int64_t st = gr_sample(nullptr, b.logits.data(), rows, arity, seed ^ 0x5DEECE66Dull, offset + 7,
                                    b.choice.data(), nullptr);
   if (st != 0) {
     fprintf(stderr, "make_batch: the CPU sampler rejected generated data (status %lld)\n",
@@ -168,8 +168,8 @@ const Batch& cached_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t o
 DeviceBuffer<uint64_t>* g_status = nullptr;
 
 // Runs one library call with a fresh status word, waits, and returns the decoded status.
-int64_t run_gpu(const std::function<int32_t(uint64_t*)>& call) {
-  GR_CHECK(gr_cuda_status_reset(g_status->ptr, 0));
+int64_t run_gpu(const std::function<int64_t(uint64_t*)>& call) {
+  CUDA_CHECK((cudaError_t)gr_cuda_status_reset(g_status->ptr, 0));
   GR_CHECK(call(g_status->ptr));
   CUDA_CHECK(cudaDeviceSynchronize());
   uint64_t word = 0;
@@ -178,37 +178,6 @@ int64_t run_gpu(const std::function<int32_t(uint64_t*)>& call) {
 }
 
 // ----------------------------------------------------------------------------- comparisons
-// Tolerance per row: |gpu - cpu| <= atol + rtol * max_j |cpu_j| of that row. At small tau the
-// weights are exp2(x / tau), so the float rounding of x (different log2 implementations on the
-// two backends) is amplified by 1/tau: rtol grows as 0.1 / tau below tau = 0.1.
-double base_rtol() { return g_precise ? 1e-5 : 1e-4; }
-double tau_rtol(float tau) { return base_rtol() * std::max(1.0, 0.1 / (double)tau); }
-
-void compare_rows(Result& res, const std::vector<float>& cpu, const std::vector<float>& gpu,
-                  int64_t rows, int64_t cols, double rtol, double atol,
-                  const std::vector<char>* skip_row) {
-  int printed = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    if (skip_row && (*skip_row)[r]) continue;
-    double scale = 0.0;
-    for (int64_t j = 0; j < cols; ++j) scale = std::max(scale, (double)fabsf(cpu[r * cols + j]));
-    const double tol = atol + rtol * scale;
-    for (int64_t j = 0; j < cols; ++j) {
-      const double c = cpu[r * cols + j], g = gpu[r * cols + j];
-      const double err = fabs(g - c);
-      const bool bad = !(err <= tol) || (isfinite(c) != isfinite(g));
-      res.max_err = std::max(res.max_err, err / (atol + scale));
-      if (bad) {
-        ++res.mismatches;
-        if (printed++ < 5)
-          printf("    mismatch row %lld col %lld: cpu %.9g gpu %.9g (tol %.3g)\n", (long long)r,
-                 (long long)j, c, g, tol);
-      }
-    }
-  }
-  if (res.mismatches) res.ok = false;
-}
-
 // theta_j + G_j with the host's math.h (the CPU backend's formulas): the gap between two
 // classes' perturbed logits tells a float near-tie from a wrong D.
 double host_perturbed(const Batch& b, int64_t r, int32_t j, uint64_t seed, uint32_t offset) {
@@ -219,28 +188,10 @@ double host_perturbed(const Batch& b, int64_t r, int32_t j, uint64_t seed, uint3
 }
 
 // ----------------------------------------------------------------------------- operations
-const char* op_name(Op op) {
-  switch (op) {
-    case Op::Sample: return "sample";
-    case Op::Conditional: return "conditional";
-    case Op::GumbelRao: return "gr";
-    case Op::GsForward: return "gs_fwd";
-    case Op::GsBackward: return "gs_bwd";
-    case Op::StBackward: return "st_bwd";
-    case Op::Reinforce: return "reinforce";
-    case Op::GrTotal: return "grt";
-    case Op::Zgr: return "zgr";
-    case Op::ReinMax: return "reinmax";
-    case Op::Gst: return "gst";
-    case Op::Rloo: return "rloo";
-    case Op::BinarySample: return "bsample";
-    case Op::ZgrBinary: return "zgrb";
-    default: return "disarm";
-  }
-}
+const char* op_name(Op op) { return info(op).label; }
 
 Case gst_case(int64_t rows, int32_t arity, float tau, float gap) {
-  Case c{Op::Gst, rows, arity, 1, tau};
+  Case c{GR_OP_GST_BACKWARD, rows, arity, 1, tau};
   c.gap = gap;
   return c;
 }
@@ -257,12 +208,12 @@ Case binary_case(Op op, int64_t rows, bool antithetic) {
 void add_draws(Batch& b, const Case& c) {
   const int64_t rows = b.rows;
   Rng rng(c.seed * 0x9E3779B97F4A7C15ull + 0xD1B54A32D192ED03ull);
-  if (c.op == Op::Rloo) {
+  if (multi_draw(c.op)) {
     const int64_t S = c.samples;
     b.draws.resize((size_t)S * rows);
     b.draw_losses.resize((size_t)S * rows);
     for (int64_t s = 0; s < S; ++s) {
-      const int64_t st = gr_cpu_sample(b.logits.data(), rows, b.arity, c.seed ^ 0xA5A5ull,
+      const int64_t st = gr_sample(nullptr, b.logits.data(), rows, b.arity, c.seed ^ 0xA5A5ull,
                                        c.offset + 100 + (uint32_t)s, b.draws.data() + s * rows,
                                        nullptr);
       if (st != 0) {
@@ -280,7 +231,7 @@ void add_draws(Batch& b, const Case& c) {
     if (r % 11 == 5) b.logits[r] = INFINITY;
     if (r % 13 == 7) b.logits[r] = -INFINITY;
   }
-  Case draw = binary_case(Op::BinarySample, rows, true);
+  Case draw = binary_case(GR_OP_BINARY_SAMPLE, rows, true);
   draw.seed = c.seed ^ 0x5DEECE66Dull;
   draw.offset = c.offset + 7;
   std::vector<float> values((size_t)2 * rows);
@@ -295,116 +246,48 @@ Batch make_case_batch(const Case& c) {
   return b;
 }
 
-// The CPU backend's result of a case; d receives D for Op::Sample and the draws of
-// Op::BinarySample.
+// A case's arrays by name: the batch's inputs (the draws of multi-draw and binary operations in
+// place of choice and losses) and the outputs given.
+gr_arguments case_arguments(const Case& c, const float* logits, const float* upstream,
+                            const float* losses, const int32_t* choice, const int32_t* draws,
+                            const float* draw_losses, float* out, int32_t* d) {
+  gr_arguments a = c.arguments();
+  const bool draws_in = draw_major(c.op);
+  a.arrays[GR_ARRAY_LOGITS] = (void*)logits;
+  a.arrays[GR_ARRAY_UPSTREAM] = (void*)upstream;
+  a.arrays[GR_ARRAY_LOSSES] = (void*)(draws_in ? draw_losses : losses);
+  const gr_operation_info& i = info(c.op);
+  for (int32_t k = 0; k < i.array_count; ++k) {
+    const gr_array_parameter& p = i.arrays[k];
+    if (p.role == GR_PARAMETER_INPUT) {
+      if (p.array == GR_ARRAY_CHOICE) a.arrays[p.array] = (void*)(draws_in ? draws : choice);
+    } else if (p.type == GR_INT32) {
+      a.arrays[p.array] = d;
+    } else if (p.role == GR_PARAMETER_OUTPUT || c.out_floats() > 0) {
+      a.arrays[p.array] = out;
+    }
+  }
+  return a;
+}
+
+// The CPU backend's result of a case; d receives the int output (D of sampling, the draws of
+// binary sampling).
 int64_t run_cpu(const Case& c, const Batch& b, std::vector<float>& out, std::vector<int32_t>& d) {
   out.assign(c.out_floats(), 0.0f);
-  const float* th = b.logits.data();
-  switch (c.op) {
-    case Op::Sample:
-      d.assign(c.rows, -1);
-      return gr_cpu_sample(th, c.rows, c.arity, c.seed, c.offset, d.data(),
-                           c.one_hot ? out.data() : nullptr);
-    case Op::Conditional:
-      return gr_cpu_conditional_gumbel(th, b.choice.data(), c.rows, c.arity, c.samples, c.seed,
-                                       c.offset, out.data());
-    case Op::GumbelRao:
-      return gr_cpu_gumbel_rao_backward(th, b.choice.data(), b.upstream.data(), c.rows, c.arity,
-                                        c.samples, c.tau, c.seed, c.offset, out.data());
-    case Op::GsForward:
-      return gr_cpu_gumbel_softmax_forward(th, c.rows, c.arity, c.tau, c.seed, c.offset,
-                                           out.data());
-    case Op::GsBackward:
-      return gr_cpu_gumbel_softmax_backward(th, b.upstream.data(), c.rows, c.arity, c.tau,
-                                            c.seed, c.offset, out.data());
-    case Op::StBackward:
-      return gr_cpu_straight_through_backward(th, b.upstream.data(), c.rows, c.arity, c.tau,
-                                              out.data());
-    case Op::Reinforce:
-      return gr_cpu_reinforce_backward(th, b.choice.data(), b.losses.data(), kReinforceBaseline,
-                                       c.rows, c.arity, out.data());
-    case Op::GrTotal:
-      return gr_cpu_gumbel_rao_total_backward(th, b.choice.data(), b.upstream.data(), c.rows,
-                                              c.arity, c.samples, c.tau, c.seed, c.offset,
-                                              out.data());
-    case Op::Zgr:
-      return gr_cpu_zgr_backward(th, b.choice.data(), b.upstream.data(), c.rows, c.arity,
-                                 out.data());
-    case Op::ReinMax:
-      return gr_cpu_reinmax_backward(th, b.choice.data(), b.upstream.data(), c.rows, c.arity,
-                                     c.tau, out.data());
-    case Op::Gst:
-      return gr_cpu_gst_backward(th, b.choice.data(), b.upstream.data(), c.rows, c.arity, c.tau,
-                                 c.gap, out.data());
-    case Op::Rloo:
-      return gr_cpu_rloo_backward(th, b.draws.data(), b.draw_losses.data(), c.rows, c.arity,
-                                  c.samples, out.data());
-    case Op::BinarySample:
-      d.assign(c.out_choices(), -1);
-      return gr_cpu_binary_sample(th, c.rows, c.seed, c.offset, c.antithetic ? 1 : 0, d.data(),
-                                  out.data());
-    case Op::ZgrBinary:
-      return gr_cpu_zgr_binary_backward(th, b.draws.data(), b.upstream.data(), c.rows,
-                                        out.data());
-    case Op::Disarm:
-      return gr_cpu_disarm_backward(th, b.draws.data(), b.draw_losses.data(), c.rows, out.data());
-  }
-  return -1;
+  d.assign(c.out_choices(), -1);
+  const gr_arguments a =
+      case_arguments(c, b.logits.data(), b.upstream.data(), b.losses.data(), b.choice.data(),
+                     b.draws.data(), b.draw_losses.data(), out.data(), d.data());
+  return gr_invoke(c.op, nullptr, &a);
 }
 
 // Queues the GPU operation (no synchronisation).
-int32_t launch_gpu(const Case& c, const DeviceBatch& db, float* out, int32_t* d, uint64_t* status,
+int64_t launch_gpu(const Case& c, const DeviceBatch& db, float* out, int32_t* d, uint64_t* status,
                    cudaStream_t stream) {
-  void* s = (void*)stream;
-  switch (c.op) {
-    case Op::Sample:
-      return gr_cuda_sample(db.logits.ptr, c.rows, c.arity, c.seed, c.offset, d,
-                            c.one_hot ? out : nullptr, status, s);
-    case Op::Conditional:
-      return gr_cuda_conditional_gumbel(db.logits.ptr, db.choice.ptr, c.rows, c.arity, c.samples,
-                                        c.seed, c.offset, out, status, s);
-    case Op::GumbelRao:
-      return gr_cuda_gumbel_rao_backward(db.logits.ptr, db.choice.ptr, db.upstream.ptr, c.rows,
-                                         c.arity, c.samples, c.tau, c.seed, c.offset, out, status,
-                                         s);
-    case Op::GsForward:
-      return gr_cuda_gumbel_softmax_forward(db.logits.ptr, c.rows, c.arity, c.tau, c.seed,
-                                            c.offset, out, status, s);
-    case Op::GsBackward:
-      return gr_cuda_gumbel_softmax_backward(db.logits.ptr, db.upstream.ptr, c.rows, c.arity,
-                                             c.tau, c.seed, c.offset, out, status, s);
-    case Op::StBackward:
-      return gr_cuda_straight_through_backward(db.logits.ptr, db.upstream.ptr, c.rows, c.arity,
-                                               c.tau, out, status, s);
-    case Op::Reinforce:
-      return gr_cuda_reinforce_backward(db.logits.ptr, db.choice.ptr, db.losses.ptr,
-                                        kReinforceBaseline, c.rows, c.arity, out, status, s);
-    case Op::GrTotal:
-      return gr_cuda_gumbel_rao_total_backward(db.logits.ptr, db.choice.ptr, db.upstream.ptr,
-                                               c.rows, c.arity, c.samples, c.tau, c.seed,
-                                               c.offset, out, status, s);
-    case Op::Zgr:
-      return gr_cuda_zgr_backward(db.logits.ptr, db.choice.ptr, db.upstream.ptr, c.rows, c.arity,
-                                  out, status, s);
-    case Op::ReinMax:
-      return gr_cuda_reinmax_backward(db.logits.ptr, db.choice.ptr, db.upstream.ptr, c.rows,
-                                      c.arity, c.tau, out, status, s);
-    case Op::Gst:
-      return gr_cuda_gst_backward(db.logits.ptr, db.choice.ptr, db.upstream.ptr, c.rows, c.arity,
-                                  c.tau, c.gap, out, status, s);
-    case Op::Rloo:
-      return gr_cuda_rloo_backward(db.logits.ptr, db.draws.ptr, db.draw_losses.ptr, c.rows,
-                                   c.arity, c.samples, out, status, s);
-    case Op::BinarySample:
-      return gr_cuda_binary_sample(db.logits.ptr, c.rows, c.seed, c.offset, c.antithetic ? 1 : 0,
-                                   d, out, status, s);
-    case Op::ZgrBinary:
-      return gr_cuda_zgr_binary_backward(db.logits.ptr, db.draws.ptr, db.upstream.ptr, c.rows,
-                                         out, status, s);
-    default:
-      return gr_cuda_disarm_backward(db.logits.ptr, db.draws.ptr, db.draw_losses.ptr, c.rows, out,
-                                     status, s);
-  }
+  const gr_place place{GR_ON_CUDA, g_opt.device, (void*)stream, status};
+  const gr_arguments a = case_arguments(c, db.logits.ptr, db.upstream.ptr, db.losses.ptr,
+                                        db.choice.ptr, db.draws.ptr, db.draw_losses.ptr, out, d);
+  return gr_invoke(c.op, &place, &a);
 }
 
 // Compares D: every disagreement must be a float near-tie of the CPU's perturbed logits, and
@@ -535,8 +418,13 @@ Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t 
   }
   const std::vector<float> gpu_out = out.download();
   const int64_t cols = cc.arity;
-  switch (cc.op) {
-    case Op::Sample: {
+  // By what the operation outputs (the description's arrays): draws, conditional noise, or
+  // values and gradients, the latter against the double-precision reference (the JAVA oracle's
+  // computation) with the CPU backend's distance to it noted.
+  const bool draws_out = cc.out_choices() > 0, noise_out = info(cc.op).array_count > 0 &&
+      info(cc.op).arrays[info(cc.op).array_count - 1].array == GR_ARRAY_NOISE;
+  switch (draws_out ? (is_binary(cc.op) ? 1 : 0) : noise_out ? 2 : 3) {
+    case 0: {
       const std::vector<int32_t> gpu_d = d.download();
       compare_choice(res, cc, b, cpu_d, gpu_d);
       if (cc.one_hot) {  // one-hot of the GPU's own D
@@ -549,7 +437,7 @@ Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t 
       }
       break;
     }
-    case Op::Conditional: {
+    case 2: {
       // noise values: elementwise, 1e-5 relative to max(1, |G|) (4e-5 with the hardware logs)
       const double tol = g_precise ? 1e-5 : 4e-5;
       int printed = 0;
@@ -572,19 +460,10 @@ Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t 
       }
       break;
     }
-    case Op::GumbelRao:
-    case Op::GsForward:
-    case Op::GsBackward:
-    case Op::StBackward:
-      compare_rows(res, cpu_out, gpu_out, cc.rows, cols, tau_rtol(cc.tau), 1e-7);
-      break;
-    case Op::Reinforce:
-      compare_rows(res, cpu_out, gpu_out, cc.rows, cols, base_rtol() * 0.1, 1e-7);
-      break;
-    case Op::BinarySample:
+    case 1:
       compare_binary_choices(res, cc, b, cpu_d, d.download(), gpu_out);
       break;
-    default: {  // the successors' gradients, against the double-precision reference
+    default: {  // values and gradients, against the double-precision reference
       std::vector<float> ref_out;
       std::vector<int32_t> ref_d;
       const int64_t ref_status = run_reference(cc, b, ref_out, ref_d);
@@ -698,15 +577,15 @@ void check_fault_set(const std::string& name, const Case& c, const Batch& b, con
 // (13: the draws are checked first); with upstream: +inf at an unmasked class (8), NaN at a masked
 // class (2: accepted, never read).
 void check_bad_inputs(Op op, int32_t arity) {
-  const int32_t k = has_draws(op) ? 5 : op == Op::Rloo ? 3 : 1;
+  const int32_t k = has_draws(op) ? 5 : multi_draw(op) ? 3 : 1;
   Case c{op, 64, arity, k, 0.5f};
-  if (op == Op::Gst) c.gap = 0.0f;
+  if (op == GR_OP_GST_BACKWARD) c.gap = 0.0f;
   const std::string name = std::string("bad_") + c.name();
   if (!selected(name)) return;
   const Batch clean = make_case_batch(Case{op, 64, arity, k, 0.5f, false, 99, 1});
   Batch b = clean;
   const size_t n = (size_t)arity;
-  const bool rloo = op == Op::Rloo;
+  const bool rloo = multi_draw(op);
   b.logits[9 * n + n / 2] = NAN;
   b.logits[7 * n + n - 1] = INFINITY;
   for (size_t j = 0; j < n; ++j) b.logits[5 * n + j] = -INFINITY;
@@ -758,7 +637,7 @@ void check_bad_inputs(Op op, int32_t arity) {
 // (9) and non-finite losses (10, 11); ZGR: a non-finite upstream value (8). Sampling has only the NaN, and +-inf logits are
 // certain outcomes, not errors.
 void check_bad_binary(Op op) {
-  Case c = binary_case(op, 64, op == Op::BinarySample);
+  Case c = binary_case(op, 64, op == GR_OP_BINARY_SAMPLE);
   c.seed = 99;
   c.offset = 1;
   const std::string name = std::string("bad_") + c.name();
@@ -767,7 +646,7 @@ void check_bad_binary(Op op) {
   Batch b = clean;
   b.logits[5] = NAN;
   std::vector<std::pair<int, int>> faults = {{5, GR_LOGITS_NAN}};
-  if (op != Op::BinarySample) {
+  if (op != GR_OP_BINARY_SAMPLE) {
     b.draws[3] = 2;
     b.draws[4] = -1;
     b.logits[6] = INFINITY;
@@ -779,7 +658,7 @@ void check_bad_binary(Op op) {
     faults.push_back({6, GR_CHOICE_MASKED});
     faults.push_back({7, GR_CHOICE_MASKED});
   }
-  if (op == Op::Disarm) {
+  if (op == GR_OP_DISARM_BACKWARD) {
     b.draws[64 + 9] = 3;
     faults.push_back({9, GR_CHOICE_RANGE});
     b.draw_losses[10] = NAN;                 // f(b), then f(b~): non-finite losses
@@ -787,7 +666,7 @@ void check_bad_binary(Op op) {
     faults.push_back({10, GR_LOSSES_NOT_FINITE});
     faults.push_back({11, GR_LOSSES_NOT_FINITE});
   }
-  if (op == Op::ZgrBinary) {
+  if (op == GR_OP_ZGR_BINARY_BACKWARD) {
     b.upstream[8] = NAN;
     faults.push_back({8, GR_UPSTREAM_NOT_FINITE});
   }
@@ -832,7 +711,7 @@ void check_hardening(const std::string& label, const Case& c,
            (long long)gr_status_code(gs), (long long)gr_status_row(gs));
   res.note = note;
   res.ok = rs == gs && cs == gs;
-  if (res.ok && rs == 0 && (c.op == Op::Sample || c.op == Op::BinarySample)) {
+  if (res.ok && rs == 0 && (c.op == GR_OP_SAMPLE || c.op == GR_OP_BINARY_SAMPLE)) {
     const std::vector<int32_t> gd = d.download();
     int64_t differ = 0;
     for (size_t i = 0; i < cpu_d.size(); ++i) differ += gd[i] != cpu_d[i];
@@ -842,7 +721,7 @@ void check_hardening(const std::string& label, const Case& c,
   if (res.ok && rs == 0 && !status_only) {
     std::vector<float> gpu = out.download();
     gpu.resize(c.out_floats());
-    if (c.op == Op::Sample) {
+    if (c.op == GR_OP_SAMPLE) {
       const std::vector<int32_t> gd = d.download();
       int printed = 0;
       for (int64_t r = 0; r < c.rows; ++r) {
@@ -858,7 +737,7 @@ void check_hardening(const std::string& label, const Case& c,
       }
       if (res.mismatches > 1 && (double)res.mismatches > 1e-3 * (double)c.rows) res.ok = false;
       res.max_err = -1.0;
-    } else if (c.op == Op::BinarySample) {
+    } else if (c.op == GR_OP_BINARY_SAMPLE) {
       compare_binary_choices(res, c, b, ref_d, d.download(), gpu);
     } else {
       compare_elements(res, c, b, ref, gpu);
@@ -900,12 +779,12 @@ void hardening_sweep() {
   // short.
   for (int32_t n : {33, 4100}) {
     const int64_t R = n > 4096 ? 24 : 64;
-    check_hardening("huge", Case{Op::Sample, R, n}, huge);
-    check_hardening("huge", Case{Op::GsForward, R, n, 1, 0.5f}, huge);
-    check_hardening("huge", Case{Op::GsBackward, R, n, 1, 0.5f}, huge);
-    for (Op op : {Op::GsBackward, Op::StBackward, Op::Zgr, Op::ReinMax, Op::Gst})
+    check_hardening("huge", Case{GR_OP_SAMPLE, R, n}, huge);
+    check_hardening("huge", Case{GR_OP_GUMBEL_SOFTMAX_FORWARD, R, n, 1, 0.5f}, huge);
+    check_hardening("huge", Case{GR_OP_GUMBEL_SOFTMAX_BACKWARD, R, n, 1, 0.5f}, huge);
+    for (Op op : {GR_OP_GUMBEL_SOFTMAX_BACKWARD, GR_OP_STRAIGHT_THROUGH_BACKWARD, GR_OP_ZGR_BACKWARD, GR_OP_REINMAX_BACKWARD, GR_OP_GST_BACKWARD})
       check_hardening("bigup", Case{op, R, n, 1, 1.0f}, big_upstream);
-    for (Op op : {Op::GumbelRao, Op::GrTotal})
+    for (Op op : {GR_OP_GUMBEL_RAO_BACKWARD, GR_OP_GUMBEL_RAO_TOTAL_BACKWARD})
       check_hardening("bigup", Case{op, 16, n, 5, 1.0f}, big_upstream);
     // Gradients near or beyond the float range: rows 12 and 20 with equal logits (no masked
     // class, D = 0) and upstream +-3e38 at two classes, at tau = 0.01 (ST: about 3e38 / (n tau),
@@ -913,7 +792,7 @@ void hardening_sweep() {
     // (GR_GRAD_OVERFLOW at the lowest), and the outputs are compared when none does, except
     // GST's: its shifted logits put s_j = e^(-gap / tau) = e^-100 below the float range, which
     // the kernels (ex2.approx) flush to 0 where the double reference keeps ~1e-3 gradients.
-    for (Op op : {Op::StBackward, Op::ReinMax, Op::Gst, Op::GumbelRao, Op::GrTotal})
+    for (Op op : {GR_OP_STRAIGHT_THROUGH_BACKWARD, GR_OP_REINMAX_BACKWARD, GR_OP_GST_BACKWARD, GR_OP_GUMBEL_RAO_BACKWARD, GR_OP_GUMBEL_RAO_TOTAL_BACKWARD})
       check_hardening("overflow", Case{op, R == 64 ? 32 : R, n, has_draws(op) ? 3 : 1, 0.01f}, [](Batch& b) {
         for (int64_t r : {12, 20}) {
           const size_t at = (size_t)r * b.arity;
@@ -925,14 +804,14 @@ void hardening_sweep() {
           b.upstream[at + 1] = 3e38f;
           b.upstream[at + 2] = -3e38f;
         }
-      }, op == Op::Gst);
-    for (Op op : {Op::GumbelRao, Op::GrTotal, Op::GsBackward, Op::StBackward, Op::Zgr,
-                  Op::ReinMax, Op::Gst})
+      }, op == GR_OP_GST_BACKWARD);
+    for (Op op : {GR_OP_GUMBEL_RAO_BACKWARD, GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, GR_OP_GUMBEL_SOFTMAX_BACKWARD, GR_OP_STRAIGHT_THROUGH_BACKWARD, GR_OP_ZGR_BACKWARD,
+                  GR_OP_REINMAX_BACKWARD, GR_OP_GST_BACKWARD})
       check_hardening("nanmasked", Case{op, R, n, has_draws(op) ? 3 : 1, 0.5f}, nan_at_masked);
-    check_hardening("biglosses", Case{Op::Reinforce, R, n}, big_losses);
-    check_hardening("biglosses", Case{Op::Rloo, R, n, 3}, big_losses);
+    check_hardening("biglosses", Case{GR_OP_REINFORCE_BACKWARD, R, n}, big_losses);
+    check_hardening("biglosses", Case{GR_OP_RLOO_BACKWARD, R, n, 3}, big_losses);
     // G_D beyond the float range: theta_D 6.6e38 below the row maximum (GR_NOISE_OVERFLOW)
-    check_hardening("noiseoverflow", Case{Op::Conditional, R, n, 3}, [](Batch& b) {
+    check_hardening("noiseoverflow", Case{GR_OP_CONDITIONAL_GUMBEL, R, n, 3}, [](Batch& b) {
       const size_t at = (size_t)12 * b.arity;
       for (int32_t j = 0; j < b.arity; ++j) b.logits[at + j] = -INFINITY;
       b.logits[at] = 3.3e38f;
@@ -940,12 +819,12 @@ void hardening_sweep() {
       b.choice[12] = 1;
     });
   }
-  check_hardening("biglosses", binary_case(Op::Disarm, 64), big_losses);
-  check_hardening("huge", binary_case(Op::BinarySample, 64, true), [](Batch& b) {
+  check_hardening("biglosses", binary_case(GR_OP_DISARM_BACKWARD, 64), big_losses);
+  check_hardening("huge", binary_case(GR_OP_BINARY_SAMPLE, 64, true), [](Batch& b) {
     for (int64_t r = 0; r < b.rows; ++r)
       if (isfinite(b.logits[r])) b.logits[r] *= 1e30f;
   });
-  check_hardening("bigup", binary_case(Op::ZgrBinary, 64), [](Batch& b) {
+  check_hardening("bigup", binary_case(GR_OP_ZGR_BINARY_BACKWARD, 64), [](Batch& b) {
     for (float& g : b.upstream) g *= 3e38f / 4;
   });
 }
@@ -966,19 +845,19 @@ void run_case(Case c) {
 // kernels' beyond; RLOO's teams of up to 512 lanes.
 void successor_cases(int32_t n, int64_t one_draw_rows) {
   const float taus[] = {0.01f, 0.5f, 1.0f, 10.0f};
-  run_case(Case{Op::Zgr, one_draw_rows, n});
+  run_case(Case{GR_OP_ZGR_BACKWARD, one_draw_rows, n});
   for (float tau : {0.5f, 1.0f, 0.01f}) {
-    run_case(Case{Op::ReinMax, one_draw_rows, n, 1, tau});
+    run_case(Case{GR_OP_REINMAX_BACKWARD, one_draw_rows, n, 1, tau});
     run_case(gst_case(one_draw_rows, n, tau, 1.0f));
     run_case(gst_case(one_draw_rows, n, tau, 0.0f));
   }
-  for (int32_t S : {2, 4, 40}) run_case(Case{Op::Rloo, std::max<int64_t>(1, one_draw_rows / S), n, S});
+  for (int32_t S : {2, 4, 40}) run_case(Case{GR_OP_RLOO_BACKWARD, std::max<int64_t>(1, one_draw_rows / S), n, S});
   for (int32_t k : {1, 7, 100, 1000}) {
     const double work = (double)n * k;
     const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(1025, (int64_t)((1 << 20) / work)));
     for (float tau : taus) {
       if (work > (double)(1 << 22) && tau != 0.5f) continue;
-      run_case(Case{Op::GrTotal, rows, n, k, tau});
+      run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, rows, n, k, tau});
     }
   }
 }
@@ -991,57 +870,57 @@ void check_sweep() {
   const float taus[] = {0.01f, 0.5f, 1.0f, 10.0f};
   for (int32_t n : arities) {
     const int64_t one_draw_rows = std::max<int64_t>(2, std::min<int64_t>(3001, (1 << 21) / n));
-    run_case(Case{Op::Sample, one_draw_rows, n});
-    run_case(Case{Op::Sample, std::min<int64_t>(one_draw_rows, 257), n, 1, 1.0f, true});
-    run_case(Case{Op::Reinforce, one_draw_rows, n});
+    run_case(Case{GR_OP_SAMPLE, one_draw_rows, n});
+    run_case(Case{GR_OP_SAMPLE, std::min<int64_t>(one_draw_rows, 257), n, 1, 1.0f, true});
+    run_case(Case{GR_OP_REINFORCE_BACKWARD, one_draw_rows, n});
     for (float tau : taus) {
-      run_case(Case{Op::GsForward, one_draw_rows, n, 1, tau});
-      run_case(Case{Op::GsBackward, one_draw_rows, n, 1, tau});
-      run_case(Case{Op::StBackward, one_draw_rows, n, 1, tau});
+      run_case(Case{GR_OP_GUMBEL_SOFTMAX_FORWARD, one_draw_rows, n, 1, tau});
+      run_case(Case{GR_OP_GUMBEL_SOFTMAX_BACKWARD, one_draw_rows, n, 1, tau});
+      run_case(Case{GR_OP_STRAIGHT_THROUGH_BACKWARD, one_draw_rows, n, 1, tau});
     }
     for (int32_t k : draws) {
       const double work = (double)n * k;
       // conditional noise: at most 2^24 output floats per case
       if (work <= (double)(1 << 24))
-        run_case(Case{Op::Conditional, std::max<int64_t>(1, std::min<int64_t>(1003, (1 << 22) / (int64_t)work)), n, k});
+        run_case(Case{GR_OP_CONDITIONAL_GUMBEL, std::max<int64_t>(1, std::min<int64_t>(1003, (1 << 22) / (int64_t)work)), n, k});
       const int64_t gr_rows = std::max<int64_t>(1, std::min<int64_t>(2049, (int64_t)((1 << 22) / work)));
       for (float tau : taus) {
         if (work > (double)(1 << 26) && tau != 0.5f) continue;  // the 2^20 x 1000 row: one tau
-        run_case(Case{Op::GumbelRao, gr_rows, n, k, tau});
+        run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, gr_rows, n, k, tau});
       }
     }
   }
   // Mappings the sweep's sizes do not reach: draws folded into double (K per lane > 256), slices
   // across warps, many rows with few classes, a row count that leaves a block partly empty.
-  run_case(Case{Op::GumbelRao, 65536, 16, 300, 0.5f});
-  run_case(Case{Op::GumbelRao, 65536, 16, 300, 0.7f});
-  run_case(Case{Op::GumbelRao, 3, 16, 5000, 0.7f});
-  run_case(Case{Op::GumbelRao, 5, 1024, 700, 0.7f});
-  run_case(Case{Op::GumbelRao, 100003, 3, 20, 1.0f});
-  run_case(Case{Op::Conditional, 2, 8, 3000});
-  run_case(Case{Op::Sample, 1000003, 5});
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 65536, 16, 300, 0.5f});
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 65536, 16, 300, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 3, 16, 5000, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 5, 1024, 700, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 100003, 3, 20, 1.0f});
+  run_case(Case{GR_OP_CONDITIONAL_GUMBEL, 2, 8, 3000});
+  run_case(Case{GR_OP_SAMPLE, 1000003, 5});
 
   printf("\n== check: the estimators beyond the paper against the double-precision reference\n");
   for (int32_t n : {1, 2, 3, 16, 33, 100, 1024, 2049, 4096, 4097, 5000, 65536})
     successor_cases(n, std::max<int64_t>(2, std::min<int64_t>(3001, (1 << 20) / n)));
   // GR-total's other mappings: draws folded into double, slices across warps, block-per-row
   // windows (the emulator's are 64 draws), a row count that leaves a block partly empty.
-  run_case(Case{Op::GrTotal, 4, 16, 600, 0.7f});
-  run_case(Case{Op::GrTotal, 3, 16, 5000, 0.7f});
-  run_case(Case{Op::GrTotal, 5, 1024, 700, 0.7f});
-  run_case(Case{Op::GrTotal, 2, 5000, 300, 0.7f});
-  run_case(Case{Op::GrTotal, 100003, 3, 20, 1.0f});
-  for (Op op : {Op::ZgrBinary, Op::Disarm}) {
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 4, 16, 600, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 3, 16, 5000, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 5, 1024, 700, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 2, 5000, 300, 0.7f});
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 100003, 3, 20, 1.0f});
+  for (Op op : {GR_OP_ZGR_BINARY_BACKWARD, GR_OP_DISARM_BACKWARD}) {
     run_case(binary_case(op, 1000003));
     run_case(binary_case(op, 37));
   }
-  run_case(binary_case(Op::BinarySample, 1000003, false));
-  run_case(binary_case(Op::BinarySample, 1000003, true));
-  run_case(binary_case(Op::BinarySample, 37, true));
+  run_case(binary_case(GR_OP_BINARY_SAMPLE, 1000003, false));
+  run_case(binary_case(GR_OP_BINARY_SAMPLE, 1000003, true));
+  run_case(binary_case(GR_OP_BINARY_SAMPLE, 37, true));
 
   // Two runs give the same bits.
   {
-    const Case c{Op::GumbelRao, 37, 100, 1000, 0.3f};
+    const Case c{GR_OP_GUMBEL_RAO_BACKWARD, 37, 100, 1000, 0.3f};
     if (selected("determinism")) {
       const Batch b = make_batch(c.rows, c.arity, 5, 5);
       const DeviceBatch db(b);
@@ -1059,14 +938,14 @@ void check_sweep() {
   }
 
   printf("\n== check: bad inputs (lowest bad row and its code, as the CPU reports them)\n");
-  const Op ops[] = {Op::Sample,    Op::Conditional, Op::GumbelRao, Op::GsForward, Op::GsBackward,
-                    Op::StBackward, Op::Reinforce, Op::GrTotal, Op::Zgr, Op::ReinMax,
-                    Op::Gst, Op::Rloo};
+  const Op ops[] = {GR_OP_SAMPLE,    GR_OP_CONDITIONAL_GUMBEL, GR_OP_GUMBEL_RAO_BACKWARD, GR_OP_GUMBEL_SOFTMAX_FORWARD, GR_OP_GUMBEL_SOFTMAX_BACKWARD,
+                    GR_OP_STRAIGHT_THROUGH_BACKWARD, GR_OP_REINFORCE_BACKWARD, GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, GR_OP_ZGR_BACKWARD, GR_OP_REINMAX_BACKWARD,
+                    GR_OP_GST_BACKWARD, GR_OP_RLOO_BACKWARD};
   for (Op op : ops) {
     check_bad_inputs(op, 33);
     check_bad_inputs(op, 8192);  // the block-per-row kernels
   }
-  for (Op op : {Op::BinarySample, Op::ZgrBinary, Op::Disarm}) check_bad_binary(op);
+  for (Op op : {GR_OP_BINARY_SAMPLE, GR_OP_ZGR_BINARY_BACKWARD, GR_OP_DISARM_BACKWARD}) check_bad_binary(op);
   hardening_sweep();
 }
 
@@ -1076,39 +955,39 @@ void sanitize_sweep() {
   const int32_t arities[] = {1, 3, 8, 16, 33, 100, 1024, 4100};
   for (int32_t n : arities) {
     const int64_t rows = n > 1000 ? 3 : 37;
-    run_case(Case{Op::Sample, rows, n, 1, 1.0f, true});
-    run_case(Case{Op::Reinforce, rows, n});
-    run_case(Case{Op::GsForward, rows, n, 1, 0.5f});
-    run_case(Case{Op::GsBackward, rows, n, 1, 0.5f});
-    run_case(Case{Op::StBackward, rows, n, 1, 0.5f});
-    run_case(Case{Op::Conditional, rows, n, 9});
-    run_case(Case{Op::GumbelRao, rows, n, 9, 0.7f});
-    run_case(Case{Op::GumbelRao, rows, n, 9, 1.0f});
+    run_case(Case{GR_OP_SAMPLE, rows, n, 1, 1.0f, true});
+    run_case(Case{GR_OP_REINFORCE_BACKWARD, rows, n});
+    run_case(Case{GR_OP_GUMBEL_SOFTMAX_FORWARD, rows, n, 1, 0.5f});
+    run_case(Case{GR_OP_GUMBEL_SOFTMAX_BACKWARD, rows, n, 1, 0.5f});
+    run_case(Case{GR_OP_STRAIGHT_THROUGH_BACKWARD, rows, n, 1, 0.5f});
+    run_case(Case{GR_OP_CONDITIONAL_GUMBEL, rows, n, 9});
+    run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, rows, n, 9, 0.7f});
+    run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, rows, n, 9, 1.0f});
   }
-  run_case(Case{Op::GumbelRao, 4, 16, 600, 0.7f});  // fold into double, cross-warp slices
-  run_case(Case{Op::GumbelRao, 2, 4100, 130, 0.7f});  // two draw batches in the stream kernel
-  check_bad_inputs(Op::GumbelRao, 33);
-  check_bad_inputs(Op::Sample, 4100);
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4, 16, 600, 0.7f});  // fold into double, cross-warp slices
+  run_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 2, 4100, 130, 0.7f});  // two draw batches in the stream kernel
+  check_bad_inputs(GR_OP_GUMBEL_RAO_BACKWARD, 33);
+  check_bad_inputs(GR_OP_SAMPLE, 4100);
 
   // The estimators beyond the paper: every kernel and mapping.
   for (int32_t n : {1, 3, 8, 16, 33, 100, 1024, 2100, 4100}) {
     const int64_t rows = n > 1000 ? 3 : 37;
-    run_case(Case{Op::Zgr, rows, n});
-    run_case(Case{Op::ReinMax, rows, n, 1, 0.5f});
+    run_case(Case{GR_OP_ZGR_BACKWARD, rows, n});
+    run_case(Case{GR_OP_REINMAX_BACKWARD, rows, n, 1, 0.5f});
     run_case(gst_case(rows, n, 0.5f, 0.0f));
-    run_case(Case{Op::Rloo, rows, n, 4});
-    run_case(Case{Op::GrTotal, rows, n, 9, 0.7f});
+    run_case(Case{GR_OP_RLOO_BACKWARD, rows, n, 4});
+    run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, rows, n, 9, 0.7f});
   }
-  run_case(Case{Op::Rloo, 5, 16, 40});             // more samples than a team has lanes
-  run_case(Case{Op::Rloo, 2, 40000, 3});           // a block of 512 lanes per row
-  run_case(Case{Op::GrTotal, 4, 16, 600, 0.7f});   // fold into double, cross-warp slices
-  run_case(Case{Op::GrTotal, 2, 4100, 130, 0.7f}); // draw windows of the block-per-row kernel
-  for (Op op : {Op::ZgrBinary, Op::Disarm}) run_case(binary_case(op, 600));
-  run_case(binary_case(Op::BinarySample, 600, true));
-  check_bad_inputs(Op::GrTotal, 33);
-  check_bad_inputs(Op::Zgr, 4100);
-  check_bad_inputs(Op::Rloo, 33);
-  check_bad_binary(Op::Disarm);
+  run_case(Case{GR_OP_RLOO_BACKWARD, 5, 16, 40});             // more samples than a team has lanes
+  run_case(Case{GR_OP_RLOO_BACKWARD, 2, 40000, 3});           // a block of 512 lanes per row
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 4, 16, 600, 0.7f});   // fold into double, cross-warp slices
+  run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 2, 4100, 130, 0.7f}); // draw windows of the block-per-row kernel
+  for (Op op : {GR_OP_ZGR_BINARY_BACKWARD, GR_OP_DISARM_BACKWARD}) run_case(binary_case(op, 600));
+  run_case(binary_case(GR_OP_BINARY_SAMPLE, 600, true));
+  check_bad_inputs(GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 33);
+  check_bad_inputs(GR_OP_ZGR_BACKWARD, 4100);
+  check_bad_inputs(GR_OP_RLOO_BACKWARD, 33);
+  check_bad_binary(GR_OP_DISARM_BACKWARD);
   hardening_sweep();
 }
 
@@ -1185,31 +1064,21 @@ void measure_copy_bandwidth() {
   g_results.push_back(r);
 }
 
-// DRAM bytes a memory-bound operation must move (inputs read once, outputs written once), for
-// its bandwidth and fraction of the copy's; 0 for the noise-bound ones (conditional noise and
-// Gumbel-Rao, judged by element-samples/s).
+// DRAM bytes a memory-bound operation must move (every array of the call read or written once,
+// by the lengths of the description), for its bandwidth and fraction of the copy's; 0 for the
+// noise-bound ones (K conditional draws per row: judged by element-samples/s).
 double bytes_moved(const Case& c) {
-  const double n = (double)c.rows * c.arity, rows = (double)c.rows;
-  switch (c.op) {
-    case Op::Sample: return n * 4.0 * (c.one_hot ? 2.0 : 1.0) + rows * 4.0;
-    case Op::GsForward: return n * 8.0;
-    case Op::GsBackward:
-    case Op::StBackward: return n * 12.0;
-    case Op::Reinforce: return n * 8.0 + rows * 8.0;
-    case Op::Zgr:
-    case Op::ReinMax:
-    case Op::Gst: return n * 12.0 + rows * 4.0;
-    case Op::Rloo: return n * 8.0 + rows * 8.0 * c.samples;
-    case Op::BinarySample: return rows * (4.0 + (c.antithetic ? 2.0 : 1.0) * 8.0);
-    case Op::ZgrBinary: return rows * 16.0;
-    case Op::Disarm: return rows * 24.0;
-    default: return 0.0;
+  if (has_draws(c.op)) return 0.0;
+  const gr_operation_info& i = info(c.op);
+  const gr_arguments a = c.arguments();
+  double bytes = 0.0;
+  for (int32_t k = 0; k < i.array_count; ++k) {
+    const gr_array_parameter& p = i.arrays[k];
+    if (p.array == GR_ARRAY_ONE_HOT && !c.one_hot) continue;
+    bytes += 4.0 * (double)gr_array_length(c.op, p.array, &a);
   }
+  return bytes;
 }
-
-// Operations whose inputs or outputs are laid out [draw][row]: checked on every row (a prefix
-// of the rows would read other rows' draws).
-bool draw_major(Op op) { return op == Op::Rloo || is_binary(op); }
 
 void bench_case(const Case& c, const char* target) {
   if (!selected(c.name())) return;
@@ -1262,35 +1131,35 @@ void bench_sweep() {
   printf("\n== bench (median of single calls after an L2 flush; b2b = back-to-back mean)\n");
   if (!g_opt.once) measure_copy_bandwidth();
   // Gumbel-Rao: the design targets, then the anchors' sizes (shared/anchors.md).
-  bench_case(Case{Op::GumbelRao, 1 << 20, 16, 100, 0.5f}, "target >= 700 G el-samples/s");
-  bench_case(Case{Op::GumbelRao, 1 << 20, 16, 100, 0.7f}, "log2/exp2 weights");
-  bench_case(Case{Op::GumbelRao, 4096, 8, 100, 0.5f}, "target <= 0.012 ms");
-  bench_case(Case{Op::GumbelRao, 4096, 8, 100, 0.7f}, nullptr);
-  bench_case(Case{Op::GumbelRao, 4096, 1024, 10, 0.5f}, "target about 0.1 ms");
-  bench_case(Case{Op::GumbelRao, 4096, 1024, 10, 0.7f}, nullptr);
-  bench_case(Case{Op::GumbelRao, 4096, 8, 1, 0.5f}, "anchor: fused reference 0.008 ms");
-  bench_case(Case{Op::GumbelRao, 4096, 8, 1000, 0.5f}, "anchor: fused reference 0.434 ms");
-  bench_case(Case{Op::GumbelRao, 65536, 16, 100, 0.5f}, "anchor: fused reference 0.210 ms");
-  bench_case(Case{Op::GumbelRao, 1 << 20, 2, 10, 0.5f}, "anchor: fused reference 0.062 ms");
-  bench_case(Case{Op::GumbelRao, 4096, 1024, 100, 0.5f}, "anchor: torch eager 20.84 ms");
-  bench_case(Case{Op::GumbelRao, 64, 65536, 10, 0.7f}, "block per row");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 1 << 20, 16, 100, 0.5f}, "target >= 700 G el-samples/s");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 1 << 20, 16, 100, 0.7f}, "log2/exp2 weights");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 8, 100, 0.5f}, "target <= 0.012 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 8, 100, 0.7f}, nullptr);
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 1024, 10, 0.5f}, "target about 0.1 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 1024, 10, 0.7f}, nullptr);
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 8, 1, 0.5f}, "anchor: fused reference 0.008 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 8, 1000, 0.5f}, "anchor: fused reference 0.434 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 65536, 16, 100, 0.5f}, "anchor: fused reference 0.210 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 1 << 20, 2, 10, 0.5f}, "anchor: fused reference 0.062 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 4096, 1024, 100, 0.5f}, "anchor: torch eager 20.84 ms");
+  bench_case(Case{GR_OP_GUMBEL_RAO_BACKWARD, 64, 65536, 10, 0.7f}, "block per row");
   // Sampling: bandwidth-bound, compared with the copy.
-  bench_case(Case{Op::Sample, 1 << 22, 16}, "target >= 70% of copy");
-  bench_case(Case{Op::Sample, 1 << 16, 1024}, "target >= 70% of copy");
-  bench_case(Case{Op::Sample, 1 << 18, 257}, nullptr);
-  bench_case(Case{Op::Sample, 1 << 22, 16, 1, 1.0f, true}, nullptr);
-  bench_case(Case{Op::Sample, 64, 1 << 20}, "block per row");
+  bench_case(Case{GR_OP_SAMPLE, 1 << 22, 16}, "target >= 70% of copy");
+  bench_case(Case{GR_OP_SAMPLE, 1 << 16, 1024}, "target >= 70% of copy");
+  bench_case(Case{GR_OP_SAMPLE, 1 << 18, 257}, nullptr);
+  bench_case(Case{GR_OP_SAMPLE, 1 << 22, 16, 1, 1.0f, true}, nullptr);
+  bench_case(Case{GR_OP_SAMPLE, 64, 1 << 20}, "block per row");
   // The other operations.
-  bench_case(Case{Op::Conditional, 65536, 16, 64}, nullptr);
-  bench_case(Case{Op::Conditional, 4096, 1024, 16}, nullptr);
-  bench_case(Case{Op::Conditional, 64, 65536, 16}, "block per row");
-  for (Op op : {Op::GsForward, Op::GsBackward, Op::StBackward, Op::Reinforce}) {
+  bench_case(Case{GR_OP_CONDITIONAL_GUMBEL, 65536, 16, 64}, nullptr);
+  bench_case(Case{GR_OP_CONDITIONAL_GUMBEL, 4096, 1024, 16}, nullptr);
+  bench_case(Case{GR_OP_CONDITIONAL_GUMBEL, 64, 65536, 16}, "block per row");
+  for (Op op : {GR_OP_GUMBEL_SOFTMAX_FORWARD, GR_OP_GUMBEL_SOFTMAX_BACKWARD, GR_OP_STRAIGHT_THROUGH_BACKWARD, GR_OP_REINFORCE_BACKWARD}) {
     bench_case(Case{op, 1 << 22, 16, 1, 0.5f}, nullptr);
     bench_case(Case{op, 1 << 16, 1024, 1, 0.5f}, nullptr);
     bench_case(Case{op, 256, 65536, 1, 0.5f}, nullptr);
   }
   // The estimators beyond the paper (predictions in cuda/NOTES.md).
-  for (Op op : {Op::Zgr, Op::ReinMax}) {
+  for (Op op : {GR_OP_ZGR_BACKWARD, GR_OP_REINMAX_BACKWARD}) {
     bench_case(Case{op, 1 << 22, 16, 1, 0.5f}, "prediction 75-85% of copy");
     bench_case(Case{op, 1 << 16, 1024, 1, 0.5f}, "prediction 75-85% of copy");
     bench_case(Case{op, 256, 65536, 1, 0.5f}, "block per row: prediction 35-60% of copy");
@@ -1298,14 +1167,14 @@ void bench_sweep() {
   bench_case(gst_case(1 << 22, 16, 0.5f, 1.0f), "prediction 75-85% of copy");
   bench_case(gst_case(1 << 16, 1024, 0.5f, 0.0f), "prediction 75-85% of copy");
   bench_case(gst_case(256, 65536, 0.5f, 0.0f), "block per row: prediction 35-60% of copy");
-  bench_case(Case{Op::Rloo, 1 << 20, 16, 4}, "prediction 75-85% of copy");
-  bench_case(Case{Op::Rloo, 1 << 14, 1024, 4}, "prediction 75-85% of copy");
-  bench_case(Case{Op::GrTotal, 1 << 20, 16, 100, 0.5f}, "prediction 0.6-0.75x of gr's");
-  bench_case(Case{Op::GrTotal, 4096, 1024, 10, 0.5f}, "prediction 0.6-0.75x of gr's");
-  bench_case(Case{Op::GrTotal, 64, 65536, 10, 0.7f}, "block per row");
-  bench_case(binary_case(Op::BinarySample, 1 << 24, true), "prediction 70-85% of copy");
-  bench_case(binary_case(Op::ZgrBinary, 1 << 24), "prediction 70-85% of copy");
-  bench_case(binary_case(Op::Disarm, 1 << 24), "prediction 70-85% of copy");
+  bench_case(Case{GR_OP_RLOO_BACKWARD, 1 << 20, 16, 4}, "prediction 75-85% of copy");
+  bench_case(Case{GR_OP_RLOO_BACKWARD, 1 << 14, 1024, 4}, "prediction 75-85% of copy");
+  bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 1 << 20, 16, 100, 0.5f}, "prediction 0.6-0.75x of gr's");
+  bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 4096, 1024, 10, 0.5f}, "prediction 0.6-0.75x of gr's");
+  bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 64, 65536, 10, 0.7f}, "block per row");
+  bench_case(binary_case(GR_OP_BINARY_SAMPLE, 1 << 24, true), "prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_ZGR_BINARY_BACKWARD, 1 << 24), "prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_DISARM_BACKWARD, 1 << 24), "prediction 70-85% of copy");
 }
 
 // ----------------------------------------------------------------------------- JSON, main

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "gumbel_rao/gumbel_rao.h"
+#include <string.h>
+
 #include "gumbel_rao/gumbel_rao_cuda.h"
+#include "gumbel_rao/operations.h"
 
 // ----------------------------------------------------------------------------- error checks
 #define CUDA_CHECK(call)                                                                      \
@@ -25,8 +27,16 @@
       exit(2);                                                                                \
     }                                                                                         \
   } while (0)
-// The library's functions return a cudaError_t as int32_t.
-#define GR_CHECK(call) CUDA_CHECK((cudaError_t)(call))
+// The library's operations return a gr_status (0: done or queued).
+#define GR_CHECK(call)                                                                        \
+  do {                                                                                        \
+    const int64_t st_ = (call);                                                               \
+    if (st_ != 0) {                                                                           \
+      fprintf(stderr, "library error at %s:%d: %s: status code %lld row %lld\n", __FILE__,    \
+              __LINE__, #call, (long long)gr_status_code(st_), (long long)gr_status_row(st_)); \
+      exit(2);                                                                                \
+    }                                                                                         \
+  } while (0)
 
 struct Options {
   bool check = false, bench = false, sanitize = false;
@@ -128,45 +138,42 @@ struct DeviceBatch {
 
 // The harness's device status word, and one library call with it: reset, call, wait, decode.
 extern DeviceBuffer<uint64_t>* g_status;
-int64_t run_gpu(const std::function<int32_t(uint64_t*)>& call);
-
-// Tolerances of the comparisons with the CPU (harness.cu, "comparisons").
-double base_rtol();
-double tau_rtol(float tau);
-void compare_rows(Result& res, const std::vector<float>& cpu, const std::vector<float>& gpu,
-                  int64_t rows, int64_t cols, double rtol, double atol,
-                  const std::vector<char>* skip_row = nullptr);
+int64_t run_gpu(const std::function<int64_t(uint64_t*)>& call);
 
 // ----------------------------------------------------------------------------- operations
-// The estimators beyond the paper come after Reinforce: GrTotal (GR's total derivative), Zgr,
-// ReinMax, Gst (gap 1 or GST-p), Rloo (S = samples draws), and the binary ones (arity 1).
-enum class Op {
-  Sample, Conditional, GumbelRao, GsForward, GsBackward, StBackward, Reinforce,
-  GrTotal, Zgr, ReinMax, Gst, Rloo, BinarySample, ZgrBinary, Disarm
-};
-const char* op_name(Op op);
+// The operations and their properties come from the table of gumbel_rao/operations.h (generated
+// from native/operations.txt): a new operation reaches every generic part of the harness (names,
+// calls on the CPU and the GPU, output sizes, bytes moved, the NVTX test) with no edit here; its
+// double-precision reference (harness_reference.cu) and its cases in the sweeps are its tests.
+using Op = gr_operation;
+inline const gr_operation_info& info(Op op) { return *gr_operation_describe(op); }
+const char* op_name(Op op);  // the table's label: "gr", "gs_fwd", ...
 constexpr float kReinforceBaseline = 0.25f;
 
-inline bool is_binary(Op op) {
-  return op == Op::BinarySample || op == Op::ZgrBinary || op == Op::Disarm;
+inline bool is_binary(Op op) { return info(op).binary != 0; }
+// K conditional draws per row (the samples of conditional noise and Gumbel-Rao).
+inline bool has_draws(Op op) { return info(op).samples && info(op).samples[0] == 'K'; }
+inline bool has_tau(Op op) { return info(op).has_tau != 0; }
+inline bool has_input(Op op, gr_array a) {
+  const gr_operation_info& i = info(op);
+  for (int32_t k = 0; k < i.array_count; ++k)
+    if (i.arrays[k].array == a && i.arrays[k].role == GR_PARAMETER_INPUT) return true;
+  return false;
 }
-// The estimators beyond the paper: their gradients are checked against run_reference (the CPU
-// backend's are reported beside them), their statuses and draws against both.
-inline bool is_successor(Op op) { return op >= Op::GrTotal; }
-inline bool has_draws(Op op) { return op == Op::GumbelRao || op == Op::Conditional || op == Op::GrTotal; }
-inline bool has_tau(Op op) {
-  return op == Op::GumbelRao || op == Op::GsForward || op == Op::GsBackward ||
-         op == Op::StBackward || op == Op::GrTotal || op == Op::ReinMax || op == Op::Gst;
+inline bool takes_choice(Op op) { return has_input(op, GR_ARRAY_CHOICE) && !is_binary(op); }
+inline bool reads_upstream(Op op) { return has_input(op, GR_ARRAY_UPSTREAM); }
+// Several categorical draws per row, laid out [draw][row] (RLOO's S): the description names
+// their length "draws * rows".
+inline bool multi_draw(Op op) {
+  const gr_operation_info& i = info(op);
+  for (int32_t k = 0; k < i.array_count; ++k)
+    if (strstr(i.arrays[k].length, "draws") && !i.binary) return true;
+  return false;
 }
-inline bool takes_choice(Op op) {
-  return op == Op::Conditional || op == Op::GumbelRao || op == Op::Reinforce || op == Op::GrTotal ||
-         op == Op::Zgr || op == Op::ReinMax || op == Op::Gst;
-}
-inline bool reads_upstream(Op op) {
-  return op == Op::GumbelRao || op == Op::GsBackward || op == Op::StBackward ||
-         op == Op::GrTotal || op == Op::Zgr || op == Op::ReinMax || op == Op::Gst ||
-         op == Op::ZgrBinary;
-}
+// Operations whose given draws and losses are the batch's `draws` and `draw_losses` ([draw][row]:
+// the multi-draw and the binary ones), checked on every row (a prefix of the rows would read
+// other rows' draws).
+inline bool draw_major(Op op) { return multi_draw(op) || is_binary(op); }
 
 struct Case {
   Op op;
@@ -183,13 +190,12 @@ struct Case {
     char buf[160];
     snprintf(buf, sizeof buf, "%s_%lldx%d", op_name(op), (long long)rows, arity);
     std::string s = buf;
-    if (has_draws(op)) s += "_K" + std::to_string(samples);
-    if (op == Op::Rloo) s += "_S" + std::to_string(samples);
+    if (info(op).samples) s += std::string("_") + info(op).samples + std::to_string(samples);
     if (has_tau(op)) {
       snprintf(buf, sizeof buf, "_t%g", tau);
       s += buf;
     }
-    if (op == Op::Gst) {
+    if (info(op).has_gap) {
       snprintf(buf, sizeof buf, gap > 0 ? "_gap%g" : "_gapp", gap);
       s += buf;
     }
@@ -197,17 +203,35 @@ struct Case {
     if (antithetic) s += "_anti";
     return s;
   }
-  size_t out_floats() const {
-    if (op == Op::Sample) return one_hot ? (size_t)rows * arity : 0;
-    if (op == Op::Conditional) return (size_t)samples * rows * arity;
-    if (op == Op::BinarySample) return (size_t)(antithetic ? 2 : 1) * rows;
-    return (size_t)rows * arity;
+  // The call's scalars and shape; arrays left null.
+  gr_arguments arguments() const {
+    gr_arguments a{};
+    a.rows = rows;
+    a.arity = is_binary(op) ? 1 : arity;
+    a.samples = samples;
+    a.tau = tau;
+    a.gap = gap;
+    a.baseline = kReinforceBaseline;
+    a.antithetic = antithetic ? 1 : 0;
+    a.seed = seed;
+    a.offset = offset;
+    return a;
   }
-  size_t out_choices() const {
-    if (op == Op::Sample) return (size_t)rows;
-    if (op == Op::BinarySample) return (size_t)(antithetic ? 2 : 1) * rows;
+  // Elements of the case's float output (0 for an absent optional one) and int output.
+  size_t output(int32_t type) const {
+    const gr_operation_info& i = info(op);
+    const gr_arguments a = arguments();
+    for (int32_t k = 0; k < i.array_count; ++k) {
+      const gr_array_parameter& p = i.arrays[k];
+      if (p.role == GR_PARAMETER_INPUT || p.type != type) continue;
+      if (p.role == GR_PARAMETER_OPTIONAL_OUTPUT && p.array == GR_ARRAY_ONE_HOT && !one_hot)
+        return 0;
+      return (size_t)gr_array_length(op, p.array, &a);
+    }
     return 0;
   }
+  size_t out_floats() const { return output(GR_FLOAT32); }
+  size_t out_choices() const { return output(GR_INT32); }
 };
 // A successor (or binary) case builder, since Case's fields are positional.
 Case gst_case(int64_t rows, int32_t arity, float tau, float gap);
@@ -217,8 +241,8 @@ Case binary_case(Op op, int64_t rows, bool antithetic = false);
 Batch make_case_batch(const Case& c);
 void add_draws(Batch& b, const Case& c);
 
-// The CPU backend's result of a case; d receives D for Op::Sample and the draws of
-// Op::BinarySample.
+// The CPU backend's result of a case; d receives D for GR_OP_SAMPLE and the draws of
+// GR_OP_BINARY_SAMPLE.
 int64_t run_cpu(const Case& c, const Batch& b, std::vector<float>& out, std::vector<int32_t>& d);
 // The JAVA oracle's computation in double, with its checks and policy (harness_reference.cu).
 int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
@@ -226,8 +250,9 @@ int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
 // The oracle's Logistic draw of binary row r, and its perturbed logit (theta_j - m) + G_j.
 double reference_binary_logistic(const Case& c, int64_t r);
 double reference_perturbed(const Case& c, const Batch& b, int64_t r, int32_t j);
-// Queues the GPU operation of a case (no synchronisation).
-int32_t launch_gpu(const Case& c, const DeviceBatch& db, float* out, int32_t* d, uint64_t* status,
+// Queues the GPU operation of a case on `stream` (no synchronisation); returns the gr_status of
+// queuing it.
+int64_t launch_gpu(const Case& c, const DeviceBatch& db, float* out, int32_t* d, uint64_t* status,
                    cudaStream_t stream);
 // Checks rows [0, check_rows) of a case (all when 0) against the CPU.
 Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t check_rows = 0);

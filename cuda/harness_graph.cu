@@ -55,26 +55,28 @@ struct Step {
   }
 };
 
-// The step's calls, queued on `stream` with no synchronisation; returns the first error.
-int32_t queue_step(Step& s, uint32_t offset, cudaStream_t stream) {
+// The step's calls, queued on `stream` with no synchronisation; returns the first failure (a
+// gr_status).
+int64_t queue_step(Step& s, uint32_t offset, cudaStream_t stream) {
   void* st = (void*)stream;
   uint64_t* w = s.status.ptr;
-  int32_t e = gr_cuda_status_reset(w, st);
-  if (!e) e = gr_cuda_sample(s.logits.ptr, s.rows, s.arity, s.seed, offset, s.choice.ptr,
-                             s.one_hot.ptr, w, st);
-  if (!e) e = gr_cuda_conditional_gumbel(s.logits.ptr, s.choice.ptr, s.rows, s.arity, s.samples,
-                                         s.seed, offset, s.noise.ptr, w, st);
-  if (!e) e = gr_cuda_gumbel_rao_backward(s.logits.ptr, s.choice.ptr, s.upstream.ptr, s.rows,
-                                          s.arity, s.samples, s.tau, s.seed, offset,
-                                          s.gr_grad.ptr, w, st);
-  if (!e) e = gr_cuda_gumbel_softmax_forward(s.logits.ptr, s.rows, s.arity, s.tau, s.seed, offset,
-                                             s.soft.ptr, w, st);
-  if (!e) e = gr_cuda_gumbel_softmax_backward(s.logits.ptr, s.upstream.ptr, s.rows, s.arity,
-                                              s.tau, s.seed, offset, s.gs_grad.ptr, w, st);
-  if (!e) e = gr_cuda_straight_through_backward(s.logits.ptr, s.upstream.ptr, s.rows, s.arity,
-                                                s.tau, s.st_grad.ptr, w, st);
-  if (!e) e = gr_cuda_reinforce_backward(s.logits.ptr, s.choice.ptr, s.losses.ptr, 0.25f, s.rows,
-                                         s.arity, s.rf_grad.ptr, w, st);
+  const gr_place p{GR_ON_CUDA, g_opt.device, st, w};
+  const int32_t reset = gr_cuda_status_reset(w, st);
+  int64_t e = reset ? gr_status_make(GR_CUDA_ERROR, reset) : 0;
+  if (!e) e = gr_sample(&p, s.logits.ptr, s.rows, s.arity, s.seed, offset, s.choice.ptr,
+                        s.one_hot.ptr);
+  if (!e) e = gr_conditional_gumbel(&p, s.logits.ptr, s.choice.ptr, s.rows, s.arity, s.samples,
+                                    s.seed, offset, s.noise.ptr);
+  if (!e) e = gr_gumbel_rao_backward(&p, s.logits.ptr, s.choice.ptr, s.upstream.ptr, s.rows,
+                                     s.arity, s.samples, s.tau, s.seed, offset, s.gr_grad.ptr);
+  if (!e) e = gr_gumbel_softmax_forward(&p, s.logits.ptr, s.rows, s.arity, s.tau, s.seed, offset,
+                                        s.soft.ptr);
+  if (!e) e = gr_gumbel_softmax_backward(&p, s.logits.ptr, s.upstream.ptr, s.rows, s.arity,
+                                         s.tau, s.seed, offset, s.gs_grad.ptr);
+  if (!e) e = gr_straight_through_backward(&p, s.logits.ptr, s.upstream.ptr, s.rows, s.arity,
+                                           s.tau, s.st_grad.ptr);
+  if (!e) e = gr_reinforce_backward(&p, s.logits.ptr, s.choice.ptr, s.losses.ptr, s.rows,
+                                    s.arity, 0.25f, s.rf_grad.ptr);
   return e;
 }
 constexpr size_t kStepNodes = 8;  // the status reset (a memset) and seven kernels
@@ -149,7 +151,7 @@ void graph_case(int64_t rows, int32_t arity, int32_t samples, float tau) {
   const Batch b = make_batch(rows, arity, 0xB5297A4Dull, 11);
   Step step(b, samples, tau);
   uint64_t stream_handle = 0;
-  GR_CHECK(gr_cuda_stream_create(&stream_handle));
+  CUDA_CHECK((cudaError_t)gr_cuda_stream_create(&stream_handle));
   const cudaStream_t stream = (cudaStream_t)(uintptr_t)stream_handle;
   std::string why;
   const uint32_t offset = 21;
@@ -239,7 +241,7 @@ void graph_case(int64_t rows, int32_t arity, int32_t samples, float tau) {
     CUDA_CHECK(cudaGraphExecDestroy(exec));
     CUDA_CHECK(cudaGraphDestroy(graph));
   }
-  GR_CHECK(gr_cuda_stream_destroy((void*)stream));
+  CUDA_CHECK((cudaError_t)gr_cuda_stream_destroy((void*)stream));
   res.ok = why.empty();
   res.note = res.ok ? std::to_string(kStepNodes) + " nodes, " + std::to_string(g_opt.replays) +
                           " replays equal to uncaptured calls; NaN row reported; key update"

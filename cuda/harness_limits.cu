@@ -23,7 +23,7 @@
 
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/gumbel_rao_cuda_host.h"
+#include "gumbel_rao/operations.h"
 #include "gumbel_rao/math.h"
 #include "harness.h"
 
@@ -50,7 +50,7 @@ bool too_big(Result& r, double work) {
 
 // Several windows of the block-per-row kernel (2048 draws each) against the CPU.
 void block_per_row_windows(int64_t rows, int32_t arity, int32_t samples, float tau) {
-  const Case c{Op::GumbelRao, rows, arity, samples, tau};
+  const Case c{GR_OP_GUMBEL_RAO_BACKWARD, rows, arity, samples, tau};
   if (!selected("limits_" + c.name())) return;
   Result skip = named("limits_" + c.name(), "gr");
   if (too_big(skip, 2.0 * rows * arity * (double)samples)) return;  // two passes
@@ -75,7 +75,7 @@ void gumbel_rao_max_k(int64_t rows, int32_t arity, float tau) {
   const DeviceBatch db(b);
   DeviceBuffer<float> big(b.logits.size()), ref(b.logits.size());
   big.fill_bytes(0xFF);
-  Case c{Op::GumbelRao, rows, arity, kMaxK, tau};
+  Case c{GR_OP_GUMBEL_RAO_BACKWARD, rows, arity, kMaxK, tau};
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t st = run_gpu([&](uint64_t* s) { return launch_gpu(c, db, big.ptr, nullptr, s, 0); });
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -143,8 +143,9 @@ void conditional_max_k() {
   const uint64_t seed = 0x299F31D0ull;
   const uint32_t offset = 9;
   const int64_t st = run_gpu([&](uint64_t* s) {
-    return gr_cuda_conditional_gumbel(db.logits.ptr, db.choice.ptr, 1, 1, kMaxK, seed, offset,
-                                      noise, s, nullptr);
+    const gr_place p{GR_ON_CUDA, g_opt.device, nullptr, s};
+    return gr_conditional_gumbel(&p, db.logits.ptr, db.choice.ptr, 1, 1, kMaxK, seed, offset,
+                                 noise);
   });
   std::string why;
   if (st != 0) why += " status " + std::to_string(st) + ";";
@@ -185,7 +186,7 @@ void release_all_staging() {
     const Batch& b = batches.back();
     const DeviceBatch db(b);
     DeviceBuffer<float> out(b.logits.size());
-    const Case c{Op::GumbelRao, rows, arity, samples, tau};
+    const Case c{GR_OP_GUMBEL_RAO_BACKWARD, rows, arity, samples, tau};
     if (run_gpu([&](uint64_t* s) { return launch_gpu(c, db, out.ptr, nullptr, s, 0); }) != 0)
       r.note += " device call failed;";
     expect.push_back(out.download());
@@ -194,9 +195,10 @@ void release_all_staging() {
   auto call = [&](int i) {
     const Batch& b = batches[i];
     std::vector<float> grad(b.logits.size(), NAN);
-    const int64_t st = gr_cuda_host_gumbel_rao_backward(
-        g_opt.device, b.logits.data(), b.choice.data(), b.upstream.data(), b.rows, arity, samples,
-        tau, 0x1234ABCDull, 3, grad.data());
+    const gr_place staged{GR_ON_CUDA_STAGED, g_opt.device, nullptr, nullptr};
+    const int64_t st = gr_gumbel_rao_backward(&staged, b.logits.data(), b.choice.data(),
+                                              b.upstream.data(), b.rows, arity, samples, tau,
+                                              0x1234ABCDull, 3, grad.data());
     if (st != 0) ++failed;
     else if (memcmp(grad.data(), expect[i].data(), grad.size() * sizeof(float)) != 0) ++wrong;
   };

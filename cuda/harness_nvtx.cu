@@ -49,8 +49,9 @@ void nvtx_overhead() {
 #endif
   const double loop = ns_per_call(calls, [](int) {});
   const double entry = ns_per_call(calls, [](int i) {
-    (void)gr_cuda_gumbel_rao_backward(nullptr, nullptr, nullptr, 0, 16, 100 + (i & 1), 0.5f, 1, 0,
-                                      nullptr, nullptr, nullptr);
+    static const gr_place p{GR_ON_CUDA, 0, nullptr, nullptr};
+    (void)gr_gumbel_rao_backward(&p, nullptr, nullptr, nullptr, 0, 16, 100 + (i & 1), 0.5f, 1, 0,
+                                 nullptr);
   });
   char note[200];
 #if defined(GR_NVTX_ENABLED)

@@ -292,11 +292,11 @@ int64_t choice_rows(const Case& c, const Batch& b, std::vector<float>& out) {
       p[j] = exp(log_softmax(th[j], m, ls));
       gs[j] = th[j] == kNegInf ? 0.0 : g[j] - g_d;
     }
-    if (c.op == Op::Zgr) {
+    if (c.op == GR_OP_ZGR_BACKWARD) {
       double dot = 0;
       for (int64_t j = 0; j < n; ++j) dot += p[j] * gs[j];
       for (int64_t j = 0; j < n; ++j) o[j] = 0.5 * (j == d ? -dot : p[j] * gs[j]);
-    } else if (c.op == Op::ReinMax) {
+    } else if (c.op == GR_OP_REINMAX_BACKWARD) {
       double z = 0;
       for (int64_t j = 0; j < n; ++j) z += (pi[j] = exp((th[j] - m) / tau));
       double pi_dot = 0, p_dot = 0;
@@ -407,21 +407,21 @@ int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
                       std::vector<int32_t>& d) {
   out.assign(c.out_floats(), 0.0f);
   switch (c.op) {
-    case Op::Sample: return sample(c, b, d, out);
-    case Op::Conditional: return conditional(c, b, out);
-    case Op::GumbelRao: return gumbel_rao(c, b, out, false);
-    case Op::GrTotal: return gumbel_rao(c, b, out, true);
-    case Op::GsForward: return soft(c, b, out, true, false);
-    case Op::GsBackward: return soft(c, b, out, true, true);
-    case Op::StBackward: return soft(c, b, out, false, true);
-    case Op::Reinforce: return reinforce(c, b, out);
-    case Op::Zgr:
-    case Op::ReinMax:
-    case Op::Gst: return choice_rows(c, b, out);
-    case Op::Rloo: return rloo(c, b, out);
-    case Op::BinarySample: return binary_sample(c, b, d, out);
-    case Op::ZgrBinary: return zgr_binary(c, b, out);
-    case Op::Disarm: return disarm(c, b, out);
+    case GR_OP_SAMPLE: return sample(c, b, d, out);
+    case GR_OP_CONDITIONAL_GUMBEL: return conditional(c, b, out);
+    case GR_OP_GUMBEL_RAO_BACKWARD: return gumbel_rao(c, b, out, false);
+    case GR_OP_GUMBEL_RAO_TOTAL_BACKWARD: return gumbel_rao(c, b, out, true);
+    case GR_OP_GUMBEL_SOFTMAX_FORWARD: return soft(c, b, out, true, false);
+    case GR_OP_GUMBEL_SOFTMAX_BACKWARD: return soft(c, b, out, true, true);
+    case GR_OP_STRAIGHT_THROUGH_BACKWARD: return soft(c, b, out, false, true);
+    case GR_OP_REINFORCE_BACKWARD: return reinforce(c, b, out);
+    case GR_OP_ZGR_BACKWARD:
+    case GR_OP_REINMAX_BACKWARD:
+    case GR_OP_GST_BACKWARD: return choice_rows(c, b, out);
+    case GR_OP_RLOO_BACKWARD: return rloo(c, b, out);
+    case GR_OP_BINARY_SAMPLE: return binary_sample(c, b, d, out);
+    case GR_OP_ZGR_BINARY_BACKWARD: return zgr_binary(c, b, out);
+    case GR_OP_DISARM_BACKWARD: return disarm(c, b, out);
   }
   return -1;
 }

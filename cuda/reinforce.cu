@@ -7,7 +7,7 @@
 // Memory-bound: the same team mapping as softmax_family.cu (row in registers for arity <= 4096,
 // a block per row that re-reads it beyond).
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -117,32 +117,21 @@ __global__ void __launch_bounds__(kStreamBlock)
   if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
 }
 
-}  // namespace cuda
-}  // namespace gr
-
-using namespace gr::cuda;
-
-extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t* choice,
-                                              const float* losses, float baseline, int64_t rows,
-                                              int32_t arity, float* grad, uint64_t* status,
-                                              void* stream) {
-  GR_NVTX_RANGE("reinforce_backward", "cuda", rows, arity, 0, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || arity < 1 ||
-      (rows > 0 && (!logits || !choice || !losses || !grad)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
+int32_t reinforce_backward(const op::ReinforceBackward& c, uint64_t* status, void* stream) {
+  const int64_t rows = c.rows;
+  const int32_t arity = c.arity;
   cudaStream_t st = (cudaStream_t)stream;
   ReinforceArgs a;
-  a.logits = logits;
-  a.choice = choice;
-  a.losses = losses;
-  a.grad = grad;
+  a.logits = c.logits;
+  a.choice = c.choice;
+  a.losses = c.losses;
+  a.grad = c.grad;
   a.status = status;
   a.rows = rows;
   a.arity = arity;
-  a.baseline = baseline;
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.grad_vec = rows_vectorisable(grad, arity);
+  a.baseline = c.baseline;
+  a.logits_vec = rows_vectorisable(c.logits, arity);
+  a.grad_vec = rows_vectorisable(c.grad, arity);
   if (arity > kTeamMaxArity) {
     reinforce_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();
@@ -154,3 +143,6 @@ extern "C" int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t
     reinforce_team_kernel<ColumnsPerLane<16>><<<shape.blocks, kBlock, 0, st>>>(a, shape.log2_team);
   return launch_status();
 }
+
+}  // namespace cuda
+}  // namespace gr

@@ -14,7 +14,7 @@
 // oracle's double sum bit for bit. Memory: 4 bytes read and 4 written per element, plus 8 per
 // sample.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -96,32 +96,21 @@ __global__ void __launch_bounds__(kStreamBlock) rloo_team_kernel(const RlooArgs 
   if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
 }
 
-}  // namespace cuda
-}  // namespace gr
-
-using namespace gr::cuda;
-
-extern "C" int32_t gr_cuda_rloo_backward(const float* logits, const int32_t* choice,
-                                         const float* losses, int64_t rows, int32_t arity,
-                                         int32_t samples, float* grad, uint64_t* status,
-                                         void* stream) {
-  GR_NVTX_RANGE("rloo_backward", "cuda", rows, arity, samples, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || arity < 1 || samples < 2 ||
-      (int64_t)samples * rows > INT64_MAX / 4 ||
-      (rows > 0 && (!logits || !choice || !losses || !grad)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
+int32_t rloo_backward(const op::RlooBackward& c, uint64_t* status, void* stream) {
+  const int64_t rows = c.rows;
+  const int32_t arity = c.arity;
+  if ((int64_t)c.samples * rows > INT64_MAX / 4) return (int32_t)cudaErrorInvalidValue;
   RlooArgs a;
-  a.logits = logits;
-  a.choice = choice;
-  a.losses = losses;
-  a.grad = grad;
+  a.logits = c.logits;
+  a.choice = c.choice;
+  a.losses = c.losses;
+  a.grad = c.grad;
   a.status = status;
   a.rows = rows;
   a.arity = arity;
-  a.samples = samples;
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.grad_vec = rows_vectorisable(grad, arity);
+  a.samples = c.samples;
+  a.logits_vec = rows_vectorisable(c.logits, arity);
+  a.grad_vec = rows_vectorisable(c.grad, arity);
   const int64_t nq = ((int64_t)arity + 3) / 4;
   int log2_team = ceil_log2((nq + 3) / 4);  // about 4 quads per lane
   if (log2_team > kLog2StreamBlock) log2_team = kLog2StreamBlock;
@@ -131,3 +120,6 @@ extern "C" int32_t gr_cuda_rloo_backward(const float* logits, const int32_t* cho
   rloo_team_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
   return launch_status();
 }
+
+}  // namespace cuda
+}  // namespace gr

@@ -15,7 +15,7 @@
 // flight, not instructions, limit a one-pass kernel), a warp for up to kWarpMaxQuads quads, then
 // wider teams (several warps, up to a block of 1024) so that a long row is read by many lanes.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -95,29 +95,19 @@ __global__ void __launch_bounds__(kMaxTeam) sample_team_kernel(const SampleArgs 
   }
 }
 
-}  // namespace cuda
-}  // namespace gr
-
-using namespace gr;
-using namespace gr::cuda;
-
-extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
-                                  uint32_t offset, int32_t* choice, float* one_hot,
-                                  uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("sample", "cuda", rows, arity, 0, 0.0f);
-  if (rows < 0 || rows > INT32_MAX || arity < 1 || (rows > 0 && (!logits || !choice)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
+int32_t sample(const op::Sample& c, uint64_t* status, void* stream) {
+  const int64_t rows = c.rows;
+  const int32_t arity = c.arity;
   SampleArgs a;
-  a.logits = logits;
-  a.choice = choice;
-  a.one_hot = one_hot;
+  a.logits = c.logits;
+  a.choice = c.choice;
+  a.one_hot = c.one_hot;
   a.status = status;
   a.rows = rows;
   a.arity = arity;
-  a.key = noise_key(seed, offset);
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.one_hot_vec = rows_vectorisable(one_hot, arity);
+  a.key = noise_key(c.seed, c.offset);
+  a.logits_vec = rows_vectorisable(c.logits, arity);
+  a.one_hot_vec = rows_vectorisable(c.one_hot, arity);
   const int64_t nq = ((int64_t)arity + 3) / 4;
   int log2_team;
   if (nq <= kWarp)  // two quads per lane: two loads in flight per thread
@@ -133,3 +123,6 @@ extern "C" int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t ari
   sample_team_kernel<<<blocks, block, 0, (cudaStream_t)stream>>>(a, log2_team);
   return launch_status();
 }
+
+}  // namespace cuda
+}  // namespace gr

@@ -15,7 +15,7 @@
 // block per row that re-reads the row (L1/L2) and recomputes the noise in each pass instead of
 // holding it.
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/nvtx_ranges.h"
+#include "operations_internal.h"
 #include "row_team.cuh"
 
 namespace gr {
@@ -273,10 +273,6 @@ namespace {
 int32_t launch_softmax_family(const float* logits, const float* upstream, int64_t rows,
                               int32_t arity, float tau, uint64_t seed, uint32_t offset,
                               bool noisy, float* out, uint64_t* status, void* stream) {
-  if (rows < 0 || rows > INT32_MAX || arity < 1 || !(tau > 0.0f) || !(tau < kInf) ||
-      (rows > 0 && (!logits || !out)))
-    return (int32_t)cudaErrorInvalidValue;
-  if (rows == 0) return 0;
   cudaStream_t st = (cudaStream_t)stream;
   SoftArgs a;
   a.logits = logits;
@@ -306,38 +302,24 @@ int32_t launch_softmax_family(const float* logits, const float* upstream, int64_
 }
 
 }  // namespace
+
+int32_t gumbel_softmax_forward(const op::GumbelSoftmaxForward& c, uint64_t* status,
+                               void* stream) {
+  return launch_softmax_family(c.logits, nullptr, c.rows, c.arity, c.tau, c.seed, c.offset, true,
+                               c.values, status, stream);
+}
+
+int32_t gumbel_softmax_backward(const op::GumbelSoftmaxBackward& c, uint64_t* status,
+                                void* stream) {
+  return launch_softmax_family(c.logits, c.upstream, c.rows, c.arity, c.tau, c.seed, c.offset,
+                               true, c.grad, status, stream);
+}
+
+int32_t straight_through_backward(const op::StraightThroughBackward& c, uint64_t* status,
+                                  void* stream) {
+  return launch_softmax_family(c.logits, c.upstream, c.rows, c.arity, c.tau, 0, 0, false, c.grad,
+                               status, stream);
+}
+
 }  // namespace cuda
 }  // namespace gr
-
-using namespace gr::cuda;
-
-extern "C" {
-
-int32_t gr_cuda_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
-                                       float tau, uint64_t seed, uint32_t offset, float* soft,
-                                       uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("gumbel_softmax_forward", "cuda", rows, arity, 0, tau);
-  return launch_softmax_family(logits, nullptr, rows, arity, tau, seed, offset, true, soft,
-                               status, stream);
-}
-
-int32_t gr_cuda_gumbel_softmax_backward(const float* logits, const float* upstream,
-                                        int64_t rows, int32_t arity, float tau, uint64_t seed,
-                                        uint32_t offset, float* grad, uint64_t* status,
-                                        void* stream) {
-  GR_NVTX_RANGE("gumbel_softmax_backward", "cuda", rows, arity, 0, tau);
-  if (upstream == nullptr && rows > 0) return (int32_t)cudaErrorInvalidValue;
-  return launch_softmax_family(logits, upstream, rows, arity, tau, seed, offset, true, grad,
-                               status, stream);
-}
-
-int32_t gr_cuda_straight_through_backward(const float* logits, const float* upstream,
-                                          int64_t rows, int32_t arity, float tau, float* grad,
-                                          uint64_t* status, void* stream) {
-  GR_NVTX_RANGE("straight_through_backward", "cuda", rows, arity, 0, tau);
-  if (upstream == nullptr && rows > 0) return (int32_t)cudaErrorInvalidValue;
-  return launch_softmax_family(logits, upstream, rows, arity, tau, 0, 0, false, grad, status,
-                               stream);
-}
-
-}  // extern "C"

@@ -2,7 +2,9 @@
 # Builds the kernels and the harness for the host emulator (cuda/emu/README.md):
 #   cuda/emu/build.sh OUT_DIR CPU_LIBRARY
 # CPU_LIBRARY: libgumbelrao_native.a of a CPU-only build (cmake -DGR_WITH_CUDA=OFF), which holds
-# the reference backend. Produces OUT_DIR/gr_cuda_harness_emu and OUT_DIR/gr_nvtx_ranges_test_emu
+# the reference backend and the operations' entry points; that build's generated/ folder (next to
+# the library) gives the CUDA staging of the operations (operations_cuda_staged.cu), whose
+# objects here replace the build's no-CUDA stubs. Produces OUT_DIR/gr_cuda_harness_emu and OUT_DIR/gr_nvtx_ranges_test_emu
 # (native/test/nvtx_ranges_test.cpp against the emulated CUDA backend), built with
 # AddressSanitizer and UBSan so that every global-memory access of the kernels is bounds-checked.
 # The NVTX ranges are compiled in when the NVTX3 headers are found (next to nvcc, in CUDA_HOME or
@@ -10,6 +12,7 @@
 set -euo pipefail
 out=$1
 cpu_lib=$2
+generated=$(cd "$(dirname "$cpu_lib")/generated" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 mkdir -p "$out"
@@ -18,7 +21,7 @@ mkdir -p "$out"
 # the same, and the harness's --limits cases cross real 2048-draw windows on a GPU.
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
        -Wno-unknown-pragmas -DGR_DRAW_WINDOW=64 -I"$here/include" -I"$root/native/include"
-       -I"$root/cuda")
+       -I"$generated" -I"$root/cuda")
 nvtx_dir=""
 for d in "$(dirname "$(command -v nvcc 2>/dev/null || echo /nonexistent/bin/nvcc)")/../include" \
          "${CUDA_HOME:-/nonexistent}/include" /usr/local/cuda/include; do
@@ -34,9 +37,11 @@ fi
 objs=()
 pids=()
 for f in status sample conditional_gumbel gumbel_rao softmax_family reinforce choice_family rloo \
-         binary runtime host_calls device_query harness harness_graph harness_limits harness_nvtx \
-         harness_reference; do
-  python3 "$here/translate.py" "$root/cuda/$f.cu" > "$out/$f.cpp"
+         binary runtime host_staging device_query operations_cuda_staged harness harness_graph \
+         harness_limits harness_nvtx harness_reference; do
+  src="$root/cuda/$f.cu"
+  [ -f "$src" ] || src="$generated/$f.cu"
+  python3 "$here/translate.py" "$src" > "$out/$f.cpp"
   g++ "${flags[@]}" -c "$out/$f.cpp" -o "$out/$f.o" &
   pids+=($!)
   case $f in harness*) ;; *) objs+=("$out/$f.o") ;; esac

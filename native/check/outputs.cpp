@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "gumbel_rao/gumbel_rao.h"
+#include "gumbel_rao/operations.h"
 
 // Weak, so that this program also links against builds from before the function existed (their
 // uniform records are left empty, and compare skips records that one side left empty).
@@ -125,7 +125,7 @@ std::vector<Record> run_all() {
     const std::vector<float> g = upstream(seed + (uint64_t)n, count);
     std::vector<int32_t> d((size_t)rows);
     std::vector<float> one_hot(count), y(count);
-    check_status(gr_cpu_sample(th.data(), rows, n, seed, offset, d.data(), one_hot.data()),
+    check_status(gr_sample(nullptr, th.data(), rows, n, seed, offset, d.data(), one_hot.data()),
                  "sample" + where);
     out.push_back({0, "sample D" + where, rows, 1, 0.0f, bits(d)});
     out.push_back({0, "sample one-hot" + where, rows, n, 0.0f, bits(one_hot)});
@@ -133,14 +133,14 @@ std::vector<Record> run_all() {
       for (float tau : taus) {
         // the full temperature grid at a few K, a few temperatures at the others
         if (k != 10 && k != 17 && tau != 0.5f && tau != 0.3f && tau != 0.01f) continue;
-        check_status(gr_cpu_gumbel_rao_backward(th.data(), d.data(), g.data(), rows, n, k, tau,
+        check_status(gr_gumbel_rao_backward(nullptr, th.data(), d.data(), g.data(), rows, n, k, tau,
                                                 seed, offset + (uint32_t)k, y.data()),
                      "gumbel-rao" + where);
         out.push_back({1, "gumbel-rao K=" + std::to_string(k) + where, rows, n, tau, bits(y)});
       }
       const int32_t kn = (int32_t)(k * count > 200000 ? 1 + 200000 / count : k);
       std::vector<float> noise((size_t)kn * count);
-      check_status(gr_cpu_conditional_gumbel(th.data(), d.data(), rows, n, kn, seed, offset,
+      check_status(gr_conditional_gumbel(nullptr, th.data(), d.data(), rows, n, kn, seed, offset,
                                              noise.data()),
                    "conditional" + where);
       out.push_back({2, "conditional K=" + std::to_string(kn) + where, rows * kn, n, 0.0f,
@@ -148,42 +148,42 @@ std::vector<Record> run_all() {
     }
     for (float tau : {0.5f, 0.3f, 0.05f, 3.0f}) {
       const std::string t = " tau=" + std::to_string(tau) + where;
-      check_status(gr_cpu_gumbel_softmax_forward(th.data(), rows, n, tau, seed, offset, y.data()),
+      check_status(gr_gumbel_softmax_forward(nullptr, th.data(), rows, n, tau, seed, offset, y.data()),
                    "gs forward" + t);
       out.push_back({1, "gumbel-softmax forward" + where, rows, n, tau, bits(y)});
-      check_status(gr_cpu_gumbel_softmax_backward(th.data(), g.data(), rows, n, tau, seed, offset,
+      check_status(gr_gumbel_softmax_backward(nullptr, th.data(), g.data(), rows, n, tau, seed, offset,
                                                   y.data()),
                    "gs backward" + t);
       out.push_back({1, "gumbel-softmax backward" + where, rows, n, tau, bits(y)});
-      check_status(gr_cpu_straight_through_backward(th.data(), g.data(), rows, n, tau, y.data()),
+      check_status(gr_straight_through_backward(nullptr, th.data(), g.data(), rows, n, tau, y.data()),
                    "st backward" + t);
       out.push_back({1, "straight-through backward" + where, rows, n, tau, bits(y)});
     }
     std::vector<float> losses = upstream(seed * 3 + (uint64_t)n, (size_t)rows);
-    check_status(gr_cpu_reinforce_backward(th.data(), d.data(), losses.data(), 0.25f, rows, n,
-                                           y.data()),
+    check_status(gr_reinforce_backward(nullptr, th.data(), d.data(), losses.data(), rows, n,
+                                       0.25f, y.data()),
                  "reinforce" + where);
     out.push_back({1, "reinforce" + where, rows, n, 1.0f, bits(y)});
     // The successor estimators: GR with the total derivative, the choice-gradient family, RLOO
     // on S draws of other offsets, and on one-logit rows the binary estimators.
     for (int32_t k : {1, 10, 17}) {
       for (float tau : {0.5f, 0.3f, 0.01f}) {
-        check_status(gr_cpu_gumbel_rao_total_backward(th.data(), d.data(), g.data(), rows, n, k,
+        check_status(gr_gumbel_rao_total_backward(nullptr, th.data(), d.data(), g.data(), rows, n, k,
                                                       tau, seed, offset + (uint32_t)k, y.data()),
                      "gumbel-rao total" + where);
         out.push_back({1, "gumbel-rao total K=" + std::to_string(k) + where, rows, n, tau,
                        bits(y)});
       }
     }
-    check_status(gr_cpu_zgr_backward(th.data(), d.data(), g.data(), rows, n, y.data()),
+    check_status(gr_zgr_backward(nullptr, th.data(), d.data(), g.data(), rows, n, y.data()),
                  "zgr" + where);
     out.push_back({1, "zgr" + where, rows, n, 1.0f, bits(y)});
     for (float tau : {0.5f, 0.1f, 2.0f}) {
-      check_status(gr_cpu_reinmax_backward(th.data(), d.data(), g.data(), rows, n, tau, y.data()),
+      check_status(gr_reinmax_backward(nullptr, th.data(), d.data(), g.data(), rows, n, tau, y.data()),
                    "reinmax" + where);
       out.push_back({1, "reinmax" + where, rows, n, tau, bits(y)});
       for (float gap : {1.0f, 0.0f}) {
-        check_status(gr_cpu_gst_backward(th.data(), d.data(), g.data(), rows, n, tau, gap,
+        check_status(gr_gst_backward(nullptr, th.data(), d.data(), g.data(), rows, n, tau, gap,
                                          y.data()),
                      "gst" + where);
         out.push_back({1, std::string(gap > 0 ? "gst-1.0" : "gst-p") + where, rows, n, tau,
@@ -193,11 +193,11 @@ std::vector<Record> run_all() {
     for (int32_t samples : {2, 5}) {
       std::vector<int32_t> ds((size_t)(samples * rows));
       for (int32_t i = 0; i < samples; ++i)
-        check_status(gr_cpu_sample(th.data(), rows, n, seed + 1, offset + 100u * (uint32_t)i,
+        check_status(gr_sample(nullptr, th.data(), rows, n, seed + 1, offset + 100u * (uint32_t)i,
                                    ds.data() + i * rows, nullptr),
                      "rloo draws" + where);
       const std::vector<float> fs = upstream(seed * 5 + (uint64_t)n, (size_t)(samples * rows));
-      check_status(gr_cpu_rloo_backward(th.data(), ds.data(), fs.data(), rows, n, samples,
+      check_status(gr_rloo_backward(nullptr, th.data(), ds.data(), fs.data(), rows, n, samples,
                                         y.data()),
                    "rloo" + where);
       out.push_back({1, "rloo S=" + std::to_string(samples) + where, rows, n, 1.0f, bits(y)});
@@ -205,14 +205,14 @@ std::vector<Record> run_all() {
     if (n == 1) {
       std::vector<int32_t> b((size_t)(2 * rows));
       std::vector<float> values((size_t)(2 * rows)), bg((size_t)rows);
-      check_status(gr_cpu_binary_sample(th.data(), rows, seed, offset, 1, b.data(), values.data()),
+      check_status(gr_binary_sample(nullptr, th.data(), rows, 1, seed, offset, b.data(), values.data()),
                    "binary sample" + where);
       out.push_back({0, "binary sample b, b~" + where, 2 * rows, 1, 0.0f, bits(b)});
-      check_status(gr_cpu_zgr_binary_backward(th.data(), b.data(), g.data(), rows, bg.data()),
+      check_status(gr_zgr_binary_backward(nullptr, th.data(), b.data(), g.data(), rows, bg.data()),
                    "zgr binary" + where);
       out.push_back({1, "zgr binary" + where, rows, 1, 1.0f, bits(bg)});
       const std::vector<float> fs = upstream(seed * 7, (size_t)(2 * rows));
-      check_status(gr_cpu_disarm_backward(th.data(), b.data(), fs.data(), rows, bg.data()),
+      check_status(gr_disarm_backward(nullptr, th.data(), b.data(), fs.data(), rows, bg.data()),
                    "disarm" + where);
       out.push_back({1, "disarm" + where, rows, 1, 1.0f, bits(bg)});
     }

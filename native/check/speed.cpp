@@ -4,7 +4,7 @@
 // detected one). Prints the median time per call over CALLS calls (after one warm-up call) and
 // element-samples/s (rows x arity x K per second, K = 1 for sample and st-gs).
 // For instruction counts run it under valgrind --tool=callgrind
-// --toggle-collect='gr_cpu_*' with CALLS = 1: only the library calls are counted.
+// --toggle-collect='gr_*' with CALLS = 1: only the library calls are counted.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "gumbel_rao/gumbel_rao.h"
+#include "gumbel_rao/operations.h"
 
 namespace {
 
@@ -66,16 +66,16 @@ int main(int argc, char** argv) {
   std::vector<int32_t> d((size_t)rows);
   std::vector<float> out(op == "conditional" ? count * (size_t)k : count);
   const uint64_t seed = 20210503;
-  if (gr_cpu_sample(th.data(), rows, n, seed, 0, d.data(), nullptr) != 0) return 1;
+  if (gr_sample(nullptr, th.data(), rows, n, seed, 0, d.data(), nullptr) != 0) return 1;
   auto call = [&](uint32_t offset) -> int64_t {
     if (op == "gumbel-rao")
-      return gr_cpu_gumbel_rao_backward(th.data(), d.data(), g.data(), rows, n, k, tau, seed,
+      return gr_gumbel_rao_backward(nullptr, th.data(), d.data(), g.data(), rows, n, k, tau, seed,
                                         offset, out.data());
     if (op == "conditional")
-      return gr_cpu_conditional_gumbel(th.data(), d.data(), rows, n, k, seed, offset, out.data());
-    if (op == "sample") return gr_cpu_sample(th.data(), rows, n, seed, offset, d.data(), out.data());
+      return gr_conditional_gumbel(nullptr, th.data(), d.data(), rows, n, k, seed, offset, out.data());
+    if (op == "sample") return gr_sample(nullptr, th.data(), rows, n, seed, offset, d.data(), out.data());
     if (op == "st-gs")
-      return gr_cpu_gumbel_softmax_backward(th.data(), g.data(), rows, n, tau, seed, offset,
+      return gr_gumbel_softmax_backward(nullptr, th.data(), g.data(), rows, n, tau, seed, offset,
                                             out.data());
     fprintf(stderr, "unknown op %s\n", op.c_str());
     exit(2);

@@ -1,12 +1,12 @@
 // Linked instead of the CUDA sources when CMake found no CUDA compiler. The probe answers "not
 // compiled" so the Java layer can say why the CUDA backend is unavailable; every other CUDA
-// entry point exists so that the JNI library links, and answers cudaErrorNoDevice (100): the
-// Java layer never calls them when the probe says no.
+// runtime helper exists so that the JNI library links, and answers cudaErrorNoDevice (100): the
+// Java layer never calls them when the probe says no. The operations' CUDA side is generated
+// (operations_no_cuda.cpp, from native/operations.txt).
 #include <string.h>
 
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/gumbel_rao_cuda_host.h"
 
 namespace {
 constexpr int32_t kNoDevice = 100;  // cudaErrorNoDevice
@@ -41,70 +41,6 @@ int32_t gr_cuda_precise_math(void) { return -1; }
 int32_t gr_cuda_status_reset(uint64_t*, void*) { return kNoDevice; }
 int64_t gr_cuda_status_decode(uint64_t) { return kNoDeviceStatus; }
 
-int32_t gr_cuda_sample(const float*, int64_t, int32_t, uint64_t, uint32_t, int32_t*, float*,
-                       uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_conditional_gumbel(const float*, const int32_t*, int64_t, int32_t, int32_t,
-                                   uint64_t, uint32_t, float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_gumbel_rao_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
-                                    int32_t, float, uint64_t, uint32_t, float*, uint64_t*,
-                                    void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_gumbel_softmax_forward(const float*, int64_t, int32_t, float, uint64_t, uint32_t,
-                                       float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_gumbel_softmax_backward(const float*, const float*, int64_t, int32_t, float,
-                                        uint64_t, uint32_t, float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_straight_through_backward(const float*, const float*, int64_t, int32_t, float,
-                                          float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_reinforce_backward(const float*, const int32_t*, const float*, float, int64_t,
-                                   int32_t, float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-
-int32_t gr_cuda_binary_sample(const float*, int64_t, uint64_t, uint32_t, int32_t, int32_t*,
-                              float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_gumbel_rao_total_backward(const float*, const int32_t*, const float*, int64_t,
-                                          int32_t, int32_t, float, uint64_t, uint32_t, float*,
-                                          uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_zgr_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
-                             float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_zgr_binary_backward(const float*, const int32_t*, const float*, int64_t, float*,
-                                    uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_reinmax_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
-                                 float, float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_gst_backward(const float*, const int32_t*, const float*, int64_t, int32_t, float,
-                             float, float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_rloo_backward(const float*, const int32_t*, const float*, int64_t, int32_t,
-                              int32_t, float*, uint64_t*, void*) {
-  return kNoDevice;
-}
-int32_t gr_cuda_disarm_backward(const float*, const int32_t*, const float*, int64_t, float*,
-                                uint64_t*, void*) {
-  return kNoDevice;
-}
-
 int32_t gr_cuda_set_device(int32_t) { return kNoDevice; }
 int32_t gr_cuda_get_device(int32_t* device) {
   *device = -1;
@@ -136,68 +72,6 @@ int32_t gr_cuda_pointer_info(uint64_t, int32_t* memory_type, int32_t* device) {
 }
 int32_t gr_cuda_device_synchronize(void) { return kNoDevice; }
 
-int64_t gr_cuda_host_sample(int32_t, const float*, int64_t, int32_t, uint64_t, uint32_t, int32_t*,
-                            float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_conditional_gumbel(int32_t, const float*, const int32_t*, int64_t, int32_t,
-                                        int32_t, uint64_t, uint32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_gumbel_rao_backward(int32_t, const float*, const int32_t*, const float*,
-                                         int64_t, int32_t, int32_t, float, uint64_t, uint32_t,
-                                         float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_gumbel_softmax_forward(int32_t, const float*, int64_t, int32_t, float,
-                                            uint64_t, uint32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_gumbel_softmax_backward(int32_t, const float*, const float*, int64_t,
-                                             int32_t, float, uint64_t, uint32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_straight_through_backward(int32_t, const float*, const float*, int64_t,
-                                               int32_t, float, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_reinforce_backward(int32_t, const float*, const int32_t*, const float*,
-                                        float, int64_t, int32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_binary_sample(int32_t, const float*, int64_t, uint64_t, uint32_t, int32_t,
-                                   int32_t*, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_gumbel_rao_total_backward(int32_t, const float*, const int32_t*,
-                                               const float*, int64_t, int32_t, int32_t, float,
-                                               uint64_t, uint32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_zgr_backward(int32_t, const float*, const int32_t*, const float*, int64_t,
-                                  int32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_zgr_binary_backward(int32_t, const float*, const int32_t*, const float*,
-                                         int64_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_reinmax_backward(int32_t, const float*, const int32_t*, const float*,
-                                      int64_t, int32_t, float, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_gst_backward(int32_t, const float*, const int32_t*, const float*, int64_t,
-                                  int32_t, float, float, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_rloo_backward(int32_t, const float*, const int32_t*, const float*, int64_t,
-                                   int32_t, int32_t, float*) {
-  return kNoDeviceStatus;
-}
-int64_t gr_cuda_host_disarm_backward(int32_t, const float*, const int32_t*, const float*,
-                                     int64_t, float*) {
-  return kNoDeviceStatus;
-}
 int32_t gr_cuda_copy_to_device(uint64_t, const void*, uint64_t) { return kNoDevice; }
 int32_t gr_cuda_copy_to_host(void*, uint64_t, uint64_t) { return kNoDevice; }
 int32_t gr_cuda_status_take(uint64_t*, void*, int64_t* decoded) {

@@ -1,6 +1,7 @@
-// Every public operation of the CPU and CUDA backends pushes one NVTX range in the library's
-// domain, named by operation, shape, K and tau and backend, with the element-samples as payload;
-// a host-array CUDA call holds the device-resident call's range inside its own.
+// Every operation (the table of gumbel_rao/operations.h, so a new one is checked with no edit
+// here) pushes one NVTX range in the library's domain on every place, named by operation, shape,
+// K and tau and backend, with the element-samples as payload; a host-array CUDA call holds the
+// device-resident call's range inside its own.
 //
 // Run it under the recorder tool (native/test/nvtx_recorder.cpp), as a profiler would load its
 // own injection library:
@@ -18,9 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/gumbel_rao_cuda.h"
-#include "gumbel_rao/gumbel_rao_cuda_host.h"
+#include "gumbel_rao/operations.h"
 
 namespace {
 
@@ -56,75 +56,74 @@ void expect(int depth, const char* op, int64_t rows, int32_t arity, int32_t k, f
                         (uint64_t)(rows * arity * (k > 0 ? k : 1))});
 }
 
+// Arguments for every operation at once: arrays large enough for any of them (RLOO's draws
+// included), valid draws (class 0: the logits are finite), the operations' scalars.
+struct Inputs {
+  static constexpr int64_t kRows = 3;
+  static constexpr int32_t kArity = 5, kDraws = 4;
+  std::vector<float> logits, upstream, losses, out;
+  std::vector<int32_t> choice;
+  Inputs() {
+    const size_t n = (size_t)(kRows * kArity * kDraws);
+    logits.assign(n, 0.0f);
+    upstream.assign(n, 0.0f);
+    losses.assign(n, 1.0f);
+    out.assign(n, 0.0f);
+    choice.assign(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      logits[i] = 0.1f * (float)(i % 7) - 0.2f;
+      upstream[i] = 0.05f * (float)(i % 3);
+    }
+  }
+  gr_arguments arguments(const gr_operation_info& op, float* logits_at, float* upstream_at,
+                         float* losses_at, int32_t* choice_at, float* out_at,
+                         int32_t* choice_out_at) const {
+    gr_arguments a{};
+    a.rows = kRows;
+    a.arity = kArity;
+    a.samples = op.samples && strcmp(op.samples, "S") == 0 ? 2 : kDraws;
+    a.tau = 0.5f;
+    a.gap = 1.0f;
+    a.baseline = 0.25f;
+    a.antithetic = 1;
+    a.seed = 77;
+    a.offset = 2;
+    for (int32_t i = 0; i < op.array_count; ++i) {
+      const gr_array_parameter& p = op.arrays[i];
+      void* at = nullptr;
+      if (p.role == GR_PARAMETER_INPUT) {
+        at = p.array == GR_ARRAY_LOGITS ? (void*)logits_at
+             : p.array == GR_ARRAY_UPSTREAM ? (void*)upstream_at
+             : p.array == GR_ARRAY_LOSSES ? (void*)losses_at : (void*)choice_at;
+      } else {
+        at = p.type == GR_INT32 ? (void*)choice_out_at : (void*)out_at;
+      }
+      a.arrays[p.array] = at;
+    }
+    return a;
+  }
+};
+
 }  // namespace
 
 int main() {
-  const int64_t rows = 3;
-  const int32_t arity = 5, k = 4;
-  const float tau = 0.5f, baseline = 0.25f;
-  const uint64_t seed = 77;
-  const uint32_t offset = 2;
-  std::vector<float> logits(rows * arity), upstream(rows * arity), losses(rows, 1.0f);
-  for (size_t i = 0; i < logits.size(); ++i) {
-    logits[i] = 0.1f * (float)(i % 7) - 0.2f;
-    upstream[i] = 0.05f * (float)(i % 3);
-  }
-  std::vector<int32_t> choice(rows, 0);
-  std::vector<float> out(rows * arity * k), grad(rows * arity);
+  Inputs in;
+  const int64_t rows = Inputs::kRows;
+  std::vector<int32_t> choice_out(in.choice.size());
+  auto expect_call = [&](int depth, const gr_operation_info& op, const gr_arguments& a,
+                         const char* backend) {
+    expect(depth, op.name, rows, op.binary ? 1 : a.arity, op.samples ? a.samples : 0,
+           op.has_tau ? a.tau : 0.0f, backend);
+  };
 
   // The CPU backend.
-  check(gr_cpu_sample(logits.data(), rows, arity, seed, offset, choice.data(), out.data()) == 0,
-        "cpu sample");
-  expect(1, "sample", rows, arity, 0, 0.0f, "cpu");
-  check(gr_cpu_conditional_gumbel(logits.data(), choice.data(), rows, arity, k, seed, offset,
-                                  out.data()) == 0, "cpu conditional_gumbel");
-  expect(1, "conditional_gumbel", rows, arity, k, 0.0f, "cpu");
-  check(gr_cpu_gumbel_rao_backward(logits.data(), choice.data(), upstream.data(), rows, arity, k,
-                                   tau, seed, offset, grad.data()) == 0, "cpu gumbel_rao_backward");
-  expect(1, "gumbel_rao_backward", rows, arity, k, tau, "cpu");
-  check(gr_cpu_gumbel_softmax_forward(logits.data(), rows, arity, tau, seed, offset, grad.data()) == 0,
-        "cpu gumbel_softmax_forward");
-  expect(1, "gumbel_softmax_forward", rows, arity, 0, tau, "cpu");
-  check(gr_cpu_gumbel_softmax_backward(logits.data(), upstream.data(), rows, arity, tau, seed,
-                                       offset, grad.data()) == 0, "cpu gumbel_softmax_backward");
-  expect(1, "gumbel_softmax_backward", rows, arity, 0, tau, "cpu");
-  check(gr_cpu_straight_through_backward(logits.data(), upstream.data(), rows, arity, tau,
-                                         grad.data()) == 0, "cpu straight_through_backward");
-  expect(1, "straight_through_backward", rows, arity, 0, tau, "cpu");
-  check(gr_cpu_reinforce_backward(logits.data(), choice.data(), losses.data(), baseline, rows,
-                                  arity, grad.data()) == 0, "cpu reinforce_backward");
-  expect(1, "reinforce_backward", rows, arity, 0, 0.0f, "cpu");
-  check(gr_cpu_gumbel_rao_total_backward(logits.data(), choice.data(), upstream.data(), rows,
-                                         arity, k, tau, seed, offset, grad.data()) == 0,
-        "cpu gumbel_rao_total_backward");
-  expect(1, "gumbel_rao_total_backward", rows, arity, k, tau, "cpu");
-  check(gr_cpu_zgr_backward(logits.data(), choice.data(), upstream.data(), rows, arity,
-                            grad.data()) == 0, "cpu zgr_backward");
-  expect(1, "zgr_backward", rows, arity, 0, 0.0f, "cpu");
-  check(gr_cpu_reinmax_backward(logits.data(), choice.data(), upstream.data(), rows, arity, tau,
-                                grad.data()) == 0, "cpu reinmax_backward");
-  expect(1, "reinmax_backward", rows, arity, 0, tau, "cpu");
-  check(gr_cpu_gst_backward(logits.data(), choice.data(), upstream.data(), rows, arity, tau, 1.0f,
-                            grad.data()) == 0, "cpu gst_backward");
-  expect(1, "gst_backward", rows, arity, 0, tau, "cpu");
-  {
-    // RLOO with S = 2 draws per row, the binary estimators on the first column of the logits.
-    std::vector<int32_t> pair(2 * rows, 0);
-    std::vector<float> pair_losses(2 * rows), binary(rows), values(2 * rows), binary_grad(rows);
-    for (int64_t i = 0; i < 2 * rows; ++i) pair_losses[i] = 0.5f * (float)i;
-    check(gr_cpu_rloo_backward(logits.data(), pair.data(), pair_losses.data(), rows, arity, 2,
-                               grad.data()) == 0, "cpu rloo_backward");
-    expect(1, "rloo_backward", rows, arity, 2, 0.0f, "cpu");
-    for (int64_t r = 0; r < rows; ++r) binary[r] = logits[r * arity];
-    check(gr_cpu_binary_sample(binary.data(), rows, seed, offset, 1, pair.data(),
-                               values.data()) == 0, "cpu binary_sample");
-    expect(1, "binary_sample", rows, 1, 0, 0.0f, "cpu");
-    check(gr_cpu_zgr_binary_backward(binary.data(), pair.data(), upstream.data(), rows,
-                                     binary_grad.data()) == 0, "cpu zgr_binary_backward");
-    expect(1, "zgr_binary_backward", rows, 1, 0, 0.0f, "cpu");
-    check(gr_cpu_disarm_backward(binary.data(), pair.data(), pair_losses.data(), rows,
-                                 binary_grad.data()) == 0, "cpu disarm_backward");
-    expect(1, "disarm_backward", rows, 1, 0, 0.0f, "cpu");
+  for (int32_t o = 0; o < GR_OPERATION_COUNT; ++o) {
+    const gr_operation_info& op = *gr_operation_describe((gr_operation)o);
+    const gr_arguments a = in.arguments(op, in.logits.data(), (float*)in.upstream.data(),
+                                        (float*)in.losses.data(), (int32_t*)in.choice.data(),
+                                        (float*)in.out.data(), choice_out.data());
+    check(gr_invoke((gr_operation)o, nullptr, &a) == 0, std::string("cpu ") + op.name);
+    expect_call(1, op, a, "cpu");
   }
 
   int32_t devices = 0;
@@ -135,166 +134,56 @@ int main() {
   if (cuda) {
     // Device-resident calls: device memory when there is a device; without one every call fails
     // with the runtime's error, after its range (the pointers are never touched).
-    float *d_logits = logits.data(), *d_upstream = upstream.data(), *d_losses = losses.data();
-    float *d_out = out.data(), *d_grad = grad.data();
-    int32_t* d_choice = choice.data();
-    uint64_t* d_status = nullptr;
+    const size_t bytes = in.logits.size() * 4;
     std::vector<uint64_t> allocations;
-    auto device_copy = [&](const void* host, size_t bytes) -> void* {
+    auto device_copy = [&](const void* host) -> void* {
       uint64_t p = 0;
       if (gr_cuda_malloc(bytes, &p) != 0) return nullptr;
       allocations.push_back(p);
       if (host) gr_cuda_memcpy_async(p, (uint64_t)(uintptr_t)host, bytes, nullptr);
       return reinterpret_cast<void*>((uintptr_t)p);
     };
+    void* d_logits = in.logits.data();
+    void* d_upstream = in.upstream.data();
+    void* d_losses = in.losses.data();
+    void* d_choice = in.choice.data();
+    void* d_out = in.out.data();
+    void* d_choice_out = choice_out.data();
+    uint64_t* d_status = nullptr;
     if (device) {
-      d_logits = (float*)device_copy(logits.data(), logits.size() * 4);
-      d_upstream = (float*)device_copy(upstream.data(), upstream.size() * 4);
-      d_losses = (float*)device_copy(losses.data(), losses.size() * 4);
-      d_choice = (int32_t*)device_copy(nullptr, choice.size() * 4);
-      d_out = (float*)device_copy(nullptr, out.size() * 4);
-      d_grad = (float*)device_copy(nullptr, grad.size() * 4);
-      d_status = (uint64_t*)device_copy(nullptr, 8);
+      d_logits = device_copy(in.logits.data());
+      d_upstream = device_copy(in.upstream.data());
+      d_losses = device_copy(in.losses.data());
+      d_choice = device_copy(in.choice.data());
+      d_out = device_copy(nullptr);
+      d_choice_out = device_copy(nullptr);
+      d_status = (uint64_t*)device_copy(nullptr);
       gr_cuda_device_synchronize();
     }
-    auto ok = [&](int32_t e) { return device ? e == 0 : e != 0; };
-    check(ok(gr_cuda_sample(d_logits, rows, arity, seed, offset, d_choice, d_out, d_status, nullptr)),
-          "cuda sample");
-    expect(1, "sample", rows, arity, 0, 0.0f, "cuda");
-    check(ok(gr_cuda_conditional_gumbel(d_logits, d_choice, rows, arity, k, seed, offset, d_out,
-                                        d_status, nullptr)), "cuda conditional_gumbel");
-    expect(1, "conditional_gumbel", rows, arity, k, 0.0f, "cuda");
-    check(ok(gr_cuda_gumbel_rao_backward(d_logits, d_choice, d_upstream, rows, arity, k, tau, seed,
-                                         offset, d_grad, d_status, nullptr)),
-          "cuda gumbel_rao_backward");
-    expect(1, "gumbel_rao_backward", rows, arity, k, tau, "cuda");
-    check(ok(gr_cuda_gumbel_softmax_forward(d_logits, rows, arity, tau, seed, offset, d_grad,
-                                            d_status, nullptr)), "cuda gumbel_softmax_forward");
-    expect(1, "gumbel_softmax_forward", rows, arity, 0, tau, "cuda");
-    check(ok(gr_cuda_gumbel_softmax_backward(d_logits, d_upstream, rows, arity, tau, seed, offset,
-                                             d_grad, d_status, nullptr)),
-          "cuda gumbel_softmax_backward");
-    expect(1, "gumbel_softmax_backward", rows, arity, 0, tau, "cuda");
-    check(ok(gr_cuda_straight_through_backward(d_logits, d_upstream, rows, arity, tau, d_grad,
-                                               d_status, nullptr)),
-          "cuda straight_through_backward");
-    expect(1, "straight_through_backward", rows, arity, 0, tau, "cuda");
-    check(ok(gr_cuda_reinforce_backward(d_logits, d_choice, d_losses, baseline, rows, arity,
-                                        d_grad, d_status, nullptr)), "cuda reinforce_backward");
-    expect(1, "reinforce_backward", rows, arity, 0, 0.0f, "cuda");
-    // The estimators beyond the paper, as in the CPU section: RLOO with S = 2 draws per row
-    // (class 0), the binary ones on the first column of the logits (their draws from
-    // binary_sample, antithetic).
-    std::vector<int32_t> pair(2 * rows, 0);
-    std::vector<float> pair_losses(2 * rows), binary(rows), values(2 * rows), binary_grad(rows);
-    for (int64_t i = 0; i < 2 * rows; ++i) pair_losses[i] = 0.5f * (float)i;
-    for (int64_t r = 0; r < rows; ++r) binary[r] = logits[r * arity];
-    int32_t* d_pair = pair.data();
-    float *d_pair_losses = pair_losses.data(), *d_binary = binary.data();
-    float *d_values = values.data(), *d_binary_grad = binary_grad.data();
-    if (device) {
-      d_pair = (int32_t*)device_copy(pair.data(), pair.size() * 4);
-      d_pair_losses = (float*)device_copy(pair_losses.data(), pair_losses.size() * 4);
-      d_binary = (float*)device_copy(binary.data(), binary.size() * 4);
-      d_values = (float*)device_copy(nullptr, values.size() * 4);
-      d_binary_grad = (float*)device_copy(nullptr, binary_grad.size() * 4);
-      gr_cuda_device_synchronize();
+    const gr_place on_device{GR_ON_CUDA, 0, nullptr, d_status};
+    for (int32_t o = 0; o < GR_OPERATION_COUNT; ++o) {
+      const gr_operation_info& op = *gr_operation_describe((gr_operation)o);
+      const gr_arguments a = in.arguments(op, (float*)d_logits, (float*)d_upstream,
+                                          (float*)d_losses, (int32_t*)d_choice, (float*)d_out,
+                                          (int32_t*)d_choice_out);
+      const int64_t st = gr_invoke((gr_operation)o, &on_device, &a);
+      check(device ? st == 0 : st != 0, std::string("cuda ") + op.name);
+      expect_call(1, op, a, "cuda");
     }
-    check(ok(gr_cuda_gumbel_rao_total_backward(d_logits, d_choice, d_upstream, rows, arity, k, tau,
-                                               seed, offset, d_grad, d_status, nullptr)),
-          "cuda gumbel_rao_total_backward");
-    expect(1, "gumbel_rao_total_backward", rows, arity, k, tau, "cuda");
-    check(ok(gr_cuda_zgr_backward(d_logits, d_choice, d_upstream, rows, arity, d_grad, d_status,
-                                  nullptr)), "cuda zgr_backward");
-    expect(1, "zgr_backward", rows, arity, 0, 0.0f, "cuda");
-    check(ok(gr_cuda_reinmax_backward(d_logits, d_choice, d_upstream, rows, arity, tau, d_grad,
-                                      d_status, nullptr)), "cuda reinmax_backward");
-    expect(1, "reinmax_backward", rows, arity, 0, tau, "cuda");
-    check(ok(gr_cuda_gst_backward(d_logits, d_choice, d_upstream, rows, arity, tau, 1.0f, d_grad,
-                                  d_status, nullptr)), "cuda gst_backward");
-    expect(1, "gst_backward", rows, arity, 0, tau, "cuda");
-    check(ok(gr_cuda_rloo_backward(d_logits, d_pair, d_pair_losses, rows, arity, 2, d_grad,
-                                   d_status, nullptr)), "cuda rloo_backward");
-    expect(1, "rloo_backward", rows, arity, 2, 0.0f, "cuda");
-    check(ok(gr_cuda_binary_sample(d_binary, rows, seed, offset, 1, d_pair, d_values, d_status,
-                                   nullptr)), "cuda binary_sample");
-    expect(1, "binary_sample", rows, 1, 0, 0.0f, "cuda");
-    check(ok(gr_cuda_zgr_binary_backward(d_binary, d_pair, d_upstream, rows, d_binary_grad,
-                                         d_status, nullptr)), "cuda zgr_binary_backward");
-    expect(1, "zgr_binary_backward", rows, 1, 0, 0.0f, "cuda");
-    check(ok(gr_cuda_disarm_backward(d_binary, d_pair, d_pair_losses, rows, d_binary_grad,
-                                     d_status, nullptr)), "cuda disarm_backward");
-    expect(1, "disarm_backward", rows, 1, 0, 0.0f, "cuda");
     gr_cuda_device_synchronize();
 
     // Host-array calls: their own range, the device call's inside it (with a device).
-    auto host_ok = [&](int64_t st) { return device ? st == 0 : st != 0; };
-    auto host = [&](const char* op, int32_t kk, float t, int32_t n = 0) {  // n = 0: arity
-      if (n == 0) n = arity;
-      expect(1, op, rows, n, kk, t, "cuda host");
-      if (device) expect(2, op, rows, n, kk, t, "cuda");
-    };
-    check(host_ok(gr_cuda_host_sample(0, logits.data(), rows, arity, seed, offset, choice.data(),
-                                      out.data())), "cuda host sample");
-    host("sample", 0, 0.0f);
-    check(host_ok(gr_cuda_host_conditional_gumbel(0, logits.data(), choice.data(), rows, arity, k,
-                                                  seed, offset, out.data())),
-          "cuda host conditional_gumbel");
-    host("conditional_gumbel", k, 0.0f);
-    check(host_ok(gr_cuda_host_gumbel_rao_backward(0, logits.data(), choice.data(), upstream.data(),
-                                                   rows, arity, k, tau, seed, offset, grad.data())),
-          "cuda host gumbel_rao_backward");
-    host("gumbel_rao_backward", k, tau);
-    check(host_ok(gr_cuda_host_gumbel_softmax_forward(0, logits.data(), rows, arity, tau, seed,
-                                                      offset, grad.data())),
-          "cuda host gumbel_softmax_forward");
-    host("gumbel_softmax_forward", 0, tau);
-    check(host_ok(gr_cuda_host_gumbel_softmax_backward(0, logits.data(), upstream.data(), rows,
-                                                       arity, tau, seed, offset, grad.data())),
-          "cuda host gumbel_softmax_backward");
-    host("gumbel_softmax_backward", 0, tau);
-    check(host_ok(gr_cuda_host_straight_through_backward(0, logits.data(), upstream.data(), rows,
-                                                         arity, tau, grad.data())),
-          "cuda host straight_through_backward");
-    host("straight_through_backward", 0, tau);
-    check(host_ok(gr_cuda_host_reinforce_backward(0, logits.data(), choice.data(), losses.data(),
-                                                  baseline, rows, arity, grad.data())),
-          "cuda host reinforce_backward");
-    host("reinforce_backward", 0, 0.0f);
-    check(host_ok(gr_cuda_host_gumbel_rao_total_backward(0, logits.data(), choice.data(),
-                                                         upstream.data(), rows, arity, k, tau,
-                                                         seed, offset, grad.data())),
-          "cuda host gumbel_rao_total_backward");
-    host("gumbel_rao_total_backward", k, tau);
-    check(host_ok(gr_cuda_host_zgr_backward(0, logits.data(), choice.data(), upstream.data(), rows,
-                                            arity, grad.data())), "cuda host zgr_backward");
-    host("zgr_backward", 0, 0.0f);
-    check(host_ok(gr_cuda_host_reinmax_backward(0, logits.data(), choice.data(), upstream.data(),
-                                                rows, arity, tau, grad.data())),
-          "cuda host reinmax_backward");
-    host("reinmax_backward", 0, tau);
-    check(host_ok(gr_cuda_host_gst_backward(0, logits.data(), choice.data(), upstream.data(), rows,
-                                            arity, tau, 1.0f, grad.data())),
-          "cuda host gst_backward");
-    host("gst_backward", 0, tau);
-    std::fill(pair.begin(), pair.end(), 0);
-    check(host_ok(gr_cuda_host_rloo_backward(0, logits.data(), pair.data(), pair_losses.data(),
-                                             rows, arity, 2, grad.data())),
-          "cuda host rloo_backward");
-    host("rloo_backward", 2, 0.0f);
-    // binary_sample's draws feed the binary backward passes (b = 0, valid for a finite logit,
-    // where there is no device and every call fails before reading them).
-    check(host_ok(gr_cuda_host_binary_sample(0, binary.data(), rows, seed, offset, 1, pair.data(),
-                                             values.data())), "cuda host binary_sample");
-    host("binary_sample", 0, 0.0f, 1);
-    check(host_ok(gr_cuda_host_zgr_binary_backward(0, binary.data(), pair.data(), upstream.data(),
-                                                   rows, binary_grad.data())),
-          "cuda host zgr_binary_backward");
-    host("zgr_binary_backward", 0, 0.0f, 1);
-    check(host_ok(gr_cuda_host_disarm_backward(0, binary.data(), pair.data(), pair_losses.data(),
-                                               rows, binary_grad.data())),
-          "cuda host disarm_backward");
-    host("disarm_backward", 0, 0.0f, 1);
+    const gr_place staged{GR_ON_CUDA_STAGED, 0, nullptr, nullptr};
+    for (int32_t o = 0; o < GR_OPERATION_COUNT; ++o) {
+      const gr_operation_info& op = *gr_operation_describe((gr_operation)o);
+      const gr_arguments a = in.arguments(op, in.logits.data(), (float*)in.upstream.data(),
+                                          (float*)in.losses.data(), (int32_t*)in.choice.data(),
+                                          (float*)in.out.data(), choice_out.data());
+      const int64_t st = gr_invoke((gr_operation)o, &staged, &a);
+      check(device ? st == 0 : st != 0, std::string("cuda host ") + op.name);
+      expect_call(1, op, a, "cuda host");
+      if (device) expect_call(2, op, a, "cuda");
+    }
     gr_cuda_host_release_thread();
     for (uint64_t p : allocations) gr_cuda_free(p);
   }

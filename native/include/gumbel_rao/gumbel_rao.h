@@ -1,11 +1,15 @@
-/* The C interface of the native library: the CPU backend (gr_cpu_*) and the CUDA runtime probe
- * (gr_cuda_*). The Java binding (dev.gumbelrao.jni.NativeKernels) calls exactly these functions.
+/* The C interface of the native library: where a call runs (gr_place), the statuses every
+ * operation returns, the CPU backend's configuration (gr_cpu_*) and the CUDA runtime probe
+ * (gr_cuda_*). The operations themselves are declared in gumbel_rao/operations.h, which the build
+ * generates from native/operations.txt (one entry point per operation, for every place). The
+ * Java binding (dev.gumbelrao.backends.NativeRuntime and NativeOperations) calls exactly these.
  *
  * Conventions, for every operation:
  *  - a batch is `rows` rows of `arity` classes, row-major, contiguous float32 logits;
  *  - `choice` holds one class index per row (the sample D);
  *  - (seed, offset) select the noise, see the counter layout in gumbel_rao/math.h;
- *  - shapes and scalars are validated by the caller (the Java layer); the values that only the
+ *  - shapes, scalars and required arrays are checked by the entry point (GR_INVALID_ARGUMENT;
+ *    the Java layer checks them first, naming the argument); the values that only the
  *    data shows (NaN or +inf logits, a row with no finite logit, a choice out of range or on a
  *    masked class, a NaN or infinite upstream gradient at an unmasked class) are checked here,
  *    row by row, before that row's outputs are written; a masked class's upstream value is never
@@ -38,84 +42,34 @@ enum gr_code {
   GR_CANCELLED = 10,       /* the call was cancelled (the Java caller was interrupted) */
   GR_NOISE_OVERFLOW = 11,  /* conditional noise beyond the float range: D's logit lies more than
                               3.4e38 below the row's log-sum-exp */
-  GR_LOSSES_NOT_FINITE = 12 /* a loss of the row is NaN or +-inf (RLOO, DisARM; checked after the
-                               row's logits and draws) */
+  GR_LOSSES_NOT_FINITE = 12, /* a loss of the row is NaN or +-inf (RLOO, DisARM; checked after the
+                                row's logits and draws) */
+  GR_INVALID_ARGUMENT = 13  /* a shape, scalar or missing array that operations.txt rules out
+                               (rows < 0, arity < 1, K < 1, tau not finite and > 0, a NULL
+                               required array, rows > 2^31 - 1 on a CUDA stream); row is 0 */
 };
+
+/* Where a call runs. NULL stands for the CPU. */
+enum gr_place_kind {
+  GR_ON_CPU = 0,         /* host memory, the CPU kernels (the instruction set of gr_cpu_isa) */
+  GR_ON_CUDA_STAGED = 1, /* host memory, staged through the calling thread's page-locked and
+                            device memory of CUDA device `device`, synchronised: the call returns
+                            when the outputs are back (gumbel_rao_cuda.h, "host memory") */
+  GR_ON_CUDA = 2         /* device memory of `device`, queued on `stream` without synchronising;
+                            data errors go to the device status word `status` (may be NULL),
+                            the return value says whether the work was queued */
+};
+typedef struct gr_place {
+  int32_t kind;     /* gr_place_kind */
+  int32_t device;   /* the CUDA device ordinal (GR_ON_CUDA_STAGED, GR_ON_CUDA) */
+  void* stream;     /* GR_ON_CUDA: the cudaStream_t (0: the legacy default stream) */
+  uint64_t* status; /* GR_ON_CUDA: the device status word (gumbel_rao_cuda.h), or NULL */
+} gr_place;
 
 /* status = code << 40 | row; rows < 2^31 always fit. */
 static inline int64_t gr_status_make(int64_t code, int64_t row) { return (code << 40) | row; }
 static inline int64_t gr_status_code(int64_t status) { return status >> 40; }
 static inline int64_t gr_status_row(int64_t status) { return status & ((INT64_C(1) << 40) - 1); }
-
-/* D = argmax_j(theta_j + G_j) with the forward noise (slot 0); one_hot may be NULL. */
-int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
-                      uint32_t offset, int32_t* choice, float* one_hot);
-
-/* K conditional samples of the Gumbel noise given D, written as noise[k][row][column]. */
-int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
-                                  int32_t arity, int32_t samples, uint64_t seed, uint32_t offset,
-                                  float* noise);
-
-/* Gumbel-Rao (GR-MCK) backward: (1/(K tau)) sum_k J(softmax(z^k/tau))^T g, z^k | D regenerated. */
-int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
-                                   const float* upstream, int64_t rows, int32_t arity,
-                                   int32_t samples, float tau, uint64_t seed, uint32_t offset,
-                                   float* grad);
-
-/* Gumbel-Softmax forward: y = softmax((theta + G)/tau) with the forward noise (slot 0). */
-int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
-                                      float tau, uint64_t seed, uint32_t offset, float* soft);
-
-/* J(y)^T g / tau at y = softmax((theta + G)/tau), G the forward noise: the backward pass of both
- * ST-GS (hard forward) and GS (soft forward). */
-int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
-                                       int32_t arity, float tau, uint64_t seed, uint32_t offset,
-                                       float* grad);
-
-/* Straight-through backward: J(softmax(theta/tau))^T g / tau. */
-int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
-                                         int64_t rows, int32_t arity, float tau, float* grad);
-
-/* REINFORCE with a baseline: grad = (f_row - baseline) * (onehot(D) - softmax(theta)). */
-int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
-                                  const float* losses, float baseline, int64_t rows,
-                                  int32_t arity, float* grad);
-
-/* ---------------------------------------------------------------- estimators beyond the paper */
-/* Binary variables (one logit eta per row): b = [eta + L > 0], L = log u - log(1 - u) from the forward noise of column 0; with antithetic != 0 also b~ = [eta - L > 0] as a second draw, choice (and values, which may be NULL) laid out [draw][row]. */
-int64_t gr_cpu_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
-                             int32_t antithetic, int32_t* choice, float* values);
-
-/* Gumbel-Rao with the total derivative through the conditional noise (math.h, gumbel_rao_total_*). */
-int64_t gr_cpu_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
-                                         const float* upstream, int64_t rows, int32_t arity,
-                                         int32_t samples, float tau, uint64_t seed,
-                                         uint32_t offset, float* grad);
-
-/* ZGR: 1/2 [J(p) g + (g_D - <p, g>)(e_D - p)] (math.h, zgr_grad). */
-int64_t gr_cpu_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
-                            int64_t rows, int32_t arity, float* grad);
-
-/* ZGR for binary variables (one logit eta per row, choice b in {0, 1}): g sigmoid(b ? -eta : eta) / 2. */
-int64_t gr_cpu_zgr_binary_backward(const float* logits, const int32_t* choice,
-                                   const float* upstream, int64_t rows, float* grad);
-
-/* ReinMax: 2 J(pi) g - 1/2 J(p) g, pi = (softmax(theta / tau) + e_D) / 2 (math.h, reinmax_*). */
-int64_t gr_cpu_reinmax_backward(const float* logits, const int32_t* choice,
-                                const float* upstream, int64_t rows, int32_t arity, float tau,
-                                float* grad);
-
-/* Gapped straight-through: J(s) g / tau, s = softmax(theta' / tau) (math.h, gst_*); gap > 0, or 0 for GST-p. */
-int64_t gr_cpu_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
-                            int64_t rows, int32_t arity, float tau, float gap, float* grad);
-
-/* RLOO: choice and losses [samples][rows]; 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p) (math.h, rloo_term). */
-int64_t gr_cpu_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
-                             int64_t rows, int32_t arity, int32_t samples, float* grad);
-
-/* DisARM (binary, one logit per row): choice and losses [2][rows], b and b~ (math.h, disarm_grad). */
-int64_t gr_cpu_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
-                               int64_t rows, float* grad);
 
 /* The instruction set the CPU kernels dispatch to: "avx512", "avx2" or "x86-64". */
 const char* gr_cpu_isa(void);

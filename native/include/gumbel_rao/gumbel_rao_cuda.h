@@ -1,15 +1,14 @@
 /* The C interface of the CUDA backend (gr_cuda_*). Plain C with <stdint.h> types only, so that
  * JavaCPP binds it without CUDA headers.
  *
- * Conventions, beyond those of gumbel_rao.h (same operations, same argument order, same
- * semantics as the gr_cpu_* functions):
+ * Conventions of a GR_ON_CUDA place, beyond those of gumbel_rao.h:
  *  - every pointer argument of an operation is a DEVICE pointer (or managed memory);
- *  - `stream` is a cudaStream_t: 0 is the legacy default stream; work is queued on it and
- *    nothing synchronises the host;
- *  - the return value is the cudaError_t (as int32_t, 0 = cudaSuccess) of queuing the work: an
- *    argument the library rejects before launching (rows < 0, arity < 1, samples < 1, tau not a
- *    finite positive number, a NULL output) gives cudaErrorInvalidValue (1); errors of kernels
- *    that already ran on the stream may surface here too, as with any CUDA call;
+ *  - the place's `stream` is a cudaStream_t: 0 is the legacy default stream; work is queued on
+ *    it and nothing synchronises the host;
+ *  - the return value is 0 when the work was queued, GR_INVALID_ARGUMENT for an argument the
+ *    entry point rejects before launching, or GR_CUDA_ERROR with the cudaError_t of queuing
+ *    (errors of kernels that already ran on the stream may surface here too, as with any CUDA
+ *    call);
  *  - the data-dependent checks of gumbel_rao.h (NaN or +inf logit, row without a finite logit,
  *    choice out of [0, arity), choice on a -inf logit) are reported through a device status word
  *    that the caller owns: `status` points to one uint64_t in device memory, set to all ones by
@@ -24,6 +23,8 @@
 
 #include <stdint.h>
 
+#include "gumbel_rao/gumbel_rao.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -34,90 +35,48 @@ int32_t gr_cuda_status_reset(uint64_t* status, void* stream);
 /* Host function: 0 for all ones, else the gr_status of gumbel_rao.h (code << 40 | row). */
 int64_t gr_cuda_status_decode(uint64_t word);
 
-/* ------------------------------------------------------------------ operations */
-/* D = argmax_j(theta_j + G_j) with the forward noise (slot 0); one_hot may be NULL. */
-int32_t gr_cuda_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
-                       uint32_t offset, int32_t* choice, float* one_hot, uint64_t* status,
-                       void* stream);
-
-/* K conditional samples of the Gumbel noise given D, written as noise[k][row][column]. */
-int32_t gr_cuda_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
-                                   int32_t arity, int32_t samples, uint64_t seed,
-                                   uint32_t offset, float* noise, uint64_t* status,
-                                   void* stream);
-
-/* Gumbel-Rao (GR-MCK) backward: (1/(K tau)) sum_k J(softmax(z^k/tau))^T g. */
-int32_t gr_cuda_gumbel_rao_backward(const float* logits, const int32_t* choice,
-                                    const float* upstream, int64_t rows, int32_t arity,
-                                    int32_t samples, float tau, uint64_t seed, uint32_t offset,
-                                    float* grad, uint64_t* status, void* stream);
-
-/* Gumbel-Softmax forward: y = softmax((theta + G)/tau) with the forward noise (slot 0). */
-int32_t gr_cuda_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
-                                       float tau, uint64_t seed, uint32_t offset, float* soft,
-                                       uint64_t* status, void* stream);
-
-/* J(y)^T g / tau at y = softmax((theta + G)/tau), G the forward noise (ST-GS and GS). */
-int32_t gr_cuda_gumbel_softmax_backward(const float* logits, const float* upstream,
-                                        int64_t rows, int32_t arity, float tau, uint64_t seed,
-                                        uint32_t offset, float* grad, uint64_t* status,
-                                        void* stream);
-
-/* Straight-through backward: J(softmax(theta/tau))^T g / tau. */
-int32_t gr_cuda_straight_through_backward(const float* logits, const float* upstream,
-                                          int64_t rows, int32_t arity, float tau, float* grad,
-                                          uint64_t* status, void* stream);
-
-/* REINFORCE with a baseline: grad = (f_row - baseline) * (onehot(D) - softmax(theta)). */
-int32_t gr_cuda_reinforce_backward(const float* logits, const int32_t* choice,
-                                   const float* losses, float baseline, int64_t rows,
-                                   int32_t arity, float* grad, uint64_t* status, void* stream);
-
-/* ---------------------------------------------------------------- estimators beyond the paper */
-/* Binary variables (one logit eta per row): b = [eta + L > 0], L = log u - log(1 - u) from the forward noise of column 0; with antithetic != 0 also b~ = [eta - L > 0] as a second draw, choice (and values, which may be NULL) laid out [draw][row]. */
-int32_t gr_cuda_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
-                              int32_t antithetic, int32_t* choice, float* values,
-                              uint64_t* status, void* stream);
-
-/* Gumbel-Rao with the total derivative through the conditional noise (math.h, gumbel_rao_total_*). */
-int32_t gr_cuda_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
-                                          const float* upstream, int64_t rows, int32_t arity,
-                                          int32_t samples, float tau, uint64_t seed,
-                                          uint32_t offset, float* grad, uint64_t* status,
-                                          void* stream);
-
-/* ZGR: 1/2 [J(p) g + (g_D - <p, g>)(e_D - p)] (math.h, zgr_grad). */
-int32_t gr_cuda_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
-                             int64_t rows, int32_t arity, float* grad, uint64_t* status,
-                             void* stream);
-
-/* ZGR for binary variables (one logit eta per row, choice b in {0, 1}): g sigmoid(b ? -eta : eta) / 2. */
-int32_t gr_cuda_zgr_binary_backward(const float* logits, const int32_t* choice,
-                                    const float* upstream, int64_t rows, float* grad,
-                                    uint64_t* status, void* stream);
-
-/* ReinMax: 2 J(pi) g - 1/2 J(p) g, pi = (softmax(theta / tau) + e_D) / 2 (math.h, reinmax_*). */
-int32_t gr_cuda_reinmax_backward(const float* logits, const int32_t* choice,
-                                 const float* upstream, int64_t rows, int32_t arity, float tau,
-                                 float* grad, uint64_t* status, void* stream);
-
-/* Gapped straight-through: J(s) g / tau, s = softmax(theta' / tau) (math.h, gst_*); gap > 0, or 0 for GST-p. */
-int32_t gr_cuda_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
-                             int64_t rows, int32_t arity, float tau, float gap, float* grad,
-                             uint64_t* status, void* stream);
-
-/* RLOO: choice and losses [samples][rows]; 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p) (math.h, rloo_term). */
-int32_t gr_cuda_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
-                              int64_t rows, int32_t arity, int32_t samples, float* grad,
-                              uint64_t* status, void* stream);
-
-/* DisARM (binary, one logit per row): choice and losses [2][rows], b and b~ (math.h, disarm_grad). */
-int32_t gr_cuda_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
-                                int64_t rows, float* grad, uint64_t* status, void* stream);
+/* ------------------------------------------------------------------ operations
+ * The operations run on a CUDA device through the entry points of gumbel_rao/operations.h with
+ * a gr_place: GR_ON_CUDA for device memory (queued on the place's stream, data errors in its
+ * status word), GR_ON_CUDA_STAGED for host memory (below). */
 
 /* 1 when the kernels were built with GR_CUDA_PRECISE_MATH (log2f/exp2f instead of the hardware
  * approximations), 0 otherwise; -1 when the library has no CUDA code. */
 int32_t gr_cuda_precise_math(void);
+
+/* ------------------------------------------------------------------ host memory
+ * GR_ON_CUDA_STAGED: each call, on the calling thread, copies the inputs into page-locked
+ * staging memory, queues an asynchronous copy to device memory, the kernel and the copy back on
+ * the thread's own stream on the place's device, synchronises that stream, copies the outputs
+ * out of the staging memory and decodes the device status word. Staging memory, device memory
+ * and the stream belong to the calling thread and grow as needed, so threads never wait for each
+ * other. */
+
+/* Synchronous copies between host memory (a Java array or direct buffer) and device memory on
+ * the legacy default stream; return the cudaError_t. */
+int32_t gr_cuda_copy_to_device(uint64_t device_dst, const void* host_src, uint64_t bytes);
+int32_t gr_cuda_copy_to_host(void* host_dst, uint64_t device_src, uint64_t bytes);
+
+/* Waits for `stream`, then reads and decodes a device status word (gumbel_rao_cuda.h) into
+ * *decoded (0 or a gr_status) and resets the word on the stream. Returns the cudaError_t. */
+int32_t gr_cuda_status_take(uint64_t* status, void* stream, int64_t* decoded);
+
+/* Frees the calling thread's staging memory, device memory and streams (they are also freed when
+ * the thread exits). */
+void gr_cuda_host_release_thread(void);
+
+/* Frees the staging memory, device memory and streams of EVERY thread's workspace, on every
+ * device: what a closing backend calls, since the threads that made calls may be idle or pooled
+ * and never call gr_cuda_host_release_thread themselves. Safe at any time: a host-memory call
+ * running on another thread finishes first (this call waits for it), and a later call on any
+ * thread allocates again what it needs. Returns the first cudaError_t met while freeing
+ * (0 = cudaSuccess; the rest is freed regardless). */
+int32_t gr_cuda_host_release_all(void);
+
+/* The bytes of page-locked staging memory held now by all threads' workspaces (each workspace
+ * holds as much device memory again); 0 after gr_cuda_host_release_all. For tests and
+ * diagnostics. */
+int64_t gr_cuda_host_workspace_bytes(void);
 
 /* ------------------------------------------------------------------ runtime helpers
  * Thin wrappers of the CUDA runtime for the Java layer; each returns the cudaError_t.

@@ -1,5 +1,6 @@
-// The C interface of the CPU backend: instruction-set dispatch, the split of each operation into
-// tasks, and the status reporting of gumbel_rao.h.
+// The CPU backend: instruction-set dispatch, the split of each operation into tasks (what the
+// generated entry points of gumbel_rao/operations.h call for GR_ON_CPU), the status reporting of
+// gumbel_rao.h, and the backend's configuration and self-checks (gr_cpu_*).
 #include <string.h>
 
 #include <algorithm>
@@ -7,8 +8,8 @@
 #include <new>
 #include <vector>
 
-#include "gumbel_rao/nvtx_ranges.h"
 #include "kernels.h"
+#include "operations_internal.h"
 #include "thread_pool.h"
 
 namespace gr {
@@ -209,6 +210,13 @@ int64_t gumbel_rao(const KernelTable& t, const GumbelRaoArgs& a) {
                         [&](int64_t b, int64_t e) { return gumbel_rao_rows(t, a, b, e); });
 }
 
+// Gumbel-Softmax forward and backward, straight-through backward: one kernel family.
+int64_t soft(const SoftArgs& a) {
+  const KernelTable& t = table();
+  return for_row_ranges(a.batch.rows, a.batch.arity, tile_rows(t, a.batch.arity),
+                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
+}
+
 int64_t choice_gradient(const ChoiceGradArgs& a) {
   const KernelTable& t = table();
   return for_row_ranges(a.batch.rows, a.batch.arity, 1,
@@ -216,6 +224,109 @@ int64_t choice_gradient(const ChoiceGradArgs& a) {
 }
 
 }  // namespace
+
+// ------------------------------------------------------------------------- the operations
+// What the generated entry points (operations.cpp, from native/operations.txt) call on the CPU:
+// each operation's split into tasks, with the arguments checked and rows > 0.
+
+int64_t sample(const op::Sample& c) {
+  const KernelTable& t = table();
+  const SampleArgs a{batch_of(c.logits, c.rows, c.arity), noise_key(c.seed, c.offset), c.choice,
+                     c.one_hot};
+  return for_row_ranges(c.rows, c.arity, tile_rows(t, c.arity),
+                        [&](int64_t b, int64_t e) { return t.sample(a, b, e); });
+}
+
+int64_t conditional_gumbel(const op::ConditionalGumbel& c) {
+  const KernelTable& t = table();
+  const ConditionalArgs a{batch_of(c.logits, c.rows, c.arity), c.choice, c.samples,
+                          noise_key(c.seed, c.offset), c.noise};
+  return for_row_ranges(c.rows, (int64_t)c.arity * c.samples,
+                        draws_on_row_tiles(t.lanes, c.arity, c.samples) ? t.lanes : 1,
+                        [&](int64_t b, int64_t e) { return t.conditional(a, b, e); });
+}
+
+int64_t gumbel_rao_backward(const op::GumbelRaoBackward& c) {
+  return gumbel_rao(table(), GumbelRaoArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
+                                           c.upstream, c.samples, c.tau,
+                                           noise_key(c.seed, c.offset), false, c.grad});
+}
+
+int64_t gumbel_rao_total_backward(const op::GumbelRaoTotalBackward& c) {
+  return gumbel_rao(table(), GumbelRaoArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
+                                           c.upstream, c.samples, c.tau,
+                                           noise_key(c.seed, c.offset), true, c.grad});
+}
+
+int64_t gumbel_softmax_forward(const op::GumbelSoftmaxForward& c) {
+  return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), nullptr, c.tau,
+                       noise_key(c.seed, c.offset), true, c.values});
+}
+
+int64_t gumbel_softmax_backward(const op::GumbelSoftmaxBackward& c) {
+  return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), c.upstream, c.tau,
+                       noise_key(c.seed, c.offset), true, c.grad});
+}
+
+int64_t straight_through_backward(const op::StraightThroughBackward& c) {
+  return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), c.upstream, c.tau, noise_key(0, 0),
+                       false, c.grad});
+}
+
+int64_t reinforce_backward(const op::ReinforceBackward& c) {
+  const KernelTable& t = table();
+  const ReinforceArgs a{batch_of(c.logits, c.rows, c.arity), c.choice, c.losses, c.baseline,
+                        c.grad};
+  return for_row_ranges(c.rows, c.arity, 1,
+                        [&](int64_t b, int64_t e) { return t.reinforce(a, b, e); });
+}
+
+int64_t binary_sample(const op::BinarySample& c) {
+  const KernelTable& t = table();
+  const BinarySampleArgs a{batch_of(c.logits, c.rows, 1), noise_key(c.seed, c.offset),
+                           c.antithetic != 0, c.choice, c.values};
+  return for_row_ranges(c.rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.binary_sample(a, b, e); });
+}
+
+int64_t zgr_binary_backward(const op::ZgrBinaryBackward& c) {
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(c.logits, c.rows, 1), c.choice, c.upstream, c.grad};
+  return for_row_ranges(c.rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.zgr_binary(a, b, e); });
+}
+
+int64_t disarm_backward(const op::DisarmBackward& c) {
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(c.logits, c.rows, 1), c.choice, c.losses, c.grad};
+  return for_row_ranges(c.rows, 1, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.disarm(a, b, e); });
+}
+
+int64_t zgr_backward(const op::ZgrBackward& c) {
+  return choice_gradient(ChoiceGradArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
+                                        c.upstream, ChoiceEstimator::kZgr, 1.0f, 0.0f, c.grad});
+}
+
+int64_t reinmax_backward(const op::ReinmaxBackward& c) {
+  return choice_gradient(ChoiceGradArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
+                                        c.upstream, ChoiceEstimator::kReinMax, c.tau, 0.0f,
+                                        c.grad});
+}
+
+int64_t gst_backward(const op::GstBackward& c) {
+  return choice_gradient(ChoiceGradArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
+                                        c.upstream, ChoiceEstimator::kGst, c.tau, c.gap,
+                                        c.grad});
+}
+
+int64_t rloo_backward(const op::RlooBackward& c) {
+  const KernelTable& t = table();
+  const RlooArgs a{batch_of(c.logits, c.rows, c.arity), c.choice, c.losses, c.samples, c.grad};
+  return for_row_ranges(c.rows, (int64_t)c.arity + c.samples, 1,
+                        [&](int64_t b, int64_t e) { return t.rloo(a, b, e); });
+}
+
 }  // namespace cpu
 }  // namespace gr
 
@@ -223,146 +334,6 @@ using namespace gr;
 using namespace gr::cpu;
 
 extern "C" {
-
-int64_t gr_cpu_sample(const float* logits, int64_t rows, int32_t arity, uint64_t seed,
-                      uint32_t offset, int32_t* choice, float* one_hot) {
-  GR_NVTX_RANGE("sample", "cpu", rows, arity, 0, 0.0f);
-  const KernelTable& t = table();
-  const SampleArgs a{batch_of(logits, rows, arity), noise_key(seed, offset), choice, one_hot};
-  return for_row_ranges(rows, arity, tile_rows(t, arity),
-                        [&](int64_t b, int64_t e) { return t.sample(a, b, e); });
-}
-
-int64_t gr_cpu_conditional_gumbel(const float* logits, const int32_t* choice, int64_t rows,
-                                  int32_t arity, int32_t samples, uint64_t seed, uint32_t offset,
-                                  float* noise) {
-  GR_NVTX_RANGE("conditional_gumbel", "cpu", rows, arity, samples, 0.0f);
-  const KernelTable& t = table();
-  const ConditionalArgs a{batch_of(logits, rows, arity), choice, samples,
-                          noise_key(seed, offset), noise};
-  return for_row_ranges(rows, (int64_t)arity * samples,
-                        draws_on_row_tiles(t.lanes, arity, samples) ? t.lanes : 1,
-                        [&](int64_t b, int64_t e) { return t.conditional(a, b, e); });
-}
-
-int64_t gr_cpu_gumbel_rao_backward(const float* logits, const int32_t* choice,
-                                   const float* upstream, int64_t rows, int32_t arity,
-                                   int32_t samples, float tau, uint64_t seed, uint32_t offset,
-                                   float* grad) {
-  GR_NVTX_RANGE("gumbel_rao_backward", "cpu", rows, arity, samples, tau);
-  const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
-                        noise_key(seed, offset), false, grad};
-  return gumbel_rao(table(), a);
-}
-
-int64_t gr_cpu_gumbel_rao_total_backward(const float* logits, const int32_t* choice,
-                                         const float* upstream, int64_t rows, int32_t arity,
-                                         int32_t samples, float tau, uint64_t seed,
-                                         uint32_t offset, float* grad) {
-  GR_NVTX_RANGE("gumbel_rao_total_backward", "cpu", rows, arity, samples, tau);
-  const GumbelRaoArgs a{batch_of(logits, rows, arity), choice, upstream, samples, tau,
-                        noise_key(seed, offset), true, grad};
-  return gumbel_rao(table(), a);
-}
-
-int64_t gr_cpu_gumbel_softmax_forward(const float* logits, int64_t rows, int32_t arity,
-                                      float tau, uint64_t seed, uint32_t offset, float* soft) {
-  GR_NVTX_RANGE("gumbel_softmax_forward", "cpu", rows, arity, 0, tau);
-  const SoftArgs a{batch_of(logits, rows, arity), nullptr, tau, noise_key(seed, offset), true,
-                   soft};
-  const KernelTable& t = table();
-  return for_row_ranges(rows, arity, tile_rows(t, arity),
-                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
-}
-
-int64_t gr_cpu_gumbel_softmax_backward(const float* logits, const float* upstream, int64_t rows,
-                                       int32_t arity, float tau, uint64_t seed, uint32_t offset,
-                                       float* grad) {
-  GR_NVTX_RANGE("gumbel_softmax_backward", "cpu", rows, arity, 0, tau);
-  const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(seed, offset), true,
-                   grad};
-  const KernelTable& t = table();
-  return for_row_ranges(rows, arity, tile_rows(t, arity),
-                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
-}
-
-int64_t gr_cpu_straight_through_backward(const float* logits, const float* upstream,
-                                         int64_t rows, int32_t arity, float tau, float* grad) {
-  GR_NVTX_RANGE("straight_through_backward", "cpu", rows, arity, 0, tau);
-  const SoftArgs a{batch_of(logits, rows, arity), upstream, tau, noise_key(0, 0), false, grad};
-  const KernelTable& t = table();
-  return for_row_ranges(rows, arity, tile_rows(t, arity),
-                        [&](int64_t b, int64_t e) { return t.soft(a, b, e); });
-}
-
-int64_t gr_cpu_reinforce_backward(const float* logits, const int32_t* choice,
-                                  const float* losses, float baseline, int64_t rows,
-                                  int32_t arity, float* grad) {
-  GR_NVTX_RANGE("reinforce_backward", "cpu", rows, arity, 0, 0.0f);
-  const KernelTable& t = table();
-  const ReinforceArgs a{batch_of(logits, rows, arity), choice, losses, baseline, grad};
-  return for_row_ranges(rows, arity, 1,
-                        [&](int64_t b, int64_t e) { return t.reinforce(a, b, e); });
-}
-
-int64_t gr_cpu_binary_sample(const float* logits, int64_t rows, uint64_t seed, uint32_t offset,
-                             int32_t antithetic, int32_t* choice, float* values) {
-  GR_NVTX_RANGE("binary_sample", "cpu", rows, 1, 0, 0.0f);
-  const KernelTable& t = table();
-  const BinarySampleArgs a{batch_of(logits, rows, 1), noise_key(seed, offset), antithetic != 0,
-                           choice, values};
-  return for_row_ranges(rows, 1, t.lanes,
-                        [&](int64_t b, int64_t e) { return t.binary_sample(a, b, e); });
-}
-
-int64_t gr_cpu_zgr_binary_backward(const float* logits, const int32_t* choice,
-                                   const float* upstream, int64_t rows, float* grad) {
-  GR_NVTX_RANGE("zgr_binary_backward", "cpu", rows, 1, 0, 0.0f);
-  const KernelTable& t = table();
-  const BinaryBackwardArgs a{batch_of(logits, rows, 1), choice, upstream, grad};
-  return for_row_ranges(rows, 1, t.lanes,
-                        [&](int64_t b, int64_t e) { return t.zgr_binary(a, b, e); });
-}
-
-int64_t gr_cpu_disarm_backward(const float* logits, const int32_t* choice, const float* losses,
-                               int64_t rows, float* grad) {
-  GR_NVTX_RANGE("disarm_backward", "cpu", rows, 1, 0, 0.0f);
-  const KernelTable& t = table();
-  const BinaryBackwardArgs a{batch_of(logits, rows, 1), choice, losses, grad};
-  return for_row_ranges(rows, 1, t.lanes,
-                        [&](int64_t b, int64_t e) { return t.disarm(a, b, e); });
-}
-
-int64_t gr_cpu_zgr_backward(const float* logits, const int32_t* choice, const float* upstream,
-                            int64_t rows, int32_t arity, float* grad) {
-  GR_NVTX_RANGE("zgr_backward", "cpu", rows, arity, 0, 0.0f);
-  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
-                                        ChoiceEstimator::kZgr, 1.0f, 0.0f, grad});
-}
-
-int64_t gr_cpu_reinmax_backward(const float* logits, const int32_t* choice,
-                                const float* upstream, int64_t rows, int32_t arity, float tau,
-                                float* grad) {
-  GR_NVTX_RANGE("reinmax_backward", "cpu", rows, arity, 0, tau);
-  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
-                                        ChoiceEstimator::kReinMax, tau, 0.0f, grad});
-}
-
-int64_t gr_cpu_gst_backward(const float* logits, const int32_t* choice, const float* upstream,
-                            int64_t rows, int32_t arity, float tau, float gap, float* grad) {
-  GR_NVTX_RANGE("gst_backward", "cpu", rows, arity, 0, tau);
-  return choice_gradient(ChoiceGradArgs{batch_of(logits, rows, arity), choice, upstream,
-                                        ChoiceEstimator::kGst, tau, gap, grad});
-}
-
-int64_t gr_cpu_rloo_backward(const float* logits, const int32_t* choice, const float* losses,
-                             int64_t rows, int32_t arity, int32_t samples, float* grad) {
-  GR_NVTX_RANGE("rloo_backward", "cpu", rows, arity, samples, 0.0f);
-  const KernelTable& t = table();
-  const RlooArgs a{batch_of(logits, rows, arity), choice, losses, samples, grad};
-  return for_row_ranges(rows, (int64_t)arity + samples, 1,
-                        [&](int64_t b, int64_t e) { return t.rloo(a, b, e); });
-}
 
 void gr_cpu_set_cancel_flag(const int32_t* flag) { tls_cancel_flag = flag; }
 
