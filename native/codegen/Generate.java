@@ -687,10 +687,7 @@ public final class Generate {
 
   static String javaOperation(List<Op> ops) {
     StringBuilder b = new StringBuilder(javaHead(""));
-    b.append("import static ").append(PKG).append(".ArrayParameter.input;\n")
-        .append("import static ").append(PKG).append(".ArrayParameter.optionalOutput;\n")
-        .append("import static ").append(PKG).append(".ArrayParameter.output;\n\n")
-        .append("import java.util.List;\n\n")
+    b.append("import java.util.List;\n\n")
         .append("/**\n * The library's operations, each as data: its name in the C interface,"
             + " its arrays (inputs, then\n * outputs) and whether its rows are binary variables."
             + " " + GENERATED + "\n */\n")
@@ -700,7 +697,8 @@ public final class Generate {
       b.append("  /** ").append(o.doc.replace("<", "&lt;").replace(">", "&gt;")).append(" */\n");
       List<String> arrays = new ArrayList<>();
       for (Param p : o.arrays()) {
-        String f = p.role == Role.IN ? "input" : p.role == Role.OUT ? "output" : "optionalOutput";
+        String f = "ArrayParameter." + (p.role == Role.IN ? "input"
+            : p.role == Role.OUT ? "output" : "optionalOutput");
         arrays.add(f + "(\"" + p.camel() + "\", ElementType." + p.type.element + ", \""
             + lengthText(p) + "\")");
       }
@@ -848,12 +846,12 @@ public final class Generate {
     }
     // dispatchers
     b.append("\n  /** Runs {@code c} with every array a Java array (a critical region). */\n"
-        + "  static long critical(long place, Call c) {\n    switch (c.operation()) {\n");
+        + "  public static long critical(long place, Call c) {\n    switch (c.operation()) {\n");
     for (Op o : ops) b.append(javaNativeCase(o, true));
     b.append("      default: throw new AssertionError(c.operation());\n    }\n  }\n");
     b.append("\n  /** Runs {@code c} with its arrays at {@code addresses} (0 for an absent"
         + " optional output). */\n"
-        + "  static long addressed(long place, Call c, long[] addresses) {\n"
+        + "  public static long addressed(long place, Call c, long[] addresses) {\n"
         + "    switch (c.operation()) {\n");
     for (Op o : ops) b.append(javaNativeCase(o, false));
     b.append("      default: throw new AssertionError(c.operation());\n    }\n  }\n}\n");

@@ -1,11 +1,12 @@
 package example;
 
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
-import dev.gumbelrao.ScoreFunctionEstimator;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import java.util.SplittableRandom;
 
 /**
@@ -43,7 +44,7 @@ public final class DiscreteAutoencoder {
 
   // snippet: estimator-step
   /** One SGD step on a batch of examples (batch x pixels); returns the mean loss. */
-  public double step(GumbelRao gr, Estimator estimator, float[] x, int batch, NoiseKey key) {
+  public double step(Backend gr, Estimator estimator, float[] x, int batch, NoiseKey key) {
     int rows = batch * variables;                      // one categorical variable per row
     allocate(batch);
     encode(x, batch, logits);                          // logits = W_e x + b_e: rows x arity

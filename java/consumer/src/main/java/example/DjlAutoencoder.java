@@ -1,5 +1,9 @@
 package example;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.estimators.Estimator;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,9 +16,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.engine.Engine;
 import ai.djl.util.Pair;
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.djl.DjlEstimators;
 import dev.gumbelrao.djl.DjlSample;
 import java.util.HashMap;
@@ -49,7 +50,7 @@ public final class DjlAutoencoder implements AutoCloseable {
 
   // snippet: djl-step
   /** One SGD step on a batch of examples (batch x pixels); returns the mean loss. */
-  public double step(GumbelRao gr, Estimator estimator, float[] pixelsOfBatch, int batch,
+  public double step(Backend gr, Estimator estimator, float[] pixelsOfBatch, int batch,
       NoiseKey key) {
     double loss;
     try (NDManager step = manager.newSubManager();

@@ -1,14 +1,15 @@
 package example;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.Backends;
+import dev.gumbelrao.NoiseStream;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gumbelrao.Backend;
-import dev.gumbelrao.Backends;
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,10 @@ class ConsumerTest {
         Estimators.gumbelRao(100, 0.5f), Estimators.reinforce());
   }
 
-  private static GumbelRao open(Backend backend) {
+  private static Backend open(BackendKind backend) {
     Assumptions.assumeTrue(Backends.status(backend).available(),
         () -> Backends.status(backend).toString());
-    return GumbelRao.create(backend);
+    return Backend.open(backend);
   }
 
   /**
@@ -47,9 +48,9 @@ class ConsumerTest {
    * 4.8 nats (24 H(0.05)).
    */
   @ParameterizedTest
-  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
-  void aDiscreteAutoencoderTrainsOnArraysWithEveryEstimator(Backend backend) {
-    try (GumbelRao gr = open(backend)) {
+  @EnumSource(value = BackendKind.class, names = {"CPU", "JAVA"})
+  void aDiscreteAutoencoderTrainsOnArraysWithEveryEstimator(BackendKind backend) {
+    try (Backend gr = open(backend)) {
       for (Estimator estimator : estimators()) {
         Patterns data = new Patterns(8, PIXELS, 0.05, 1);
         DiscreteAutoencoder model = new DiscreteAutoencoder(PIXELS, VARIABLES, ARITY, 0.1f, 0.9f,
@@ -67,9 +68,9 @@ class ConsumerTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
-  void theSameModelTrainsThroughDjl(Backend backend) {
-    try (GumbelRao gr = open(backend)) {
+  @EnumSource(value = BackendKind.class, names = {"CPU", "JAVA"})
+  void theSameModelTrainsThroughDjl(BackendKind backend) {
+    try (Backend gr = open(backend)) {
       for (Estimator estimator : List.of(Estimators.gumbelRao(100, 0.5f),
           Estimators.straightThroughGumbelSoftmax(0.5f))) {
         Patterns data = new Patterns(8, PIXELS, 0.05, 1);

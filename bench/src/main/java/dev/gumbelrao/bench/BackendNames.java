@@ -1,8 +1,9 @@
 package dev.gumbelrao.bench;
 
-import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.BackendStatus;
 import dev.gumbelrao.Backends;
+
 import java.util.Locale;
 
 /** The backends by the names the {@code backend} parameter takes: java, cpu, cuda. */
@@ -11,20 +12,20 @@ final class BackendNames {
 
   static final String ALL = "java,cpu,cuda";
 
-  static Backend parse(String name) {
+  static BackendKind parse(String name) {
     switch (name) {
       case "java":
-        return Backend.JAVA;
+        return BackendKind.JAVA;
       case "cpu":
-        return Backend.CPU;
+        return BackendKind.CPU;
       case "cuda":
-        return Backend.CUDA;
+        return BackendKind.CUDA;
       default:
         throw new IllegalArgumentException("unknown backend '" + name + "'; known: " + ALL);
     }
   }
 
-  static String name(Backend backend) {
+  static String name(BackendKind backend) {
     return backend.name().toLowerCase(Locale.ROOT);
   }
 

@@ -1,13 +1,15 @@
 package dev.gumbelrao.bench;
 
-import dev.gumbelrao.CudaStream;
-import dev.gumbelrao.DeviceBuffer;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.DeviceSample;
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRaoCuda;
-import dev.gumbelrao.PathwiseEstimator;
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.cuda.CudaDevice;
+import dev.gumbelrao.cuda.CudaStream;
+import dev.gumbelrao.cuda.DeviceBuffer;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The CUDA backend's device-resident path ({@link GumbelRaoCuda} on DeviceBuffers): data
+ * The CUDA backend's device-resident path ({@link CudaDevice} on DeviceBuffers): data
  * stays on the GPU, each call queues one kernel on a stream and the measured method waits for
  * the stream, so JMH times real GPU work plus the Java call overhead. The shapes are the CUDA
  * speed cases, the same ones the native harness ({@code gr_cuda_harness --bench}) times, so the
@@ -39,7 +41,7 @@ public class DeviceBenchmark {
       "st-gs:65536x16:1"})
   public String shape;
 
-  private GumbelRaoCuda cuda;
+  private CudaDevice cuda;
   private CudaStream stream;
   private DeviceBuffer logits, upstream, choice, output, sampled;
   private String operation;
@@ -47,7 +49,7 @@ public class DeviceBenchmark {
   private long elementSamplesPerCall;
   private final NoiseKey[] keys = new NoiseKey[1024];
   private PathwiseEstimator estimator;
-  private DeviceSample sample;
+  private Sample sample;
   private int calls;
 
   @Setup(Level.Trial)
@@ -60,12 +62,12 @@ public class DeviceBenchmark {
     k = Integer.parseInt(parts[2]);
     elementSamplesPerCall = (long) rows * arity * k;
     BackendNames.requireAvailable("cuda");
-    cuda = GumbelRaoCuda.open(0);
+    cuda = CudaDevice.open(0);
     int n = rows * arity;
     SplittableRandom random = new SplittableRandom(Shapes.SEED);
     float[] th = Shapes.standardNormal(random, n);
     int[] d = new int[rows];
-    try (GumbelRao host = GumbelRao.create(dev.gumbelrao.Backend.CPU)) {
+    try (Backend host = Backend.open(BackendKind.CPU)) {
       host.sample(th, rows, arity, new NoiseKey(Shapes.SEED, 0), d, null);
     }
     logits = cuda.allocateFloats(n).copyFrom(th);

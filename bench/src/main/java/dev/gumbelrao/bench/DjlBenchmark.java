@@ -1,13 +1,14 @@
 package dev.gumbelrao.bench;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
 import dev.gumbelrao.djl.DjlEstimators;
 import dev.gumbelrao.djl.DjlSample;
 import java.util.SplittableRandom;
@@ -43,7 +44,7 @@ public class DjlBenchmark {
   @Param({"st-gs", "gumbel-rao-100"})
   public String estimator;
 
-  private GumbelRao library;
+  private Backend library;
   private PathwiseEstimator est;
   private NDManager manager;
   private NDArray logits, upstream;
@@ -53,7 +54,7 @@ public class DjlBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    library = GumbelRao.create(BackendNames.requireAvailable(backend).backend());
+    library = Backend.open(BackendNames.requireAvailable(backend).kind());
     est = estimator.equals("st-gs") ? Estimators.straightThroughGumbelSoftmax(0.5f)
         : Estimators.gumbelRao(100, 0.5f);
     SplittableRandom random = new SplittableRandom(Shapes.SEED);

@@ -1,5 +1,6 @@
 package dev.gumbelrao.bench;
 
+
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -1,10 +1,11 @@
 package dev.gumbelrao.bench;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.BackendStatus;
 import dev.gumbelrao.Backends;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ record Machine(String date, String cpu, int logicalCpus, String os, String jvm, 
         System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
             + System.getProperty("os.arch"),
         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
-        gpuName(Backends.status(Backend.CUDA)), backends,
+        gpuName(Backends.status(BackendKind.CUDA)), backends,
         Optional.ofNullable(Backends.cpuInstructionSet()).orElse("none"));
   }
 

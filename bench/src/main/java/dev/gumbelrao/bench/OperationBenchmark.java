@@ -1,11 +1,12 @@
 package dev.gumbelrao.bench;
 
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
-import dev.gumbelrao.ScoreFunctionEstimator;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -76,7 +77,7 @@ public class OperationBenchmark {
   /** Samples cycled through by the backward calls: each has its own key. */
   private static final int SAMPLE_COUNT = 8;
 
-  private GumbelRao library;
+  private Backend library;
   private Operation op;
   private int rows;
   private long elementSamplesPerCall;
@@ -98,14 +99,15 @@ public class OperationBenchmark {
     if (!op.usesK && k != 1) {
       throw new IllegalArgumentException("K does not apply to " + operation + ": run it with k=1");
     }
-    if (op == Operation.RLOO && k < 2) {
-      throw new IllegalArgumentException("rloo's k is its S draws per row: run it with k >= 2");
+    if (op.samplesS() && k < 2) {
+      throw new IllegalArgumentException(operation + "'s k is its S draws per row: run it with "
+          + "k >= 2");
     }
     if (op.binary && arity != 1) {
       throw new IllegalArgumentException(operation + " is binary (one logit per variable): run "
           + "it with arity=1");
     }
-    library = GumbelRao.create(BackendNames.requireAvailable(backend).backend());
+    library = Backend.open(BackendNames.requireAvailable(backend).kind());
     rows = Shapes.rows(op, arity, k);
     elementSamplesPerCall = Shapes.elementSamples(op, arity, k);
     int n = rows * arity;
@@ -131,7 +133,7 @@ public class OperationBenchmark {
         // of a training step would give it, each sample with its own key (GR's conditional
         // draws). ST-GS needs its forward noise, RLOO its S draws and the binary estimators
         // their own outcomes: the forward pass of that key.
-        boolean given = op != Operation.ST_GS && op != Operation.RLOO && !op.binary;
+        boolean given = op.family.conditionable() && !op.samplesS() && !op.binary;
         samples[i] = given ? estimator.given(library, logits, rows, arity, keys[i], choice)
             : estimator.forward(library, logits, rows, arity, keys[i], null);
       }
@@ -149,19 +151,14 @@ public class OperationBenchmark {
   @Benchmark
   public void hostArrays(ElementSamples counter) {
     NoiseKey key = keys[calls++ & (KEY_COUNT - 1)];
-    switch (op) {
-      case SAMPLE:
-        library.sample(logits, rows, arity, key, choice, output);
-        break;
-      case CONDITIONAL:
-        library.conditionalGumbel(logits, choice, rows, arity, k, key, output);
-        break;
-      default:
-        if (pathwise != null) {
-          pathwise.backward(samples[calls & (SAMPLE_COUNT - 1)], upstream, output);
-        } else {
-          scoreFunction.backward(samples[calls & (SAMPLE_COUNT - 1)], losses, output);
-        }
+    if (op == Operation.SAMPLE) {
+      library.sample(logits, rows, arity, key, choice, output);
+    } else if (op == Operation.CONDITIONAL) {
+      library.conditionalGumbel(logits, choice, rows, arity, k, key, output);
+    } else if (pathwise != null) {
+      pathwise.backward(samples[calls & (SAMPLE_COUNT - 1)], upstream, output);
+    } else {
+      scoreFunction.backward(samples[calls & (SAMPLE_COUNT - 1)], losses, output);
     }
     counter.elementSamples += elementSamplesPerCall;
   }

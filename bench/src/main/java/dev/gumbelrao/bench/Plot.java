@@ -1,5 +1,6 @@
 package dev.gumbelrao.bench;
 
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -52,7 +53,7 @@ final class Plot {
     List<String> sources = Report.SOURCES.stream()
         .filter(s -> cases.stream().anyMatch(c -> c.source().equals(s))).toList();
     // the later estimators have their own table in the report, not panels here
-    List<Operation> ops = List.of(Operation.values()).stream().filter(op -> !op.successor)
+    List<Operation> ops = Operation.values().stream().filter(op -> !op.successor)
         .filter(op -> cases.stream().anyMatch(c -> c.operation().equals(op.id))).toList();
     List<Integer> arities = cases.stream().map(Report.Case::arity).distinct().sorted().toList();
     int columns = Math.max(1, ops.size());

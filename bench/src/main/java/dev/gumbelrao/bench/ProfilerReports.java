@@ -1,5 +1,7 @@
 package dev.gumbelrao.bench;
 
+import dev.gumbelrao.backends.Calls;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

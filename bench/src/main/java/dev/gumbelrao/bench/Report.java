@@ -1,5 +1,7 @@
 package dev.gumbelrao.bench;
 
+import dev.gumbelrao.cuda.CudaDevice;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -275,7 +277,7 @@ public final class Report {
     List<Case> device = cases.stream().filter(Case::device).toList();
     if (!device.isEmpty()) {
       md.append("\n## CUDA, device-resident calls\n\n");
-      md.append("GumbelRaoCuda on raw device addresses, one kernel per call, the stream "
+      md.append("CudaDevice on raw device addresses, one kernel per call, the stream "
           + "synchronised inside the measured method; the native harness times the same shapes "
           + "(gr_cuda_harness --bench). tau = ").append(Shapes.TAU).append(".\n\n");
       md.append("| operation | rows | arity | K | us per call | element-samples/s |\n"
@@ -325,7 +327,7 @@ public final class Report {
       List<Integer> arities = later.stream().filter(c -> !Operation.of(c.operation()).binary)
           .map(Case::arity).distinct().sorted().toList();
       TreeSet<Integer> totalKs = later.stream()
-          .filter(c -> c.operation().equals(Operation.GUMBEL_RAO_TOTAL.id)).map(Case::k)
+          .filter(c -> Operation.of(c.operation()).perK()).map(Case::k)
           .collect(Collectors.toCollection(TreeSet::new));
       md.append("\n## Later estimators next to ST-GS: ").append(sourceTitle(source, machine))
           .append("\n\n");
@@ -480,10 +482,7 @@ public final class Report {
   }
 
   static String tauTitle(Operation op, String tau) {
-    boolean usesTau = op == Operation.GUMBEL_RAO || op == Operation.ST_GS
-        || op == Operation.GUMBEL_RAO_TOTAL || op == Operation.REINMAX || op == Operation.GST_1
-        || op == Operation.GST_P;
-    return usesTau ? ", tau = " + tau : "";
+    return op.tempered() ? ", tau = " + tau : "";
   }
 
   private static final Map<String, String> SMALL_CALLS = Map.of(

@@ -1,9 +1,10 @@
 package dev.gumbelrao.bench;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonParser;
 import dev.gumbelrao.BackendStatus;
 import dev.gumbelrao.Backends;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -279,17 +280,21 @@ public final class Run {
           "operation", withoutK, "k", List.of("1"), "arity", arities),
           settings.timing(Timing.FULL)));
     }
-    if (chosen.contains(Operation.GUMBEL_RAO_TOTAL.id)) {
+    // the other families with K (Gumbel-Rao's total derivative), next to the detached one
+    List<String> variants = chosen.stream()
+        .filter(op -> Operation.of(op).perK() && !Operation.of(op).binary).toList();
+    if (!variants.isEmpty()) {
       List<String> gr = new ArrayList<>();
       if (!grThere) gr.add(Operation.GUMBEL_RAO.id);
-      gr.add(Operation.GUMBEL_RAO_TOTAL.id);
-      groups.add(new Group("Gumbel-Rao, total derivative", include, params("backend", cpu,
+      gr.addAll(variants);
+      groups.add(new Group("Gumbel-Rao and its variants", include, params("backend", cpu,
           "operation", gr, "k", ks, "arity", arities, "tau", List.of(String.valueOf(Shapes.TAU))),
           settings.timing(Timing.FULL)));
     }
-    if (chosen.contains(Operation.RLOO.id)) {
-      groups.add(new Group("RLOO (K = S draws)", include, params("backend", cpu, "operation",
-          List.of(Operation.RLOO.id), "k", SUCCESSOR_RLOO_S, "arity", arities),
+    List<String> multi = chosen.stream().filter(op -> Operation.of(op).samplesS()).toList();
+    if (!multi.isEmpty()) {
+      groups.add(new Group("multi-sample estimators (K = S draws)", include, params("backend",
+          cpu, "operation", multi, "k", SUCCESSOR_RLOO_S, "arity", arities),
           settings.timing(Timing.FULL)));
     }
     List<String> binary = chosen.stream().filter(op -> Operation.of(op).binary).toList();

@@ -1,5 +1,6 @@
 package dev.gumbelrao.bench;
 
+
 import java.util.SplittableRandom;
 
 /**

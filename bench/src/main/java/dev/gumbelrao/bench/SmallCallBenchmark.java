@@ -1,10 +1,11 @@
 package dev.gumbelrao.bench;
 
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,7 +39,7 @@ public class SmallCallBenchmark {
 
   private static final int KEY_COUNT = 1 << 10;
 
-  private GumbelRao library;
+  private Backend library;
   private float[] gumbelRaoLogits;
   private float[] gumbelRaoUpstream;
   private int[] gumbelRaoChoice;
@@ -53,7 +54,7 @@ public class SmallCallBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    library = GumbelRao.create(BackendNames.requireAvailable(backend).backend());
+    library = Backend.open(BackendNames.requireAvailable(backend).kind());
     SplittableRandom random = new SplittableRandom(Shapes.SEED);
     gumbelRaoLogits = Shapes.standardNormal(random, GUMBEL_RAO_ROWS * ARITY);
     gumbelRaoUpstream = Shapes.standardNormal(random, GUMBEL_RAO_ROWS * ARITY);

@@ -1,11 +1,15 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Checks;
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * What each backend can do on this machine, how {@link Backend#AUTO} chooses, and the CPU
+ * What each backend can do on this machine, how {@link BackendKind#AUTO} chooses, and the CPU
  * backend's thread count.
  *
  * <p>Logging ({@code System.Logger} "dev.gumbelrao"): the routine choice of AUTO at DEBUG; a
@@ -21,17 +25,17 @@ public final class Backends {
   /** The most CPU threads {@link #setCpuThreads(int)} accepts. */
   public static final int MAX_CPU_THREADS = 1024;
 
-  /** The status of one backend ({@link Backend#AUTO}: the backend it resolves to). */
-  public static BackendStatus status(Backend backend) {
+  /** The status of one backend ({@link BackendKind#AUTO}: the backend it resolves to). */
+  public static BackendStatus status(BackendKind backend) {
     Checks.notNull(backend, "backend");
     switch (backend) {
       case JAVA:
-        return new BackendStatus(Backend.JAVA, true, "pure Java, double precision");
+        return new BackendStatus(BackendKind.JAVA, true, "pure Java, double precision");
       case CPU:
         return NativeSupport.loaded()
-            ? new BackendStatus(Backend.CPU, true, "native library loaded, "
-                + NativeSupport.cpuIsa() + ", " + NativeKernels.cpuThreads() + " threads")
-            : new BackendStatus(Backend.CPU, false, NativeSupport.failure());
+            ? new BackendStatus(BackendKind.CPU, true, "native library loaded, "
+                + NativeSupport.cpuIsa() + ", " + NativeRuntime.cpuThreads() + " threads")
+            : new BackendStatus(BackendKind.CPU, false, NativeSupport.failure());
       case CUDA:
         return cuda();
       default:
@@ -41,30 +45,30 @@ public final class Backends {
 
   /** The status of CPU, JAVA and CUDA, in that order. */
   public static List<BackendStatus> all() {
-    return List.of(status(Backend.CPU), status(Backend.JAVA), status(Backend.CUDA));
+    return List.of(status(BackendKind.CPU), status(BackendKind.JAVA), status(BackendKind.CUDA));
   }
 
   /** The backend AUTO picks here: CUDA if available, else CPU, else JAVA. */
-  public static Backend choose() {
-    if (cuda().available()) return Backend.CUDA;
-    return NativeSupport.loaded() ? Backend.CPU : Backend.JAVA;
+  public static BackendKind choose() {
+    if (cuda().available()) return BackendKind.CUDA;
+    return NativeSupport.loaded() ? BackendKind.CPU : BackendKind.JAVA;
   }
 
   /** Resolves AUTO (logging the choice and why); other backends are returned as they are. */
-  static Backend resolve(Backend requested) {
-    if (requested != Backend.AUTO) return requested;
+  public static BackendKind resolve(BackendKind requested) {
+    if (requested != BackendKind.AUTO) return requested;
     BackendStatus cuda = cuda();
-    Backend chosen = cuda.available() ? Backend.CUDA
-        : NativeSupport.loaded() ? Backend.CPU : Backend.JAVA;
-    if (chosen == Backend.JAVA) {
+    BackendKind chosen = cuda.available() ? BackendKind.CUDA
+        : NativeSupport.loaded() ? BackendKind.CPU : BackendKind.JAVA;
+    if (chosen == BackendKind.JAVA) {
       LOG.log(Level.WARNING, () -> "AUTO uses the JAVA backend (pure Java, 10-60x slower than "
           + "the native CPU backend): " + NativeSupport.failure());
-    } else if (chosen == Backend.CPU && cuda.detail().startsWith(OLD_DRIVER)) {
+    } else if (chosen == BackendKind.CPU && cuda.detail().startsWith(OLD_DRIVER)) {
       LOG.log(Level.WARNING, () -> "AUTO uses the CPU backend: " + cuda);
     } else if (LOG.isLoggable(Level.DEBUG)) {
       BackendStatus s = status(chosen);
       LOG.log(Level.DEBUG, "AUTO chose " + chosen + ": " + s.detail()
-          + (chosen == Backend.CUDA ? "" : "; " + cuda));
+          + (chosen == BackendKind.CUDA ? "" : "; " + cuda));
     }
     return chosen;
   }
@@ -80,7 +84,7 @@ public final class Backends {
    */
   public static int cpuThreads() {
     NativeSupport.require();
-    return NativeKernels.cpuThreads();
+    return NativeRuntime.cpuThreads();
   }
 
   /**
@@ -96,7 +100,7 @@ public final class Backends {
           + threads);
     }
     NativeSupport.require();
-    NativeKernels.setCpuThreads(threads);
+    NativeRuntime.setCpuThreads(threads);
   }
 
   /**
@@ -111,17 +115,17 @@ public final class Backends {
 
   /** Number of CUDA devices the runtime sees here (0 without CUDA). */
   public static int cudaDeviceCount() {
-    if (!NativeSupport.loaded() || NativeKernels.cudaCompiled() == 0) return 0;
+    if (!NativeSupport.loaded() || NativeRuntime.cudaCompiled() == 0) return 0;
     int[] probe = new int[1];
-    if (NativeKernels.cudaDriverProbe(probe) == 1) return 0;
+    if (NativeRuntime.cudaDriverProbe(probe) == 1) return 0;
     int[] count = new int[1];
-    return NativeKernels.cudaDeviceCount(count) == 0 ? count[0] : 0;
+    return NativeRuntime.cudaDeviceCount(count) == 0 ? count[0] : 0;
   }
 
   /** The name of CUDA device {@code ordinal}, as the driver reports it. */
   public static String cudaDeviceName(int ordinal) {
     byte[] name = new byte[256];
-    if (NativeKernels.cudaDeviceName(ordinal, name, name.length) != 0) return "device " + ordinal;
+    if (NativeRuntime.cudaDeviceName(ordinal, name, name.length) != 0) return "device " + ordinal;
     int n = 0;
     while (n < name.length && name[n] != 0) n++;
     return new String(name, 0, n, StandardCharsets.UTF_8);
@@ -133,22 +137,22 @@ public final class Backends {
 
   private static BackendStatus cuda() {
     if (!NativeSupport.loaded()) {
-      return new BackendStatus(Backend.CUDA, false, NativeSupport.failure());
+      return new BackendStatus(BackendKind.CUDA, false, NativeSupport.failure());
     }
-    if (NativeKernels.cudaCompiled() == 0) {
-      return new BackendStatus(Backend.CUDA, false, "this build has no CUDA code (it was built "
+    if (NativeRuntime.cudaCompiled() == 0) {
+      return new BackendStatus(BackendKind.CUDA, false, "this build has no CUDA code (it was built "
           + "without nvcc, or with -Dcuda=OFF)");
     }
     int[] driver = new int[1];
-    int probe = NativeKernels.cudaDriverProbe(driver);
+    int probe = NativeRuntime.cudaDriverProbe(driver);
     int[] count = new int[1];
-    int err = probe == 1 ? 0 : NativeKernels.cudaDeviceCount(count);
-    String why = cudaUnavailableReason(probe, driver[0], NativeKernels.cudaRuntimeVersion(), err,
-        count[0], err == 0 ? "" : NativeKernels.cudaErrorString(err));
-    if (why != null) return new BackendStatus(Backend.CUDA, false, why);
-    return new BackendStatus(Backend.CUDA, true, count[0] + " CUDA device(s), device 0: "
+    int err = probe == 1 ? 0 : NativeRuntime.cudaDeviceCount(count);
+    String why = cudaUnavailableReason(probe, driver[0], NativeRuntime.cudaRuntimeVersion(), err,
+        count[0], err == 0 ? "" : NativeRuntime.cudaErrorString(err));
+    if (why != null) return new BackendStatus(BackendKind.CUDA, false, why);
+    return new BackendStatus(BackendKind.CUDA, true, count[0] + " CUDA device(s), device 0: "
         + cudaDeviceName(0) + ", driver " + version(driver[0]) + ", "
-        + (NativeKernels.cudaPreciseMath() == 1 ? "precise" : "hardware-approximate")
+        + (NativeRuntime.cudaPreciseMath() == 1 ? "precise" : "hardware-approximate")
         + " log2/exp2");
   }
 
@@ -164,7 +168,7 @@ public final class Backends {
    * @param devices cudaGetDeviceCount's count
    * @param errorText cudaGetErrorString(error)
    */
-  static String cudaUnavailableReason(int probe, int driver, int runtime, int error, int devices,
+  public static String cudaUnavailableReason(int probe, int driver, int runtime, int error, int devices,
       String errorText) {
     if (probe == 1) {
       return "no NVIDIA driver (libcuda.so.1 could not be loaded: install the NVIDIA driver to "

@@ -1,5 +1,7 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Formulas;
+
 /**
  * Selects the noise of one forward pass and its backward pass: the Philox4x32-10 key
  * ({@code seed}) and the stream {@code offset}, the fourth word of every counter (the counter
@@ -57,7 +59,7 @@ public record NoiseKey(long seed, long offset) {
   }
 
   /** The offset as the native layer's unsigned 32-bit word. */
-  int offsetWord() {
+  public int offsetWord() {
     return (int) offset;
   }
 }

@@ -1,5 +1,10 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Formulas;
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.RunningMeanBaseline;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,9 +31,9 @@ class BackendAgreementTest {
   @AfterEach
   void restoreCpuDefaults() {
     if (NativeSupport.loaded()) {
-      NativeKernels.setCpuThreads(Runtime.getRuntime().availableProcessors());
+      NativeRuntime.setCpuThreads(Runtime.getRuntime().availableProcessors());
       for (String isa : new String[] {"avx512", "avx2", "x86-64"}) {
-        if (NativeKernels.setCpuIsa(isa) == 0) break;
+        if (NativeRuntime.setCpuIsa(isa) == 0) break;
       }
     }
   }
@@ -58,10 +63,10 @@ class BackendAgreementTest {
 
   @ParameterizedTest(name = "{0}: rows={1} arity={2} K={3} tau={4} scale={5} masked={6}")
   @MethodSource("cases")
-  void everyOperationAgreesWithTheDoublePrecisionReference(Backend backend, int rows, int arity,
+  void everyOperationAgreesWithTheDoublePrecisionReference(BackendKind backend, int rows, int arity,
       int k, float tau, double scale, double maskRate) {
-    try (GumbelRao gr = TestBackends.open(backend);
-        GumbelRao ref = GumbelRao.create(Backend.JAVA)) {
+    try (Backend gr = TestBackends.open(backend);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
       SplittableRandom rnd = new SplittableRandom(SEED + rows * 31L + arity);
       float[] th = TestData.logits(rnd, rows, arity, scale, maskRate);
       float[] g = TestData.gaussian(rnd, rows * arity);
@@ -151,8 +156,8 @@ class BackendAgreementTest {
 
   @Test
   void gumbelRaoWithAMillionSamplesLosesNoAccuracy() {
-    try (GumbelRao cpu = TestBackends.open(Backend.CPU);
-        GumbelRao ref = GumbelRao.create(Backend.JAVA)) {
+    try (Backend cpu = TestBackends.open(BackendKind.CPU);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
       int rows = 2, arity = 3, k = 1_000_000;
       float[] th = {0.3f, -0.2f, 1.1f, 2f, 0f, -1f};
       float[] g = {1f, -0.5f, 0.25f, -1f, 2f, 0.5f};
@@ -161,15 +166,15 @@ class BackendAgreementTest {
       NoiseKey key = new NoiseKey(99, 1);
       Ops.gumbelRao(cpu, th, d, g, rows, arity, k, 0.5f, key, out);
       Ops.gumbelRao(ref, th, d, g, rows, arity, k, 0.5f, key, outRef);
-      TestData.assertElementsClose(outRef, out, rows, arity, 1e-5, TestData.floor(Backend.CPU,
+      TestData.assertElementsClose(outRef, out, rows, arity, 1e-5, TestData.floor(BackendKind.CPU,
           0.5f), "K = 10^6");
     }
   }
 
   @Test
   void arityTwoToTheTwentyAgrees() {
-    try (GumbelRao cpu = TestBackends.open(Backend.CPU);
-        GumbelRao ref = GumbelRao.create(Backend.JAVA)) {
+    try (Backend cpu = TestBackends.open(BackendKind.CPU);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
       int arity = 1 << 20;
       SplittableRandom rnd = new SplittableRandom(20);
       float[] th = TestData.logits(rnd, 1, arity, 1.0, 0.0);
@@ -182,7 +187,7 @@ class BackendAgreementTest {
       float[] out = new float[arity], outRef = new float[arity];
       Ops.gumbelRao(cpu, th, dRef, g, 1, arity, 2, 1f, key, out);
       Ops.gumbelRao(ref, th, dRef, g, 1, arity, 2, 1f, key, outRef);
-      TestData.assertElementsClose(outRef, out, 1, arity, 1e-5, TestData.floor(Backend.CPU, 1f),
+      TestData.assertElementsClose(outRef, out, 1, arity, 1e-5, TestData.floor(BackendKind.CPU, 1f),
           "arity 2^20");
     }
   }
@@ -199,8 +204,8 @@ class BackendAgreementTest {
     float[] baseline = null;
     int[] dBase = null;
     for (String isa : new String[] {"x86-64", "avx2", "avx512"}) {
-      if (NativeKernels.setCpuIsa(isa) != 0) continue; // not supported by this CPU
-      try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
+      if (NativeRuntime.setCpuIsa(isa) != 0) continue; // not supported by this CPU
+      try (Backend cpu = Backend.open(BackendKind.CPU)) {
         assertEquals(isa, NativeSupport.cpuIsa());
         int[] d = new int[rows];
         float[] out = new float[rows * arity];
@@ -212,7 +217,7 @@ class BackendAgreementTest {
         } else {
           assertArrayEquals(dBase, d, isa);
           TestData.assertElementsClose(baseline, out, rows, arity, 1e-5,
-              TestData.floor(Backend.CPU, tau), isa);
+              TestData.floor(BackendKind.CPU, tau), isa);
         }
       }
     }
@@ -231,8 +236,8 @@ class BackendAgreementTest {
       int[] d = TestData.choices(rnd, th, rows, arity);
       float[] first = null;
       for (int threads : new int[] {1, 2, 3, 8}) {
-        NativeKernels.setCpuThreads(threads);
-        try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
+        NativeRuntime.setCpuThreads(threads);
+        try (Backend cpu = Backend.open(BackendKind.CPU)) {
           float[] out = new float[rows * arity];
           Ops.gumbelRao(cpu, th, d, g, rows, arity, k, 0.7f, new NoiseKey(1, 2), out);
           if (first == null) first = out;

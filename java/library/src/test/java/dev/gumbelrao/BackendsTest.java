@@ -1,5 +1,10 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,15 +46,15 @@ class BackendsTest {
   @Test
   void thisMachinesCudaStatusIsTheProbesAnswer() {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
-    BackendStatus cuda = Backends.status(Backend.CUDA);
+    BackendStatus cuda = Backends.status(BackendKind.CUDA);
     int[] version = new int[1];
-    if (NativeKernels.cudaCompiled() == 1 && NativeKernels.cudaDriverProbe(version) == 1) {
+    if (NativeRuntime.cudaCompiled() == 1 && NativeRuntime.cudaDriverProbe(version) == 1) {
       assertEquals("CUDA unavailable: no NVIDIA driver (libcuda.so.1 could not be loaded: "
           + "install the NVIDIA driver to use a GPU)", cuda.toString());
       BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
-          () -> GumbelRao.create(Backend.CUDA));
+          () -> Backend.open(BackendKind.CUDA));
       assertEquals(cuda.toString(), e.getMessage());
-      assertTrue(Backends.choose() != Backend.CUDA);
+      assertTrue(Backends.choose() != BackendKind.CUDA);
     }
   }
 
@@ -57,7 +62,7 @@ class BackendsTest {
   void cpuThreadsArePublicAndDoNotChangeResults() {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
     int before = Backends.cpuThreads();
-    try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
+    try (Backend cpu = Backend.open(BackendKind.CPU)) {
       SplittableRandom rnd = new SplittableRandom(1);
       int rows = 2000, arity = 10;
       float[] th = TestData.logits(rnd, rows, arity, 1, 0.1), g = TestData.gaussian(rnd,
@@ -101,8 +106,8 @@ class BackendsTest {
     Level level = log.getLevel();
     log.setLevel(Level.ALL);
     log.addHandler(handler);
-    try (GumbelRao gr = GumbelRao.create(Backend.AUTO)) {
-      boolean routine = gr.backend() != Backend.JAVA;
+    try (Backend gr = Backend.open(BackendKind.AUTO)) {
+      boolean routine = gr.kind() != BackendKind.JAVA;
       assertTrue(!records.isEmpty(), "AUTO logs its choice");
       for (LogRecord r : records) {
         if (routine) {
@@ -110,7 +115,7 @@ class BackendsTest {
               r.getLevel() + ": " + r.getMessage());
         }
       }
-      assertTrue(records.get(0).getMessage().startsWith("AUTO chose " + gr.backend())
+      assertTrue(records.get(0).getMessage().startsWith("AUTO chose " + gr.kind())
           || !routine, records.get(0).getMessage());
     } finally {
       log.removeHandler(handler);

@@ -1,5 +1,7 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeRuntime;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.ArrayList;
@@ -19,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConcurrencyTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void concurrentCallsGiveTheSequentialResults(Backend backend) throws Exception {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void concurrentCallsGiveTheSequentialResults(BackendKind backend) throws Exception {
+    try (Backend gr = TestBackends.open(backend)) {
       int tasks = 24, threads = 8;
       List<float[]> logits = new ArrayList<>(), grads = new ArrayList<>();
       List<int[]> choices = new ArrayList<>();
@@ -75,7 +77,7 @@ class ConcurrencyTest {
    */
   @org.junit.jupiter.api.Test
   void closingTheCudaBackendFreesEveryThreadsStagingMemory() throws Exception {
-    GumbelRao gr = TestBackends.open(Backend.CUDA);
+    Backend gr = TestBackends.open(BackendKind.CUDA);
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       List<Future<?>> calls = new ArrayList<>();
@@ -86,10 +88,10 @@ class ConcurrencyTest {
         }));
       }
       for (Future<?> f : calls) f.get();
-      org.junit.jupiter.api.Assertions.assertTrue(NativeKernels.cudaHostWorkspaceBytes() > 0,
+      org.junit.jupiter.api.Assertions.assertTrue(NativeRuntime.cudaHostWorkspaceBytes() > 0,
           "the calls staged through pinned memory");
       gr.close();
-      org.junit.jupiter.api.Assertions.assertEquals(0L, NativeKernels.cudaHostWorkspaceBytes(),
+      org.junit.jupiter.api.Assertions.assertEquals(0L, NativeRuntime.cudaHostWorkspaceBytes(),
           "pinned bytes still held after close()");
     } finally {
       gr.close();

@@ -24,8 +24,8 @@ class ConditionalGumbelTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void everyConditionalDrawKeepsTheChosenClassOnTop(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void everyConditionalDrawKeepsTheChosenClassOnTop(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(1);
       for (double scale : new double[] {1e-3, 1, 30, 1e4}) {
         int rows = 400, arity = 7, k = 64;
@@ -53,8 +53,8 @@ class ConditionalGumbelTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void marginallyOverDTheNoiseIsStandardGumbel(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void marginallyOverDTheNoiseIsStandardGumbel(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(2);
       int rows = 20_000, arity = 4, k = 3;
       float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.0);
@@ -90,8 +90,8 @@ class ConditionalGumbelTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void arityOneGivesStandardGumbelAndZeroGradient(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void arityOneGivesStandardGumbelAndZeroGradient(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       int rows = 5000;
       float[] th = TestData.gaussian(new SplittableRandom(3), rows);
       int[] d = new int[rows];

@@ -1,5 +1,11 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.RunningMeanBaseline;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,8 +43,8 @@ class CudaAgreementTest {
   @ParameterizedTest(name = "arity={0} K={1} tau={2}")
   @MethodSource("grid")
   void cudaAgreesWithCpu(int arity, int k, float tau) {
-    try (GumbelRao gpu = TestBackends.open(Backend.CUDA);
-        GumbelRao cpu = TestBackends.open(Backend.CPU)) {
+    try (Backend gpu = TestBackends.open(BackendKind.CUDA);
+        Backend cpu = TestBackends.open(BackendKind.CPU)) {
       int rows = (int) Math.max(1, Math.min(4096, WORK / ((long) arity * k)));
       int n = rows * arity;
       SplittableRandom rnd = new SplittableRandom(arity * 1000L + k);
@@ -53,30 +59,30 @@ class CudaAgreementTest {
       BackendAgreementTest.assertSameChoicesUpToNearTies(th, rows, arity, key, dCpu, d);
 
       for (float t : new float[] {tau, TAUS[(arity + k + 1) % TAUS.length]}) {
-        double rtol = TestData.rtol(Backend.CUDA, t);
+        double rtol = TestData.rtol(BackendKind.CUDA, t);
         float[] out = new float[n], ref = new float[n];
         Ops.gumbelRao(gpu, th, dCpu, g, rows, arity, k, t, key, out);
         Ops.gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(Backend.CUDA, t),
+        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelRaoBackward " + where + " tau=" + t);
         Ops.gumbelSoftmaxBackward(gpu, th, g, rows, arity, t, key, out);
         Ops.gumbelSoftmaxBackward(cpu, th, g, rows, arity, t, key, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(Backend.CUDA, t),
+        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelSoftmaxBackward " + where + " tau=" + t);
         Ops.gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
         Ops.gumbelSoftmaxForward(cpu, th, rows, arity, t, key, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(Backend.CUDA, t),
+        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelSoftmaxForward " + where + " tau=" + t);
         Ops.straightThrough(gpu, th, g, rows, arity, t, out);
         Ops.straightThrough(cpu, th, g, rows, arity, t, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(Backend.CUDA, t),
+        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "straightThroughBackward " + where + " tau=" + t);
       }
       float[] losses = TestData.gaussian(rnd, rows);
       float[] out = new float[n], ref = new float[n];
       Ops.reinforce(gpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
       Ops.reinforce(cpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
-      TestData.assertElementsClose(ref, out, rows, arity, 1e-4, TestData.floor(Backend.CUDA, 1f),
+      TestData.assertElementsClose(ref, out, rows, arity, 1e-4, TestData.floor(BackendKind.CUDA, 1f),
           "reinforceBackward " + where);
 
       int kNoise = (int) Math.max(1, Math.min(k, WORK / n));
@@ -98,8 +104,8 @@ class CudaAgreementTest {
   @ParameterizedTest(name = "arity={0} K={1} tau={2}")
   @MethodSource("successorGrid")
   void successorsAgreeWithCpu(int arity, int k, float tau) {
-    try (GumbelRao gpu = TestBackends.open(Backend.CUDA);
-        GumbelRao cpu = TestBackends.open(Backend.CPU)) {
+    try (Backend gpu = TestBackends.open(BackendKind.CUDA);
+        Backend cpu = TestBackends.open(BackendKind.CPU)) {
       int rows = (int) Math.max(1, Math.min(4096, WORK / ((long) arity * k)));
       int n = rows * arity;
       SplittableRandom rnd = new SplittableRandom(arity * 7919L + k);
@@ -109,8 +115,8 @@ class CudaAgreementTest {
       String where = "arity=" + arity + " K=" + k + " tau=" + tau + " rows=" + rows;
       int[] d = new int[rows];
       cpu.sample(th, rows, arity, key, d, null);
-      double rtol = TestData.rtol(Backend.CUDA, tau);
-      double floor = TestData.floor(Backend.CUDA, tau);
+      double rtol = TestData.rtol(BackendKind.CUDA, tau);
+      double floor = TestData.floor(BackendKind.CUDA, tau);
 
       PathwiseEstimator[] given = {Estimators.zgr(), Estimators.reinMax(tau),
           Estimators.gappedStraightThrough(tau), Estimators.gappedStraightThroughP(tau),
@@ -120,8 +126,8 @@ class CudaAgreementTest {
         est.backward(est.given(gpu, th, rows, arity, key, d), g, out);
         est.backward(est.given(cpu, th, rows, arity, key, d), g, ref);
         boolean zgr = est.name().equals("ZGR");
-        TestData.assertElementsClose(ref, out, rows, arity, zgr ? TestData.rtol(Backend.CUDA, 1f)
-            : rtol, zgr ? TestData.floor(Backend.CUDA, 1f) : floor, est.name() + " " + where);
+        TestData.assertElementsClose(ref, out, rows, arity, zgr ? TestData.rtol(BackendKind.CUDA, 1f)
+            : rtol, zgr ? TestData.floor(BackendKind.CUDA, 1f) : floor, est.name() + " " + where);
       }
 
       // RLOO: S = 2 and 5 draws from the CPU, the losses of each; computed in double from the
@@ -141,8 +147,8 @@ class CudaAgreementTest {
   @ParameterizedTest(name = "rows={0}")
   @MethodSource("binaryRows")
   void binaryEstimatorsAgreeWithCpu(int rows) {
-    try (GumbelRao gpu = TestBackends.open(Backend.CUDA);
-        GumbelRao cpu = TestBackends.open(Backend.CPU)) {
+    try (Backend gpu = TestBackends.open(BackendKind.CUDA);
+        Backend cpu = TestBackends.open(BackendKind.CPU)) {
       SplittableRandom rnd = new SplittableRandom(rows);
       float[] eta = TestData.gaussian(rnd, rows);
       for (int r = 0; r < rows; r++) {
@@ -165,11 +171,11 @@ class CudaAgreementTest {
       float[] out = new float[rows], ref = new float[rows];
       zgr.backward(zgr.given(gpu, eta, rows, 1, key, b), g, out);
       zgr.backward(zgr.given(cpu, eta, rows, 1, key, b), g, ref);
-      TestData.assertClose(ref, out, TestData.rtol(Backend.CUDA, 1f), 1e-30, "ZGR-binary");
+      TestData.assertClose(ref, out, TestData.rtol(BackendKind.CUDA, 1f), 1e-30, "ZGR-binary");
       float[] losses = TestData.gaussian(rnd, 2 * rows);
       disarm.backward(disarm.given(gpu, eta, rows, 1, key, pair), losses, out);
       disarm.backward(disarm.given(cpu, eta, rows, 1, key, pair), losses, ref);
-      TestData.assertClose(ref, out, TestData.rtol(Backend.CUDA, 1f), 1e-30, "DisARM");
+      TestData.assertClose(ref, out, TestData.rtol(BackendKind.CUDA, 1f), 1e-30, "DisARM");
     }
   }
 
@@ -189,7 +195,7 @@ class CudaAgreementTest {
     for (int i = 0; i < cpu.length; i++) {
       if (cpu[i] == gpu[i]) continue;
       int r = i % rows;
-      NativeKernels.uniforms(key.seed(), key.offsetWord(), r, 0, 1, u);
+      NativeRuntime.uniforms(key.seed(), key.offsetWord(), r, 0, 1, u);
       double l = Math.log(u[0]) - Math.log1p(-u[0]);
       double v = i < rows ? eta[r] + l : eta[r] - l;
       assertTrue(Math.abs(v) <= 1e-5 * Math.max(1, Math.max(Math.abs(eta[r]), Math.abs(l))),

@@ -1,5 +1,17 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Calls;
+import dev.gumbelrao.backends.Memory;
+import dev.gumbelrao.backends.Targets;
+import dev.gumbelrao.cuda.CudaDevice;
+import dev.gumbelrao.cuda.CudaStream;
+import dev.gumbelrao.cuda.DeviceBuffer;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.RunningMeanBaseline;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The estimators on device memory ({@link GumbelRaoCuda}): DeviceBuffers on CudaStreams, views
+ * The estimators on device memory ({@link CudaDevice}): DeviceBuffers on CudaStreams, views
  * of memory and streams other code owns (raw addresses, JCuda), several threads each on its own
  * stream, and the errors of each. Results must equal the host-memory CUDA path bit for bit (the
  * same kernels). Skipped, with the reason, without a CUDA device.
@@ -45,15 +57,15 @@ class CudaDevicePathTest {
     key = new NoiseKey(123, 9);
   }
 
-  private static GumbelRaoCuda open() {
-    BackendStatus cuda = Backends.status(Backend.CUDA);
+  private static CudaDevice open() {
+    BackendStatus cuda = Backends.status(BackendKind.CUDA);
     assumeTrue(cuda.available(), cuda::toString);
-    return GumbelRaoCuda.open(0);
+    return CudaDevice.open(0);
   }
 
   /** The host-memory CUDA path: D and the GR gradient for the same key. */
   private float[] hostGumbelRao(int[] choices) {
-    try (GumbelRao host = GumbelRao.create(Backend.CUDA)) {
+    try (Backend host = Backend.open(BackendKind.CUDA)) {
       float[] out = new float[N];
       Sample s = GR.forward(host, th, ROWS, ARITY, key, null);
       GR.backward(s, g, out);
@@ -70,14 +82,14 @@ class CudaDevicePathTest {
 
   @Test
   void anEstimatorStepOnAStreamGivesTheHostPathResults() {
-    try (GumbelRaoCuda cuda = open();
+    try (CudaDevice cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
         DeviceBuffer oneHot = cuda.allocateFloats(N);
         DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
         DeviceBuffer grad = cuda.allocateFloats(N);
         CudaStream stream = cuda.createStream()) {
-      DeviceSample s = GR.forward(cuda, logits, ROWS, ARITY, key, choice, oneHot, stream);
+      Sample s = GR.forward(cuda, logits, ROWS, ARITY, key, choice, oneHot, stream);
       GR.backward(s, upstream, grad);
       stream.synchronize();
       int[] dHost = new int[ROWS], dGpu = new int[ROWS];
@@ -92,12 +104,12 @@ class CudaDevicePathTest {
       for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.straightThrough(TAU),
           Estimators.straightThroughGumbelSoftmax(TAU), Estimators.gumbelSoftmax(TAU)}) {
         boolean relaxed = est.name().equals("GS");
-        DeviceSample ds = est.forward(cuda, logits, ROWS, ARITY, key, relaxed ? null : choice,
+        Sample ds = est.forward(cuda, logits, ROWS, ARITY, key, relaxed ? null : choice,
             oneHot, stream);
         est.backward(ds, upstream, grad);
         stream.synchronize();
         float[] values = new float[N], expected = new float[N];
-        try (GumbelRao host = GumbelRao.create(Backend.CUDA)) {
+        try (Backend host = Backend.open(BackendKind.CUDA)) {
           Sample hs = est.forward(host, th, ROWS, ARITY, key, values);
           est.backward(hs, g, expected);
         }
@@ -109,8 +121,8 @@ class CudaDevicePathTest {
 
   @Test
   void reinforceOnTheDeviceUpdatesItsBaseline() {
-    try (GumbelRaoCuda cuda = open();
-        GumbelRao host = GumbelRao.create(Backend.CUDA);
+    try (CudaDevice cuda = open();
+        Backend host = Backend.open(BackendKind.CUDA);
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
         DeviceBuffer losses = cuda.allocateFloats(ROWS);
@@ -135,8 +147,8 @@ class CudaDevicePathTest {
 
   @Test
   void theSuccessorsDeviceStepsGiveTheHostPathResults() {
-    try (GumbelRaoCuda cuda = open();
-        GumbelRao host = GumbelRao.create(Backend.CUDA);
+    try (CudaDevice cuda = open();
+        Backend host = Backend.open(BackendKind.CUDA);
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(5L * ROWS);
         DeviceBuffer values = cuda.allocateFloats(5L * N);
@@ -148,16 +160,16 @@ class CudaDevicePathTest {
           Estimators.reinMax(TAU), Estimators.gappedStraightThrough(TAU),
           Estimators.gappedStraightThroughP(TAU),
           Estimators.gumbelRao(K, TAU, Estimators.Derivative.TOTAL)}) {
-        DeviceSample ds = est.forward(cuda, logits, ROWS, ARITY, key, choice, values, stream);
+        Sample ds = est.forward(cuda, logits, ROWS, ARITY, key, choice, values, stream);
         est.backward(ds, upstream, grad);
         stream.synchronize();
         float[] hv = new float[N], expected = new float[N];
         Sample hs = est.forward(host, th, ROWS, ARITY, key, hv);
         est.backward(hs, g, expected);
         int[] d = new int[ROWS];
-        choice.view(0, ROWS).copyTo(d);
+        choice.slice(0, ROWS).copyTo(d);
         assertArrayEquals(hs.choices(), d, est.name() + " D");
-        assertArrayEquals(hv, copy(values.view(0, N), N), est.name() + " values");
+        assertArrayEquals(hv, copy(values.slice(0, N), N), est.name() + " values");
         assertArrayEquals(expected, copy(grad, N), est.name() + " gradient");
       }
       // RLOO: five draws per row on sub-keys, their losses [draw][row]
@@ -189,11 +201,11 @@ class CudaDevicePathTest {
         float[] zExpected = new float[ROWS];
         zgr.backward(zs, gb, zExpected);
         int[] b = new int[ROWS];
-        choice.view(0, ROWS).copyTo(b);
+        choice.slice(0, ROWS).copyTo(b);
         assertArrayEquals(zs.choices(), b, "ZGR-binary b");
         assertEquals(1, b[3], "eta = +inf is a certain 1");
         assertEquals(0, b[4], "eta = -inf is a certain 0");
-        assertArrayEquals(zExpected, copy(grad.view(0, ROWS), ROWS), "ZGR-binary gradient");
+        assertArrayEquals(zExpected, copy(grad.slice(0, ROWS), ROWS), "ZGR-binary gradient");
 
         ScoreFunctionEstimator disarm = Estimators.disarm();
         disarm.backward(disarm.forward(cuda, etaBuf, ROWS, 1, key, choice, null, stream), losses,
@@ -203,16 +215,16 @@ class CudaDevicePathTest {
         float[] dExpected = new float[ROWS];
         disarm.backward(ps, java.util.Arrays.copyOf(f, 2 * ROWS), dExpected);
         int[] pair = new int[2 * ROWS];
-        choice.view(0, 2L * ROWS).copyTo(pair);
+        choice.slice(0, 2L * ROWS).copyTo(pair);
         assertArrayEquals(ps.choices(), pair, "DisARM b, b~");
-        assertArrayEquals(dExpected, copy(grad.view(0, ROWS), ROWS), "DisARM gradient");
+        assertArrayEquals(dExpected, copy(grad.slice(0, ROWS), ROWS), "DisARM gradient");
       }
     }
   }
 
   @Test
   void theSuccessorsReportBadValuesAtSynchronize() {
-    try (GumbelRaoCuda cuda = open();
+    try (CudaDevice cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
         DeviceBuffer upstream = cuda.allocateFloats(N);
@@ -246,7 +258,9 @@ class CudaDevicePathTest {
           DeviceBuffer bBuf = cuda.allocateInts(ROWS)) {
         bBuf.copyFrom(b);
         upstream.copyFrom(g);
-        cuda.zgrBinaryBackward(etaBuf, bBuf, upstream, ROWS, grad, stream);
+        Targets.of(cuda, stream).execute(new Calls.ZgrBinaryBackward(Memory.of(etaBuf, "logits"),
+            Memory.of(bBuf, "choice"), Memory.of(upstream, "upstream"), ROWS,
+            Memory.of(grad, "grad")));
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
             stream::synchronize);
         assertTrue(m.getMessage().contains("row 9"), m.getMessage());
@@ -257,7 +271,7 @@ class CudaDevicePathTest {
   /** The losses stay on the GPU for RLOO and DisARM: their kernels check them. */
   @Test
   void nonFiniteLossesOnTheDeviceAreReportedAtSynchronize() {
-    try (GumbelRaoCuda cuda = open();
+    try (CudaDevice cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(3L * ROWS);
         DeviceBuffer values = cuda.allocateFloats(3L * N);
@@ -294,7 +308,7 @@ class CudaDevicePathTest {
 
   @Test
   void viewsOfOtherCodesMemoryAndTheDefaultStream() {
-    try (GumbelRaoCuda cuda = open();
+    try (CudaDevice cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
         DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
@@ -316,7 +330,7 @@ class CudaDevicePathTest {
 
   @Test
   void badValuesAreReportedAtSynchronizeNamingTheArgument() {
-    try (GumbelRaoCuda cuda = open();
+    try (CudaDevice cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
         DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(g);
@@ -345,13 +359,13 @@ class CudaDevicePathTest {
 
   @Test
   void buffersSamplesAndStreamsAreCheckedBeforeLaunching() {
-    try (GumbelRaoCuda cuda = open();
+    try (CudaDevice cuda = open();
         DeviceBuffer small = cuda.allocateFloats(N - 1);
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer ints = cuda.allocateInts(ROWS);
         DeviceBuffer grad = cuda.allocateFloats(N);
         CudaStream stream = cuda.createStream()) {
-      DeviceSample s = GR.forward(cuda, logits, ROWS, ARITY, key, ints, null, stream);
+      Sample s = GR.forward(cuda, logits, ROWS, ARITY, key, ints, null, stream);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> GR.backward(s, small, grad));
       assertTrue(e.getMessage().startsWith("upstream holds " + (N - 1)), e.getMessage());
@@ -385,7 +399,7 @@ class CudaDevicePathTest {
 
   @Test
   void severalThreadsEachOnItsOwnStream() throws Exception {
-    try (GumbelRaoCuda cuda = open()) {
+    try (CudaDevice cuda = open()) {
       float[] expected = hostGumbelRao(null);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
@@ -415,7 +429,7 @@ class CudaDevicePathTest {
 
   @Test
   void jcudaPointersAndStreams() {
-    try (GumbelRaoCuda cuda = open()) {
+    try (CudaDevice cuda = open()) {
       try {
         JCuda.setExceptionsEnabled(true);
         JCuda.cudaSetDevice(0);
@@ -435,7 +449,7 @@ class CudaDevicePathTest {
             cudaMemcpyKind.cudaMemcpyHostToDevice);
         JCuda.cudaMemcpy(upstream, Pointer.to(g), (long) N * Sizeof.FLOAT,
             cudaMemcpyKind.cudaMemcpyHostToDevice);
-        DeviceSample s = GR.forward(cuda, JCudaInterop.floats(cuda, logits, N), ROWS, ARITY, key,
+        Sample s = GR.forward(cuda, JCudaInterop.floats(cuda, logits, N), ROWS, ARITY, key,
             JCudaInterop.ints(cuda, choice, ROWS), null, stream);
         GR.backward(s, JCudaInterop.floats(cuda, upstream, N),
             JCudaInterop.floats(cuda, grad, N));

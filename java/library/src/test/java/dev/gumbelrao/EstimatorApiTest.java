@@ -1,5 +1,11 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,8 +37,8 @@ class EstimatorApiTest {
    */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void oneTrainingLoopTrainsWithEveryEstimator(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void oneTrainingLoopTrainsWithEveryEstimator(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       int rows = 40, arity = 6, n = rows * arity;
       float[] c = new float[n];
       SplittableRandom rnd = new SplittableRandom(8);
@@ -83,8 +89,8 @@ class EstimatorApiTest {
   /** forward's values: onehot(D) for the hard estimators, the relaxed y for GS; D is the key's. */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void samplesCarryTheirKeyShapeAndChoices(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void samplesCarryTheirKeyShapeAndChoices(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(3);
       int rows = 500, arity = 7, n = rows * arity;
       float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);

@@ -1,5 +1,8 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Formulas;
+import dev.gumbelrao.estimators.RunningMeanBaseline;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,8 +75,8 @@ class EstimatorPropertiesTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void backwardPassesMatchFiniteDifferencesOfTheSoftmax(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void backwardPassesMatchFiniteDifferencesOfTheSoftmax(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(9);
       int rows = 20, arity = 6, k = 5;
       for (float tau : new float[] {0.3f, 1f, 4f}) {
@@ -126,8 +129,8 @@ class EstimatorPropertiesTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void gumbelRaoHasTheMeanOfStGsGivenD(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void gumbelRaoHasTheMeanOfStGsGivenD(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] theta = {0.4f, -0.3f, 0.1f};
       float[] up = {1.0f, -0.5f, 0.3f};
       int arity = 3, rows = 60_000;
@@ -183,8 +186,8 @@ class EstimatorPropertiesTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void varianceFallsWithKAndStaysBelowStGs(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void varianceFallsWithKAndStaysBelowStGs(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] theta = {1.0f, 0.2f, -0.5f, 0.0f};
       float[] up = {0.7f, -1.0f, 0.4f, 0.2f};
       int arity = 4, rows = 4000;
@@ -230,8 +233,8 @@ class EstimatorPropertiesTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void reinforceIsTheScoreFunctionWithARunningMeanBaseline(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void reinforceIsTheScoreFunctionWithARunningMeanBaseline(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] th = {0.5f, Float.NEGATIVE_INFINITY, -0.5f, 30f, 29f, 0f};
       int[] d = {2, 0};
       float[] losses = {3f, 1f};

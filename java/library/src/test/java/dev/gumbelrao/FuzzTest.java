@@ -1,5 +1,12 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -392,7 +399,7 @@ class FuzzTest {
     return out;
   }
 
-  static Outcome run(Case c, GumbelRao gr) {
+  static Outcome run(Case c, Backend gr) {
     Outcome o = new Outcome();
     try {
       runOrThrow(c, gr, o);
@@ -422,7 +429,7 @@ class FuzzTest {
     }
   }
 
-  private static void runOrThrow(Case c, GumbelRao gr, Outcome o) {
+  private static void runOrThrow(Case c, Backend gr, Outcome o) {
     int rows = c.rows, arity = c.arity;
     int nIn = c.logits == null ? 0 : c.logits.length;
     // a LENGTH fault: the output one element short (one too long when it would be empty)
@@ -549,12 +556,12 @@ class FuzzTest {
       assertTrue(rangeRejection(ref.thrown), () -> c + ": a faultless case was rejected: "
           + ref.thrown);
     } else {
-      checkPolicy(c, ref, Backend.JAVA);
+      checkPolicy(c, ref, BackendKind.JAVA);
     }
   }
 
   /** Finite outputs, masked classes +0 in every gradient, values and one-hot. */
-  static void checkPolicy(Case c, Outcome o, Backend backend) {
+  static void checkPolicy(Case c, Outcome o, BackendKind backend) {
     for (Map.Entry<String, float[]> e : o.outputs.entrySet()) {
       float[] out = e.getValue();
       boolean perClass = !e.getKey().equals("noise");
@@ -612,7 +619,7 @@ class FuzzTest {
     return hi > lo ? hi - lo : 0;
   }
 
-  static void judgeBackend(Case c, Outcome ref, Outcome o, Backend backend) {
+  static void judgeBackend(Case c, Outcome ref, Outcome o, BackendKind backend) {
     if (ref.thrown != null) {
       if (o.thrown == null && rangeRejection(ref.thrown) && nearFloatMax(o)) return;
       assertTrue(o.thrown != null, () -> c + ": JAVA threw " + ref.thrown + ", " + backend
@@ -713,7 +720,7 @@ class FuzzTest {
    * error of a few 1e-7, plus 2^-24 of the logits' spread carried by p_j (as
    * BackendAgreementTest, with that spread for rows wider than 1).
    */
-  private static void compareNoise(Case c, float[] want, float[] got, Backend backend,
+  private static void compareNoise(Case c, float[] want, float[] got, BackendKind backend,
       String what) {
     for (int i = 0; i < want.length; i++) {
       int row = (i / c.arity) % c.rows;
@@ -732,18 +739,18 @@ class FuzzTest {
 
   @Test
   void seededRandomInputsEndInANamedRejectionOrAgreeingFiniteOutputs() {
-    List<Backend> natives = new ArrayList<>();
+    List<BackendKind> natives = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
-    for (Backend b : new Backend[] {Backend.CPU, Backend.CUDA}) {
+    for (BackendKind b : new BackendKind[] {BackendKind.CPU, BackendKind.CUDA}) {
       BackendStatus st = Backends.status(b);
       if (st.available()) natives.add(b);
       else skipped.add(st.toString());
     }
     Map<Op, int[]> tally = new EnumMap<>(Op.class);  // [accepted, rejected for a fault, range]
     long start = System.nanoTime();
-    List<GumbelRao> opened = new ArrayList<>();
-    try (GumbelRao oracle = GumbelRao.create(Backend.JAVA)) {
-      for (Backend b : natives) opened.add(GumbelRao.create(b));
+    List<Backend> opened = new ArrayList<>();
+    try (Backend oracle = Backend.open(BackendKind.JAVA)) {
+      for (BackendKind b : natives) opened.add(Backend.open(b));
       for (int i = 0; i < CASES; i++) {
         if (ONLY >= 0 && i != ONLY) continue;
         Case c = generate(i);
@@ -756,7 +763,7 @@ class FuzzTest {
         }
       }
     } finally {
-      for (GumbelRao g : opened) g.close();
+      for (Backend g : opened) g.close();
     }
     System.out.printf("FuzzTest: %d cases (seed %d) on JAVA%s in %.1f s; per operation "
         + "[accepted, rejected for their fault, rejected for the float range]: %s%s%n", CASES,

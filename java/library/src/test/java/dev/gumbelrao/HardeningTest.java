@@ -1,5 +1,12 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.RunningMeanBaseline;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +34,7 @@ class HardeningTest {
   @Test
   void kNearTwoToTheThirtyOneIsCountedIn64Bits() {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
-    try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
+    try (Backend cpu = Backend.open(BackendKind.CPU)) {
       float[] th = {0.4f, -0.3f}, g = {1f, -2f};
       int[] d = {0};
       float[] big = new float[2], ref = new float[2];
@@ -47,9 +54,9 @@ class HardeningTest {
    */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void largeEqualLogitsAreSampledEvenlyAndAlike(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend);
-        GumbelRao ref = GumbelRao.create(Backend.JAVA)) {
+  void largeEqualLogitsAreSampledEvenlyAndAlike(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
       int rows = 100_000;
       for (float scale : new float[] {1e6f, 1e7f, 1e8f, 1e30f}) {
         float[] th = new float[2 * rows];
@@ -85,8 +92,8 @@ class HardeningTest {
    */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void nonFiniteUpstreamAtMaskedClassesIsIgnoredAndElsewhereRejected(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void nonFiniteUpstreamAtMaskedClassesIsIgnoredAndElsewhereRejected(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] th = {0.3f, Float.NEGATIVE_INFINITY, -0.2f, 1f, 2f, 3f};
       for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY,
           Float.NEGATIVE_INFINITY}) {
@@ -121,9 +128,9 @@ class HardeningTest {
    */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void theEdgeOfTheFloatRangeGivesFiniteResultsOrAClearError(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend);
-        GumbelRao ref = GumbelRao.create(Backend.JAVA)) {
+  void theEdgeOfTheFloatRangeGivesFiniteResultsOrAClearError(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
       float[] th = {0.3f, -0.2f, 0f, 1f, 0.5f, -1f};
       float[] g = {3e38f, -3e38f, 0f, -3e38f, 1e38f, 3e38f};
       for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.straightThrough(1f),
@@ -174,8 +181,8 @@ class HardeningTest {
    */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void aLongCallEndsWhenItsThreadIsInterrupted(Backend backend) throws Exception {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void aLongCallEndsWhenItsThreadIsInterrupted(BackendKind backend) throws Exception {
+    try (Backend gr = TestBackends.open(backend)) {
       int rows = 64, arity = 16;
       SplittableRandom rnd = new SplittableRandom(3);
       float[] th = TestData.logits(rnd, rows, arity, 1, 0), g = TestData.gaussian(rnd,

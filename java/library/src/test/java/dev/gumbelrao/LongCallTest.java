@@ -1,5 +1,12 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Calls;
+import dev.gumbelrao.backends.NativeHostTarget;
+import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,7 +46,7 @@ class LongCallTest {
         last = now;
       }
     });
-    try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
+    try (Backend cpu = Backend.open(BackendKind.CPU)) {
       Sample s = est.forward(cpu, th, rows, arity, NoiseKey.of(2), null);
       allocator.start();
       Thread.sleep(200);  // the allocator is in its loop
@@ -66,13 +73,13 @@ class LongCallTest {
   void stagedArraysGiveTheBitsOfEveryOtherPath() {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
     int rows = 1024, arity = 16, n = rows * arity;
-    int kStaged = (int) (CpuKernels.CRITICAL_WORK / n) + 7;
+    int kStaged = (int) (NativeHostTarget.CRITICAL_WORK / n) + 7;
     SplittableRandom rnd = new SplittableRandom(4);
     float[] th = TestData.logits(rnd, rows, arity, 1, 0.1), g = TestData.gaussian(rnd, n);
     int[] d = TestData.choices(rnd, th, rows, arity);
     java.nio.FloatBuffer thb = direct(th), gb = direct(g);
     java.nio.IntBuffer db = directInts(rows).put(0, d);
-    try (GumbelRao cpu = GumbelRao.create(Backend.CPU)) {
+    try (Backend cpu = Backend.open(BackendKind.CPU)) {
       for (int k : new int[] {3, kStaged}) {
         PathwiseEstimator est = Estimators.gumbelRao(k, 0.7f);
         float[] a = new float[n], b = new float[n];

@@ -1,5 +1,8 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -23,7 +26,7 @@ class NativeMathTest {
 
   private static float[] eval(int fn, float... x) {
     float[] y = new float[x.length];
-    NativeKernels.evalMath(fn, x, y, x.length);
+    NativeRuntime.evalMath(fn, x, y, x.length);
     return y;
   }
 

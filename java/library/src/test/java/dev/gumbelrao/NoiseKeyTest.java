@@ -1,5 +1,8 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +36,7 @@ class NoiseKeyTest {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
     long index = 0x1234_5678_9ABCL;
     int[] w = new int[4];
-    NativeKernels.philox(42, (int) index, (int) (index >>> 32), 0xFFFFFFFF, 7, w);
+    NativeRuntime.philox(42, (int) index, (int) (index >>> 32), 0xFFFFFFFF, 7, w);
     NoiseKey expected = new NoiseKey((w[1] & 0xFFFFFFFFL) << 32 | (w[0] & 0xFFFFFFFFL),
         w[2] & 0xFFFFFFFFL);
     assertEquals(expected, k.derive(index));
@@ -62,8 +65,8 @@ class NoiseKeyTest {
    */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void twoGroupsWithDerivedKeysGetIndependentNoise(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void twoGroupsWithDerivedKeysGetIndependentNoise(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       int rows = 80_000, arity = 8;
       float[] th = new float[rows * arity];
       NoiseKey step = new NoiseKey(11, 4);

@@ -1,5 +1,9 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.Formulas;
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +44,7 @@ class RandomNumberContractTest {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
     int[] out = new int[4];
     for (int[] v : KAT) {
-      NativeKernels.philox(seedOf(v[4], v[5]), v[0], v[1], v[2], v[3], out);
+      NativeRuntime.philox(seedOf(v[4], v[5]), v[0], v[1], v[2], v[3], out);
       assertArrayEquals(new int[] {v[6], v[7], v[8], v[9]}, out);
     }
   }
@@ -58,7 +62,7 @@ class RandomNumberContractTest {
     int checked = 0;
     try {
       for (String isa : new String[] {"x86-64", "avx2", "avx512", "neon"}) {
-        if (NativeKernels.setCpuIsa(isa) != 0) continue; // not this CPU's
+        if (NativeRuntime.setCpuIsa(isa) != 0) continue; // not this CPU's
         checked++;
         SplittableRandom rnd = new SplittableRandom(12);
         for (int arity : new int[] {1, 3, 4, 5, 16, 17, 63, 64, 65, 1000}) {
@@ -66,7 +70,7 @@ class RandomNumberContractTest {
           int offset = rnd.nextInt(), slot = rnd.nextInt(1 << 20);
           long row = rnd.nextInt(1 << 30);
           float[] u = new float[arity];
-          NativeKernels.uniforms(seed, offset, row, slot, arity, u);
+          NativeRuntime.uniforms(seed, offset, row, slot, arity, u);
           for (int j = 0; j < arity; j++) {
             Formulas.philox(seed, j / 4, (int) row, slot, offset, words);
             assertEquals((float) Formulas.uniformOpen(words[j % 4]), u[j],
@@ -75,7 +79,7 @@ class RandomNumberContractTest {
         }
       }
     } finally {
-      NativeKernels.setCpuIsa(best);
+      NativeRuntime.setCpuIsa(best);
     }
     assertTrue(checked > 0, "no instruction set could be selected");
   }
@@ -89,7 +93,7 @@ class RandomNumberContractTest {
       long seed = rnd.nextLong();
       int q = rnd.nextInt(), row = rnd.nextInt(), slot = rnd.nextInt(), off = rnd.nextInt();
       Formulas.philox(seed, q, row, slot, off, a);
-      NativeKernels.philox(seed, q, row, slot, off, b);
+      NativeRuntime.philox(seed, q, row, slot, off, b);
       assertArrayEquals(a, b);
     }
   }
@@ -113,7 +117,7 @@ class RandomNumberContractTest {
   @Test
   void uniformMapIsInsideTheOpenIntervalForAllWordsInNativeCode() {
     assumeTrue(NativeSupport.loaded(), NativeSupport::failure);
-    assertEquals(0, NativeKernels.uniformMapViolations());
+    assertEquals(0, NativeRuntime.uniformMapViolations());
   }
 
   @Test

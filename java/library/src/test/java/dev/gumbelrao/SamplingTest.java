@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SamplingTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void frequenciesMatchTheSoftmaxAndMaskedClassesNeverAppear(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void frequenciesMatchTheSoftmaxAndMaskedClassesNeverAppear(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       double[] p = {0.001, 0.05, 0.149, 0.3, 0.0, 0.5};
       int arity = p.length, rows = 200_000;
       float[] row = new float[arity];
@@ -41,8 +41,8 @@ class SamplingTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void oneHotAndGumbelSoftmaxAgreeWithD(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void oneHotAndGumbelSoftmaxAgreeWithD(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(5);
       int rows = 3000, arity = 9;
       float[] th = TestData.logits(rnd, rows, arity, 2.0, 0.3);

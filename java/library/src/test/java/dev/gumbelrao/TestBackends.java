@@ -13,19 +13,19 @@ final class TestBackends {
   private TestBackends() {}
 
   /** CPU, JAVA and CUDA: parameter source for {@code @MethodSource}. */
-  static Stream<Backend> all() {
-    return Stream.of(Backend.CPU, Backend.JAVA, Backend.CUDA);
+  static Stream<BackendKind> all() {
+    return Stream.of(BackendKind.CPU, BackendKind.JAVA, BackendKind.CUDA);
   }
 
   /** The native backends checked against the JAVA oracle. */
-  static Stream<Backend> nativeBackends() {
-    return Stream.of(Backend.CPU, Backend.CUDA);
+  static Stream<BackendKind> nativeBackends() {
+    return Stream.of(BackendKind.CPU, BackendKind.CUDA);
   }
 
   /** Opens the backend, or skips the calling test with the reason it is unavailable. */
-  static GumbelRao open(Backend backend) {
+  static Backend open(BackendKind backend) {
     BackendStatus status = Backends.status(backend);
     assumeTrue(status.available(), status::toString);
-    return GumbelRao.create(backend);
+    return Backend.open(backend);
   }
 }

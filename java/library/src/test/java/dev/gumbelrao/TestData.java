@@ -1,5 +1,8 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.backends.NativeSupport;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -54,17 +57,17 @@ final class TestData {
    * {@link #rtol(float)} for a backend: the CUDA kernels built with the hardware log2/exp2
    * approximations (lg2.approx, ex2.approx: 2^-22 relative) are held to 1e-4 instead of 1e-5.
    */
-  static double rtol(Backend backend, float tau) {
-    return rtol(tau) * (backend == Backend.CUDA && !cudaPreciseMath() ? 10 : 1);
+  static double rtol(BackendKind backend, float tau) {
+    return rtol(tau) * (backend == BackendKind.CUDA && !cudaPreciseMath() ? 10 : 1);
   }
 
   static boolean cudaPreciseMath() {
-    return NativeSupport.loaded() && NativeKernels.cudaPreciseMath() == 1;
+    return NativeSupport.loaded() && NativeRuntime.cudaPreciseMath() == 1;
   }
 
   /** A factor for absolute tolerances of the same origin. */
-  static double looseness(Backend backend) {
-    return backend == Backend.CUDA && !cudaPreciseMath() ? 10 : 1;
+  static double looseness(BackendKind backend) {
+    return backend == BackendKind.CUDA && !cudaPreciseMath() ? 10 : 1;
   }
 
   /**
@@ -72,10 +75,10 @@ final class TestData {
    * expected magnitude: 16 float roundings (2^-24 each) of the row-scale quantities that a
    * component's formula subtracts (g_j - &lt;s, g&gt;, accumulated over draws), widened below
    * tau = 0.1 like {@link #rtol(float)} and for the GPU's approximate log2/exp2 like
-   * {@link #rtol(Backend, float)}. A component smaller than this cannot be computed in float at
+   * {@link #rtol(BackendKind, float)}. A component smaller than this cannot be computed in float at
    * all; every larger one must match to {@code rtol} relative.
    */
-  static double floor(Backend backend, float tau) {
+  static double floor(BackendKind backend, float tau) {
     return 16 * 0x1p-24 * Math.max(1.0, 0.1 / tau) * looseness(backend);
   }
 

@@ -1,5 +1,12 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.RunningMeanBaseline;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +36,7 @@ class ValidationTest {
   }
 
   /** Every operation, called with one argument replaced. */
-  private static void eachOperation(GumbelRao gr, float[] th, int[] d, float[] g, int rows,
+  private static void eachOperation(Backend gr, float[] th, int[] d, float[] g, int rows,
       int arity, int k, float tau, Consumer<Runnable> check) {
     int n = Math.max(0, rows * arity);
     check.accept(() -> gr.sample(th, rows, arity, KEY, new int[Math.max(0, rows)], null));
@@ -53,8 +60,8 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void badValuesInsideTheLogitsAreReportedWithTheirRow(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void badValuesInsideTheLogitsAreReportedWithTheirRow(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       int[] d = {0, 1, 2};
       float[] g = new float[N];
       float[][] bad = new float[3][];
@@ -78,8 +85,8 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void badChoicesAreReported(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void badChoicesAreReported(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] th = logits(), g = new float[N], out = new float[N];
       for (int[] d : new int[][] {{0, -1, 0}, {0, 0, ARITY}, {0, 0, Integer.MIN_VALUE}}) {
         assertThrows(IllegalArgumentException.class,
@@ -118,8 +125,8 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void theLowestBadRowIsReportedWhateverIsBadInIt(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void theLowestBadRowIsReportedWhateverIsBadInIt(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       // small arity and K < 16: the kernels that work on tiles of 16 rows at once; K = 50: draw
       // lanes over blocks of rows
       for (int[] shape : new int[][] {{40, 5, 3}, {40, 33, 3}, {40, 5, 50}, {40, 100, 3}}) {
@@ -154,8 +161,8 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void badShapesAndScalarsAreReportedBeforeAnyWork(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void badShapesAndScalarsAreReportedBeforeAnyWork(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] th = logits(), g = new float[N];
       int[] d = new int[ROWS];
       eachOperation(gr, null, d, g, ROWS, ARITY, 2, 1f, expect("logits must not be null"));
@@ -208,8 +215,8 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void emptyBatchesAreAllowed(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void emptyBatchesAreAllowed(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       gr.sample(new float[0], 0, 5, KEY, new int[0], new float[0]);
       Ops.gumbelRao(gr, new float[0], new int[0], new float[0], 0, 5, 10, 1f, KEY,
           new float[0]);
@@ -231,9 +238,9 @@ class ValidationTest {
 
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void buffersWorkAndAreChecked(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend);
-        GumbelRao ref = GumbelRao.create(Backend.JAVA)) {
+  void buffersWorkAndAreChecked(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
       float[] th = logits(), g = new float[N];
       for (int i = 0; i < N; i++) g[i] = (float) Math.sin(i);
       PathwiseEstimator est = Estimators.gumbelRao(50, 0.5f);
@@ -268,7 +275,7 @@ class ValidationTest {
       e = assertThrows(IllegalArgumentException.class, () -> est.backward(s2, g, new float[N]));
       assertTrue(e.getMessage().startsWith("upstream: the sample was drawn on buffers"),
           e.getMessage());
-      if (backend != Backend.JAVA) {
+      if (backend != BackendKind.JAVA) {
         e = assertThrows(IllegalArgumentException.class,
             () -> est.forward(gr, FloatBuffer.wrap(th), ROWS, ARITY, KEY, null));
         assertTrue(e.getMessage().startsWith("logits must be a direct buffer"), e.getMessage());
@@ -290,8 +297,8 @@ class ValidationTest {
   /** Outputs overlapping inputs: the same array, and views of one buffer shifted by a row. */
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.TestBackends#all")
-  void outputsOverlappingInputsAreRejected(Backend backend) {
-    try (GumbelRao gr = TestBackends.open(backend)) {
+  void outputsOverlappingInputsAreRejected(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
       float[] th = logits(), g = new float[N];
       for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.straightThrough(1f),
           Estimators.straightThroughGumbelSoftmax(1f), Estimators.gumbelSoftmax(1f),
@@ -316,7 +323,7 @@ class ValidationTest {
       FloatBuffer shifted = all.duplicate().position(ARITY).limit(N + ARITY).slice();
       FloatBuffer upstream = direct(g);
       PathwiseEstimator st = Estimators.straightThrough(1f);
-      if (backend != Backend.JAVA || NativeSupport.loaded()) {
+      if (backend != BackendKind.JAVA || NativeSupport.loaded()) {
         Sample s = st.forward(gr, input, ROWS, ARITY, KEY, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> st.backward(s, upstream, shifted));
@@ -341,7 +348,7 @@ class ValidationTest {
   /** A backward pass takes only the samples of its own estimator, on the memory they used. */
   @Test
   void samplesBelongToTheirEstimator() {
-    try (GumbelRao gr = GumbelRao.create(Backend.JAVA)) {
+    try (Backend gr = Backend.open(BackendKind.JAVA)) {
       float[] th = logits(), g = new float[N], out = new float[N];
       PathwiseEstimator gr10 = Estimators.gumbelRao(10, 0.5f);
       Sample s = gr10.forward(gr, th, ROWS, ARITY, KEY, null);
@@ -389,8 +396,8 @@ class ValidationTest {
     assertThrows(IllegalStateException.class, stream::next);
     assertThrows(IllegalArgumentException.class, () -> new RunningMeanBaseline(1.0));
     assertThrows(IllegalArgumentException.class, () -> new RunningMeanBaseline(Double.NaN));
-    assertThrows(IllegalArgumentException.class, () -> GumbelRao.create(null));
-    GumbelRao gr = GumbelRao.create(Backend.JAVA);
+    assertThrows(IllegalArgumentException.class, () -> Backend.open(null));
+    Backend gr = Backend.open(BackendKind.JAVA);
     gr.close();
     assertThrows(IllegalStateException.class,
         () -> gr.sample(logits(), ROWS, ARITY, KEY, new int[ROWS], null));

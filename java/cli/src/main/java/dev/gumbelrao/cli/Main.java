@@ -1,13 +1,16 @@
 package dev.gumbelrao.cli;
 
 import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.BackendStatus;
 import dev.gumbelrao.Backends;
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRao;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.ScoreFunctionEstimator;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.EstimatorFamily;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.toy.SimplexPlot;
 import dev.gumbelrao.toy.ToyEstimator;
 import dev.gumbelrao.toy.ToyExperiment;
@@ -33,6 +36,18 @@ import java.util.logging.Logger;
  * cannot be written.
  */
 public final class Main {
+  /** The names grad takes: the registry's families and their aliases. */
+  private static final String GRAD_NAMES = String.join(", ", Estimators.families().stream()
+      .map(f -> f.pattern() + (f.aliases().isEmpty() ? "" : " (" + String.join(", ",
+          f.aliases()) + ")")).toList());
+
+  /**
+   * Every estimator that applies to the 3-class toy but the relaxed ones (GS, opt-in), by the
+   * registry's families.
+   */
+  private static final String TOY_ESTIMATORS = String.join(",", ToyEstimator.applicable().stream()
+      .filter(f -> !f.relaxed()).map(ToyEstimator::id).toList());
+
   private static final String USAGE = String.join("\n",
       "usage: java -jar gumbel-rao.jar <command> [options]",
       "",
@@ -52,28 +67,22 @@ public final class Main {
       "  conditional  K samples of the Gumbel noise G given D for one row, one sample per line:",
       "               --logits 1,2,3 --given 1 --samples 100000 --seed 7",
       "  grad         one row's gradient dL/dlogits as one comma-separated line:",
-      "               --estimator NAME --logits 0.3,-0.2 and what NAME takes:",
-      "               st, st-gs, gs       --upstream 1,-0.5 --tau 0.5 [--samples 100000]",
-      "                                   [--seed 1]",
-      "                                   st: deterministic; st-gs, gs: D from the forward noise,",
-      "                                   --samples draws averaged (--given is ignored)",
-      "               gumbel-rao,         --upstream 1,-0.5 --tau 0.5 --given 0 [--samples K]",
-      "               gumbel-rao-total    [--seed 1]: the mean of K conditional draws given D",
-      "                                   (-total: the derivative through the draws too)",
-      "               zgr                 --upstream 1,-0.5 --given 0",
-      "               reinmax, gst-1.0,   --upstream 1,-0.5 --tau 0.5 --given 0",
-      "               gst-p",
-      "               rloo                --given D1,...,DS --losses f1,...,fS (S >= 2 draws)",
-      "               disarm              --logits eta --given b,b~ --losses f(b),f(b~)",
-      "               zgr-binary          --logits eta --given b --upstream g",
-      "               the last six are deterministic given D: no --seed, no --samples",
+      "               --estimator NAME --logits 0.3,-0.2 --upstream 1,-0.5 (pathwise) or",
+      "               --losses f1,...,fS (score-function: one loss per --given draw)",
+      "               [--tau 0.5] (the tempered ones need it) [--given D] [--samples N]",
+      "               [--seed 1]; NAME, case-insensitive: " + Main.GRAD_NAMES,
+      "               --given D fixes D (binary: the outcomes, b or b,b~; RLOO: the S",
+      "               classes drawn); without it D is drawn with the key and --samples N",
+      "               draws are averaged (GR-MC<K>: --samples is K); ST-GS and GS draw D",
+      "               from the forward noise and take no --given; every option an estimator",
+      "               does not read is refused",
       "",
       "every command: [--backend auto|cpu|java|cuda] [--offset 0] [--verbose]",
       "toy: --paper sets --grid 50 --draws 10000 --mc1000; --samples lists the K of gr and",
       "gr-total (GR-MCK, detached and with the total derivative), --rloo-samples the S of rloo;",
       "--estimators also takes gs (the relaxed Gumbel-Softmax, marked: f at the soft y); the",
-      "rows follow a fixed order whatever the order given; zgr-binary and disarm are binary and",
-      "do not apply.");
+      "rows follow the registry's order whatever the order given; " + String.join(" and ",
+          ToyEstimator.binary()) + " are binary and do not apply.");
 
   /** The most numbers `conditional` prints (2^28: a few GB of text). */
   private static final long MAX_PRINTED = 1L << 28;
@@ -168,16 +177,16 @@ public final class Main {
 
   // ------------------------------------------------------------------------------------ info
   private static int info(String[] args, PrintStream out) {
-    Backend requested = options(args, Set.of(), Set.of()).backend();
+    BackendKind requested = options(args, Set.of(), Set.of()).backend();
     String version = Main.class.getPackage().getImplementationVersion();
     out.println("gumbel-rao " + (version == null ? "(development build)" : version));
     out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
         + "), " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
         + Runtime.getRuntime().availableProcessors() + " processors");
     for (BackendStatus s : Backends.all()) out.println(s);
-    Backend chosen = Backends.choose();
+    BackendKind chosen = Backends.choose();
     out.println("AUTO uses " + chosen + ": " + Backends.status(chosen).detail());
-    if (requested != Backend.AUTO) out.println("requested: " + Backends.status(requested));
+    if (requested != BackendKind.AUTO) out.println("requested: " + Backends.status(requested));
     return 0;
   }
 
@@ -194,7 +203,7 @@ public final class Main {
           + (long) k * n + " numbers to print; at most " + MAX_PRINTED + " (2^28)");
     }
     float[] noise = new float[k * n];
-    try (GumbelRao gr = GumbelRao.create(o.backend())) {
+    try (Backend gr = Backend.open(o.backend())) {
       gr.conditionalGumbel(logits, new int[] {given}, 1, n, k, key(o), noise);
     }
     BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8),
@@ -214,77 +223,52 @@ public final class Main {
   }
 
   // ------------------------------------------------------------------------------------ grad
-  /**
-   * What each --estimator of grad takes: the options it needs, those it also accepts, and why
-   * it refuses the others (each refusal names the option). The paper's four accept --given,
-   * --samples and --seed where they ignore them, as they always have; the later ones refuse
-   * what they do not read.
-   */
-  private record GradInputs(Set<String> required, Set<String> optional, String noTau,
-      String noSamples) {
-    static final String DETERMINISTIC = "its gradient is deterministic given D";
-
-    String refusal(String option, String estimator) {
-      String why;
-      switch (option) {
-        case "tau":
-          why = noTau;
-          break;
-        case "samples":
-          why = noSamples;
-          break;
-        case "seed":
-          why = DETERMINISTIC + (required.contains("losses") ? " and the losses" : "");
-          break;
-        case "upstream":
-          why = "a score-function estimator takes --losses, not an upstream gradient";
-          break;
-        case "losses":
-          why = "only the score-function estimators rloo and disarm take losses";
-          break;
-        default:
-          why = "it does not read it";
-      }
-      return "--" + option + " does not apply to " + estimator + ": " + why;
-    }
-  }
-
   private static final Set<String> GRAD_OPTIONS =
       Set.of("given", "upstream", "tau", "samples", "seed", "losses");
 
-  private static GradInputs gradInputs(String estimator) {
-    String noTau = "it has no temperature";
-    String noDraws = "it draws no samples (" + GradInputs.DETERMINISTIC + ")";
-    switch (estimator) {
-      case "st":
-      case "st-gs":
-      case "gs":
-        return new GradInputs(Set.of("logits", "upstream", "tau"),
-            Set.of("given", "samples", "seed"), null, null);
-      case "gumbel-rao":
-      case "gumbel-rao-total":
-        return new GradInputs(Set.of("logits", "upstream", "tau", "given"),
-            Set.of("samples", "seed"), null, null);
-      case "zgr":
-        return new GradInputs(Set.of("logits", "upstream", "given"), Set.of(), noTau, noDraws);
-      case "reinmax":
-      case "gst-1.0":
-      case "gst-p":
-        return new GradInputs(Set.of("logits", "upstream", "tau", "given"), Set.of(), null,
-            noDraws);
-      case "rloo":
-        return new GradInputs(Set.of("logits", "given", "losses"), Set.of(), noTau,
-            "its S is the number of classes --given lists");
-      case "disarm":
-        return new GradInputs(Set.of("logits", "given", "losses"), Set.of(), noTau,
-            "its two draws are the pair --given lists");
-      case "zgr-binary":
-        return new GradInputs(Set.of("logits", "given", "upstream"), Set.of(), noTau, noDraws);
+  /**
+   * What an estimator's grad takes, from its family in the library's registry: the options it
+   * needs, those it also accepts, and why it refuses each other one (the refusal names the
+   * option). D is --given, or drawn with the key (--seed, --offset) when it is not given; the
+   * score-function estimators need it given, since their losses are those of given draws.
+   */
+  private static String gradRefusal(EstimatorFamily f, boolean drawn, boolean kInName,
+      String option) {
+    switch (option) {
+      case "tau":
+        return f.tempered() ? null : "it has no temperature";
+      case "upstream":
+        return f.scoreFunction()
+            ? "a score-function estimator takes --losses, not an upstream gradient" : null;
+      case "losses":
+        return f.scoreFunction() ? null : "only the score-function estimators ("
+            + scoreFunctionNames() + ") take losses";
+      case "given":
+        return f.conditionable() ? null : "its backward pass uses the forward noise itself, "
+            + "whose argmax is D: D is drawn with --seed";
+      case "samples":
+        if (f.parameter() == EstimatorFamily.Parameter.SAMPLES_S) {
+          return "its S is the number of classes --given lists";
+        }
+        if (f.parameter() == EstimatorFamily.Parameter.DRAWS_K) {
+          return kInName ? "its name gives K" : null;
+        }
+        return drawn ? null : "it draws no samples (its gradient is deterministic given D)";
+      case "seed":
+        return drawn || f.parameter() == EstimatorFamily.Parameter.DRAWS_K ? null
+            : "its gradient is deterministic given D" + (f.scoreFunction() ? " and the losses"
+                : "");
       default:
-        throw new Options.UsageException("--estimator must be st, st-gs, gs, gumbel-rao, "
-            + "gumbel-rao-total, zgr, reinmax, gst-1.0, gst-p, rloo, disarm or zgr-binary, got '"
-            + estimator + "'");
+        return "it does not read it";
     }
+  }
+
+  private static String scoreFunctionNames() {
+    List<String> names = new ArrayList<>();
+    for (EstimatorFamily f : Estimators.families()) {
+      if (f.scoreFunction()) names.add(f.pattern());
+    }
+    return String.join(", ", names);
   }
 
   private static int grad(String[] args, PrintStream out) {
@@ -292,94 +276,93 @@ public final class Main {
     valued.add("estimator");
     valued.add("logits");
     Options o = options(args, valued, Set.of());
-    String estimator = o.required("estimator").toLowerCase(Locale.ROOT);
-    GradInputs inputs = gradInputs(estimator);
+    String name = o.required("estimator").trim();
+    EstimatorFamily family;
+    try {
+      family = Estimators.family(name);
+    } catch (IllegalArgumentException e) {
+      throw new Options.UsageException("--estimator: " + e.getMessage());
+    }
+    // the K or S of a name that gives one (GR-MC100, RLOO-3); 0 for an alias or a bare family
+    int named = family.parameterIn(name);
+    boolean kInName = family.parameter() == EstimatorFamily.Parameter.DRAWS_K && named > 0;
+    boolean drawn = !o.has("given") && !family.scoreFunction();
     for (String option : GRAD_OPTIONS) {
-      if (o.has(option) && !inputs.required().contains(option)
-          && !inputs.optional().contains(option)) {
-        throw new Options.UsageException(inputs.refusal(option, estimator));
+      String why = gradRefusal(family, drawn, kInName, option);
+      if (o.has(option) && why != null) {
+        throw new Options.UsageException("--" + option + " does not apply to " + name + ": "
+            + why);
       }
     }
-    for (String option : new String[] {"logits", "upstream", "tau", "given", "losses"}) {
-      if (inputs.required().contains(option) && !o.has(option)) {
-        throw new Options.UsageException("--" + option + " is required for " + estimator);
+    List<String> required = new ArrayList<>(List.of("logits"));
+    required.add(family.scoreFunction() ? "losses" : "upstream");
+    if (family.tempered()) required.add("tau");
+    if (family.scoreFunction()) required.add("given");
+    for (String option : required) {
+      if (!o.has(option)) {
+        throw new Options.UsageException("--" + option + " is required for " + name);
       }
     }
     float[] logits = o.floats("logits");
     int n = logits.length;
-    boolean binary = estimator.equals("disarm") || estimator.equals("zgr-binary");
-    if (binary && n != 1) {
-      throw new Options.UsageException("--logits: " + estimator + " is binary: one logit eta, "
-          + "got " + n + " values");
+    if (family.binary() && n != 1) {
+      throw new Options.UsageException("--logits: " + name + " is binary: one logit eta, got "
+          + n + " values");
     }
     float[] upstream = o.has("upstream") ? o.floats("upstream") : null;
     if (upstream != null && upstream.length != n) {
       throw new Options.UsageException("--upstream has " + upstream.length
           + " values, expected one per logit (" + n + ")");
     }
-    float tau = o.floatValue("tau", Float.NaN);
-    if (o.has("tau") && !(tau > 0 && tau < Float.POSITIVE_INFINITY)) {
+    float tau = family.tempered() ? o.floatValue("tau", Float.NaN) : 1f;
+    if (family.tempered() && !(tau > 0 && tau < Float.POSITIVE_INFINITY)) {
       throw new Options.UsageException("--tau must be finite and > 0, got " + o.string("tau", ""));
     }
-    int k = o.integer("samples", 1, 1, Integer.MAX_VALUE);
+    int samples = o.integer("samples", 1, 1, Integer.MAX_VALUE);
     NoiseKey key = key(o);
+    int[] given = null;
+    int parameter = kInName ? named : samples;
+    if (o.has("given")) {
+      if (family.binary()) {
+        int draws = family.make(1, 1f).draws();
+        given = outcomes(o, logits[0], draws, draws == 2 ? "the antithetic pair b,b~" : "b");
+      } else if (family.parameter() == EstimatorFamily.Parameter.SAMPLES_S) {
+        given = classes(o, logits, named > 0 ? named : 2, named > 0 ? named : Integer.MAX_VALUE,
+            named > 0 ? "the " + named + " classes drawn" : "the S >= 2 classes drawn");
+        parameter = given.length;
+      } else {
+        given = classes(o, logits, 1, 1, "D");
+      }
+    }
+    Estimator est = family.make(parameter, tau);
+    float[] losses = family.scoreFunction()
+        ? losses(o, est.draws(), est.draws() == 1 ? "one per row" : "one per --given draw")
+        : null;
     float[] grad = new float[n];
-    try (GumbelRao gr = GumbelRao.create(o.backend())) {
-      switch (estimator) {
-        case "st": {
-          // deterministic: J(softmax(theta / tau))^T g / tau does not depend on D
-          PathwiseEstimator est = Estimators.straightThrough(tau);
-          est.backward(est.forward(gr, logits, 1, n, key, null), upstream, grad);
-          break;
+    try (Backend backend = Backend.open(o.backend())) {
+      if (given != null) {
+        Sample s = est.given(backend, logits, 1, family.binary() ? 1 : n, key, given);
+        backward(est, s, upstream, losses, grad);
+      } else {
+        // D drawn with the key; without a K, --samples rows of the same logits, each with its
+        // own forward noise, and their gradients averaged
+        int rows = family.parameter() == EstimatorFamily.Parameter.DRAWS_K ? 1 : samples;
+        if ((long) rows * n > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("--samples: " + name + " draws one row per "
+              + "sample, and " + rows + " x " + n + " classes exceed 2^31 - 1 elements");
         }
-        case "st-gs":
-        case "gs": {
-          // K independent draws: K rows of the same logits, each its own forward noise.
-          if ((long) k * n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--samples: " + estimator + " draws one row per "
-                + "sample, and " + k + " x " + n + " classes exceed 2^31 - 1 elements");
-          }
-          float[] th = new float[k * n], g = new float[k * n], all = new float[k * n];
-          for (int r = 0; r < k; r++) {
-            System.arraycopy(logits, 0, th, r * n, n);
-            System.arraycopy(upstream, 0, g, r * n, n);
-          }
-          PathwiseEstimator est = estimator.equals("gs") ? Estimators.gumbelSoftmax(tau)
-              : Estimators.straightThroughGumbelSoftmax(tau);
-          est.backward(est.forward(gr, th, k, n, key, null), g, all);
-          double[] mean = new double[n];
-          for (int r = 0; r < k; r++) {
-            for (int j = 0; j < n; j++) mean[j] += all[r * n + j];
-          }
-          for (int j = 0; j < n; j++) grad[j] = (float) (mean[j] / k);
-          break;
+        float[] th = new float[rows * n], g = new float[rows * n], all = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(logits, 0, th, r * n, n);
+          System.arraycopy(upstream, 0, g, r * n, n);
         }
-        case "rloo": {
-          int[] given = classes(o, logits, 2, Integer.MAX_VALUE, "the S >= 2 classes drawn");
-          float[] losses = losses(o, given.length, "one per --given class");
-          ScoreFunctionEstimator est = Estimators.rloo(given.length);
-          est.backward(est.given(gr, logits, 1, n, key, given), losses, grad);
-          break;
+        backward(est, est.forward(backend, th, rows, family.binary() ? 1 : n, key, null), g,
+            null, all);
+        double[] mean = new double[n];
+        for (int r = 0; r < rows; r++) {
+          for (int j = 0; j < n; j++) mean[j] += all[r * n + j];
         }
-        case "disarm": {
-          int[] pair = outcomes(o, logits[0], 2, "the antithetic pair b,b~");
-          float[] losses = losses(o, 2, "f(b),f(b~)");
-          ScoreFunctionEstimator est = Estimators.disarm();
-          est.backward(est.given(gr, logits, 1, 1, key, pair), losses, grad);
-          break;
-        }
-        case "zgr-binary": {
-          PathwiseEstimator est = Estimators.zgrBinary();
-          est.backward(est.given(gr, logits, 1, 1, key, outcomes(o, logits[0], 1, "b")),
-              upstream, grad);
-          break;
-        }
-        default: {
-          // deterministic given D (gumbel-rao*: the mean of its K conditional draws given D)
-          PathwiseEstimator est = givenDEstimator(estimator, k, tau);
-          int[] d = classes(o, logits, 1, 1, "D");
-          est.backward(est.given(gr, logits, 1, n, key, d), upstream, grad);
-        }
+        for (int j = 0; j < n; j++) grad[j] = (float) (mean[j] / rows);
       }
     }
     StringBuilder line = new StringBuilder();
@@ -391,22 +374,13 @@ public final class Main {
     return 0;
   }
 
-  private static PathwiseEstimator givenDEstimator(String estimator, int k, float tau) {
-    switch (estimator) {
-      case "gumbel-rao":
-        return Estimators.gumbelRao(k, tau);
-      case "gumbel-rao-total":
-        return Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL);
-      case "zgr":
-        return Estimators.zgr();
-      case "reinmax":
-        return Estimators.reinMax(tau);
-      case "gst-1.0":
-        return Estimators.gappedStraightThrough(tau);
-      case "gst-p":
-        return Estimators.gappedStraightThroughP(tau);
-      default:
-        throw new AssertionError(estimator);
+  /** The backward pass of either kind of estimator. */
+  private static void backward(Estimator est, Sample s, float[] upstream, float[] losses,
+      float[] grad) {
+    if (est instanceof PathwiseEstimator p) {
+      p.backward(s, upstream, grad);
+    } else {
+      ((ScoreFunctionEstimator) est).backward(s, losses, grad);
     }
   }
 
@@ -461,9 +435,6 @@ public final class Main {
   }
 
   // ------------------------------------------------------------------------------------- toy
-  /** Every estimator that applies to the 3-class toy but the relaxed GS (which is opt-in). */
-  private static final String TOY_ESTIMATORS =
-      "st,st-gs,gr,gr-total,zgr,reinmax,gst-1.0,gst-p,reinforce,rloo";
 
   private static int toy(String[] args, PrintStream out, PrintStream err) throws IOException {
     Options o = options(args, Set.of("grid", "draws", "taus", "samples", "rloo-samples",
@@ -472,25 +443,26 @@ public final class Main {
     int grid = o.integer("grid", paper ? 50 : 20, 3, ToyExperiment.MAX_GRID);
     int draws = o.integer("draws", paper ? 10_000 : 4000, 2, ToyExperiment.MAX_DRAWS);
     float[] taus = o.has("taus") ? o.floats("taus") : new float[] {0.01f, 0.1f, 0.5f, 1f};
-    Set<ToyEstimator.Kind> kinds = toyKinds(o.string("estimators", TOY_ESTIMATORS));
-    boolean runsGr = kinds.contains(ToyEstimator.Kind.GUMBEL_RAO)
-        || kinds.contains(ToyEstimator.Kind.GUMBEL_RAO_TOTAL);
+    List<EstimatorFamily> kinds = toyFamilies(o.string("estimators", TOY_ESTIMATORS));
+    boolean withK = kinds.stream().anyMatch(f -> f.parameter() == EstimatorFamily.Parameter.DRAWS_K);
+    boolean withS = kinds.stream()
+        .anyMatch(f -> f.parameter() == EstimatorFamily.Parameter.SAMPLES_S);
     for (String option : new String[] {"samples", "mc1000"}) {
-      if (o.has(option) && !runsGr) {
-        throw new Options.UsageException("--" + option + " sets the K of gr and gr-total, and "
-            + "--estimators runs neither");
+      if (o.has(option) && !withK) {
+        throw new Options.UsageException("--" + option + " sets the K of " + idsWith(
+            EstimatorFamily.Parameter.DRAWS_K) + ", and --estimators runs none of them");
       }
     }
-    if (o.has("rloo-samples") && !kinds.contains(ToyEstimator.Kind.RLOO)) {
-      throw new Options.UsageException("--rloo-samples sets the S of rloo, and --estimators does "
-          + "not run it");
+    if (o.has("rloo-samples") && !withS) {
+      throw new Options.UsageException("--rloo-samples sets the S of " + idsWith(
+          EstimatorFamily.Parameter.SAMPLES_S) + ", and --estimators does not run it");
     }
     List<Integer> ks = distinct(o.has("samples") ? o.ints("samples") : new int[] {10, 100},
         "samples", 1);
     if ((o.has("mc1000") || paper) && !ks.contains(1000)) ks.add(1000);
     List<Integer> ss = distinct(o.has("rloo-samples") ? o.ints("rloo-samples")
         : new int[] {2, 10}, "rloo-samples", 2);
-    if (kinds.contains(ToyEstimator.Kind.RLOO)) {
+    if (withS) {
       for (int s : ss) {
         if ((long) s * draws > ToyExperiment.MAX_RLOO_DRAWS) {
           throw new Options.UsageException("--rloo-samples: S x draws = " + s + " x " + draws
@@ -510,7 +482,7 @@ public final class Main {
     ProgressBar bar = new ProgressBar(err);
     long start = System.nanoTime();
     ToyResult result;
-    try (GumbelRao gr = GumbelRao.create(o.backend())) {
+    try (Backend gr = Backend.open(o.backend())) {
       result = ToyExperiment.run(config, gr,
           o.has("quiet") ? (d, t, w) -> { } : bar::update);
     }
@@ -531,27 +503,36 @@ public final class Main {
     return 0;
   }
 
-  /** The kinds --estimators names; binary estimators and unknown names are usage errors. */
-  private static Set<ToyEstimator.Kind> toyKinds(String list) {
-    Set<ToyEstimator.Kind> kinds = java.util.EnumSet.noneOf(ToyEstimator.Kind.class);
+  /**
+   * The families --estimators names (by {@link ToyEstimator#id}, case-insensitive, or any name the
+   * registry knows); binary estimators and unknown names are usage errors.
+   */
+  private static List<EstimatorFamily> toyFamilies(String list) {
+    List<EstimatorFamily> families = new ArrayList<>();
     for (String part : list.split(",", -1)) {
-      String id = part.trim().toLowerCase(Locale.ROOT);
-      ToyEstimator.Kind kind = ToyEstimator.Kind.of(id);
-      if (kind != null) {
-        kinds.add(kind);
-      } else if (ToyEstimator.BINARY.contains(id)) {
+      String id = part.trim();
+      EstimatorFamily family = null;
+      for (EstimatorFamily f : Estimators.families()) {
+        if (f.parameterIn(id) >= 0 || ToyEstimator.id(f).equalsIgnoreCase(id)) family = f;
+      }
+      if (family != null && family.binary()) {
         throw new Options.UsageException("--estimators: " + id + " is a binary estimator (one "
             + "logit per Bernoulli variable) and does not apply to the 3-class toy problem");
-      } else {
-        StringBuilder known = new StringBuilder();
-        for (ToyEstimator.Kind k : ToyEstimator.Kind.values()) {
-          known.append(known.length() == 0 ? "" : ",").append(k.id);
-        }
-        throw new Options.UsageException("--estimators: unknown estimator '" + part.trim()
-            + "'; known: " + known);
       }
+      if (family == null) {
+        List<String> known = ToyEstimator.applicable().stream().map(ToyEstimator::id).toList();
+        throw new Options.UsageException("--estimators: unknown estimator '" + id
+            + "'; known: " + String.join(",", known));
+      }
+      if (!families.contains(family)) families.add(family);
     }
-    return kinds;
+    return families;
+  }
+
+  /** The --estimators names of the families with a K (or an S). */
+  private static String idsWith(EstimatorFamily.Parameter parameter) {
+    return String.join(" and ", ToyEstimator.applicable().stream()
+        .filter(f -> f.parameter() == parameter).map(ToyEstimator::id).toList());
   }
 
   /** The values in their order, once each, each at least min. */

@@ -1,6 +1,6 @@
 package dev.gumbelrao.cli;
 
-import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -122,10 +122,10 @@ final class Options {
     return out;
   }
 
-  Backend backend() {
+  BackendKind backend() {
     String v = string("backend", "auto");
     try {
-      return Backend.valueOf(v.trim().toUpperCase(Locale.ROOT));
+      return BackendKind.valueOf(v.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new UsageException("--backend must be auto, cpu, java or cuda, got '" + v + "'");
     }

@@ -1,6 +1,7 @@
 package dev.gumbelrao.cli;
 
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
+
 import dev.gumbelrao.vae.Architecture;
 import dev.gumbelrao.vae.Binarization;
 import dev.gumbelrao.vae.BoundCheck;
@@ -186,7 +187,7 @@ final class VaeCommand {
     dev.gumbelrao.vae.Progress progress = o.has("quiet") ? dev.gumbelrao.vae.Progress.NONE
         : bar::update;
 
-    try (GumbelRao gr = GumbelRao.create(o.backend())) {
+    try (Backend gr = Backend.open(o.backend())) {
       out.println("vae: " + machine);
       out.printf(Locale.ROOT, "vae: MNIST from %s (%s), binarized with seed %d%n", dataDir,
           images.verified() ? "SHA-256 checked" : "UNVERIFIED", Binarization.SEED);

@@ -1,5 +1,7 @@
 package dev.gumbelrao.toy;
 
+import dev.gumbelrao.estimators.Estimators;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -84,9 +86,9 @@ public final class SimplexPlot {
     }
     boolean pairs = false;
     for (int e = 0; e < es.size(); e++) {
-      ToyEstimator total = es.get(e);
-      if (total.kind() != ToyEstimator.Kind.GUMBEL_RAO_TOTAL) continue;
-      int detached = result.indexOf(ToyEstimator.gumbelRao(total.samples()).name());
+      ToyEstimator total = es.get(e), reference = total.variantOf();
+      if (reference == null) continue;
+      int detached = result.indexOf(reference.name());
       if (detached < 0) continue;
       int t0 = e;
       rows.add(new Row(es.get(detached).name() + "\nvs -total",
@@ -140,7 +142,7 @@ public final class SimplexPlot {
     header.addAll(notes);
     List<String> marked = new ArrayList<>();
     for (ToyEstimator e : result.config().estimators()) {
-      String why = e.kind() == ToyEstimator.Kind.RLOO ? "RLOO-S evaluates f at S samples"
+      String why = e.evaluations() > 1 ? "RLOO-S evaluates f at S samples"
           : e.relaxed() ? "GS evaluates f at the relaxed y" : null;
       if (why != null && !marked.contains(why)) marked.add(why);
     }

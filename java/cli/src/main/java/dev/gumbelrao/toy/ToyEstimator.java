@@ -1,128 +1,88 @@
 package dev.gumbelrao.toy;
 
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.Estimators;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.EstimatorFamily;
+import dev.gumbelrao.estimators.Estimators;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * An estimator compared in the toy experiment: every one of the library's estimators that
- * applies to a 3-class variable. The binary estimators (ZGR-binary, DisARM) take one logit per
- * Bernoulli variable and do not apply (see {@link #BINARY}).
+ * An estimator compared in the toy experiment: a family of the library's registry
+ * ({@link Estimators#families()}) with its K or S. Every family that applies to a 3-class
+ * variable runs; the binary ones (one logit per Bernoulli variable) do not apply.
  *
- * @param name as printed: ST, ST-GS, GR-MC10, GR-MC10-total, RLOO-4, ...
- * @param kind which estimator
- * @param samples K for Gumbel-Rao, S for RLOO, 1 otherwise
+ * @param family the registry's row
+ * @param parameter K for a family with draws, S for one with samples, 0 otherwise
  */
-public record ToyEstimator(String name, Kind kind, int samples) {
-  /** The estimators, in the order the tables and the PNGs show them. */
-  public enum Kind {
-    ST("st"),
-    ST_GS("st-gs"),
-    /** The relaxed Gumbel-Softmax: f is evaluated at the soft y; opt-in, marked. */
-    GS("gs"),
-    GUMBEL_RAO("gr"),
-    /** Gumbel-Rao with the total derivative through the conditional noise. */
-    GUMBEL_RAO_TOTAL("gr-total"),
-    ZGR("zgr"),
-    REINMAX("reinmax"),
-    GST_1("gst-1.0"),
-    GST_P("gst-p"),
-    REINFORCE("reinforce"),
-    RLOO("rloo");
-
-    /** The name --estimators takes. */
-    public final String id;
-
-    Kind(String id) {
-      this.id = id;
-    }
-
-    /** The kind of an --estimators name, or null. */
-    public static Kind of(String id) {
-      for (Kind k : values()) {
-        if (k.id.equals(id)) return k;
-      }
-      return null;
-    }
-  }
-
-  /** The library's estimators that are binary (one logit per variable): not run here. */
-  public static final List<String> BINARY = List.of("zgr-binary", "disarm");
-
-  public static final ToyEstimator ST = new ToyEstimator("ST", Kind.ST, 1);
-  public static final ToyEstimator ST_GS = new ToyEstimator("ST-GS", Kind.ST_GS, 1);
-  public static final ToyEstimator GS = new ToyEstimator("GS", Kind.GS, 1);
-  public static final ToyEstimator ZGR = new ToyEstimator("ZGR", Kind.ZGR, 1);
-  public static final ToyEstimator REINMAX = new ToyEstimator("ReinMax", Kind.REINMAX, 1);
-  public static final ToyEstimator GST_1 = new ToyEstimator("GST-1.0", Kind.GST_1, 1);
-  public static final ToyEstimator GST_P = new ToyEstimator("GST-p", Kind.GST_P, 1);
-  public static final ToyEstimator REINFORCE =
-      new ToyEstimator("REINFORCE", Kind.REINFORCE, 1);
-
+public record ToyEstimator(EstimatorFamily family, int parameter) {
   public ToyEstimator {
-    int min = kind == Kind.RLOO ? 2 : 1;
-    if (samples < min) {
-      throw new IllegalArgumentException((kind == Kind.RLOO ? "S" : "K") + " must be >= " + min
-          + ", got " + samples);
+    if (family.parameter() != EstimatorFamily.Parameter.NONE
+        && parameter < family.parameter().least) {
+      throw new IllegalArgumentException((family.parameter() == EstimatorFamily.Parameter.DRAWS_K
+          ? "K" : "S") + " must be >= " + family.parameter().least + ", got " + parameter);
     }
   }
 
-  /** GR-MCK, the conditional noise detached (as in every public implementation). */
-  public static ToyEstimator gumbelRao(int k) {
-    return new ToyEstimator("GR-MC" + k, Kind.GUMBEL_RAO, k);
+  /** The estimator of a registry name: {@code "ReinMax"}, {@code "GR-MC10"}, {@code "RLOO-2"}. */
+  public static ToyEstimator of(String name) {
+    EstimatorFamily f = Estimators.family(name);
+    return new ToyEstimator(f, f.parameterIn(name));
   }
 
-  /** GR-MCK-total, the derivative taken through the conditional noise too (the paper's words). */
-  public static ToyEstimator gumbelRaoTotal(int k) {
-    return new ToyEstimator("GR-MC" + k + "-total", Kind.GUMBEL_RAO_TOTAL, k);
-  }
-
-  /** RLOO-S: S samples of each row and S evaluations of f per estimate. */
-  public static ToyEstimator rloo(int s) {
-    return new ToyEstimator("RLOO-" + s, Kind.RLOO, s);
+  /** As printed: ST, ST-GS, GR-MC10, GR-MC10-total, RLOO-4, ... */
+  public String name() {
+    return family.name(parameter);
   }
 
   /**
-   * The estimators of the kinds selected, in {@link Kind}'s order: GR-MCK for each K of
-   * {@code ks}, each followed by its GR-MCK-total when both are selected (so the two derivatives
-   * stand next to each other), RLOO-S for each S of {@code ss}.
+   * The name --estimators takes for a family: its name in lower case, or its shortest alias
+   * ({@code gr}, {@code gr-total}, {@code rloo}: the toy's own names, kept for its command line).
    */
-  public static List<ToyEstimator> lineup(Set<Kind> kinds, List<Integer> ks,
+  public static String id(EstimatorFamily family) {
+    if (family.parameter() == EstimatorFamily.Parameter.NONE) return family.id();
+    String shortest = family.aliases().get(0);
+    for (String a : family.aliases()) if (a.length() < shortest.length()) shortest = a;
+    return shortest;
+  }
+
+  /** The registry's families that apply to the toy's 3-class variable (the non-binary ones). */
+  public static List<EstimatorFamily> applicable() {
+    return Estimators.families().stream().filter(f -> !f.binary()).toList();
+  }
+
+  /** The registry's binary families, which do not apply. */
+  public static List<String> binary() {
+    return Estimators.families().stream().filter(EstimatorFamily::binary)
+        .map(ToyEstimator::id).toList();
+  }
+
+  /**
+   * The estimators of the families selected, in the registry's order: every K of {@code ks} for
+   * the families with draws, the families of one K next to each other (GR-MCK and GR-MCK-total
+   * stand together), every S of {@code ss} for the families with samples.
+   */
+  public static List<ToyEstimator> lineup(List<EstimatorFamily> selected, List<Integer> ks,
       List<Integer> ss) {
     List<ToyEstimator> out = new ArrayList<>();
-    for (Kind kind : Kind.values()) {
-      if (!kinds.contains(kind) || kind == Kind.GUMBEL_RAO_TOTAL) continue;
-      switch (kind) {
-        case ST -> out.add(ST);
-        case ST_GS -> out.add(ST_GS);
-        case GS -> out.add(GS);
-        case GUMBEL_RAO -> {
-          for (int k : ks) out.add(gumbelRao(k));
+    List<EstimatorFamily> families = applicable();
+    for (int i = 0; i < families.size(); i++) {
+      EstimatorFamily f = families.get(i);
+      if (f.parameter() == EstimatorFamily.Parameter.DRAWS_K) {
+        // the run of consecutive families with draws, one K at a time
+        int end = i;
+        while (end < families.size()
+            && families.get(end).parameter() == EstimatorFamily.Parameter.DRAWS_K) end++;
+        for (int k : ks) {
+          for (EstimatorFamily g : families.subList(i, end)) {
+            if (selected.contains(g)) out.add(new ToyEstimator(g, k));
+          }
         }
-        case ZGR -> out.add(ZGR);
-        case REINMAX -> out.add(REINMAX);
-        case GST_1 -> out.add(GST_1);
-        case GST_P -> out.add(GST_P);
-        case REINFORCE -> out.add(REINFORCE);
-        case RLOO -> {
-          for (int s : ss) out.add(rloo(s));
-        }
-        default -> throw new AssertionError(kind);
-      }
-    }
-    if (kinds.contains(Kind.GUMBEL_RAO_TOTAL)) {
-      for (int k : ks) {
-        // next to its detached GR-MCK, or where GR would stand when that is not run
-        int at = out.indexOf(gumbelRao(k));
-        if (at < 0) {
-          at = 0;
-          while (at < out.size() && out.get(at).kind.ordinal() < Kind.GUMBEL_RAO.ordinal()) at++;
-          while (at < out.size() && out.get(at).kind == Kind.GUMBEL_RAO_TOTAL) at++;
-          out.add(at, gumbelRaoTotal(k));
+        i = end - 1;
+      } else if (selected.contains(f)) {
+        if (f.parameter() == EstimatorFamily.Parameter.SAMPLES_S) {
+          for (int s : ss) out.add(new ToyEstimator(f, s));
         } else {
-          out.add(at + 1, gumbelRaoTotal(k));
+          out.add(new ToyEstimator(f, 0));
         }
       }
     }
@@ -130,48 +90,23 @@ public record ToyEstimator(String name, Kind kind, int samples) {
   }
 
   /**
-   * The library's estimator at temperature tau (ignored by ZGR, REINFORCE and RLOO). REINFORCE
+   * The library's estimator at temperature tau (ignored by the untempered families). REINFORCE
    * comes with a fresh running-mean baseline, which is 0 at its first backward pass: the
-   * experiment makes one per call and hands it losses already centred on the exact
-   * E_p[f(D)] of each grid point (see {@link ToyExperiment}).
+   * experiment makes one per call and hands it losses already centred on the exact E_p[f(D)] of
+   * each grid point (see {@link ToyExperiment}).
    */
   public Estimator at(float tau) {
-    switch (kind) {
-      case ST:
-        return Estimators.straightThrough(tau);
-      case ST_GS:
-        return Estimators.straightThroughGumbelSoftmax(tau);
-      case GS:
-        return Estimators.gumbelSoftmax(tau);
-      case GUMBEL_RAO:
-        return Estimators.gumbelRao(samples, tau);
-      case GUMBEL_RAO_TOTAL:
-        return Estimators.gumbelRao(samples, tau, Estimators.Derivative.TOTAL);
-      case ZGR:
-        return Estimators.zgr();
-      case REINMAX:
-        return Estimators.reinMax(tau);
-      case GST_1:
-        return Estimators.gappedStraightThrough(tau);
-      case GST_P:
-        return Estimators.gappedStraightThroughP(tau);
-      case REINFORCE:
-        return Estimators.reinforce();
-      case RLOO:
-        return Estimators.rloo(samples);
-      default:
-        throw new AssertionError(kind);
-    }
+    return family.make(parameter, tau);
   }
 
   /** Evaluations of f per gradient estimate: S for RLOO-S, 1 for every other estimator. */
   public int evaluations() {
-    return kind == Kind.RLOO ? samples : 1;
+    return family.scoreFunction() ? at(1f).draws() : 1;
   }
 
   /** Whether f is evaluated at a relaxed (soft) sample instead of a one-hot D: GS only. */
   public boolean relaxed() {
-    return kind == Kind.GS;
+    return family.relaxed();
   }
 
   /**
@@ -185,17 +120,30 @@ public record ToyEstimator(String name, Kind kind, int samples) {
 
   /** Whether the temperature enters the estimator: not for ZGR, REINFORCE and RLOO. */
   public boolean usesTau() {
-    return kind != Kind.ZGR && kind != Kind.REINFORCE && kind != Kind.RLOO;
+    return family.tempered();
   }
 
   /** Whether it is a score-function estimator (it takes losses, not an upstream gradient). */
   public boolean scoreFunction() {
-    return kind == Kind.REINFORCE || kind == Kind.RLOO;
+    return family.scoreFunction();
   }
 
   /** Work of one row's estimate per class: K, S, or 1 (the progress bar counts element-samples). */
   public long work() {
-    return kind == Kind.GUMBEL_RAO || kind == Kind.GUMBEL_RAO_TOTAL || kind == Kind.RLOO
-        ? samples : 1;
+    return Math.max(1, parameter);
+  }
+
+  /**
+   * The estimator this one is a variant of, at the same K: GR-MCK for GR-MCK-total (the first
+   * family with draws is the reference of the others); null for any other.
+   */
+  public ToyEstimator variantOf() {
+    if (family.parameter() != EstimatorFamily.Parameter.DRAWS_K) return null;
+    for (EstimatorFamily f : applicable()) {
+      if (f.parameter() == EstimatorFamily.Parameter.DRAWS_K) {
+        return f == family ? null : new ToyEstimator(f, parameter);
+      }
+    }
+    return null;
   }
 }

@@ -1,11 +1,12 @@
 package dev.gumbelrao.toy;
 
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
-import dev.gumbelrao.ScoreFunctionEstimator;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -73,10 +74,10 @@ public final class ToyExperiment {
       }
       if (estimators.isEmpty()) throw new IllegalArgumentException("estimators must not be empty");
       for (ToyEstimator e : estimators) {
-        if (e.kind() == ToyEstimator.Kind.RLOO && (long) e.samples() * draws > MAX_RLOO_DRAWS) {
-          throw new IllegalArgumentException("RLOO's S x draws must be at most " + MAX_RLOO_DRAWS
-              + " (2^24 samples of one point's rows in memory), got " + e.samples() + " x "
-              + draws);
+        if ((long) e.evaluations() * draws > MAX_RLOO_DRAWS) {
+          throw new IllegalArgumentException(e.name() + ": S x draws must be at most "
+              + MAX_RLOO_DRAWS + " (2^24 samples of one point's rows in memory), got "
+              + e.evaluations() + " x " + draws);
         }
       }
       taus = taus.clone();
@@ -98,7 +99,7 @@ public final class ToyExperiment {
     return points;
   }
 
-  public static ToyResult run(Config config, GumbelRao gr, Progress progress) {
+  public static ToyResult run(Config config, Backend gr, Progress progress) {
     List<double[]> points = gridPoints(config.grid());
     int np = points.size(), m = config.draws(), arity = ToyProblem.ARITY;
     List<ToyEstimator> estimators = config.estimators();
@@ -139,33 +140,29 @@ public final class ToyExperiment {
           ToyEstimator est = estimators.get(e);
           progress.update(done, total, "tau=" + tau + " " + est.name());
           Estimator estimator = est.at(tau);
-          switch (est.kind()) {
-            case REINFORCE: {
-              if (centred == null) centred = centredLosses(problems, first, d, m);
-              // the same key draws the same D as the gr.sample call above (checked)
-              Sample sample = paired(estimator.forward(gr, th, rows, arity, key, null), d, est);
-              ((ScoreFunctionEstimator) estimator).backward(sample, centred, grad);
-              break;
+          // by what the estimator is: several evaluations of f, one at a draw (score
+          // function), f at the relaxed y, or the upstream gradient at D
+          boolean multi = est.evaluations() > 1;
+          if (multi) {
+            rloo(gr, (ScoreFunctionEstimator) estimator, problems, th, first, count, m, key,
+                result, t, e);
+          } else if (est.scoreFunction()) {
+            if (centred == null) centred = centredLosses(problems, first, d, m);
+            // the same key draws the same D as the gr.sample call above (checked)
+            Sample sample = paired(estimator.forward(gr, th, rows, arity, key, null), d, est);
+            ((ScoreFunctionEstimator) estimator).backward(sample, centred, grad);
+          } else if (est.relaxed()) {
+            float[] y = new float[rows * arity], upY = new float[rows * arity];
+            Sample sample = estimator.forward(gr, th, rows, arity, key, y);
+            for (int r = 0; r < rows; r++) {
+              problems[first + r / m].upstream(y, r * arity, upY, r * arity);
             }
-            case RLOO:
-              rloo(gr, (ScoreFunctionEstimator) estimator, problems, th, first, count, m, key,
-                  result, t, e);
-              break;
-            case GS: {
-              float[] y = new float[rows * arity], upY = new float[rows * arity];
-              Sample sample = estimator.forward(gr, th, rows, arity, key, y);
-              for (int r = 0; r < rows; r++) {
-                problems[first + r / m].upstream(y, r * arity, upY, r * arity);
-              }
-              ((PathwiseEstimator) estimator).backward(sample, upY, grad);
-              break;
-            }
-            default: {
-              Sample sample = paired(estimator.forward(gr, th, rows, arity, key, null), d, est);
-              ((PathwiseEstimator) estimator).backward(sample, up, grad);
-            }
+            ((PathwiseEstimator) estimator).backward(sample, upY, grad);
+          } else {
+            Sample sample = paired(estimator.forward(gr, th, rows, arity, key, null), d, est);
+            ((PathwiseEstimator) estimator).backward(sample, up, grad);
           }
-          if (est.kind() != ToyEstimator.Kind.RLOO) {
+          if (!multi) {
             for (int i = 0; i < count; i++) {
               result.record(t, e, first + i, grad, i * m, m);
             }
@@ -213,7 +210,7 @@ public final class ToyExperiment {
    * draws per row come from sub-keys of the call's key (so its D are not the shared ones), each
    * batch its own sub-key key.derive(batch), whose draws are key.derive(batch).derive(s).
    */
-  private static void rloo(GumbelRao gr, ScoreFunctionEstimator rloo, ToyProblem[] problems,
+  private static void rloo(Backend gr, ScoreFunctionEstimator rloo, ToyProblem[] problems,
       float[] th, int first, int count, int m, NoiseKey key, ToyResult result, int t, int e) {
     int arity = ToyProblem.ARITY, s = rloo.draws();
     int perBatch = (int) Math.max(1, MAX_ROWS_PER_CALL / ((long) m * s));

@@ -229,9 +229,9 @@ public final class ToyResult {
 
     StringBuilder pairs = new StringBuilder();
     for (int e = 0; e < es.size(); e++) {
-      ToyEstimator total = es.get(e);
-      if (total.kind() != ToyEstimator.Kind.GUMBEL_RAO_TOTAL) continue;
-      int detached = indexOf(ToyEstimator.gumbelRao(total.samples()).name());
+      ToyEstimator total = es.get(e), reference = total.variantOf();
+      if (reference == null) continue;
+      int detached = indexOf(reference.name());
       if (detached < 0) continue;
       pairs.append(String.format(Locale.ROOT, NAME, total.name()));
       for (int t = 0; t < taus.length; t++) {
@@ -282,7 +282,7 @@ public final class ToyResult {
     sb.append("\nnotes:\n");
     if (es.stream().anyMatch(e -> !e.singleEvaluation())) {
       sb.append("  * not comparable with the single-evaluation estimators:");
-      if (es.stream().anyMatch(e -> e.kind() == ToyEstimator.Kind.RLOO)) {
+      if (es.stream().anyMatch(e -> e.evaluations() > 1)) {
         sb.append(" RLOO-S evaluates f at S samples per estimate;");
       }
       if (es.stream().anyMatch(ToyEstimator::relaxed)) {
@@ -299,12 +299,12 @@ public final class ToyResult {
           : " do").append(" not use tau: each column has its own draws, so the spread across "
           + "a row is the table's Monte Carlo noise\n");
     }
-    if (es.stream().anyMatch(e -> e.kind() == ToyEstimator.Kind.REINFORCE)) {
+    if (es.stream().anyMatch(e -> e.scoreFunction() && e.evaluations() == 1)) {
       sb.append("  REINFORCE's baseline is the exact E_p[f(D)] of each grid point, an oracle "
           + "constant (unbiased, draws independent) that a learned baseline only approaches; "
           + "RLOO-S is the practical one\n");
     }
-    sb.append("  ").append(String.join(" and ", ToyEstimator.BINARY)).append(" are binary "
+    sb.append("  ").append(String.join(" and ", ToyEstimator.binary())).append(" are binary "
         + "estimators (one logit per Bernoulli variable): they do not apply to this 3-class "
         + "problem and are not run\n");
     return sb.toString();

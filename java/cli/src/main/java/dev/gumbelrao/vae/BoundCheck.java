@@ -1,6 +1,7 @@
 package dev.gumbelrao.vae;
 
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ public final class BoundCheck {
   private BoundCheck() {}
 
   public static void run(List<CellResult> cells, Experiment.Settings s, Splits data,
-      GumbelRao gr, Path out, String machine, List<Integer> samples, int images,
+      Backend gr, Path out, String machine, List<Integer> samples, int images,
       List<VaeEstimators.Entry> estimators, Progress progress) throws IOException {
     StringBuilder md = new StringBuilder();
     StringBuilder csv = new StringBuilder("estimator,arity,batch,images,samples,nll_bound,"

@@ -1,5 +1,13 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static dev.gumbelrao.djl.DjlEstimators.constant;
 
 import ai.djl.engine.Engine;
@@ -11,12 +19,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
-import dev.gumbelrao.ScoreFunctionEstimator;
 import dev.gumbelrao.djl.DjlEstimators;
 import dev.gumbelrao.djl.DjlSample;
 import java.nio.ByteBuffer;
@@ -63,7 +65,7 @@ final class Elbo {
    * @param x the batch, batch x pixels, 0/1 floats
    * @param key the noise of this step (one variable group: the key is used as is)
    */
-  static Terms gradients(VaeModel model, Estimator estimator, GumbelRao gr, float[] x, int batch,
+  static Terms gradients(VaeModel model, Estimator estimator, Backend gr, float[] x, int batch,
       NoiseKey key) {
     return gradients(model, estimator, gr, x, batch, key, false);
   }
@@ -73,7 +75,7 @@ final class Elbo {
    * (arity 1, one logit per variable: DisARM, ZGR-binary) applied to the model's 2-class
    * variables (see {@link #binaryPass}).
    */
-  static Terms gradients(VaeModel model, Estimator estimator, GumbelRao gr, float[] x, int batch,
+  static Terms gradients(VaeModel model, Estimator estimator, Backend gr, float[] x, int batch,
       NoiseKey key, boolean binary) {
     Architecture a = model.architecture();
     int v = a.variables(), n = a.arity();
@@ -124,7 +126,7 @@ final class Elbo {
    * scaling are those of the interop path, with the one-draw estimators there are today.
    */
   static Terms gradientsViaBuffers(VaeModel model, ScoreFunctionEstimator estimator,
-      GumbelRao gr, float[] x, int batch, NoiseKey key) {
+      Backend gr, float[] x, int batch, NoiseKey key) {
     Architecture a = model.architecture();
     int v = a.variables(), n = a.arity();
     try (NDManager step = model.manager().newSubManager();
@@ -170,7 +172,7 @@ final class Elbo {
    * samples (laid out [draw][image], as the library lays out [draw][row]); the decoder's loss is
    * their mean; the losses of the S draws of each row go to the estimator's backward pass.
    */
-  private static Terms multiDraw(VaeModel model, ScoreFunctionEstimator est, GumbelRao gr,
+  private static Terms multiDraw(VaeModel model, ScoreFunctionEstimator est, Backend gr,
       NDArray xs, NDArray logits, NDArray kl, double klConstant, int batch, NoiseKey key,
       GradientCollector gc, NDManager step) {
     Architecture a = model.architecture();
@@ -205,7 +207,7 @@ final class Elbo {
    * onehot = (1 - b, b); DisARM (score function) takes each draw's -log p(x | b) for the rows of
    * its image, and the decoder's loss is the mean over the two draws.
    */
-  private static Terms binaryPass(VaeModel model, Estimator est, GumbelRao gr, NDArray xs,
+  private static Terms binaryPass(VaeModel model, Estimator est, Backend gr, NDArray xs,
       NDArray logits, NDArray kl, double klConstant, int batch, NoiseKey key,
       GradientCollector gc, NDManager step) {
     Architecture a = model.architecture();

@@ -1,6 +1,7 @@
 package dev.gumbelrao.vae;
 
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ public final class Experiment {
 
   private final Settings s;
   private final Splits data;
-  private final GumbelRao gr;
+  private final Backend gr;
   private final Path out;
   private final String machine;
   private final List<String> description;
@@ -66,7 +67,7 @@ public final class Experiment {
   private final PrintStream log;
   private final StopSignal stop;
 
-  public Experiment(Settings settings, Splits data, GumbelRao gr, Path out, String machine,
+  public Experiment(Settings settings, Splits data, Backend gr, Path out, String machine,
       List<String> description, Progress progress, PrintStream log, StopSignal stop) {
     this.s = settings;
     this.data = data;

@@ -1,11 +1,12 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.NoiseKey;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
 
 /**
  * The importance-weighted bound of the paper's validation and test numbers (Burda, Grosse,
@@ -17,7 +18,7 @@ import dev.gumbelrao.NoiseKey;
  *
  * estimated with one set of M samples per image. L_1 is the ELBO, L_M rises with M towards
  * log p(x), and it equals log p(x) for every M when q is the true posterior (each weight is then
- * p(x)). The hard samples come from the library's sampler ({@link GumbelRao#sample}, D =
+ * p(x)). The hard samples come from the library's sampler ({@link Backend#sample}, D =
  * argmax(theta + G)), the M samples of image i with the sub-key {@code key.derive(i)} (i its
  * index in the split), so an image's samples do not depend on which images are evaluated with
  * it or on how they are chunked;
@@ -38,7 +39,7 @@ final class ImportanceBound {
    *
    * @param samples M &gt;= 1
    */
-  static double[] logLikelihood(VaeModel model, GumbelRao gr, Split split, int first, int count,
+  static double[] logLikelihood(VaeModel model, Backend gr, Split split, int first, int count,
       int samples, NoiseKey key, int maxSamples) {
     if (samples < 1) throw new IllegalArgumentException("samples (M) must be >= 1, got " + samples);
     if (first < 0 || count < 0 || first + count > split.count()) {

@@ -1,5 +1,7 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.NoiseKey;
+
 /**
  * SplitMix64 (Steele, Lea, Flood, OOPSLA 2014), written out so that the binarization, the data
  * order and the initial weights are the same bits on every JVM: java.util.SplittableRandom uses

@@ -1,6 +1,7 @@
 package dev.gumbelrao.vae;
 
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ public final class StepTiming {
 
   private StepTiming() {}
 
-  public static Result measure(Splits data, GumbelRao gr, List<VaeEstimators.Entry> estimators,
+  public static Result measure(Splits data, Backend gr, List<VaeEstimators.Entry> estimators,
       List<Integer> arities, List<Integer> batches, int latent, List<Integer> hidden, float lr,
       float momentum, long seed, int steps, Progress progress) throws IOException {
     List<Row> rows = new ArrayList<>();

@@ -1,9 +1,10 @@
 package dev.gumbelrao.vae;
 
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.NoiseStream;
+import dev.gumbelrao.estimators.Estimator;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class Trainer implements AutoCloseable {
 
   private final RunConfig config;
   private final Splits data;
-  private final GumbelRao gr;
+  private final Backend gr;
   private final VaeModel model;
   private final SgdMomentum sgd;
   private final VaeEstimators.State estimatorState;
@@ -63,7 +64,7 @@ final class Trainer implements AutoCloseable {
    *
    * @throws IllegalArgumentException when the checkpoint is of another run or holds no weights
    */
-  Trainer(RunConfig config, Splits data, GumbelRao gr, Checkpoint.State resume) {
+  Trainer(RunConfig config, Splits data, Backend gr, Checkpoint.State resume) {
     this.config = config;
     this.data = data;
     this.gr = gr;

@@ -1,15 +1,17 @@
 package dev.gumbelrao.cli;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.Backends;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gumbelrao.Backend;
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.ScoreFunctionEstimator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +53,7 @@ class CliTest {
     String[] parts = r.out.trim().split(",");
     assertEquals(2, parts.length);
     float[] grad = new float[2];
-    try (GumbelRao gr = GumbelRao.create(Backend.JAVA)) {
+    try (Backend gr = Backend.open(BackendKind.JAVA)) {
       PathwiseEstimator est = Estimators.gumbelRao(1000, 0.5f);
       float[] th = {0.3f, -0.2f};
       est.backward(est.given(gr, th, 1, 2, new NoiseKey(1, 0), new int[] {0}),
@@ -88,7 +90,7 @@ class CliTest {
   void gradOfEverySuccessorEstimatorMatchesTheApi() throws Exception {
     float[] th = {0.3f, -0.2f, 1f}, g = {1f, -0.5f, 2f};
     String logits = "0.3,-0.2,1", upstream = "1,-0.5,2";
-    try (GumbelRao gr = GumbelRao.create(Backend.JAVA)) {
+    try (Backend gr = Backend.open(BackendKind.JAVA)) {
       String[] names = {"zgr", "reinmax", "gst-1.0", "gst-p", "gumbel-rao-total"};
       PathwiseEstimator[] api = {Estimators.zgr(), Estimators.reinMax(0.5f),
           Estimators.gappedStraightThrough(0.5f), Estimators.gappedStraightThroughP(0.5f),
@@ -287,7 +289,7 @@ class CliTest {
   @Test
   void unavailableBackendsAndUnwritableOutputsAreUsageErrors(@TempDir Path dir)
       throws Exception {
-    if (!dev.gumbelrao.Backends.status(Backend.CUDA).available()) {
+    if (!dev.gumbelrao.Backends.status(BackendKind.CUDA).available()) {
       Run r = run("grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1,1", "--tau",
           "1", "--backend", "cuda");
       assertEquals(2, r.status, r.err);

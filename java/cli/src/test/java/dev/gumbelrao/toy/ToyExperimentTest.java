@@ -1,11 +1,13 @@
 package dev.gumbelrao.toy;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.estimators.EstimatorFamily;
+import dev.gumbelrao.estimators.Estimators;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gumbelrao.Backend;
-import dev.gumbelrao.GumbelRao;
-import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class ToyExperimentTest {
   private static ToyResult run(int grid, int draws, float[] taus, List<ToyEstimator> es) {
-    try (GumbelRao gr = GumbelRao.create(Backend.JAVA)) {
+    try (Backend gr = Backend.open(BackendKind.JAVA)) {
       return ToyExperiment.run(new ToyExperiment.Config(grid, draws, taus, es, 1), gr,
           (d, t, w) -> { });
     }
@@ -35,7 +37,7 @@ class ToyExperimentTest {
   /** MSE = tr Cov (m - 1) / m + |mean - exact|^2 at every point, for every estimator. */
   @Test
   void mseIsTraceCovTimesMMinusOneOverMPlusSquaredBias() {
-    List<ToyEstimator> es = ToyEstimator.lineup(EnumSet.allOf(ToyEstimator.Kind.class),
+    List<ToyEstimator> es = ToyEstimator.lineup(ToyEstimator.applicable(),
         List.of(10), List.of(3));
     assertEquals(11, es.size(), es.toString());  // every kind, with one K and one S
     int m = 200;
@@ -65,8 +67,8 @@ class ToyExperimentTest {
    */
   @Test
   void unbiasedEstimatorsShowOnlyTheirNoiseAsBias() {
-    List<ToyEstimator> es = List.of(ToyEstimator.REINMAX, ToyEstimator.REINFORCE,
-        ToyEstimator.rloo(2), ToyEstimator.rloo(5), ToyEstimator.ZGR);
+    List<ToyEstimator> es = List.of(ToyEstimator.of("ReinMax"), ToyEstimator.of("REINFORCE"),
+        ToyEstimator.of("RLOO-2"), ToyEstimator.of("RLOO-5"), ToyEstimator.of("ZGR"));
     ToyResult r = run(11, 400, new float[] {0.01f}, es);
     for (int e = 1; e < es.size(); e++) {
       double ratio = ratioOfBiasToNoise(r, 0, e);
@@ -83,7 +85,7 @@ class ToyExperimentTest {
    */
   @Test
   void reinMaxAtTemperatureOneIsZgrOnTheSharedD() {
-    List<ToyEstimator> es = List.of(ToyEstimator.ZGR, ToyEstimator.REINMAX);
+    List<ToyEstimator> es = List.of(ToyEstimator.of("ZGR"), ToyEstimator.of("ReinMax"));
     ToyResult r = run(7, 300, new float[] {1f, 0.5f}, es);
     double far = 0;
     for (int p = 0; p < r.points().size(); p++) {
@@ -101,7 +103,7 @@ class ToyExperimentTest {
    */
   @Test
   void totalDerivativeGumbelRaoVanishesAtLowTemperature() {
-    List<ToyEstimator> es = List.of(ToyEstimator.gumbelRao(10), ToyEstimator.gumbelRaoTotal(10));
+    List<ToyEstimator> es = List.of(ToyEstimator.of("GR-MC10"), ToyEstimator.of("GR-MC10-total"));
     ToyResult r = run(7, 300, new float[] {0.01f}, es);
     double zero = r.meanSquaredExact();
     assertEquals(1, r.meanMse(0, 1) / zero, 0.1, "GR-MC10-total");
@@ -110,15 +112,15 @@ class ToyExperimentTest {
 
   @Test
   void lineupPutsEachTotalDerivativeNextToItsDetachedEstimator() {
-    EnumSet<ToyEstimator.Kind> all = EnumSet.allOf(ToyEstimator.Kind.class);
-    all.remove(ToyEstimator.Kind.GS);
+    List<EstimatorFamily> all = new java.util.ArrayList<>(ToyEstimator.applicable());
+    all.remove(Estimators.family("GS"));
     assertEquals(List.of("ST", "ST-GS", "GR-MC10", "GR-MC10-total", "GR-MC100",
         "GR-MC100-total", "ZGR", "ReinMax", "GST-1.0", "GST-p", "REINFORCE", "RLOO-2", "RLOO-10"),
         ToyEstimator.lineup(all, List.of(10, 100), List.of(2, 10)).stream()
             .map(ToyEstimator::name).toList());
     assertEquals(List.of("ST", "GR-MC10-total", "GR-MC100-total", "ZGR"),
-        ToyEstimator.lineup(EnumSet.of(ToyEstimator.Kind.ZGR, ToyEstimator.Kind.ST,
-            ToyEstimator.Kind.GUMBEL_RAO_TOTAL), List.of(10, 100), List.of(2)).stream()
+        ToyEstimator.lineup(List.of(Estimators.family("ZGR"), Estimators.family("ST"),
+            Estimators.family("GR-MC10-total")), List.of(10, 100), List.of(2)).stream()
             .map(ToyEstimator::name).toList());
   }
 }

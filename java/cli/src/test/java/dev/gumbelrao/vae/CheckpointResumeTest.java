@@ -1,13 +1,14 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gumbelrao.Backend;
-import dev.gumbelrao.GumbelRao;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  * momentum, REINFORCE's baseline and every evaluation.
  */
 class CheckpointResumeTest {
-  private static GumbelRao gr;
+  private static Backend gr;
   private static final Splits DATA = Tiny.splits();
   private static final Trainer.Schedule SCHEDULE = new Trainer.Schedule(10, 20, 4, 7);
 
   @BeforeAll
   static void open() {
-    gr = GumbelRao.create(Backend.CPU);
+    gr = Backend.open(BackendKind.CPU);
   }
 
   @AfterAll

@@ -1,12 +1,13 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.NoiseKey;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gumbelrao.Backend;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,11 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /** The importance-weighted bound against log p(x) computed exactly by enumeration. */
 class ImportanceBoundTest {
-  private static GumbelRao gr;
+  private static Backend gr;
 
   @BeforeAll
   static void open() {
-    gr = GumbelRao.create(Backend.CPU);
+    gr = Backend.open(BackendKind.CPU);
   }
 
   @AfterAll

@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.GumbelRao;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.Sample;
+import dev.gumbelrao.estimators.Sample;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
@@ -21,7 +21,7 @@ import java.nio.FloatBuffer;
  * <pre>{@code
  * try (GradientCollector gc = trainer.newGradientCollector()) {
  *   NDArray logits = encoder.forward(ps, x, true).singletonOrThrow().reshape(-1, arity);
- *   DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, manager);
+ *   DjlSample z = DjlEstimators.forward(backend, estimator, logits, key, manager);
  *   NDArray reconstruction = decoderLoss(z.values());  // z.values(): onehot(D), a leaf
  *   gc.backward(reconstruction);                      // decoder gradients, and dL/dvalues
  *   gc.backward(z.surrogate(z.values().getGradient())); // dL/dlogits into the encoder
@@ -58,7 +58,7 @@ public final class DjlEstimators {
    * @return the sample, whose values (the estimator's forward values, shape of logits) require a
    *     gradient when the estimator is pathwise
    */
-  public static DjlSample forward(GumbelRao backend, Estimator estimator, NDArray logits,
+  public static DjlSample forward(Backend backend, Estimator estimator, NDArray logits,
       NoiseKey key, NDManager manager) {
     if (backend == null) throw new IllegalArgumentException("backend must not be null");
     if (estimator == null) throw new IllegalArgumentException("estimator must not be null");

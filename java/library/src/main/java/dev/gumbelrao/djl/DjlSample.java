@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
-import dev.gumbelrao.ScoreFunctionEstimator;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 
 /**
  * A sample drawn on DJL arrays ({@link DjlEstimators#forward}): the library's {@link Sample},

@@ -1,5 +1,15 @@
 package dev.gumbelrao.djl;
 
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.Backends;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,15 +21,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.gumbelrao.Backend;
-import dev.gumbelrao.Backends;
-import dev.gumbelrao.Estimator;
-import dev.gumbelrao.Estimators;
-import dev.gumbelrao.GumbelRao;
-import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.PathwiseEstimator;
-import dev.gumbelrao.Sample;
-import dev.gumbelrao.ScoreFunctionEstimator;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -34,10 +35,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DjlInteropTest {
   private static final int BATCH = 6, VARIABLES = 5, ARITY = 4, ROWS = BATCH * VARIABLES;
 
-  private static GumbelRao open(Backend backend) {
+  private static Backend open(BackendKind backend) {
     org.junit.jupiter.api.Assumptions.assumeTrue(Backends.status(backend).available(),
         () -> Backends.status(backend).toString());
-    return GumbelRao.create(backend);
+    return Backend.open(backend);
   }
 
   private static float[] random(SplittableRandom rnd, int n, double scale) {
@@ -47,13 +48,13 @@ class DjlInteropTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
-  void theDjlPathGivesTheArrayPathsBits(Backend backend) {
+  @EnumSource(value = BackendKind.class, names = {"CPU", "JAVA"})
+  void theDjlPathGivesTheArrayPathsBits(BackendKind backend) {
     SplittableRandom rnd = new SplittableRandom(2);
     float[] th = random(rnd, ROWS * ARITY, 1.5), g = random(rnd, ROWS * ARITY, 1);
     float[] f = random(rnd, ROWS, 1);
     NoiseKey key = new NoiseKey(17, 3);
-    try (GumbelRao gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+    try (Backend gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
       NDArray logits = manager.create(th, new Shape(BATCH, VARIABLES, ARITY));
       for (Estimator est : List.of(Estimators.straightThrough(0.5f),
           Estimators.straightThroughGumbelSoftmax(0.5f), Estimators.gumbelSoftmax(0.5f),
@@ -88,15 +89,15 @@ class DjlInteropTest {
    * gradient must equal g itself.
    */
   @ParameterizedTest
-  @EnumSource(value = Backend.class, names = {"CPU", "JAVA"})
-  void anEncodersGradientThroughGumbelRaoMatchesTheHandComputation(Backend backend) {
+  @EnumSource(value = BackendKind.class, names = {"CPU", "JAVA"})
+  void anEncodersGradientThroughGumbelRaoMatchesTheHandComputation(BackendKind backend) {
     SplittableRandom rnd = new SplittableRandom(9);
     int in = 3, out = VARIABLES * ARITY;
     float[] x = random(rnd, BATCH * in, 1), w = random(rnd, in * out, 0.8);
     float[] c = random(rnd, ROWS * ARITY, 1);
     PathwiseEstimator est = Estimators.gumbelRao(50, 0.5f);
     NoiseKey key = new NoiseKey(5, 5);
-    try (GumbelRao gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+    try (Backend gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
       NDArray xs = manager.create(x, new Shape(BATCH, in));
       NDArray ws = manager.create(w, new Shape(in, out));
       ws.setRequiresGradient(true);
@@ -183,9 +184,9 @@ class DjlInteropTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Backend.class, names = {"JAVA"})
-  void badArraysAreRejectedNamingTheArgument(Backend backend) {
-    try (GumbelRao gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+  @EnumSource(value = BackendKind.class, names = {"JAVA"})
+  void badArraysAreRejectedNamingTheArgument(BackendKind backend) {
+    try (Backend gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
       PathwiseEstimator est = Estimators.gumbelRao(5, 1f);
       NDArray ints = manager.create(new int[] {1, 2, 3, 4});
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
