@@ -71,6 +71,27 @@ class CliTest {
     }
   }
 
+  /**
+   * Without --given, D is drawn with the key: the gradient of the sample the API's forward pass
+   * draws with that key (GR-MC100 from its name, ZGR, ST-GS averaged over --samples draws).
+   */
+  @Test
+  void gradDrawsDWithTheKeyWhenNotGiven() throws Exception {
+    float[] th = {0.3f, -0.2f, 1f}, g = {1f, -0.5f, 2f};
+    float[] cli = parse(run("grad", "--estimator", "GR-MC100", "--logits", "0.3,-0.2,1",
+        "--upstream", "1,-0.5,2", "--tau", "0.5", "--seed", "4", "--backend", "java"), 3);
+    float[] zgr = parse(run("grad", "--estimator", "zgr", "--logits", "0.3,-0.2,1",
+        "--upstream", "1,-0.5,2", "--seed", "4", "--backend", "java"), 3);
+    try (Backend gr = Backend.open(BackendKind.JAVA)) {
+      for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.gumbelRao(100, 0.5f),
+          Estimators.zgr()}) {
+        float[] want = new float[3];
+        est.backward(est.forward(gr, th, 1, 3, new NoiseKey(4, 0), null), g, want);
+        assertArrayEquals(want, est.name().equals("ZGR") ? zgr : cli, est.name());
+      }
+    }
+  }
+
   private static float[] parse(Run r, int n) {
     assertEquals(0, r.status, r.err);
     assertEquals(1, r.out.lines().count(), r.out);
@@ -172,12 +193,15 @@ class CliTest {
       {"--estimator", "zgr-binary", "--logits", "0.4", "--given", "1", "--upstream", "1",
           "--seed", "1"},
       {"--estimator", "st", "--logits", l3, "--upstream", u3, "--tau", "1", "--losses", "1"},
+      // a D the estimator cannot be given (it draws D from its forward noise)
+      {"--estimator", "st-gs", "--logits", l3, "--upstream", u3, "--tau", "1", "--given", "0"},
       // a missing input
-      {"--estimator", "zgr", "--logits", l3, "--upstream", u3},
+      {"--estimator", "rloo", "--logits", l3, "--losses", "1,2"},
       {"--estimator", "zgr", "--logits", l3, "--given", "1"},
       {"--estimator", "reinmax", "--logits", l3, "--upstream", u3, "--given", "1"},
-      {"--estimator", "gst-p", "--logits", l3, "--upstream", u3, "--tau", "1"},
-      {"--estimator", "gumbel-rao-total", "--logits", l3, "--upstream", u3, "--tau", "1"},
+      {"--estimator", "gr-mc100", "--logits", l3, "--upstream", u3, "--given", "1", "--samples",
+          "10", "--tau", "1"},
+      {"--estimator", "gumbel-rao-total", "--logits", l3, "--upstream", u3, "--given", "0"},
       {"--estimator", "rloo", "--logits", l3, "--given", "0,1"},
       {"--estimator", "rloo", "--given", "0,1", "--losses", "1,2"},
       {"--estimator", "disarm", "--logits", "0.4", "--losses", "1,2"},
@@ -210,8 +234,8 @@ class CliTest {
     };
     String[] named = {"--estimator", "--tau", "--samples", "--seed", "--losses", "--upstream",
         "--samples", "--tau", "--seed", "--losses",
-        "--given", "--upstream", "--tau", "--given", "--given", "--losses", "--logits", "--given",
-        "--upstream",
+        "--given", "--given", "--upstream", "--tau", "--samples", "--tau", "--losses", "--logits",
+        "--given", "--upstream",
         "--upstream", "--given", "--given", "--given", "--given", "--given", "--tau", "--tau",
         "--samples", "--given", "--losses", "--given", "--losses", "--logits", "--given", "--given",
         "--losses", "--given", "--logits", "--given", "--upstream", "--given"};
@@ -255,8 +279,8 @@ class CliTest {
       {"grad", "--estimator", "st", "--logits", "1,x", "--upstream", "1,1", "--tau", "1"},
       {"grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1", "--tau", "1"},
       {"grad", "--estimator", "st", "--logits", "1,2", "--upstream", "1,1", "--tau", "0"},
-      {"grad", "--estimator", "gumbel-rao", "--logits", "1,2", "--upstream", "1,1", "--tau",
-          "1"},
+      {"grad", "--estimator", "gumbel-rao", "--logits", "1,2", "--upstream", "1,1", "--given",
+          "0"},
       {"conditional", "--logits", "1,nan,3", "--given", "1"},
       {"conditional", "--logits", "1,2,3", "--given", "3"},
       {"conditional", "--logits", "1,2,3", "--given", "1", "--bogus", "1"},
