@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the kernels and the harness for the host emulator (cuda/emu/README.md):
 #   cuda/emu/build.sh OUT_DIR CPU_LIBRARY
-# CPU_LIBRARY: libgumbelrao_native.a of a CPU-only build (cmake -DGR_WITH_CUDA=OFF), which holds
+# CPU_LIBRARY: libgumbelrao_native_cpu.a of a CPU-only build (cmake -DGR_WITH_CUDA=OFF), which holds
 # the reference backend and the operations' entry points; that build's generated/ folder (next to
 # the library) gives the CUDA staging of the operations (operations_cuda_staged.cu), whose
 # objects here replace the build's no-CUDA stubs. Produces OUT_DIR/gr_cuda_harness_emu and OUT_DIR/gr_nvtx_ranges_test_emu

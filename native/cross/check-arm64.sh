@@ -5,8 +5,9 @@
 #     instruction set this CPU has: Philox words, uniforms and D bit-identical, gradients and
 #     soft outputs within the agreement tolerance, conditional noise within 2e-5 + 1e-6 |G|;
 #  2. the arm64 JNI library of the jar loads with every symbol resolved (native/check/load_library.cpp).
-# Needs g++-aarch64-linux-gnu and qemu-user-static (Debian), and a Maven build first (the JNI
-# library comes from java/library/target/classes). Usage: bash native/cross/check-arm64.sh
+# Needs g++-aarch64-linux-gnu and qemu-user-static (Debian), and a Maven build first (its native
+# folders and the linux-arm64 natives in java/library/target/natives). Usage:
+# bash native/cross/check-arm64.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in aarch64-linux-gnu-g++ qemu-aarch64-static; do
@@ -14,12 +15,11 @@ for tool in aarch64-linux-gnu-g++ qemu-aarch64-static; do
 done
 x86=java/library/target/native
 arm=java/library/target/native-arm64
-jni=java/library/target/classes/dev/gumbelrao/linux-arm64/libjniNativeKernels.so
+jni=java/library/target/natives/linux-arm64/dev/gumbelrao/backends/linux-arm64/libjnigumbelrao.so
 work=java/library/target/check-arm64
 mkdir -p "$work"
-cmake -S . -B "$x86" -DGR_WITH_CUDA=OFF >/dev/null 2>&1
+# Maven's native builds (java/library/pom.xml) hold gr_check_outputs, linked to the CPU archive.
 cmake --build "$x86" --target gr_check_outputs --parallel >/dev/null
-cmake -S . -B "$arm" -DCMAKE_TOOLCHAIN_FILE=native/cross/aarch64-linux-gnu.cmake -DGR_WITH_CUDA=OFF >/dev/null 2>&1
 cmake --build "$arm" --target gr_check_outputs --parallel >/dev/null
 qemu() { qemu-aarch64-static -L /usr/aarch64-linux-gnu "$@"; }
 
@@ -38,7 +38,7 @@ if [ -f "$jni" ]; then
   aarch64-linux-gnu-g++ -O1 -o "$work/load_library" native/check/load_library.cpp -ldl
   qemu "$work/load_library" "$jni" JNI_OnLoad || status=1
 else
-  echo "missing $jni: build with mvn package first (with g++-aarch64-linux-gnu installed)"
+  echo "missing $jni: build with mvn first (with g++-aarch64-linux-gnu installed)"
   status=1
 fi
 exit $status

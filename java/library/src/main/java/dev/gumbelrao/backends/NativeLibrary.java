@@ -39,17 +39,29 @@ final class NativeLibrary {
     return (os.startsWith("linux") ? "linux" : os.replace(' ', '_')) + "-" + cpu;
   }
 
+  /**
+   * Loads the natives of this platform: the CUDA build ({@code <platform>-gpu/}, the
+   * {@code linux-x86_64-gpu} jar) when it is on the class path, else the CPU-only build
+   * ({@code <platform>/}). {@code -Dgumbelrao.native.gpu=false} passes over the former.
+   */
   static void load() {
     // By the class loader, not the class: in a named module Class.getResource looks only in
-    // this module, and the natives ship in a classifier jar of their own. The platform folder is
-    // not a package name, so the resource is not encapsulated.
-    String resource = FOLDER + platform() + "/" + NAME;
+    // this module, and the natives ship in classifier jars of their own. The platform folders
+    // are not package names, so the resources are not encapsulated.
     ClassLoader loader = NativeLibrary.class.getClassLoader();
-    URL url = loader == null ? ClassLoader.getSystemResource(resource) : loader.getResource(resource);
+    boolean gpu = !"false".equalsIgnoreCase(System.getProperty("gumbelrao.native.gpu"));
+    URL url = null;
+    String cpu = FOLDER + platform() + "/" + NAME;
+    for (String resource : gpu ? new String[] {FOLDER + platform() + "-gpu/" + NAME, cpu}
+        : new String[] {cpu}) {
+      url = loader == null ? ClassLoader.getSystemResource(resource) : loader.getResource(resource);
+      if (url != null) break;
+    }
     if (url == null) {
       throw new UnsatisfiedLinkError("no native library for " + platform() + " on the class path "
-          + "(looked for " + resource + ": add the dependency dev.gumbelrao:gumbel-rao with "
-          + "classifier " + platform() + ", or the gumbel-rao-platform artifact)");
+          + "(looked for " + cpu + ": add the dependency dev.gumbelrao:gumbel-rao with "
+          + "classifier " + platform() + " (CPU) or " + platform() + "-gpu (CPU and CUDA), or "
+          + "dev.gumbelrao:gumbel-rao-platform)");
     }
     try {
       System.load(file(url).getAbsolutePath());
@@ -73,7 +85,8 @@ final class NativeLibrary {
     String version = NativeLibrary.class.getPackage().getImplementationVersion();
     String key = (version == null ? "dev" : version) + "-"
         + (crc >= 0 ? String.format("%08x-%d", crc, size) : "unknown");
-    Path dir = cacheRoot().resolve(key).resolve(platform());
+    Path dir = cacheRoot().resolve(key).resolve(new File(new File(url.getPath()).getParent())
+        .getName());
     Path target = dir.resolve(NAME);
     if (size >= 0 && Files.isRegularFile(target) && Files.size(target) == size) {
       return target.toFile();

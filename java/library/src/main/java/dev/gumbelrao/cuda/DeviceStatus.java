@@ -30,7 +30,7 @@ final class DeviceStatus implements AutoCloseable {
     }
   }
 
-  /** The device address of the word (for {@link GumbelRaoCuda}'s raw calls). */
+  /** The device address of the word (for the operations queued on its stream). */
   public long address() {
     if (address == 0) throw new IllegalStateException("this DeviceStatus is closed");
     return address;
