@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The publishing run of the discrete VAE experiment (the paper's Table 2; README, "The discrete
+# The publishing run of the discrete VAE experiment (the paper's Table 2; java/cli/VAE.md, "The discrete
 # VAE on binarized MNIST"): arities 2 and 16, batch sizes 20 and 200, every estimator of the
 # table, a 4-candidate search per estimator and setting (each candidate trained for a fifth of
 # the iterations, the best on the validation bound continued to the end), iterations sized from

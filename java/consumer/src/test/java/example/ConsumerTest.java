@@ -2,11 +2,13 @@ package example;
 
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.Backends;
 import dev.gumbelrao.NoiseStream;
 import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.Estimators;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +16,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,6 +93,60 @@ class ConsumerTest {
     }
   }
 
+  /**
+   * The quick start runs on every backend that is here and gives the JAVA backend's gradient to
+   * float rounding (so the same D); each row's gradient sums to zero (J(s)^T g is orthogonal to
+   * the ones vector) and is not zero (the upstream differs between classes).
+   */
+  @ParameterizedTest
+  @EnumSource(value = BackendKind.class, names = {"AUTO", "CPU", "JAVA"})
+  void theQuickStartGivesTheJavaBackendsGradient(BackendKind backend) {
+    Assumptions.assumeTrue(Backends.status(backend).available(),
+        () -> Backends.status(backend).toString());
+    assertGradientOfQuickStart(QuickStart.gradient(backend));
+  }
+
+  /** The device-memory example gives the JAVA backend's gradient on the quick start's inputs. */
+  @Test
+  void theDeviceExampleGivesTheJavaBackendsGradient() {
+    Assumptions.assumeTrue(Backends.status(BackendKind.CUDA).available(),
+        () -> Backends.status(BackendKind.CUDA).toString());
+    float[] logits = {0.3f, -0.2f, 1f, 2f, 0f, 0f, 0f, 0f, 0f, -1f, 1f, 0.5f};
+    float[] oneHot = new float[12], upstream = new float[12];
+    NoiseKey key = new NoiseStream(42).next();
+    try (Backend java = Backend.open(BackendKind.JAVA)) {   // the quick start's D and upstream
+      Estimators.gumbelRao(100, 0.5f).forward(java, logits, 4, 3, key, oneHot);
+    }
+    for (int i = 0; i < 12; i++) upstream[i] = oneHot[i] - 0.5f;
+    assertGradientOfQuickStart(DeviceStep.gradient(Estimators.gumbelRao(100, 0.5f), logits, 4, 3,
+        key, upstream));
+  }
+
+  private static void assertGradientOfQuickStart(float[] grad) {
+    float[] expected = QuickStart.gradient(BackendKind.JAVA);
+    for (int r = 0; r < 4; r++) {
+      double sum = 0, norm = 0;
+      for (int c = 0; c < 3; c++) {
+        int i = 3 * r + c;
+        assertEquals(expected[i], grad[i], 1e-5 + 1e-5 * Math.abs(expected[i]), "grad " + i);
+        sum += grad[i];
+        norm += Math.abs(grad[i]);
+      }
+      assertEquals(0, sum, 1e-5, "row " + r);
+      assertTrue(norm > 1e-3, "row " + r + " has a zero gradient");
+    }
+  }
+
+  /** The README's keys: one per layer and step, all different, the same for the same seed. */
+  @Test
+  void theNoiseKeysOfTheReadmeAreDistinctAndRepeatable() {
+    NoiseKey[][] keys = QuickStart.layerKeys(42, 100);
+    Set<NoiseKey> distinct = new HashSet<>();
+    for (NoiseKey[] step : keys) distinct.addAll(List.of(step));
+    assertEquals(200, distinct.size());
+    assertArrayEquals(keys[99], QuickStart.layerKeys(42, 100)[99]);
+  }
+
   /** Every README code block marked as a snippet is, line for line, the snippet in the source. */
   @Test
   void theReadmesExamplesAreThisProjectsCode() throws IOException {
@@ -103,7 +161,8 @@ class ConsumerTest {
           "README snippet " + m.group(1) + " differs from " + m.group(2));
       checked.add(m.group(1));
     }
-    assertEquals(List.of("estimator-step", "djl-step"), checked);
+    assertEquals(List.of("quick-start", "estimator-step", "noise-keys", "device-step", "djl-step"),
+        checked);
   }
 
   /** The lines between "// snippet: NAME" and "// end snippet", without their indentation. */
