@@ -3,13 +3,22 @@ package dev.gumbelrao;
 import dev.gumbelrao.backends.Formulas;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
-import dev.gumbelrao.estimators.RunningMeanBaseline;
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -21,9 +30,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * "Every backend gives the same D and the same gradients (to float rounding) for the same seed":
  * each native backend against the JAVA backend, which computes in double precision, on fresh
- * random inputs for every operation, across arity (1 to 2^16, and 2^20 once), K (1 to 10^4, and
- * 10^6 once), tau (0.01 to 10), logit scales and masked classes. Also: the CPU backend's
- * instruction-set variants and thread counts agree with each other.
+ * random inputs for every operation and every estimator of the registry (read from
+ * {@link EstimatorCases}: a new family is compared with no edit here), across arity (1 to 2^16,
+ * and 2^20 once), K (1 to 10^4, and 10^6 once), tau (0.01 to 10), logit scales and masked
+ * classes. Also: the CPU backend's instruction-set variants and thread counts agree with each
+ * other, for every estimator.
  */
 class BackendAgreementTest {
   private static final long SEED = 0x5EEDL;
@@ -72,7 +83,6 @@ class BackendAgreementTest {
       float[] g = TestData.gaussian(rnd, rows * arity);
       NoiseKey key = new NoiseKey(rnd.nextLong(), rnd.nextInt(1 << 20));
       int n = rows * arity;
-      double rtol = TestData.rtol(backend, tau), floor = TestData.floor(backend, tau);
       String where = backend + " rows=" + rows + " arity=" + arity;
 
       // sample: D equal except float near-ties of the two best perturbed logits
@@ -87,37 +97,14 @@ class BackendAgreementTest {
         }
       }
 
-      // the backward passes, at the reference's D
-      float[] out = new float[n], outRef = new float[n];
-      Ops.gumbelRao(gr, th, dRef, g, rows, arity, k, tau, key, out);
-      Ops.gumbelRao(ref, th, dRef, g, rows, arity, k, tau, key, outRef);
-      TestData.assertElementsClose(outRef, out, rows, arity, rtol, floor,
-          "gumbelRaoBackward " + where);
-
-      Ops.gumbelSoftmaxBackward(gr, th, g, rows, arity, tau, key, out);
-      Ops.gumbelSoftmaxBackward(ref, th, g, rows, arity, tau, key, outRef);
-      TestData.assertElementsClose(outRef, out, rows, arity, rtol, floor,
-          "gumbelSoftmaxBackward " + where);
-
-      Ops.gumbelSoftmaxForward(gr, th, rows, arity, tau, key, out);
-      Ops.gumbelSoftmaxForward(ref, th, rows, arity, tau, key, outRef);
-      TestData.assertElementsClose(outRef, out, rows, arity, rtol, floor,
-          "gumbelSoftmaxForward " + where);
-
-      Ops.straightThrough(gr, th, g, rows, arity, tau, out);
-      Ops.straightThrough(ref, th, g, rows, arity, tau, outRef);
-      TestData.assertElementsClose(outRef, out, rows, arity, rtol, floor,
-          "straightThroughBackward " + where);
-
-      float[] losses = TestData.gaussian(rnd, rows);
-      RunningMeanBaseline b1 = new RunningMeanBaseline(), b2 = new RunningMeanBaseline();
-      b1.update(0.25);
-      b2.update(0.25);
-      Ops.reinforce(gr, th, dRef, losses, b1, rows, arity, out);
-      Ops.reinforce(ref, th, dRef, losses, b2, rows, arity, outRef);
-      TestData.assertElementsClose(outRef, out, rows, arity, 1e-5 * TestData.looseness(backend),
-          TestData.floor(backend, 1f), "reinforceBackward " + where);
-      assertEquals(b2.value(), b1.value());
+      // every estimator of the registry at this shape (K = k, tau): its draws, values and
+      // gradients; a binary family reads the n logits as n one-logit variables
+      for (EstimatorCases.Case c : EstimatorCases.oneEach(arity, k, tau)) {
+        int rowsC = c.binary() ? n : rows;
+        SplittableRandom inputs = new SplittableRandom(SEED ^ c.name().hashCode());
+        float[] input = c.pathwise() ? g : c.input(inputs, rowsC);
+        assertEstimatorAgrees(c, gr, ref, backend, th, rowsC, key, input, false, where);
+      }
 
       int kNoise = (int) Math.min(k, Math.max(1, 200_000 / n));
       float[] noise = new float[kNoise * n], noiseRef = new float[kNoise * n];
@@ -126,6 +113,114 @@ class BackendAgreementTest {
       // G = -log(E_j + p_j E_D): float error about 2 ulps of the log's argument, i.e. absolute
       TestData.assertClose(noiseRef, noise, 1e-6 * TestData.looseness(backend),
           2e-5 * TestData.looseness(backend), "conditionalGumbel " + where);
+    }
+  }
+
+  static Stream<Arguments> estimatorCases() {
+    return TestBackends.nativeBackends().flatMap(b -> EstimatorCases.cases()
+        .map(c -> Arguments.of(b, c)));
+  }
+
+  /**
+   * Every estimator of the case list ({@link EstimatorCases#all()}: every registry family, each K
+   * or S, temperature and arity of the list) on 97 rows of masked logits: D identical to the
+   * oracle's for every draw, values identical, gradients (two steps of one estimator, so that a
+   * baseline moves alike) within float rounding; and on each backend the sample at a given D has
+   * the backward pass of the forward sample that drew that D, bit for bit.
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("estimatorCases")
+  void everyEstimatorAgreesWithTheDoublePrecisionReference(BackendKind backend,
+      EstimatorCases.Case c) {
+    try (Backend gr = TestBackends.open(backend);
+        Backend ref = Backend.open(BackendKind.JAVA)) {
+      SplittableRandom rnd = new SplittableRandom(SEED ^ c.toString().hashCode());
+      int rows = 97;
+      float[] th = c.logits(rnd, rows, 1.5, 0.2), input = c.input(rnd, rows);
+      NoiseKey key = new NoiseKey(rnd.nextLong(), rnd.nextInt(1 << 20));
+      assertEstimatorAgrees(c, gr, ref, backend, th, rows, key, input, true, backend + " " + c);
+      if (c.conditionable()) {
+        for (Backend on : new Backend[] {gr, ref}) {
+          EstimatorCases.Step drawn = c.step(on, th, rows, key, input);
+          EstimatorCases.Step given = c.given(on, th, rows, key, drawn.choices(), input);
+          assertArrayEquals(drawn.grad, given.grad, on.kind() + " " + c
+              + ": the sample at a given D against the forward sample that drew it");
+        }
+      }
+    }
+  }
+
+  /**
+   * One estimator's forward and backward passes on {@code gr} against the JAVA oracle
+   * {@code ref}: its draws (identical when {@code strict}, else equal up to float near-ties),
+   * values (one-hot or b of its own draws; the relaxed y within float rounding) and gradients
+   * within float rounding, at the oracle's D where the family takes a given D. Two backward
+   * passes of each estimator, so that a baseline (REINFORCE's) moves alike.
+   */
+  static void assertEstimatorAgrees(EstimatorCases.Case c, Backend gr, Backend ref,
+      BackendKind backend, float[] th, int rows, NoiseKey key, float[] input, boolean strict,
+      String where) {
+    int arity = c.arity();
+    String what = where + " " + c;
+    double rtol = TestData.rtol(backend, c.toleranceTau());
+    double floor = TestData.floor(backend, c.toleranceTau());
+    Estimator est = c.estimator(), estRef = c.estimator();
+    float[] values = new float[c.valuesLength(rows)], valuesRef = new float[values.length];
+    Sample s = est.forward(gr, th, rows, arity, key, values);
+    Sample sRef = estRef.forward(ref, th, rows, arity, key, valuesRef);
+    assertEquals(sRef.hasChoices(), s.hasChoices(), what);
+    int[] dRef = null;
+    if (sRef.hasChoices()) {
+      int[] d = s.choices();
+      dRef = sRef.choices();
+      if (strict) {
+        assertArrayEquals(dRef, d, what + ": D");
+      } else if (c.binary()) {
+        int differ = 0;
+        for (int i = 0; i < d.length; i++) differ += d[i] == dRef[i] ? 0 : 1;
+        assertTrue(differ <= Math.max(1, d.length / 10_000), what + ": " + differ + " of "
+            + d.length + " draws differ");
+      } else {
+        for (int draw = 0; draw < c.draws(); draw++) {
+          assertSameChoicesUpToNearTies(th, rows, arity, c.draws() == 1 ? key : key.derive(draw),
+              java.util.Arrays.copyOfRange(dRef, draw * rows, (draw + 1) * rows),
+              java.util.Arrays.copyOfRange(d, draw * rows, (draw + 1) * rows));
+        }
+      }
+      for (int i = 0; i < d.length; i++) {
+        for (int j = 0; j < arity; j++) {
+          float v = values[i * arity + j];
+          float expected = c.binary() ? d[i] : j == d[i] ? 1f : 0f;
+          if (v != expected) {
+            assertEquals(expected, v, what + ": values of draw-row " + i + " class " + j);
+          }
+        }
+      }
+    } else {
+      assertRowsClose(c, th, rows, valuesRef, values, rtol, floor, what + ": values");
+    }
+    float[] grad = new float[rows * arity], gradRef = new float[rows * arity];
+    for (int step = 0; step < 2; step++) {
+      Sample a = s, b = sRef;
+      if (c.conditionable()) {
+        a = est.given(gr, th, rows, arity, key, dRef);
+        b = estRef.given(ref, th, rows, arity, key, dRef);
+      }
+      EstimatorCases.backward(est, a, input, grad);
+      EstimatorCases.backward(estRef, b, input, gradRef);
+      assertRowsClose(c, th, rows, gradRef, grad, rtol, floor, what + ": backward, step " + step);
+    }
+  }
+
+  /** Row by row, the tolerances widened by the row's {@link EstimatorCases.Case#conditioning}. */
+  private static void assertRowsClose(EstimatorCases.Case c, float[] th, int rows,
+      float[] expected, float[] actual, double rtol, double floor, String what) {
+    int arity = c.arity();
+    for (int r = 0; r < rows; r++) {
+      double cond = c.conditioning(th, r);
+      TestData.assertElementsClose(java.util.Arrays.copyOfRange(expected, r * arity,
+          (r + 1) * arity), java.util.Arrays.copyOfRange(actual, r * arity, (r + 1) * arity), 1,
+          arity, rtol * cond, floor * cond, what + " row " + r);
     }
   }
 
@@ -164,8 +259,8 @@ class BackendAgreementTest {
       int[] d = {2, 0};
       float[] out = new float[6], outRef = new float[6];
       NoiseKey key = new NoiseKey(99, 1);
-      Ops.gumbelRao(cpu, th, d, g, rows, arity, k, 0.5f, key, out);
-      Ops.gumbelRao(ref, th, d, g, rows, arity, k, 0.5f, key, outRef);
+      gumbelRao(cpu, th, d, g, rows, arity, k, 0.5f, key, out);
+      gumbelRao(ref, th, d, g, rows, arity, k, 0.5f, key, outRef);
       TestData.assertElementsClose(outRef, out, rows, arity, 1e-5, TestData.floor(BackendKind.CPU,
           0.5f), "K = 10^6");
     }
@@ -185,10 +280,17 @@ class BackendAgreementTest {
       ref.sample(th, 1, arity, key, dRef, null);
       assertEquals(dRef[0], d[0]);
       float[] out = new float[arity], outRef = new float[arity];
-      Ops.gumbelRao(cpu, th, dRef, g, 1, arity, 2, 1f, key, out);
-      Ops.gumbelRao(ref, th, dRef, g, 1, arity, 2, 1f, key, outRef);
+      gumbelRao(cpu, th, dRef, g, 1, arity, 2, 1f, key, out);
+      gumbelRao(ref, th, dRef, g, 1, arity, 2, 1f, key, outRef);
       TestData.assertElementsClose(outRef, out, 1, arity, 1e-5, TestData.floor(BackendKind.CPU, 1f),
           "arity 2^20");
+      // every estimator of the registry on that row (K = S = 2; a binary one on 2^20 variables)
+      for (EstimatorCases.Case c : EstimatorCases.oneEach(arity, 2, 1f)) {
+        int rowsC = c.binary() ? arity : 1;
+        float[] input = c.pathwise() ? g : c.input(new SplittableRandom(21), rowsC);
+        assertEstimatorAgrees(c, cpu, ref, BackendKind.CPU, th, rowsC, key, input, false,
+            "arity 2^20");
+      }
     }
   }
 
@@ -203,6 +305,13 @@ class BackendAgreementTest {
     NoiseKey key = new NoiseKey(3, 4);
     float[] baseline = null;
     int[] dBase = null;
+    List<EstimatorCases.Case> cases = EstimatorCases.all();
+    Map<EstimatorCases.Case, float[]> caseLogits = new HashMap<>(), caseInputs = new HashMap<>();
+    Map<EstimatorCases.Case, EstimatorCases.Step> firstSteps = new HashMap<>();
+    for (EstimatorCases.Case c : cases) {
+      caseLogits.put(c, c.logits(rnd, rows, 2.0, 0.1));
+      caseInputs.put(c, c.input(rnd, rows));
+    }
     for (String isa : new String[] {"x86-64", "avx2", "avx512"}) {
       if (NativeRuntime.setCpuIsa(isa) != 0) continue; // not supported by this CPU
       try (Backend cpu = Backend.open(BackendKind.CPU)) {
@@ -210,7 +319,7 @@ class BackendAgreementTest {
         int[] d = new int[rows];
         float[] out = new float[rows * arity];
         cpu.sample(th, rows, arity, key, d, null);
-        Ops.gumbelRao(cpu, th, d, g, rows, arity, k, tau, key, out);
+        gumbelRao(cpu, th, d, g, rows, arity, k, tau, key, out);
         if (baseline == null) {
           baseline = out;
           dBase = d;
@@ -218,6 +327,17 @@ class BackendAgreementTest {
           assertArrayEquals(dBase, d, isa);
           TestData.assertElementsClose(baseline, out, rows, arity, 1e-5,
               TestData.floor(BackendKind.CPU, tau), isa);
+        }
+        // every estimator of the case list: the same draws, gradients within float rounding
+        for (EstimatorCases.Case c : cases) {
+          EstimatorCases.Step step = c.step(cpu, caseLogits.get(c), rows, key, caseInputs.get(c));
+          EstimatorCases.Step first = firstSteps.putIfAbsent(c, step);
+          if (first == null) continue;
+          assertArrayEquals(first.choices(), step.choices(), isa + " " + c);
+          TestData.assertElementsClose(first.values, step.values, c.valuesLength(rows) / c.arity(),
+              c.arity(), 1e-5, TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
+          TestData.assertElementsClose(first.grad, step.grad, rows, c.arity(), 1e-5,
+              TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
         }
       }
     }
@@ -239,11 +359,38 @@ class BackendAgreementTest {
         NativeRuntime.setCpuThreads(threads);
         try (Backend cpu = Backend.open(BackendKind.CPU)) {
           float[] out = new float[rows * arity];
-          Ops.gumbelRao(cpu, th, d, g, rows, arity, k, 0.7f, new NoiseKey(1, 2), out);
+          gumbelRao(cpu, th, d, g, rows, arity, k, 0.7f, new NoiseKey(1, 2), out);
           if (first == null) first = out;
           else assertArrayEquals(first, out, "threads=" + threads + " rows=" + rows);
         }
       }
     }
+    // every estimator of the case list on 3000 rows: draws, values and gradients bit for bit
+    int rows = 3000;
+    for (EstimatorCases.Case c : EstimatorCases.all()) {
+      float[] th = c.logits(rnd, rows, 1.0, 0.1), input = c.input(rnd, rows);
+      EstimatorCases.Step first = null;
+      for (int threads : new int[] {1, 2, 3, 8}) {
+        NativeRuntime.setCpuThreads(threads);
+        try (Backend cpu = Backend.open(BackendKind.CPU)) {
+          EstimatorCases.Step step = c.step(cpu, th, rows, new NoiseKey(3, 4), input);
+          if (first == null) {
+            first = step;
+            continue;
+          }
+          String what = c + " threads=" + threads;
+          assertArrayEquals(first.choices(), step.choices(), what);
+          assertArrayEquals(first.values, step.values, what);
+          assertArrayEquals(first.grad, step.grad, what);
+        }
+      }
+    }
+  }
+
+  /** GR-MCK backward at the given D. */
+  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
+      int k, float tau, NoiseKey key, float[] grad) {
+    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
+    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
   }
 }

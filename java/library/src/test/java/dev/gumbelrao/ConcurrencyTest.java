@@ -1,6 +1,9 @@
 package dev.gumbelrao;
 
 import dev.gumbelrao.backends.NativeRuntime;
+import dev.gumbelrao.estimators.EstimatorFamily;
+import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.TestBackends;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
@@ -16,50 +19,76 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Many threads calling one instance at once get exactly the results each call gives alone (the
  * native pool runs one caller's loop at a time and the others on their own threads; results do
- * not depend on thread count, so they are bit-identical).
+ * not depend on thread count, so they are bit-identical): for sampling and for every estimator of
+ * the registry (read from {@link EstimatorCases}: a new family runs here with no edit).
  */
 class ConcurrencyTest {
+  /** One task: an estimator of the case list on random inputs of a random shape. */
+  private static final class Task {
+    final EstimatorCases.Case c;
+    final int rows;
+    final float[] logits, input;
+    final int[] given;
+    final NoiseKey key;
+    EstimatorCases.Step expected;
+    int[] expectedChoices;
+
+    Task(EstimatorCases.Case c, int rows, SplittableRandom rnd, int t) {
+      this.c = c;
+      this.rows = rows;
+      this.logits = c.logits(rnd, rows, 1.0, 0.1);
+      this.input = c.input(rnd, rows);
+      this.given = c.conditionable() && rnd.nextBoolean() ? c.choices(rnd, logits, rows) : null;
+      this.key = new NoiseKey(t, t);
+    }
+
+    /** Its step: from the given D where it has one, else from the forward pass. */
+    EstimatorCases.Step run(Backend gr) {
+      return given != null ? c.given(gr, logits, rows, key, given, input)
+          : c.step(gr, logits, rows, key, input);
+    }
+
+    int[] sample(Backend gr) {
+      int[] d = new int[rows];
+      if (!c.binary()) gr.sample(logits, rows, c.arity(), new NoiseKey(key.seed(), 0), d, null);
+      return d;
+    }
+  }
+
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void concurrentCallsGiveTheSequentialResults(BackendKind backend) throws Exception {
     try (Backend gr = TestBackends.open(backend)) {
-      int tasks = 24, threads = 8;
-      List<float[]> logits = new ArrayList<>(), grads = new ArrayList<>();
-      List<int[]> choices = new ArrayList<>();
-      List<float[]> expected = new ArrayList<>();
-      List<int[]> expectedChoices = new ArrayList<>();
-      int[][] shapes = new int[tasks][];
+      List<EstimatorCases.Case> cases = EstimatorCases.all();
+      // every case at least once, each at a random arity (binary ones at 1), K or S (1 to 60,
+      // 2 to 8) and row count
+      int tasks = Math.max(24, cases.size()), threads = 8;
+      List<Task> all = new ArrayList<>();
       SplittableRandom rnd = new SplittableRandom(42);
       for (int t = 0; t < tasks; t++) {
-        int rows = 50 + rnd.nextInt(400), arity = 1 + rnd.nextInt(40), k = 1 + rnd.nextInt(60);
-        shapes[t] = new int[] {rows, arity, k};
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.1);
-        logits.add(th);
-        grads.add(TestData.gaussian(rnd, rows * arity));
-        choices.add(TestData.choices(rnd, th, rows, arity));
-        float[] out = new float[rows * arity];
-        Ops.gumbelRao(gr, th, choices.get(t), grads.get(t), rows, arity, k, 0.5f,
-            new NoiseKey(t, t), out);
-        expected.add(out);
-        int[] d = new int[rows];
-        gr.sample(th, rows, arity, new NoiseKey(t, 0), d, null);
-        expectedChoices.add(d);
+        EstimatorCases.Case c = cases.get(t % cases.size());
+        int parameter = c.family().parameter() == EstimatorFamily.Parameter.DRAWS_K
+            ? 1 + rnd.nextInt(60) : c.family().parameter() == EstimatorFamily.Parameter.SAMPLES_S
+            ? 2 + rnd.nextInt(7) : 0;
+        int arity = c.binary() ? 1 : 1 + rnd.nextInt(40);
+        c = new EstimatorCases.Case(c.family(), parameter, c.tau(), arity);
+        Task task = new Task(c, 50 + rnd.nextInt(400), rnd, t);
+        task.expected = task.run(gr);
+        task.expectedChoices = task.sample(gr);
+        all.add(task);
       }
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       try {
         for (int round = 0; round < 3; round++) {
           List<Future<?>> futures = new ArrayList<>();
-          for (int t = 0; t < tasks; t++) {
-            int task = t;
+          for (Task task : all) {
             futures.add(pool.submit(() -> {
-              int rows = shapes[task][0], arity = shapes[task][1], k = shapes[task][2];
-              float[] out = new float[rows * arity];
-              Ops.gumbelRao(gr, logits.get(task), choices.get(task), grads.get(task), rows,
-                  arity, k, 0.5f, new NoiseKey(task, task), out);
-              assertArrayEquals(expected.get(task), out, "task " + task);
-              int[] d = new int[rows];
-              gr.sample(logits.get(task), rows, arity, new NoiseKey(task, 0), d, null);
-              assertArrayEquals(expectedChoices.get(task), d, "task " + task);
+              EstimatorCases.Step step = task.run(gr);
+              String what = task.c + " rows=" + task.rows;
+              assertArrayEquals(task.expected.grad, step.grad, what);
+              assertArrayEquals(task.expected.values, step.values, what);
+              assertArrayEquals(task.expected.choices(), step.choices(), what);
+              assertArrayEquals(task.expectedChoices, task.sample(gr), what);
               return null;
             }));
           }

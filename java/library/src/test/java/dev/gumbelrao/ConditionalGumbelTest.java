@@ -1,5 +1,10 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +28,7 @@ class ConditionalGumbelTest {
   private static final double Z_MAX = 5.0;
 
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void everyConditionalDrawKeepsTheChosenClassOnTop(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(1);
@@ -52,7 +57,7 @@ class ConditionalGumbelTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void marginallyOverDTheNoiseIsStandardGumbel(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(2);
@@ -89,7 +94,7 @@ class ConditionalGumbelTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void arityOneGivesStandardGumbelAndZeroGradient(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       int rows = 5000;
@@ -106,8 +111,9 @@ class ConditionalGumbelTest {
       assertTrue(KolmogorovSmirnovTest.withDefaults().test(x, gumbel::cumulativeProbability)
           .getPValue() >= P_MIN);
       float[] grad = new float[rows];
-      Ops.gumbelRao(gr, th, d, TestData.gaussian(new SplittableRandom(4), rows), rows, 1, 10,
-          0.5f, key, grad);
+      PathwiseEstimator est = Estimators.gumbelRao(10, 0.5f);
+      est.backward(est.given(gr, th, rows, 1, key, d),
+          TestData.gaussian(new SplittableRandom(4), rows), grad);
       for (float v : grad) assertEquals(0f, v);
     }
   }

@@ -5,6 +5,8 @@ import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.RunningMeanBaseline;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,27 +63,27 @@ class CudaAgreementTest {
       for (float t : new float[] {tau, TAUS[(arity + k + 1) % TAUS.length]}) {
         double rtol = TestData.rtol(BackendKind.CUDA, t);
         float[] out = new float[n], ref = new float[n];
-        Ops.gumbelRao(gpu, th, dCpu, g, rows, arity, k, t, key, out);
-        Ops.gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
+        gumbelRao(gpu, th, dCpu, g, rows, arity, k, t, key, out);
+        gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
         TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelRaoBackward " + where + " tau=" + t);
-        Ops.gumbelSoftmaxBackward(gpu, th, g, rows, arity, t, key, out);
-        Ops.gumbelSoftmaxBackward(cpu, th, g, rows, arity, t, key, ref);
+        gumbelSoftmaxBackward(gpu, th, g, rows, arity, t, key, out);
+        gumbelSoftmaxBackward(cpu, th, g, rows, arity, t, key, ref);
         TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelSoftmaxBackward " + where + " tau=" + t);
-        Ops.gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
-        Ops.gumbelSoftmaxForward(cpu, th, rows, arity, t, key, ref);
+        gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
+        gumbelSoftmaxForward(cpu, th, rows, arity, t, key, ref);
         TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelSoftmaxForward " + where + " tau=" + t);
-        Ops.straightThrough(gpu, th, g, rows, arity, t, out);
-        Ops.straightThrough(cpu, th, g, rows, arity, t, ref);
+        straightThrough(gpu, th, g, rows, arity, t, out);
+        straightThrough(cpu, th, g, rows, arity, t, ref);
         TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "straightThroughBackward " + where + " tau=" + t);
       }
       float[] losses = TestData.gaussian(rnd, rows);
       float[] out = new float[n], ref = new float[n];
-      Ops.reinforce(gpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
-      Ops.reinforce(cpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
+      reinforce(gpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
+      reinforce(cpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
       TestData.assertElementsClose(ref, out, rows, arity, 1e-4, TestData.floor(BackendKind.CUDA, 1f),
           "reinforceBackward " + where);
 
@@ -205,5 +207,41 @@ class CudaAgreementTest {
     }
     assertTrue(differ <= Math.max(1, cpu.length / 10000), what + ": " + differ
         + " draws differ");
+  }
+
+  // ---------------------------------------------------- the paper's backward passes, one call each
+
+  /** GR-MCK backward at the given D. */
+  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
+      int k, float tau, NoiseKey key, float[] grad) {
+    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
+    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
+  }
+
+  /** ST-GS backward (= GS backward) at the key's forward noise. */
+  private static void gumbelSoftmaxBackward(Backend gr, float[] th, float[] g, int rows,
+      int arity, float tau, NoiseKey key, float[] grad) {
+    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
+    est.backward(est.forward(gr, th, rows, arity, key, null), g, grad);
+  }
+
+  /** The relaxed Gumbel-Softmax values y = softmax((theta + G) / tau). */
+  private static void gumbelSoftmaxForward(Backend gr, float[] th, int rows, int arity,
+      float tau, NoiseKey key, float[] soft) {
+    Estimators.gumbelSoftmax(tau).forward(gr, th, rows, arity, key, soft);
+  }
+
+  /** ST backward, D drawn (its backward pass reads only the logits). */
+  private static void straightThrough(Backend gr, float[] th, float[] g, int rows, int arity,
+      float tau, float[] grad) {
+    PathwiseEstimator est = Estimators.straightThrough(tau);
+    est.backward(est.forward(gr, th, rows, arity, NoiseKey.of(0), null), g, grad);
+  }
+
+  /** REINFORCE backward at the given D with the given baseline. */
+  private static void reinforce(Backend gr, float[] th, int[] d, float[] losses,
+      RunningMeanBaseline baseline, int rows, int arity, float[] grad) {
+    ScoreFunctionEstimator est = Estimators.reinforce(baseline);
+    est.backward(est.given(gr, th, rows, arity, NoiseKey.of(0), d), losses, grad);
   }
 }

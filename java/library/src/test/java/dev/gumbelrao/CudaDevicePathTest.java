@@ -11,6 +11,8 @@ import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.RunningMeanBaseline;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+import dev.gumbelrao.jcuda.JCudaInterop;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.gumbelrao.jcuda.JCudaInterop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

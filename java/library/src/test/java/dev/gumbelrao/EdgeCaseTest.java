@@ -1,5 +1,14 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.PathwiseEstimator;
+import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -10,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The ranges of the operations: tiny and large tau, huge logits, masked classes. Every output is
  * compared element by element, never only checked to be finite: ST against its closed form
  * computed here in double (an all-zero or a one-hot-only answer fails wherever the true one is
- * not), every native backend's outputs against the JAVA oracle's.
+ * not), every native backend's outputs for every estimator of the registry (read from
+ * {@link EstimatorCases}) against the JAVA oracle's.
  */
 class EdgeCaseTest {
   /** ST's backward pass in double: s = softmax(theta / tau), grad_j = s_j (g_j - &lt;s, g&gt;) / tau. */
@@ -41,7 +51,7 @@ class EdgeCaseTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void lowTemperatureAndHugeLogitsMatchTheOracle(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend);
         Backend ref = Backend.open(BackendKind.JAVA)) {
@@ -58,40 +68,65 @@ class EdgeCaseTest {
           ref.sample(th, rows, arity, key, dRef, null);
           String where = backend + " scale " + scale + " tau " + tau;
           assertTrue(java.util.Arrays.equals(dRef, d), where + ": D differs from JAVA's");
-          float[][] outs = new float[5][rows * arity], refs = new float[5][rows * arity];
-          for (int b = 0; b < 2; b++) {
-            Backend on = b == 0 ? gr : ref;
-            float[][] o = b == 0 ? outs : refs;
-            Ops.gumbelRao(on, th, dRef, g, rows, arity, 30, tau, key, o[0]);
-            Ops.gumbelSoftmaxBackward(on, th, g, rows, arity, tau, key, o[1]);
-            Ops.gumbelSoftmaxForward(on, th, rows, arity, tau, key, o[2]);
-            Ops.straightThrough(on, th, g, rows, arity, tau, o[3]);
-            on.conditionalGumbel(th, dRef, rows, arity, 1, key, o[4]);
-          }
           double rtol = TestData.rtol(backend, tau), floor = TestData.floor(backend, tau);
-          TestData.assertElementsClose(straightThroughReference(th, g, rows, arity, tau), outs[3],
+          // ST against its closed form
+          float[] st = new float[rows * arity];
+          PathwiseEstimator straight = Estimators.straightThrough(tau);
+          straight.backward(straight.forward(gr, th, rows, arity, key, null), g, st);
+          TestData.assertElementsClose(straightThroughReference(th, g, rows, arity, tau), st,
               rows, arity, rtol, floor, where + ": ST against its closed form");
-          String[] names = {"GR-MC30", "ST-GS", "GS forward", "ST"};
-          // the noisy estimators' rows are conditioned by the logits' spread (see FuzzTest)
-          double cond = Math.max(1, 6 * scale);
-          for (int o = 0; o < 4; o++) {
-            double c = o == 3 ? 1 : cond;
-            TestData.assertElementsClose(refs[o], outs[o], rows, arity, rtol * c, floor * c,
-                where + ": " + names[o] + " against JAVA");
-          }
-          for (int i = 0; i < th.length; i++) {
-            assertTrue(Float.isFinite(outs[4][i]), where + ": noise " + outs[4][i]);
-            double atol = 2e-5 * TestData.looseness(backend) * Math.max(1, 6 * scale);
-            assertTrue(Math.abs(outs[4][i] - refs[4][i]) <= atol + 1e-6 * Math.abs(refs[4][i]),
-                where + ": noise " + outs[4][i] + " against JAVA's " + refs[4][i]);
-            if (th[i] == Float.NEGATIVE_INFINITY) {
-              for (int o = 0; o < 4; o++) {
-                assertTrue(Float.floatToRawIntBits(outs[o][i]) == 0,
-                    where + ": " + names[o] + " at a masked class: " + outs[o][i]);
+          // every estimator of the registry (K = 30, S = 8) against JAVA, at the oracle's D
+          // where it takes one; a binary one reads the logits as rows * arity variables
+          for (EstimatorCases.Case c : EstimatorCases.oneEach(arity, 30, tau)) {
+            int rowsC = c.binary() ? rows * arity : rows, arityC = c.arity();
+            float[] in = c.pathwise() ? g : c.input(new SplittableRandom(11), rowsC);
+            float[][] out = new float[2][rowsC * arityC], values = new float[2][];
+            int[] dC = null;
+            for (int b = 1; b >= 0; b--) {
+              Backend on = b == 0 ? gr : ref;
+              Estimator est = c.estimator();
+              values[b] = new float[c.valuesLength(rowsC)];
+              Sample s = est.forward(on, th, rowsC, arityC, key, values[b]);
+              if (b == 1 && s.hasChoices()) dC = s.choices();
+              if (b == 0 && s.hasChoices()) {
+                assertArrayEquals(dC, s.choices(), where + " " + c + ": D against JAVA's");
               }
-            } else if (scale == 1 && outs[0][i] != 0) {
-              sawNonZero = true;
+              if (c.conditionable()) s = est.given(on, th, rowsC, arityC, key, dC);
+              EstimatorCases.backward(est, s, in, out[b]);
             }
+            // the noisy estimators' rows are conditioned by the logits' spread (see FuzzTest)
+            double cond = c.noisy() ? Math.max(1, 6 * scale) : 1;
+            double rtolC = TestData.rtol(backend, c.toleranceTau());
+            double floorC = TestData.floor(backend, c.toleranceTau());
+            String what = where + ": " + c + " against JAVA";
+            TestData.assertElementsClose(out[1], out[0], rowsC, arityC, rtolC * cond,
+                floorC * cond, what);
+            TestData.assertElementsClose(values[1], values[0], values[0].length / arityC,
+                arityC, rtolC * cond, floorC * cond, what + " (values)");
+            for (int i = 0; i < th.length && !c.binary(); i++) {
+              if (th[i] != Float.NEGATIVE_INFINITY) continue;
+              assertTrue(Float.floatToRawIntBits(out[0][i]) == 0,
+                  what + " at a masked class: " + out[0][i]);
+              for (int draw = 0; draw < c.draws(); draw++) {
+                float v = values[0][draw * th.length + i];
+                assertTrue(Float.floatToRawIntBits(v) == 0, what + " values at a masked class: "
+                    + v);
+              }
+            }
+            if (c.family() == Estimators.family("GR-MC1") && scale == 1) {
+              for (int i = 0; i < th.length; i++) {
+                sawNonZero |= th[i] != Float.NEGATIVE_INFINITY && out[0][i] != 0;
+              }
+            }
+          }
+          float[] noise = new float[rows * arity], noiseRef = new float[rows * arity];
+          gr.conditionalGumbel(th, dRef, rows, arity, 1, key, noise);
+          ref.conditionalGumbel(th, dRef, rows, arity, 1, key, noiseRef);
+          for (int i = 0; i < th.length; i++) {
+            assertTrue(Float.isFinite(noise[i]), where + ": noise " + noise[i]);
+            double atol = 2e-5 * TestData.looseness(backend) * Math.max(1, 6 * scale);
+            assertTrue(Math.abs(noise[i] - noiseRef[i]) <= atol + 1e-6 * Math.abs(noiseRef[i]),
+                where + ": noise " + noise[i] + " against JAVA's " + noiseRef[i]);
           }
         }
       }

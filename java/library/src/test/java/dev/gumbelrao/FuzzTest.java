@@ -2,10 +2,14 @@ package dev.gumbelrao;
 
 import dev.gumbelrao.backends.NativeSupport;
 import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.EstimatorFamily.Parameter;
+import dev.gumbelrao.estimators.EstimatorFamily;
 import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -16,23 +20,26 @@ import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seeded random inputs on every operation and every backend: shapes (arity 1 to 5000, rows 0 to
- * a few hundred), logit scales from 1e-3 to 1e30 with common offsets up to 1e6, masked classes,
+ * Seeded random inputs on every operation, every estimator family of the registry (through
+ * {@link EstimatorCases}) and every backend: shapes (arity 1 to 5000, rows 0 to a few hundred),
+ * logit scales from 1e-3 to 1e30 with common offsets up to 1e6, masked classes,
  * taus from 1e-3 to 1e3, K, upstream values and losses up to 1e38, arrays and views at random
  * offsets of one direct buffer; and in about a third of the cases one deliberate fault (a bad
  * tau, K, shape, length, null, overlap, NaN or +Infinity logit, fully masked row, NaN upstream or
  * loss, out-of-range or masked choice). Every case must end, on every backend, in one of:
  * <ul>
- *   <li>an IllegalArgumentException whose message starts with the name of the faulty argument,
- *       the same message on every backend (a fault found inside the data names the same row);
+ *   <li>an IllegalArgumentException whose message starts with the name of the faulty argument
+ *       (a K or S below its least: the registry's message, naming the family), the same message
+ *       on every backend (a fault found inside the data names the same row);
  *   <li>finite outputs that agree with the JAVA oracle element by element, D identical, masked
  *       classes exactly +0 in every gradient and one-hot, nothing written outside the outputs.
  * </ul>
@@ -48,43 +55,86 @@ class FuzzTest {
   /** Draws x rows x arity x K above which a case is shrunk: the JAVA oracle's time per case. */
   private static final long WORK = 1L << 20;
 
-  enum Op {
-    SAMPLE, CONDITIONAL, ST, ST_GS, GS, GR, GR_TOTAL, ZGR, ZGR_BINARY, REINMAX, GST, GST_P,
-    REINFORCE, RLOO, DISARM;
+  /**
+   * What a case runs: sampling, the conditional noise, or an estimator of a registry family (one
+   * per family of {@link Estimators#families()}, read from {@link EstimatorCases}: a new family
+   * is fuzzed with no edit here). Its properties are the family's.
+   */
+  static final class Op {
+    static final Op SAMPLE = new Op("SAMPLE", null);
+    static final Op CONDITIONAL = new Op("CONDITIONAL", null);
+    /** SAMPLE, CONDITIONAL and every family of the case list, in the registry's order. */
+    static final List<Op> ALL = all();
+
+    final String name;
+    final EstimatorFamily family;
+    private final int draws;
+
+    private Op(String name, EstimatorFamily family) {
+      this.name = name;
+      this.family = family;
+      this.draws = family == null ? 1
+          : family.make(Math.max(1, family.parameter().least), 1f).draws();
+    }
+
+    private static List<Op> all() {
+      List<Op> out = new ArrayList<>(List.of(SAMPLE, CONDITIONAL));
+      Set<EstimatorFamily> seen = new LinkedHashSet<>();
+      for (EstimatorCases.Case c : EstimatorCases.all()) seen.add(c.family());
+      for (EstimatorFamily f : seen) out.add(new Op(f.pattern(), f));
+      return List.copyOf(out);
+    }
 
     boolean binary() {
-      return this == ZGR_BINARY || this == DISARM;
+      return family != null && family.binary();
     }
 
     boolean hasTau() {
-      return this == ST || this == ST_GS || this == GS || this == GR || this == GR_TOTAL
-          || this == REINMAX || this == GST || this == GST_P;
+      return family != null && family.tempered();
     }
 
     boolean hasSamples() {
-      return this == CONDITIONAL || this == GR || this == GR_TOTAL || this == RLOO;
+      return this == CONDITIONAL || family != null && family.parameter() != Parameter.NONE;
+    }
+
+    /** K conditional draws per row and class (Gumbel-Rao, the conditional noise). */
+    boolean drawsK() {
+      return this == CONDITIONAL || family != null && family.parameter() == Parameter.DRAWS_K;
+    }
+
+    /** S samples per row (RLOO): at least 2. */
+    boolean samplesS() {
+      return family != null && family.parameter() == Parameter.SAMPLES_S;
     }
 
     boolean scoreFunction() {
-      return this == REINFORCE || this == RLOO || this == DISARM;
+      return family != null && family.scoreFunction();
     }
 
     boolean estimator() {
-      return this != SAMPLE && this != CONDITIONAL;
+      return family != null;
     }
 
-    /** Whether its backward pass reads noise (and so the conditioning of z / tau matters). */
+    /**
+     * Whether its backward pass reads noise (and so the conditioning of z / tau matters): the
+     * forward noise itself (no sample at a given D: ST-GS, GS) or K conditional draws (GR).
+     */
     boolean noisy() {
-      return this == ST_GS || this == GS || this == GR || this == GR_TOTAL;
+      return family != null && (!family.conditionable() || drawsK());
     }
 
     /** Whether it has a sample for a given D (Estimator.given). */
     boolean givenAllowed() {
-      return estimator() && this != ST_GS && this != GS;
+      return family != null && family.conditionable();
     }
 
     int draws(int samples) {
-      return this == RLOO ? samples : this == DISARM ? 2 : 1;
+      return samplesS() ? samples : draws;
+    }
+
+    @Override
+    public String toString() {
+      return name;
     }
   }
 
@@ -103,6 +153,8 @@ class FuzzTest {
     boolean buffers, given;
     Fault fault;
     String expect;
+    /** Where the message is not named by its first word: how it must start. */
+    String expectPrefix;
     float[] logits, upstream, losses;
     int[] choice;
     NoiseKey key;
@@ -127,19 +179,18 @@ class FuzzTest {
   static Case generate(int index) {
     SplittableRandom rnd = new SplittableRandom(SEED ^ (0x9E3779B97F4A7C15L * (index + 1)));
     Case c = new Case(index);
-    Op[] ops = Op.values();
-    c.op = ops[rnd.nextInt(ops.length)];
+    c.op = Op.ALL.get(rnd.nextInt(Op.ALL.size()));
     int[] arities = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 60, 64, 100, 255, 1000, 1025, 4097,
         5000};
     c.arity = c.op.binary() ? 1 : arities[rnd.nextInt(arities.length)];
     c.rows = rnd.nextInt(8) == 0 ? rnd.nextInt(3) : 1 + (int) Math.exp(rnd.nextDouble() * 6);
     c.rows = (int) Math.max(0, Math.min(c.rows, (1 << 16) / c.arity));
     c.samples = 1 + (int) Math.exp(rnd.nextDouble() * Math.log(4096));
-    if (c.op == Op.RLOO) c.samples = 2 + rnd.nextInt(9);
+    if (c.op.samplesS()) c.samples = 2 + rnd.nextInt(9);
     long work = (long) c.op.draws(c.samples) * Math.max(1, c.rows) * c.arity
-        * (c.op == Op.GR || c.op == Op.GR_TOTAL || c.op == Op.CONDITIONAL ? c.samples : 1);
+        * (c.op.drawsK() ? c.samples : 1);
     if (work > WORK) {
-      if (c.op == Op.RLOO) c.rows = (int) Math.max(1, c.rows * WORK / work);
+      if (c.op.samplesS()) c.rows = (int) Math.max(1, c.rows * WORK / work);
       else c.samples = (int) Math.max(1, c.samples * WORK / work);
     }
     if (c.op == Op.CONDITIONAL) {
@@ -223,8 +274,14 @@ class FuzzTest {
         c.expect = "tau";
         break;
       case SAMPLES:
-        c.samples = c.op == Op.RLOO ? rnd.nextInt(2) - (rnd.nextBoolean() ? 5 : 0) : -rnd.nextInt(3);
+        c.samples = c.op.samplesS() ? rnd.nextInt(2) - (rnd.nextBoolean() ? 5 : 0)
+            : -rnd.nextInt(3);
         c.expect = "samples";
+        if (c.op.estimator()) {
+          // the registry refuses it, naming the family and K or S
+          c.expectPrefix = c.op.family.pattern() + ": " + (c.op.drawsK() ? "K" : "S")
+              + " must be >= ";
+        }
         break;
       case ROWS:
         c.rows = -1 - rnd.nextInt(5);
@@ -409,24 +466,9 @@ class FuzzTest {
     return o;
   }
 
+  /** The case's estimator, made by its registry family (K or S: the case's samples). */
   private static Estimator estimator(Case c) {
-    switch (c.op) {
-      case ST: return Estimators.straightThrough(c.tau);
-      case ST_GS: return Estimators.straightThroughGumbelSoftmax(c.tau);
-      case GS: return Estimators.gumbelSoftmax(c.tau);
-      case GR: return Estimators.gumbelRao(c.samples, c.tau);
-      case GR_TOTAL:
-        return Estimators.gumbelRao(c.samples, c.tau, Estimators.Derivative.TOTAL);
-      case ZGR: return Estimators.zgr();
-      case ZGR_BINARY: return Estimators.zgrBinary();
-      case REINMAX: return Estimators.reinMax(c.tau);
-      case GST: return Estimators.gappedStraightThrough(c.tau);
-      case GST_P: return Estimators.gappedStraightThroughP(c.tau);
-      case REINFORCE: return Estimators.reinforce();
-      case RLOO: return Estimators.rloo(c.samples);
-      case DISARM: return Estimators.disarm();
-      default: throw new AssertionError(c.op);
-    }
+    return c.op.family.make(c.samples, c.tau);
   }
 
   private static void runOrThrow(Case c, Backend gr, Outcome o) {
@@ -549,7 +591,9 @@ class FuzzTest {
               + (ref.thrown == null ? "outputs" : ref.thrown.toString()));
       String name = named(ref.thrown);
       // (a fully masked row makes a given D of it masked as well: either may be named)
-      boolean ok = name.equals(c.expect) || c.fault == Fault.ALL_MASKED && name.equals("choice");
+      boolean ok = c.expectPrefix != null
+          ? String.valueOf(ref.thrown.getMessage()).startsWith(c.expectPrefix)
+          : name.equals(c.expect) || c.fault == Fault.ALL_MASKED && name.equals("choice");
       assertTrue(ok, () -> c + ": the message names '" + name + "', expected '" + c.expect
           + "': " + ref.thrown.getMessage());
     } else if (ref.thrown != null) {
@@ -661,7 +705,7 @@ class FuzzTest {
         float[] w = Arrays.copyOfRange(want, b * c.arity, (b + 1) * c.arity);
         float[] g = Arrays.copyOfRange(got, b * c.arity, (b + 1) * c.arity);
         double rowTiny = tiny;
-        if (c.op == Op.GR || c.op == Op.GR_TOTAL) {
+        if (c.op.drawsK()) {
           rowTiny = Math.max(tiny, TestData.floor(backend, tau) * cond * termScale(c, row) / tau);
         }
         TestData.assertElementsClose(w, g, 1, c.arity, TestData.rtol(backend, tau) * cond,
@@ -746,7 +790,7 @@ class FuzzTest {
       if (st.available()) natives.add(b);
       else skipped.add(st.toString());
     }
-    Map<Op, int[]> tally = new EnumMap<>(Op.class);  // [accepted, rejected for a fault, range]
+    Map<Op, int[]> tally = new LinkedHashMap<>();  // [accepted, rejected for a fault, range]
     long start = System.nanoTime();
     List<Backend> opened = new ArrayList<>();
     try (Backend oracle = Backend.open(BackendKind.JAVA)) {
@@ -770,7 +814,7 @@ class FuzzTest {
         SEED, natives.isEmpty() ? "" : " and " + natives, (System.nanoTime() - start) * 1e-9,
         tallyString(tally), skipped.isEmpty() ? "" : "; not run: " + skipped);
     if (ONLY < 0) {
-      for (Op op : Op.values()) {
+      for (Op op : Op.ALL) {
         int[] t = tally.get(op);
         assertTrue(t != null && t[0] >= 5, () -> op + " had fewer than 5 accepted cases: "
             + Arrays.toString(t));

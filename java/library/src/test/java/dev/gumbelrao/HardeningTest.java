@@ -1,11 +1,15 @@
 package dev.gumbelrao;
 
 import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.RunningMeanBaseline;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,8 +42,10 @@ class HardeningTest {
       float[] th = {0.4f, -0.3f}, g = {1f, -2f};
       int[] d = {0};
       float[] big = new float[2], ref = new float[2];
-      Ops.gumbelRao(cpu, th, d, g, 1, 2, Integer.MAX_VALUE, 1f, NoiseKey.of(3), big);
-      Ops.gumbelRao(cpu, th, d, g, 1, 2, 1_000_000, 1f, NoiseKey.of(4), ref);
+      PathwiseEstimator huge = Estimators.gumbelRao(Integer.MAX_VALUE, 1f);
+      PathwiseEstimator million = Estimators.gumbelRao(1_000_000, 1f);
+      huge.backward(huge.given(cpu, th, 1, 2, NoiseKey.of(3), d), g, big);
+      million.backward(million.given(cpu, th, 1, 2, NoiseKey.of(4), d), g, ref);
       for (int j = 0; j < 2; j++) {
         assertEquals(ref[j], big[j], 0.02 * Math.abs(ref[j]), "component " + j);
       }
@@ -53,7 +59,7 @@ class HardeningTest {
    * at float near-ties of the perturbed logits.
    */
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void largeEqualLogitsAreSampledEvenlyAndAlike(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend);
         Backend ref = Backend.open(BackendKind.JAVA)) {
@@ -73,7 +79,7 @@ class HardeningTest {
         BackendAgreementTest.assertSameChoicesUpToNearTies(th, rows, 2, key, dRef, d);
         // the relaxed sample of the same noise has its maximum at D
         float[] y = new float[2 * rows];
-        Ops.gumbelSoftmaxForward(gr, th, rows, 2, 0.5f, key, y);
+        Estimators.gumbelSoftmax(0.5f).forward(gr, th, rows, 2, key, y);
         for (int r = 0; r < rows; r++) {
           int top = y[2 * r + 1] > y[2 * r] ? 1 : 0;
           if (top != d[r]) {
@@ -86,34 +92,56 @@ class HardeningTest {
   }
 
   /**
-   * Class 4: non-finite upstream values. A masked class's upstream is never read and its
-   * gradient is exactly +0; a NaN or infinity at an unmasked class is an error naming upstream
-   * and the row (before: [NaN, NaN, NaN] from every estimator).
+   * Class 4: non-finite upstream values, for every estimator of the registry (read from
+   * {@link EstimatorCases}). A masked class's upstream is never read and its gradient is exactly
+   * +0; a NaN or infinity at an unmasked class (binary: at any variable) is an error naming
+   * upstream and the row (before: [NaN, NaN, NaN] from every estimator). A score-function
+   * estimator's non-finite loss is an error naming losses and the row, and its gradient at a
+   * masked class is +0 too.
    */
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void nonFiniteUpstreamAtMaskedClassesIsIgnoredAndElsewhereRejected(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       float[] th = {0.3f, Float.NEGATIVE_INFINITY, -0.2f, 1f, 2f, 3f};
+      float[] eta = {0.3f, -1f, 2f};
       for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY,
           Float.NEGATIVE_INFINITY}) {
-        float[] g = {1f, bad, -0.5f, 0.1f, 0.2f, 0.3f};
-        for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.straightThrough(0.5f),
-            Estimators.straightThroughGumbelSoftmax(0.5f), Estimators.gumbelSoftmax(0.5f),
-            Estimators.gumbelRao(10, 0.5f)}) {
-          float[] grad = new float[6];
-          est.backward(est.forward(gr, th, 2, 3, NoiseKey.of(1), null), g, grad);
-          for (int i = 0; i < 6; i++) {
-            assertTrue(Float.isFinite(grad[i]), est + ": " + java.util.Arrays.toString(grad));
+        for (EstimatorCases.Case c : EstimatorCases.oneEach(3, 10, 0.5f)) {
+          Estimator est = c.estimator();
+          float[] logits = c.binary() ? eta : th;
+          int rows = c.binary() ? 3 : 2, arity = c.arity(), n = rows * arity;
+          float[] grad = new float[n];
+          float[] in, in2;
+          if (c.pathwise()) {
+            in = c.binary() ? new float[] {1f, -0.5f, 0.1f}
+                : new float[] {1f, bad, -0.5f, 0.1f, 0.2f, 0.3f};
+            in2 = in.clone();
+            in2[c.binary() ? 1 : 5] = bad;  // row 1, unmasked
+          } else {
+            in = new float[c.inputLength(rows)];
+            for (int i = 0; i < in.length; i++) in[i] = 0.5f - i;
+            in2 = in.clone();
+            in2[in.length - rows + 1] = bad;  // row 1 (of the last draw)
           }
-          assertEquals(0, Float.floatToRawIntBits(grad[1]), est + ": the masked class's gradient "
-              + grad[1] + " is not +0");
-          float[] g2 = g.clone();
-          g2[5] = bad;  // row 1, unmasked
+          EstimatorCases.backward(est, est.forward(gr, logits, rows, arity, NoiseKey.of(1), null),
+              in, grad);
+          for (int i = 0; i < n; i++) {
+            assertTrue(Float.isFinite(grad[i]), c + ": " + java.util.Arrays.toString(grad));
+          }
+          if (!c.binary()) {
+            assertEquals(0, Float.floatToRawIntBits(grad[1]), c + ": the masked class's "
+                + "gradient " + grad[1] + " is not +0");
+          }
           IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-              () -> est.backward(est.forward(gr, th, 2, 3, NoiseKey.of(1), null), g2, grad));
-          assertEquals("upstream: row 1 holds NaN or Infinity at an unmasked class",
-              e.getMessage(), est.toString());
+              () -> EstimatorCases.backward(est, est.forward(gr, logits, rows, arity,
+                  NoiseKey.of(1), null), in2, grad), c.toString());
+          if (c.pathwise()) {
+            assertEquals("upstream: row 1 holds NaN or Infinity at an unmasked class",
+                e.getMessage(), c.toString());
+          } else {
+            assertTrue(e.getMessage().startsWith("losses: row 1 "), c + ": " + e.getMessage());
+          }
         }
       }
     }
@@ -121,26 +149,31 @@ class HardeningTest {
 
   /**
    * Class 5: the edge of the float range, the same on every backend: upstream values of
-   * +-3e38 give finite gradients that agree with the double-precision JAVA backend (before:
-   * [Infinity, NaN, Infinity] on the CPU); a gradient beyond the float range is an error naming
-   * grad and the row; the baseline rejects values a float cannot hold; conditional noise beyond
-   * the float range (D's logit 6.8e38 below the row's) is an error naming choice.
+   * +-3e38 give every pathwise estimator finite gradients that agree with the double-precision
+   * JAVA backend (before: [Infinity, NaN, Infinity] on the CPU), and losses of +-3e38 every
+   * score-function one; a gradient beyond the float range is an error naming grad and the row;
+   * the baseline rejects values a float cannot hold; conditional noise beyond the float range
+   * (D's logit 6.8e38 below the row's) is an error naming choice.
    */
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void theEdgeOfTheFloatRangeGivesFiniteResultsOrAClearError(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend);
         Backend ref = Backend.open(BackendKind.JAVA)) {
       float[] th = {0.3f, -0.2f, 0f, 1f, 0.5f, -1f};
       float[] g = {3e38f, -3e38f, 0f, -3e38f, 1e38f, 3e38f};
-      for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.straightThrough(1f),
-          Estimators.straightThroughGumbelSoftmax(1f), Estimators.gumbelSoftmax(1f),
-          Estimators.gumbelRao(20, 1f)}) {
-        float[] grad = new float[6], expected = new float[6];
-        est.backward(est.forward(gr, th, 2, 3, NoiseKey.of(2), null), g, grad);
-        est.backward(est.forward(ref, th, 2, 3, NoiseKey.of(2), null), g, expected);
-        TestData.assertElementsClose(expected, grad, 2, 3, TestData.rtol(backend, 1f),
-            TestData.floor(backend, 1f), backend + " " + est);
+      for (EstimatorCases.Case c : EstimatorCases.oneEach(3, 20, 1f)) {
+        int rows = c.binary() ? 6 : 2, arity = c.arity(), n = rows * arity;
+        float[] in = c.pathwise() ? g : new float[c.inputLength(rows)];
+        for (int i = 0; !c.pathwise() && i < in.length; i++) in[i] = i % 2 == 0 ? 3e38f : -3e38f;
+        float[] grad = new float[n], expected = new float[n];
+        Estimator est = c.estimator(), oracle = c.estimator();
+        EstimatorCases.backward(est, est.forward(gr, th, rows, arity, NoiseKey.of(2), null), in,
+            grad);
+        EstimatorCases.backward(oracle, oracle.forward(ref, th, rows, arity, NoiseKey.of(2),
+            null), in, expected);
+        TestData.assertElementsClose(expected, grad, rows, arity, TestData.rtol(backend, 1f),
+            TestData.floor(backend, 1f), backend + " " + c);
       }
       // ST at tau = 0.01 on two equal logits: s = (1/2, 1/2, 0), gradients of order 1e40
       PathwiseEstimator cold = Estimators.straightThrough(0.01f);
@@ -180,7 +213,7 @@ class HardeningTest {
    * leaves the thread's interrupt status set.
    */
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void aLongCallEndsWhenItsThreadIsInterrupted(BackendKind backend) throws Exception {
     try (Backend gr = TestBackends.open(backend)) {
       int rows = 64, arity = 16;

@@ -6,6 +6,7 @@ import dev.gumbelrao.backends.NativeSupport;
 import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

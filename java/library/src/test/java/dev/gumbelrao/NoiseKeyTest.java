@@ -2,6 +2,7 @@ package dev.gumbelrao;
 
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
+import dev.gumbelrao.testing.TestBackends;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -64,7 +65,7 @@ class NoiseKeyTest {
    * probability 1e-6), and the agreement rate within 5 standard errors of 1/8.
    */
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void twoGroupsWithDerivedKeysGetIndependentNoise(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       int rows = 80_000, arity = 8;

@@ -1,5 +1,9 @@
 package dev.gumbelrao;
 
+import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SamplingTest {
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void frequenciesMatchTheSoftmaxAndMaskedClassesNeverAppear(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       double[] p = {0.001, 0.05, 0.149, 0.3, 0.0, 0.5};
@@ -40,7 +44,7 @@ class SamplingTest {
   }
 
   @ParameterizedTest
-  @MethodSource("dev.gumbelrao.TestBackends#all")
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void oneHotAndGumbelSoftmaxAgreeWithD(BackendKind backend) {
     try (Backend gr = TestBackends.open(backend)) {
       SplittableRandom rnd = new SplittableRandom(5);
@@ -52,7 +56,7 @@ class SamplingTest {
       Arrays.fill(oneHot, Float.NaN); // every element must be written
       gr.sample(th, rows, arity, key, d, oneHot);
       float[] y = new float[rows * arity];
-      Ops.gumbelSoftmaxForward(gr, th, rows, arity, 0.3f, key, y);
+      Estimators.gumbelSoftmax(0.3f).forward(gr, th, rows, arity, key, y);
       for (int r = 0; r < rows; r++) {
         double sum = 0;
         int top = 0;

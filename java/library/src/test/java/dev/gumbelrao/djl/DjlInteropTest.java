@@ -8,7 +8,7 @@ import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
-import dev.gumbelrao.estimators.ScoreFunctionEstimator;
+import dev.gumbelrao.testing.EstimatorCases;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,14 +23,18 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The DJL interop on DJL's PyTorch engine (CPU, offline): the same bits as the array path for
- * every estimator, and an encoder's parameter gradient through Gumbel-Rao equal to the hand
- * computation dL/dW = x^T (dL/dlogits).
+ * every estimator of the registry that draws once per row (read from {@link EstimatorCases}),
+ * and an encoder's parameter gradient through Gumbel-Rao equal to the hand computation
+ * dL/dW = x^T (dL/dlogits).
  */
 class DjlInteropTest {
   private static final int BATCH = 6, VARIABLES = 5, ARITY = 4, ROWS = BATCH * VARIABLES;
@@ -47,37 +51,68 @@ class DjlInteropTest {
     return x;
   }
 
-  @ParameterizedTest
-  @EnumSource(value = BackendKind.class, names = {"CPU", "JAVA"})
-  void theDjlPathGivesTheArrayPathsBits(BackendKind backend) {
+  static Stream<Arguments> oneDrawPerRow() {
+    return Stream.of(BackendKind.CPU, BackendKind.JAVA).flatMap(b ->
+        EstimatorCases.oneDrawPerRow().stream().map(c -> Arguments.of(b, c)));
+  }
+
+  /**
+   * Every estimator the interop takes (one draw per row; read from {@link EstimatorCases}, so a
+   * new family is checked with no edit here), on logits of shape (BATCH, VARIABLES, arity):
+   * values, choices and gradient (from the upstream, or from the losses) with the bits of the
+   * array path and the shapes of the logits.
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("oneDrawPerRow")
+  void theDjlPathGivesTheArrayPathsBits(BackendKind backend, EstimatorCases.Case c) {
     SplittableRandom rnd = new SplittableRandom(2);
-    float[] th = random(rnd, ROWS * ARITY, 1.5), g = random(rnd, ROWS * ARITY, 1);
-    float[] f = random(rnd, ROWS, 1);
+    int arity = c.arity(), rows = ROWS;
+    float[] th = c.logits(rnd, rows, 1.5, 0.0), g = c.input(rnd, rows);
     NoiseKey key = new NoiseKey(17, 3);
+    Shape shape = new Shape(BATCH, VARIABLES, arity);
     try (Backend gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
-      NDArray logits = manager.create(th, new Shape(BATCH, VARIABLES, ARITY));
-      for (Estimator est : List.of(Estimators.straightThrough(0.5f),
-          Estimators.straightThroughGumbelSoftmax(0.5f), Estimators.gumbelSoftmax(0.5f),
-          Estimators.gumbelRao(30, 0.5f))) {
-        DjlSample z = DjlEstimators.forward(gr, est, logits, key, manager);
-        float[] values = new float[ROWS * ARITY], grad = new float[ROWS * ARITY];
-        Sample s = est.forward(gr, th, ROWS, ARITY, key, values);
-        ((PathwiseEstimator) est).backward(s, g, grad);
-        assertArrayEquals(values, z.values().toFloatArray(), est + " values");
-        assertEquals(new Shape(BATCH, VARIABLES, ARITY), z.values().getShape());
-        NDArray dj = z.gradient(manager.create(g, new Shape(BATCH, VARIABLES, ARITY)));
-        assertArrayEquals(grad, dj.toFloatArray(), est + " gradient");
-        if (s.hasChoices()) {
-          assertArrayEquals(s.choices(), z.choices().toIntArray());
-          assertEquals(new Shape(BATCH, VARIABLES), z.choices().getShape());
-        }
+      NDArray logits = manager.create(th, shape);
+      Estimator viaDjl = c.estimator(), viaArrays = c.estimator();
+      DjlSample z = DjlEstimators.forward(gr, viaDjl, logits, key, manager);
+      float[] values = new float[rows * arity], grad = new float[rows * arity];
+      Sample s = viaArrays.forward(gr, th, rows, arity, key, values);
+      EstimatorCases.backward(viaArrays, s, g, grad);
+      assertArrayEquals(values, z.values().toFloatArray(), c + " values");
+      assertEquals(shape, z.values().getShape());
+      NDArray dj = c.pathwise() ? z.gradient(manager.create(g, shape))
+          : z.gradientFromLosses(manager.create(g, new Shape(BATCH, VARIABLES)));
+      assertArrayEquals(grad, dj.toFloatArray(), c + " gradient");
+      assertEquals(shape, dj.getShape());
+      if (s.hasChoices()) {
+        assertArrayEquals(s.choices(), z.choices().toIntArray());
+        assertEquals(new Shape(BATCH, VARIABLES), z.choices().getShape());
       }
-      ScoreFunctionEstimator r1 = Estimators.reinforce(), r2 = Estimators.reinforce();
-      DjlSample z = DjlEstimators.forward(gr, r1, logits, key, manager);
-      float[] grad = new float[ROWS * ARITY];
-      r2.backward(r2.forward(gr, th, ROWS, ARITY, key, null), f, grad);
-      NDArray dj = z.gradientFromLosses(manager.create(f, new Shape(BATCH, VARIABLES)));
-      assertArrayEquals(grad, dj.toFloatArray(), "REINFORCE gradient");
+      // the other kind of backward pass is refused, naming the one to use
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+        if (c.pathwise()) z.gradientFromLosses(manager.zeros(new Shape(BATCH, VARIABLES)));
+        else z.gradient(manager.zeros(shape));
+      });
+      assertTrue(e.getMessage().contains(c.pathwise() ? "gradient(upstream)"
+          : "gradientFromLosses(losses)"), e.getMessage());
+    }
+  }
+
+  /** The estimators that draw several samples per row are refused, naming the estimator. */
+  @Test
+  void estimatorsOfSeveralDrawsPerRowAreRefused() {
+    try (Backend gr = Backend.open(BackendKind.JAVA);
+        NDManager manager = NDManager.newBaseManager()) {
+      int refused = 0;
+      for (EstimatorCases.Case c : EstimatorCases.all()) {
+        if (c.draws() == 1) continue;
+        NDArray logits = manager.zeros(new Shape(3, c.arity()), DataType.FLOAT32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> DjlEstimators.forward(gr, c.estimator(), logits, NoiseKey.of(1), manager));
+        assertEquals("estimator: " + c.name() + " draws " + c.draws() + " samples per row; the "
+            + "DJL interop takes one", e.getMessage());
+        refused++;
+      }
+      assertTrue(refused > 0, "the case list has estimators of several draws (RLOO, DisARM)");
     }
   }
 

@@ -1,4 +1,9 @@
-package dev.gumbelrao;
+package dev.gumbelrao.testing;
+
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.BackendStatus;
+import dev.gumbelrao.Backends;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,21 +14,21 @@ import java.util.stream.Stream;
  * device or kernels; CPU without the native library) is reported as a skipped test with its
  * reason, never silently dropped.
  */
-final class TestBackends {
+public final class TestBackends {
   private TestBackends() {}
 
   /** CPU, JAVA and CUDA: parameter source for {@code @MethodSource}. */
-  static Stream<BackendKind> all() {
+  public static Stream<BackendKind> all() {
     return Stream.of(BackendKind.CPU, BackendKind.JAVA, BackendKind.CUDA);
   }
 
   /** The native backends checked against the JAVA oracle. */
-  static Stream<BackendKind> nativeBackends() {
+  public static Stream<BackendKind> nativeBackends() {
     return Stream.of(BackendKind.CPU, BackendKind.CUDA);
   }
 
   /** Opens the backend, or skips the calling test with the reason it is unavailable. */
-  static Backend open(BackendKind backend) {
+  public static Backend open(BackendKind backend) {
     BackendStatus status = Backends.status(backend);
     assumeTrue(status.available(), status::toString);
     return Backend.open(backend);

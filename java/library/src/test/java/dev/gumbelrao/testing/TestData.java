@@ -1,5 +1,6 @@
-package dev.gumbelrao;
+package dev.gumbelrao.testing;
 
+import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
 
@@ -9,12 +10,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.SplittableRandom;
 
 /** Random inputs and tolerance checks shared by the tests. */
-final class TestData {
+public final class TestData {
   private TestData() {}
 
   /** rows * arity logits ~ scale * N(0, 1); each class masked (-inf) with probability maskRate,
    * keeping at least one finite logit per row. */
-  static float[] logits(SplittableRandom rnd, int rows, int arity, double scale, double maskRate) {
+  public static float[] logits(SplittableRandom rnd, int rows, int arity, double scale,
+      double maskRate) {
     float[] th = new float[rows * arity];
     for (int r = 0; r < rows; r++) {
       int keep = rnd.nextInt(arity);
@@ -26,14 +28,14 @@ final class TestData {
     return th;
   }
 
-  static float[] gaussian(SplittableRandom rnd, int n) {
+  public static float[] gaussian(SplittableRandom rnd, int n) {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
     return x;
   }
 
   /** A valid (unmasked) class per row, uniformly among the finite logits. */
-  static int[] choices(SplittableRandom rnd, float[] logits, int rows, int arity) {
+  public static int[] choices(SplittableRandom rnd, float[] logits, int rows, int arity) {
     int[] d = new int[rows];
     for (int r = 0; r < rows; r++) {
       do {
@@ -49,7 +51,7 @@ final class TestData {
    * (about 6e-8 |z|) into a relative error of about 6e-8 |z| / tau in s: the conditioning of the
    * problem, not of the kernels.
    */
-  static double rtol(float tau) {
+  public static double rtol(float tau) {
     return 1e-5 * Math.max(1.0, 0.1 / tau);
   }
 
@@ -57,16 +59,16 @@ final class TestData {
    * {@link #rtol(float)} for a backend: the CUDA kernels built with the hardware log2/exp2
    * approximations (lg2.approx, ex2.approx: 2^-22 relative) are held to 1e-4 instead of 1e-5.
    */
-  static double rtol(BackendKind backend, float tau) {
+  public static double rtol(BackendKind backend, float tau) {
     return rtol(tau) * (backend == BackendKind.CUDA && !cudaPreciseMath() ? 10 : 1);
   }
 
-  static boolean cudaPreciseMath() {
+  public static boolean cudaPreciseMath() {
     return NativeSupport.loaded() && NativeRuntime.cudaPreciseMath() == 1;
   }
 
   /** A factor for absolute tolerances of the same origin. */
-  static double looseness(BackendKind backend) {
+  public static double looseness(BackendKind backend) {
     return backend == BackendKind.CUDA && !cudaPreciseMath() ? 10 : 1;
   }
 
@@ -78,7 +80,7 @@ final class TestData {
    * {@link #rtol(BackendKind, float)}. A component smaller than this cannot be computed in float at
    * all; every larger one must match to {@code rtol} relative.
    */
-  static double floor(BackendKind backend, float tau) {
+  public static double floor(BackendKind backend, float tau) {
     return 16 * 0x1p-24 * Math.max(1.0, 0.1 / tau) * looseness(backend);
   }
 
@@ -86,7 +88,7 @@ final class TestData {
    * Values below this compare as zero: the float kernels flush weights below 2^-125 (and the
    * tests' upstream gradients are of order 1), so outputs of order 1e-36 and below are flushed.
    */
-  static final double TINY = 1e-30;
+  public static final double TINY = 1e-30;
 
   /**
    * Element-wise agreement: |actual_i - expected_i| &lt;= rtol |expected_i| + floor * rowMax
@@ -94,7 +96,7 @@ final class TestData {
    * {@code arity} elements; arrays of several [rows][arity] blocks are compared block by block).
    * Every output must be finite.
    */
-  static void assertElementsClose(float[] expected, float[] actual, int rows, int arity,
+  public static void assertElementsClose(float[] expected, float[] actual, int rows, int arity,
       double rtol, double floor, String what) {
     assertElementsClose(expected, actual, rows, arity, rtol, floor, TINY, what);
   }
@@ -103,7 +105,7 @@ final class TestData {
    * {@link #assertElementsClose(float[], float[], int, int, double, double, String)} with the
    * flush limit {@code tiny} in place of {@link #TINY} (for upstream values far from order 1).
    */
-  static void assertElementsClose(float[] expected, float[] actual, int rows, int arity,
+  public static void assertElementsClose(float[] expected, float[] actual, int rows, int arity,
       double rtol, double floor, double tiny, String what) {
     if (expected.length != actual.length) fail(what + ": lengths differ");
     int total = expected.length / Math.max(1, arity);
@@ -126,7 +128,7 @@ final class TestData {
   }
 
   /** Elementwise |actual - expected| &lt;= atol + rtol * |expected|. */
-  static void assertClose(float[] expected, float[] actual, double rtol, double atol,
+  public static void assertClose(float[] expected, float[] actual, double rtol, double atol,
       String what) {
     for (int i = 0; i < expected.length; i++) {
       double diff = Math.abs((double) actual[i] - expected[i]);

@@ -1,0 +1,83 @@
+package dev.gumbelrao.estimators;
+
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.backends.Formulas;
+import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.TestData;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * ST-GS, straight-through Gumbel-Softmax ({@link Estimators#straightThroughGumbelSoftmax}): the
+ * hard D = argmax(theta + G) forward, the Gumbel-Softmax gradient at the same noise G backward.
+ * Its relation to Gumbel-Rao (E[GR | D] = E[ST-GS | D], GR-MC1 equal to it in distribution) is
+ * tested in {@link GumbelRaoTest}.
+ */
+class StraightThroughGumbelSoftmaxTest {
+  /** The key's forward Gumbel noise of row r, rebuilt from the counter layout. */
+  static float[] forwardNoise(NoiseKey key, int r, int arity) {
+    int[] words = new int[4];
+    float[] g0 = new float[arity];
+    for (int j = 0; j < arity; j++) {
+      Formulas.philox(key.seed(), j / 4, r, Formulas.FORWARD_SLOT, key.offsetWord(), words);
+      g0[j] = (float) Formulas.gumbelFromUniform(Formulas.uniformOpen(words[j % 4]));
+    }
+    return g0;
+  }
+
+  /**
+   * ST-GS's backward pass is the Jacobian-vector product of softmax((theta + G) / tau) at the
+   * key's forward noise G, held fixed: it matches central finite differences (in double), at
+   * tau 0.3, 1 and 4. (The inputs of the ST and Gumbel-Rao versions of this test, seed 9.)
+   */
+  @ParameterizedTest
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
+  void backwardIsTheDerivativeOfTheSoftmaxAtTheForwardNoise(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
+      SplittableRandom rnd = new SplittableRandom(9);
+      int rows = 20, arity = 6;
+      for (float tau : new float[] {0.3f, 1f, 4f}) {
+        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
+        float[] g = TestData.gaussian(rnd, rows * arity);
+        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
+        PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
+        float[] gs = new float[rows * arity];
+        est.backward(est.forward(gr, th, rows, arity, key, null), g, gs);
+        for (int r = 0; r < rows; r++) {
+          double rtol = 1e-4 * TestData.looseness(backend);
+          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity,
+              new float[][] {forwardNoise(key, r, arity)}, g, tau), gs, r * arity, rtol,
+              "GS " + backend + " tau=" + tau + " row " + r);
+        }
+      }
+    }
+  }
+
+  /**
+   * Its D is the key's Gumbel-max sample (what {@link Backend#sample} draws), and since its
+   * backward pass reads the forward noise itself, it has no sample at a given D.
+   */
+  @ParameterizedTest
+  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
+  void itsDIsTheKeysSampleAndItHasNoSampleAtAGivenD(BackendKind backend) {
+    try (Backend gr = TestBackends.open(backend)) {
+      SplittableRandom rnd = new SplittableRandom(5);
+      int rows = 200, arity = 9;
+      float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
+      NoiseKey key = new NoiseKey(6, 2);
+      int[] d = new int[rows];
+      gr.sample(th, rows, arity, key, d, null);
+      PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(0.5f);
+      assertArrayEquals(d, est.forward(gr, th, rows, arity, key, null).choices());
+      assertThrows(UnsupportedOperationException.class,
+          () -> est.given(gr, th, rows, arity, key, d));
+    }
+  }
+}
