@@ -1,8 +1,11 @@
 package dev.gumbelrao.estimators;
 
-import dev.gumbelrao.estimators.EstimatorFamily.Parameter;
-import java.util.ArrayList;
+import dev.gumbelrao.backends.Calls;
 import dev.gumbelrao.backends.Checks;
+import dev.gumbelrao.estimators.Drawing.Kind;
+import dev.gumbelrao.estimators.EstimatorFamily.Parameter;
+import dev.gumbelrao.estimators.Rule.Given;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,15 +60,22 @@ public final class Estimators {
    * @param tau temperature, finite and &gt; 0
    */
   public static PathwiseEstimator straightThrough(float tau) {
-    return new StraightThrough(tau);
+    Checks.tau(tau);
+    return Rule.pathwise("ST", "tau=" + tau, Kind.HARD, Given.CHECKED_AT_ONCE,
+        (s, g, grad) -> new Calls.StraightThroughBackward(s.logits(), g, s.rows(), s.arity(), tau,
+            grad));
   }
 
   /**
    * ST-GS, straight-through Gumbel-Softmax (Jang, Gu, Poole 2017): the hard D = argmax(theta + G)
-   * forward, the Gumbel-Softmax gradient at the same noise G backward.
+   * forward, the Gumbel-Softmax gradient J(y)^T g / tau at y = softmax((theta + G) / tau) backward,
+   * with the same noise G, regenerated from the sample's key (so no sample at a given D).
    */
   public static PathwiseEstimator straightThroughGumbelSoftmax(float tau) {
-    return new StraightThroughGumbelSoftmax(tau);
+    Checks.tau(tau);
+    return Rule.pathwise("ST-GS", "tau=" + tau, Kind.HARD, Given.NOT_APPLICABLE,
+        (s, g, grad) -> new Calls.GumbelSoftmaxBackward(s.logits(), g, s.rows(), s.arity(), tau,
+            s.key(), grad));
   }
 
   /**
@@ -74,7 +84,9 @@ public final class Estimators {
    * that relaxation. Its samples have no hard choice.
    */
   public static PathwiseEstimator gumbelSoftmax(float tau) {
-    return new GumbelSoftmax(tau);
+    Checks.tau(tau);
+    return Rule.relaxed("GS", tau, (s, g, grad) -> new Calls.GumbelSoftmaxBackward(s.logits(), g,
+        s.rows(), s.arity(), tau, s.key(), grad));
   }
 
   /**
@@ -87,7 +99,7 @@ public final class Estimators {
    * @param tau temperature, finite and &gt; 0
    */
   public static PathwiseEstimator gumbelRao(int samples, float tau) {
-    return new GumbelRaoMonteCarlo(samples, tau, Derivative.DETACHED);
+    return gumbelRao(samples, tau, Derivative.DETACHED);
   }
 
   /**
@@ -108,7 +120,17 @@ public final class Estimators {
    * element-draw than DETACHED, no more memory. Named {@code GR-MCK-total}.
    */
   public static PathwiseEstimator gumbelRao(int samples, float tau, Derivative derivative) {
-    return new GumbelRaoMonteCarlo(samples, tau, derivative);
+    Checks.samples(samples);
+    Checks.tau(tau);
+    Checks.notNull(derivative, "derivative");
+    if (derivative == Derivative.TOTAL) {
+      return Rule.pathwise("GR-MC" + samples + "-total", "tau=" + tau, Kind.HARD,
+          Given.CHECKED_BY_BACKWARD, (s, g, grad) -> new Calls.GumbelRaoTotalBackward(s.logits(),
+              s.choiceArgument(), g, s.rows(), s.arity(), samples, tau, s.key(), grad));
+    }
+    return Rule.pathwise("GR-MC" + samples, "tau=" + tau, Kind.HARD, Given.CHECKED_BY_BACKWARD,
+        (s, g, grad) -> new Calls.GumbelRaoBackward(s.logits(), s.choiceArgument(), g, s.rows(),
+            s.arity(), samples, tau, s.key(), grad));
   }
 
   /**
@@ -117,15 +139,21 @@ public final class Estimators {
    * (e_D - p)]; no temperature and no draws, unbiased for losses linear in D.
    */
   public static PathwiseEstimator zgr() {
-    return new Zgr();
+    return Rule.pathwise("ZGR", "", Kind.HARD, Given.CHECKED_BY_BACKWARD,
+        (s, g, grad) -> new Calls.ZgrBackward(s.logits(), s.choiceArgument(), g, s.rows(),
+            s.arity(), grad));
   }
 
   /**
    * ZGR for binary variables: one logit eta per Bernoulli variable b (arity 1, values b in
-   * {0, 1}, upstream dL/db), dL/deta = g (b (1 - q) + (1 - b) q) / 2 with q = sigmoid(eta).
+   * {0, 1}, upstream dL/db), b = [eta + L &gt; 0] with L the key's logistic noise (so
+   * b ~ Bernoulli(q), q = sigmoid(eta)); dL/deta = g (b (1 - q) + (1 - b) q) / 2, which is 2-class
+   * ZGR on the logits (0, eta) with the same sample.
    */
   public static PathwiseEstimator zgrBinary() {
-    return new ZgrBinary();
+    return Rule.pathwise("ZGR-binary", "", Kind.BINARY, Given.CHECKED_BY_BACKWARD,
+        (s, g, grad) -> new Calls.ZgrBinaryBackward(s.logits(), s.choiceArgument(), g, s.rows(),
+            grad));
   }
 
   /**
@@ -136,7 +164,10 @@ public final class Estimators {
    * valid (if less accurate) estimator.
    */
   public static PathwiseEstimator reinMax(float tau) {
-    return new ReinMax(tau);
+    Checks.tau(tau);
+    return Rule.pathwise("ReinMax", "tau=" + tau, Kind.HARD, Given.CHECKED_BY_BACKWARD,
+        (s, g, grad) -> new Calls.ReinmaxBackward(s.logits(), s.choiceArgument(), g, s.rows(),
+            s.arity(), tau, grad));
   }
 
   /**
@@ -145,12 +176,20 @@ public final class Estimators {
    * backward J(s) g / tau with s = softmax(moved / tau). Deterministic given D.
    */
   public static PathwiseEstimator gappedStraightThrough(float tau) {
-    return new GappedStraightThrough(tau, 1f);
+    return gapped("GST-1.0", tau, 1f);
   }
 
   /** GST with the gap -log(1 - p_D) / p_D (GST-p), the authors' choice from p_D. */
   public static PathwiseEstimator gappedStraightThroughP(float tau) {
-    return new GappedStraightThrough(tau, 0f);
+    return gapped("GST-p", tau, 0f);
+  }
+
+  /** GST with {@code gap} (0: -log(1 - p_D) / p_D, the GST-p gap, computed by the kernel). */
+  private static PathwiseEstimator gapped(String name, float tau, float gap) {
+    Checks.tau(tau);
+    return Rule.pathwise(name, "tau=" + tau, Kind.HARD, Given.CHECKED_BY_BACKWARD,
+        (s, g, grad) -> new Calls.GstBackward(s.logits(), s.choiceArgument(), g, s.rows(),
+            s.arity(), tau, gap, grad));
   }
 
   /**
@@ -161,16 +200,22 @@ public final class Estimators {
    * @param samples S &gt;= 2
    */
   public static ScoreFunctionEstimator rloo(int samples) {
-    return new Rloo(samples);
+    Checks.count(samples, 2, "samples (S)");
+    return Rule.scoreFunction("RLOO-" + samples, Kind.MULTI_DRAW, samples,
+        (s, f, grad) -> new Calls.RlooBackward(s.logits(), s.choiceArgument(), f, s.rows(),
+            s.arity(), samples, grad));
   }
 
   /**
-   * DisARM (Dong, Mnih, Tucker, NeurIPS 2020) for binary variables (arity 1): an antithetic pair
-   * of samples per variable (two draws) and their two losses;
+   * DisARM (Dong, Mnih, Tucker, NeurIPS 2020) for binary variables (arity 1): the antithetic pair
+   * b = [eta + L &gt; 0], b~ = [eta - L &gt; 0] per variable (L the key's logistic noise) as two
+   * draws, and their two losses;
    * dL/deta = 1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|). Unbiased.
    */
   public static ScoreFunctionEstimator disarm() {
-    return new DisArm();
+    return Rule.scoreFunction("DisARM", Kind.ANTITHETIC_PAIR, 2,
+        (s, f, grad) -> new Calls.DisarmBackward(s.logits(), s.choiceArgument(), f, s.rows(),
+            grad));
   }
 
   /**
