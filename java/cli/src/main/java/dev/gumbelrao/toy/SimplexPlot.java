@@ -1,6 +1,7 @@
 package dev.gumbelrao.toy;
 
 import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.plot.Canvas;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -50,20 +51,30 @@ public final class SimplexPlot {
   /** One row of panels: its label (lines split at '\n'), its value, its colour scale. */
   private record Row(String label, Value value, int scale) {}
 
-  /**
-   * Writes the tr Cov figure; returns false, writing nothing, when the run has no ST-GS or
-   * nothing else to compare with it.
-   */
-  public static boolean write(ToyResult result, Path png) throws IOException {
+  /** A measure of estimator e at temperature t and grid point p. */
+  private interface Measure {
+    double of(int t, int e, int p);
+  }
+
+  /** One row per estimator but ST-GS: its measure subtracted from ST-GS's (none without ST-GS). */
+  private static List<Row> againstStGs(ToyResult result, Measure m) {
     int stgs = result.indexOf("ST-GS");
     List<Row> rows = new ArrayList<>();
     List<ToyEstimator> es = result.config().estimators();
     for (int e = 0; e < es.size() && stgs >= 0; e++) {
       if (e == stgs) continue;
       int row = e;
-      rows.add(new Row(label(es.get(e)),
-          (t, p) -> result.logTraceCov(t, stgs, p) - result.logTraceCov(t, row, p), 0));
+      rows.add(new Row(label(es.get(e)), (t, p) -> m.of(t, stgs, p) - m.of(t, row, p), 0));
     }
+    return rows;
+  }
+
+  /**
+   * Writes the tr Cov figure; returns false, writing nothing, when the run has no ST-GS or
+   * nothing else to compare with it.
+   */
+  public static boolean write(ToyResult result, Path png) throws IOException {
+    List<Row> rows = againstStGs(result, result::logTraceCov);
     if (rows.isEmpty()) return false;
     draw(result, png, "log10 tr Cov(ST-GS) - log10 tr Cov(row) over the simplex (red: the row's "
         + "estimator has the lower variance)", List.of(), rows);
@@ -75,15 +86,8 @@ public final class SimplexPlot {
    * and no K run with both derivatives).
    */
   public static boolean writeMse(ToyResult result, Path png) throws IOException {
-    int stgs = result.indexOf("ST-GS");
-    List<Row> rows = new ArrayList<>();
+    List<Row> rows = againstStGs(result, (t, e, p) -> logMse(result, t, e, p));
     List<ToyEstimator> es = result.config().estimators();
-    for (int e = 0; e < es.size() && stgs >= 0; e++) {
-      if (e == stgs) continue;
-      int row = e;
-      rows.add(new Row(label(es.get(e)),
-          (t, p) -> logMse(result, t, stgs, p) - logMse(result, t, row, p), 0));
-    }
     boolean pairs = false;
     for (int e = 0; e < es.size(); e++) {
       ToyEstimator total = es.get(e), reference = total.variantOf();
@@ -101,7 +105,7 @@ public final class SimplexPlot {
       notes.add("rows 'GR-MCK vs -total': log10 MSE(GR-MCK) - log10 MSE(GR-MCK-total) on their "
           + "own colour scale (red: the total derivative has the lower MSE)");
     }
-    draw(result, png, stgs >= 0 ? "log10 MSE(ST-GS) - log10 MSE(row) over the simplex (red: the "
+    draw(result, png, result.indexOf("ST-GS") >= 0 ? "log10 MSE(ST-GS) - log10 MSE(row) over the simplex (red: the "
         + "row's estimator has the lower MSE to the exact gradient)"
         : "MSE to the exact gradient over the simplex", notes, rows);
     return true;
@@ -159,24 +163,14 @@ public final class SimplexPlot {
     int width = LEFT + taus.length * panel + BAR, height = top + rows.size() * panel + BOTTOM;
     Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
     width = Math.max(width, 40
-        + probe.getFontMetrics(new Font(Font.SANS_SERIF, Font.BOLD, 16)).stringWidth(title));
+        + probe.getFontMetrics(Canvas.TITLE).stringWidth(title));
     for (String line : header) {
       width = Math.max(width, 40
-          + probe.getFontMetrics(new Font(Font.SANS_SERIF, Font.PLAIN, 12)).stringWidth(line));
+          + probe.getFontMetrics(Canvas.TEXT).stringWidth(line));
     }
     probe.dispose();
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-        RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, width, height);
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-    g.drawString(title, 20, 28);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-    for (int i = 0; i < header.size(); i++) g.drawString(header.get(i), 20, 48 + LINE * i);
+    Graphics2D g = Canvas.start(image, title, 28, header, 48, LINE);
 
     int grid = result.config().grid();
     double radius = side / (double) grid / SQRT3;

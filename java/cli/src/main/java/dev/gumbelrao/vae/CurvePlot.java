@@ -1,5 +1,6 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.plot.Canvas;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -60,23 +61,13 @@ public final class CurvePlot {
     int width = LEFT + cols * (W + GAP) + LEGEND;
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
     Graphics2D pg = probe.createGraphics();
-    pg.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    pg.setFont(Canvas.TEXT);
     List<String> sub = wrap(subtitle, pg.getFontMetrics(), width - 40);
     pg.dispose();
     int top = 60 + 16 * sub.size() + 10;
     int height = top + rows * (H + GAP) + 20;
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-        RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, width, height);
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-    g.drawString(title, 20, 26);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-    for (int i = 0; i < sub.size(); i++) g.drawString(sub.get(i), 20, 46 + 16 * i);
+    Graphics2D g = Canvas.start(image, title, 26, sub, 46, 16);
     for (int i = 0; i < panels.size(); i++) {
       int x0 = LEFT + (i % cols) * (W + GAP), y0 = top + (i / cols) * (H + GAP);
       panel(g, panels.get(i), legend, x0, y0);

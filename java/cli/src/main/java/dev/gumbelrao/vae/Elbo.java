@@ -77,6 +77,31 @@ final class Elbo {
    */
   static Terms gradients(VaeModel model, Estimator estimator, Backend gr, float[] x, int batch,
       NoiseKey key, boolean binary) {
+    return gradients(model, estimator, gr, x, batch, key, binary ? Route.BINARY : Route.BY_DRAWS);
+  }
+
+  /**
+   * {@link #gradients} of a score-function estimator through the buffer path that estimators
+   * with several draws per row take, whatever its draws: the test that the path's layout and
+   * scaling are those of the interop path, with the one-draw estimators there are today.
+   */
+  static Terms gradientsViaBuffers(VaeModel model, ScoreFunctionEstimator estimator,
+      Backend gr, float[] x, int batch, NoiseKey key) {
+    return gradients(model, estimator, gr, x, batch, key, Route.BUFFERS);
+  }
+
+  /** How the estimator's sample reaches the decoder. */
+  private enum Route {
+    /** one draw per row: DJL interop; several: the buffer path ({@link #multiDraw}) */
+    BY_DRAWS,
+    /** a binary estimator on 2-class variables ({@link #binaryPass}) */
+    BINARY,
+    /** the buffer path whatever the draws */
+    BUFFERS
+  }
+
+  private static Terms gradients(VaeModel model, Estimator estimator, Backend gr, float[] x,
+      int batch, NoiseKey key, Route route) {
     Architecture a = model.architecture();
     int v = a.variables(), n = a.arity();
     try (NDManager step = model.manager().newSubManager();
@@ -86,10 +111,10 @@ final class Elbo {
       NDArray logq = logits.logSoftmax(-1);
       NDArray kl = logq.exp().mul(logq).sum().div(constant(step, batch));
       double klConstant = v * Math.log(n);
-      if (binary) {
+      if (route == Route.BINARY) {
         return binaryPass(model, estimator, gr, xs, logits, kl, klConstant, batch, key, gc, step);
       }
-      if (estimator.draws() == 1) {
+      if (route == Route.BY_DRAWS && estimator.draws() == 1) {
         long t0 = System.nanoTime();
         DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, step);
         long est = System.nanoTime() - t0;
@@ -117,26 +142,6 @@ final class Elbo {
             + "draws " + estimator.draws() + " samples per row: no objective for it here");
       }
       return multiDraw(model, sf, gr, xs, logits, kl, klConstant, batch, key, gc, step);
-    }
-  }
-
-  /**
-   * {@link #gradients} of a score-function estimator through the buffer path that estimators
-   * with several draws per row take, whatever its draws: the test that the path's layout and
-   * scaling are those of the interop path, with the one-draw estimators there are today.
-   */
-  static Terms gradientsViaBuffers(VaeModel model, ScoreFunctionEstimator estimator,
-      Backend gr, float[] x, int batch, NoiseKey key) {
-    Architecture a = model.architecture();
-    int v = a.variables(), n = a.arity();
-    try (NDManager step = model.manager().newSubManager();
-        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      NDArray xs = step.create(x, new Shape(batch, a.pixels()));
-      NDArray logits = model.encode(xs, true).reshape(batch, v, n);
-      NDArray logq = logits.logSoftmax(-1);
-      NDArray kl = logq.exp().mul(logq).sum().div(constant(step, batch));
-      return multiDraw(model, estimator, gr, xs, logits, kl, v * Math.log(n), batch, key, gc,
-          step);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.gumbelrao.vae;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * momentum, REINFORCE's baseline and every evaluation.
  */
 class CheckpointResumeTest {
-  private static Backend gr;
+  private static final Backend gr = Tiny.cpu();
   private static final Splits DATA = Tiny.splits();
   private static final Trainer.Schedule SCHEDULE = new Trainer.Schedule(10, 20, 4, 7);
-
-  @BeforeAll
-  static void open() {
-    gr = Backend.open(BackendKind.CPU);
-  }
-
-  @AfterAll
-  static void close() {
-    gr.close();
-  }
 
   private static RunConfig config(String estimator, long seed) {
     return new RunConfig(estimator, 0.5f, 0.01f, 0.9f, 8,

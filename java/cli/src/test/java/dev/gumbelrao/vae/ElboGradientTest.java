@@ -1,7 +1,6 @@
 package dev.gumbelrao.vae;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
@@ -13,8 +12,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,17 +22,7 @@ import org.junit.jupiter.api.Test;
  * expectation against the exact gradient of the exact ELBO (enumerated).
  */
 class ElboGradientTest {
-  private static Backend gr;
-
-  @BeforeAll
-  static void open() {
-    gr = Backend.open(BackendKind.CPU);
-  }
-
-  @AfterAll
-  static void close() {
-    gr.close();
-  }
+  private static final Backend gr = Tiny.cpu();
 
   private static float[] batch(Split s, int n) {
     float[] x = new float[n * s.pixels()];
@@ -290,14 +277,7 @@ class ElboGradientTest {
     Architecture a = m.architecture();
     int v = a.variables(), n = a.arity(), configs = (int) Math.pow(n, v);
     double[] nll = new double[configs];
-    float[] z = new float[configs * v * n];
-    for (int c = 0; c < configs; c++) {
-      int rest = c;
-      for (int k = 0; k < v; k++) {
-        z[c * v * n + k * n + rest % n] = 1;
-        rest /= n;
-      }
-    }
+    float[] z = Tiny.allCodes(v, n);
     float[] theta;
     try (NDManager mm = m.manager().newSubManager()) {
       float[] r = m.decode(mm.create(z, new Shape(configs, v * n)), false).toFloatArray();

@@ -1,7 +1,6 @@
 package dev.gumbelrao.vae;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -9,23 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The importance-weighted bound against log p(x) computed exactly by enumeration. */
 class ImportanceBoundTest {
-  private static Backend gr;
-
-  @BeforeAll
-  static void open() {
-    gr = Backend.open(BackendKind.CPU);
-  }
-
-  @AfterAll
-  static void close() {
-    gr.close();
-  }
+  private static final Backend gr = Tiny.cpu();
 
   /**
    * A decoder in which pixels 0-2 depend on variable 0 only and pixels 3-5 on variable 1 only

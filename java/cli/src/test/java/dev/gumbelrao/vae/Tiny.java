@@ -1,6 +1,8 @@
 package dev.gumbelrao.vae;
 
 import ai.djl.ndarray.NDArray;
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
@@ -14,6 +16,13 @@ final class Tiny {
   static {
     DjlSetup.configure(System.err);
   }
+
+  /** The CPU backend the tests share (open for the whole test run). */
+  static Backend cpu() {
+    return CPU;
+  }
+
+  private static final Backend CPU = Backend.open(BackendKind.CPU);
 
   static Architecture arch(int variables, int arity, List<Integer> encoder, List<Integer> decoder) {
     return new Architecture(PIXELS, variables, arity, encoder, decoder);
@@ -31,10 +40,12 @@ final class Tiny {
     return new Splits(split("train", 240, 1), split("valid", 60, 2), split("test", 40, 3), false);
   }
 
-  /** log p(x) of image i of a split, exactly: the sum over all N^V configurations. */
-  static double exactLogLikelihood(VaeModel model, Split split, int i) {
-    Architecture a = model.architecture();
-    int v = a.variables(), n = a.arity(), configs = (int) Math.pow(n, v);
+  /**
+   * Every code of {@code v} variables of {@code n} classes, one-hot: n^v rows of v n floats,
+   * variable k of code c being (c / n^k) mod n.
+   */
+  static float[] allCodes(int v, int n) {
+    int configs = (int) Math.pow(n, v);
     float[] z = new float[configs * v * n];
     for (int c = 0; c < configs; c++) {
       int rest = c;
@@ -43,6 +54,14 @@ final class Tiny {
         rest /= n;
       }
     }
+    return z;
+  }
+
+  /** log p(x) of image i of a split, exactly: the sum over all N^V configurations. */
+  static double exactLogLikelihood(VaeModel model, Split split, int i) {
+    Architecture a = model.architecture();
+    int v = a.variables(), n = a.arity(), configs = (int) Math.pow(n, v);
+    float[] z = allCodes(v, n);
     double[] terms = new double[configs];
     try (NDManager m = model.manager().newSubManager()) {
       float[] r = model.decode(m.create(z, new Shape(configs, v * n)), false).toFloatArray();
