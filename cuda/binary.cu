@@ -17,8 +17,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 
 // The kernels' argument block, outside the anonymous namespace like the kernels (readable names
 // in profilers: see gumbel_rao.cu).
@@ -152,5 +151,4 @@ int32_t disarm_backward(const op::DisarmBackward& c, uint64_t* status, void* str
   return binary_backward(true, c.logits, c.choice, c.losses, c.rows, c.grad, status, stream);
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -21,8 +21,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 
 enum class ChoiceEstimator : int32_t { kZgr = 0, kReinMax = 1, kGst = 2 };
 
@@ -313,5 +312,4 @@ int32_t gst_backward(const op::GstBackward& c, uint64_t* status, void* stream) {
                               ChoiceEstimator::kGst, c.tau, c.gap, c.grad, status, stream);
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -16,8 +16,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 namespace {
 
 constexpr int kStreamQuads = 4;
@@ -280,5 +279,4 @@ int32_t conditional_gumbel(const op::ConditionalGumbel& c, uint64_t* status, voi
   return launch_status();
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -41,8 +41,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 namespace {
 
 // Block-per-row kernel: quads per lane of a tile (8 columns: with 16, pass 2's float and double
@@ -655,5 +654,4 @@ int32_t gumbel_rao_total_backward(const op::GumbelRaoTotalBackward& c, uint64_t*
   return launch_gumbel_rao(c, status, stream, true);
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -154,9 +154,7 @@ int64_t cuda_status(cudaError_t err) { return gr_status_make(GR_CUDA_ERROR, (int
 
 }  // namespace
 
-namespace gr {
-namespace cuda {
-namespace staging {
+namespace gr::cuda::staging {
 
 // Lays the arrays out after the status word, stages the inputs, runs launch(device base, status,
 // stream), copies outputs and the status word back, synchronises, and decodes.
@@ -211,9 +209,7 @@ int64_t run(int32_t device, std::initializer_list<Array*> arrays, Launch launch,
   return gr_cuda_status_decode(word);
 }
 
-}  // namespace staging
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda::staging
 
 extern "C" {
 

@@ -12,9 +12,7 @@
 #include <initializer_list>
 #include <type_traits>
 
-namespace gr {
-namespace cuda {
-namespace staging {
+namespace gr::cuda::staging {
 
 // One array of a call: a host input (copied in), a host output (copied out), or absent (bytes 0).
 struct Array {
@@ -49,6 +47,4 @@ int64_t run(int32_t device, std::initializer_list<Array*> arrays, F&& launch) {
       &launch);
 }
 
-}  // namespace staging
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda::staging

@@ -10,8 +10,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 
 // The kernels' argument block, outside the anonymous namespace like the kernels (readable names
 // in profilers: see gumbel_rao.cu).
@@ -144,5 +143,4 @@ int32_t reinforce_backward(const op::ReinforceBackward& c, uint64_t* status, voi
   return launch_status();
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

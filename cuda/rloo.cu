@@ -17,8 +17,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 
 // The kernel's argument block, outside the anonymous namespace like the kernel (readable names
 // in profilers: see gumbel_rao.cu).
@@ -121,5 +120,4 @@ int32_t rloo_backward(const op::RlooBackward& c, uint64_t* status, void* stream)
   return launch_status();
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -23,8 +23,7 @@
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/math.h"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kWarp = 32;
@@ -519,5 +518,4 @@ inline bool rows_vectorisable(const void* p, int32_t arity) {
 // The launch status of a kernel that was just queued.
 inline int32_t launch_status() { return (int32_t)cudaGetLastError(); }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

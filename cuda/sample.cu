@@ -18,8 +18,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 namespace {
 
 constexpr int kWarpMaxQuads = 256;  // up to 8 quads per lane for a warp per row
@@ -124,5 +123,4 @@ int32_t sample(const op::Sample& c, uint64_t* status, void* stream) {
   return launch_status();
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -18,8 +18,7 @@
 #include "operations_internal.h"
 #include "row_team.cuh"
 
-namespace gr {
-namespace cuda {
+namespace gr::cuda {
 
 // The kernels' argument block, outside the anonymous namespace like the kernels (readable names
 // in profilers: see gumbel_rao.cu).
@@ -321,5 +320,4 @@ int32_t straight_through_backward(const op::StraightThroughBackward& c, uint64_t
                                status, stream);
 }
 
-}  // namespace cuda
-}  // namespace gr
+}  // namespace gr::cuda

@@ -12,8 +12,7 @@
 #include "operations_internal.h"
 #include "thread_pool.h"
 
-namespace gr {
-namespace cpu {
+namespace gr::cpu {
 namespace {
 
 #if defined(__aarch64__)
@@ -327,8 +326,7 @@ int64_t rloo_backward(const op::RlooBackward& c) {
                         [&](int64_t b, int64_t e) { return t.rloo(a, b, e); });
 }
 
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu
 
 using namespace gr;
 using namespace gr::cpu;

@@ -5,9 +5,7 @@
 // certain 1 or 0, a NaN logit an error.
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 namespace {
 
 // Rows per block of the backward passes: validated together, then computed in one simd loop.
@@ -117,6 +115,4 @@ int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t r0, int64_t r1) {
   return GR_OK;
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

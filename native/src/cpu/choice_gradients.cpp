@@ -6,9 +6,7 @@
 // GR_GRAD_OVERFLOW beyond the float range).
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 namespace {
 
 // <x, gs> in double.
@@ -89,6 +87,4 @@ int64_t choice_gradient_rows(const ChoiceGradArgs& a, int64_t r0, int64_t r1) {
   return GR_OK;
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

@@ -5,9 +5,7 @@
 // exactly then: a finite -log p_D near 3.4e38 plus at most 16.7 rounds to a finite float.)
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 namespace {
 
 // Large arity: one draw of one row at a time, lanes across its quads.
@@ -198,6 +196,4 @@ int64_t conditional_rows(const ConditionalArgs& a, int64_t r0, int64_t r1) {
                                         : conditional_row_lanes(a, r0, r1);
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

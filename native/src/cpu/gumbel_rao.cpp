@@ -5,9 +5,7 @@
 // template parameter, so the detached kernels are exactly those of before.
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 
 // Float accumulators are added into double ones every kFlush draws (row lanes) or at the end of
 // the chunk (draw lanes: kChunk / kLanes = 64 draws per lane).
@@ -442,6 +440,4 @@ int64_t gumbel_rao_tiles(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
   return a.total ? gumbel_rao_tiles_of<true>(a, r0, r1) : gumbel_rao_tiles_of<false>(a, r0, r1);
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

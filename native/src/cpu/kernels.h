@@ -9,8 +9,7 @@
 #include "gumbel_rao/gumbel_rao.h"
 #include "gumbel_rao/math.h"
 
-namespace gr {
-namespace cpu {
+namespace gr::cpu {
 
 // Gumbel-Rao samples are processed in chunks of this many draws: a chunk accumulates in float,
 // and chunks add up in double, in chunk order, whatever the thread that ran them. So K = 10^6
@@ -174,5 +173,4 @@ extern const KernelTable kTableAvx2;
 extern const KernelTable kTableAvx512;
 #endif
 
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu

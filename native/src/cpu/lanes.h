@@ -34,9 +34,7 @@
 #error "GR_ISA_NS must name the instruction-set namespace of this translation unit"
 #endif
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 
 #if defined(__AVX512F__)
 constexpr int kLanes = 16;
@@ -148,6 +146,4 @@ GR_HD Lanes iota(uint32_t first) {
   return iota_of(first, std::make_integer_sequence<int, kLanes>{});
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

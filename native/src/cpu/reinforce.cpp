@@ -1,9 +1,7 @@
 // REINFORCE with a baseline: grad = (f - b)(onehot(D) - p). No noise; one pass per row.
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 
 int64_t reinforce_rows(const ReinforceArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity;
@@ -37,6 +35,4 @@ int64_t reinforce_rows(const ReinforceArgs& a, int64_t r0, int64_t r1) {
   return GR_OK;
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

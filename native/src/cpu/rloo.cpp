@@ -4,9 +4,7 @@
 // float once per component.
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 
 int64_t rloo_rows(const RlooArgs& a, int64_t r0, int64_t r1) {
   const int32_t n = a.batch.arity, samples = a.samples;
@@ -36,6 +34,4 @@ int64_t rloo_rows(const RlooArgs& a, int64_t r0, int64_t r1) {
   return GR_OK;
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

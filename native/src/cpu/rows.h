@@ -16,9 +16,7 @@
 #error "GR_ISA_NS must name the instruction-set namespace of this translation unit"
 #endif
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 
 // Arity up to which this copy's kernels work on tiles of kLanes rows (see tile_max_arity).
 constexpr int32_t kTileMaxArity = tile_max_arity(kLanes);
@@ -433,6 +431,4 @@ int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_
 int64_t choice_gradient_rows(const ChoiceGradArgs& a, int64_t row_begin, int64_t row_end);
 int64_t rloo_rows(const RlooArgs& a, int64_t row_begin, int64_t row_end);
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

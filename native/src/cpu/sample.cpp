@@ -3,9 +3,7 @@
 // do not round the noise away.
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 namespace {
 
 // Large arity: one row at a time, lanes across its quads.
@@ -63,6 +61,4 @@ int64_t sample_rows(const SampleArgs& a, int64_t r0, int64_t r1) {
   return a.batch.arity <= kTileMaxArity ? sample_tiles(a, r0, r1) : sample_row_lanes(a, r0, r1);
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

@@ -5,9 +5,7 @@
 // GR_GRAD_OVERFLOW beyond the float range).
 #include "rows.h"
 
-namespace gr {
-namespace cpu {
-namespace GR_ISA_NS {
+namespace gr::cpu::GR_ISA_NS {
 namespace {
 
 // Large arity: one row at a time, lanes across its columns.
@@ -151,6 +149,4 @@ int64_t soft_rows(const SoftArgs& a, int64_t r0, int64_t r1) {
   return a.batch.arity <= kTileMaxArity ? soft_tiles(a, r0, r1) : soft_row_lanes(a, r0, r1);
 }
 
-}  // namespace GR_ISA_NS
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu::GR_ISA_NS

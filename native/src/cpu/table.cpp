@@ -9,8 +9,7 @@
 #error "GR_ISA_NAME must name the instruction set of this translation unit"
 #endif
 
-namespace gr {
-namespace cpu {
+namespace gr::cpu {
 namespace GR_ISA_NS {
 
 Scratch& scratch() {
@@ -47,5 +46,4 @@ extern const KernelTable GR_ISA_TABLE = {
     GR_ISA_NS::uniforms,
 };
 
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu

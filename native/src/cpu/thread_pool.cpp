@@ -6,8 +6,7 @@
 #include <mutex>
 #include <thread>
 
-namespace gr {
-namespace cpu {
+namespace gr::cpu {
 namespace {
 
 // After a loop, workers (and a caller waiting for them) spin this long before sleeping: a
@@ -145,5 +144,4 @@ void parallel_for(int64_t tasks, const std::function<void(int64_t)>& body) {
 int32_t pool_threads() { return pool().threads(); }
 void set_pool_threads(int32_t threads) { pool().set_threads(threads); }
 
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu

@@ -7,8 +7,7 @@
 
 #include <functional>
 
-namespace gr {
-namespace cpu {
+namespace gr::cpu {
 
 // Runs body(task) for every task in [0, tasks), spread over the pool and the calling thread.
 // Returns once every task has finished.
@@ -18,5 +17,4 @@ void parallel_for(int64_t tasks, const std::function<void(int64_t)>& body);
 int32_t pool_threads();
 void set_pool_threads(int32_t threads);
 
-}  // namespace cpu
-}  // namespace gr
+}  // namespace gr::cpu
