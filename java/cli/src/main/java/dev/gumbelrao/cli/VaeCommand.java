@@ -45,7 +45,7 @@ import java.util.Set;
 final class VaeCommand {
   static final Set<String> VALUED = Set.of("data", "out", "estimators", "arities",
       "batch-sizes", "iterations", "search", "search-fraction", "tau-range", "lr-range", "tau",
-      "lr", "momentum", "eval-points", "eval-images", "eval-samples", "test-images",
+      "lr", "momentum", "lr-decay", "eval-points", "eval-images", "eval-samples", "test-images",
       "test-samples", "checkpoint-every", "seed", "budget-minutes", "timing", "hidden", "latent",
       "npm", "bound-check", "bound-check-images", "bound-check-estimators");
   static final Set<String> FLAGS = Set.of("quick", "fetch-data", "unverified", "quiet",
@@ -81,6 +81,8 @@ final class VaeCommand {
       "  --tau T  --lr R            the values without a search [each estimator's own; lr",
       "                             0.003, REINFORCE 1e-4]",
       "  --momentum M               SGD momentum [0.9]",
+      "  --lr-decay F               the learning rate's factor per 1000 steps, exponentially",
+      "                             (lr x F^(step / 1000)), e.g. 0.95; 1: constant [1]",
       "evaluation",
       "  --eval-points N            validation bounds per run [20; 10]",
       "  --eval-images N            validation images, of 10000 [1000; 500]",
@@ -131,6 +133,10 @@ final class VaeCommand {
     for (int a : arities) Architecture.standard(1, a, latent, hidden);  // arity divides latent
     long seed = o.longValue("seed", 1);
     float momentum = o.floatValue("momentum", 0.9f);
+    float lrDecay = o.floatValue("lr-decay", Experiment.DEFAULT_LR_DECAY);
+    if (!(lrDecay > 0 && lrDecay <= 1)) {
+      throw new Options.UsageException("--lr-decay must be in (0, 1], got " + lrDecay);
+    }
     Float fixedLr = o.has("lr") ? o.floatValue("lr", 1f) : null;
     float timingLr = fixedLr != null ? fixedLr : Experiment.DEFAULT_LR;
     int candidates = o.integer("search", quick ? 1 : 20);
@@ -237,7 +243,7 @@ final class VaeCommand {
       }
       Experiment.Settings settings = new Experiment.Settings(estimators, arities, batches,
           iterations, search, evalEvery, candidates, tauRange, lrRange, fixedTau, fixedLr, momentum,
-          latent, hidden, seed, evalImages, evalSamples, testImages, testSamples,
+          lrDecay, latent, hidden, seed, evalImages, evalSamples, testImages, testSamples,
           checkpointEvery);
       List<String> description = describe(settings, data, images, dataDir, hidden, latent);
       for (String l : description) out.println("vae: " + l.substring(2));
@@ -325,7 +331,9 @@ final class VaeCommand {
         + " for every arity; Bernoulli likelihood, uniform prior; Glorot-uniform weights, the "
         + "decoder's output biases at the training pixels' log-odds.");
     l.add("- Objective: the ELBO with one sample (M = 1), its KL term in closed form; SGD with "
-        + "momentum " + s.momentum() + ", batch sizes " + s.batches() + ".");
+        + "momentum " + s.momentum() + (s.lrDecay() == 1f ? ", a constant learning rate"
+        : ", the learning rate decayed by " + s.lrDecay() + " per 1000 steps (exponentially)")
+        + ", batch sizes " + s.batches() + ".");
     StringBuilder it = new StringBuilder();
     for (int b : s.batches()) {
       if (it.length() > 0) it.append(", ");

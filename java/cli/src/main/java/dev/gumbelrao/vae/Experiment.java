@@ -48,11 +48,18 @@ public final class Experiment {
       List<Integer> batches, Map<Integer, Integer> iterations,
       Map<Integer, Integer> searchIterations, Map<Integer, Integer> evalEvery, int candidates,
       float[] tauRange, float[] lrRange, Float fixedTau, Float fixedLr, float momentum,
-      int latent, List<Integer> hidden, long seed, int evalImages, int evalSamples,
+      float lrDecay, int latent, List<Integer> hidden, long seed, int evalImages, int evalSamples,
       int testImages, int testSamples, int checkpointEvery) {}
 
   /** The learning rate without a search, and the search's range, unless an estimator has its own. */
   public static final float DEFAULT_LR = 0.003f;
+  /**
+   * The learning rate's factor per 1000 steps unless --lr-decay says otherwise: 1, a constant
+   * rate, as every run before the option. The decay is the schedule family of Jang, Gu, Poole's
+   * categorical VAE code (lr x 0.9 every 1000 steps); what it changes, and why the default stays
+   * constant: java/cli/VAE-NOTES.md.
+   */
+  public static final float DEFAULT_LR_DECAY = 1f;
   public static final float[] DEFAULT_LR_RANGE = {3e-4f, 1e-2f};
   /** The search's temperatures for a tempered estimator without its own range. */
   public static final float[] DEFAULT_TAU_RANGE = {0.1f, 1f};
@@ -163,7 +170,7 @@ public final class Experiment {
     for (int i = 0; i < draws.size(); i++) {
       float tau = e.tempered() ? draws.get(i).tau() : 1f;
       RunConfig cfg = new RunConfig(e.name(), tau, draws.get(i).learningRate(), s.momentum(),
-          batch, arch, s.seed(), data.train().sha256());
+          batch, arch, s.seed(), data.train().sha256(), s.lrDecay());
       Path file = checkpointFile(out, e.name(), arity, batch, i);
       files.add(file);
       String label = draws.size() == 1 ? cellName
@@ -185,7 +192,7 @@ public final class Experiment {
     }
     CellResult.Candidate chosen = candidates.get(best);
     RunConfig cfg = new RunConfig(e.name(), chosen.tau(), chosen.learningRate(), s.momentum(),
-        batch, arch, s.seed(), data.train().sha256());
+        batch, arch, s.seed(), data.train().sha256(), s.lrDecay());
     Checkpoint.State st = n > sIt ? train(cfg, files.get(best), n, schedule, cellName + " final")
         : Checkpoint.load(files.get(best));
     Evaluation test = null;
@@ -224,7 +231,7 @@ public final class Experiment {
   static RunConfig config(Settings s, Splits data, CellResult c, CellResult.Candidate k) {
     return new RunConfig(c.estimator(), k.tau(), k.learningRate(), s.momentum(), c.batch(),
         Architecture.standard(data.pixels(), c.arity(), s.latent(), s.hidden()), s.seed(),
-        data.train().sha256());
+        data.train().sha256(), s.lrDecay());
   }
 
   /** Trains the run of {@code cfg} to {@code iterations} from its checkpoint, if any. */

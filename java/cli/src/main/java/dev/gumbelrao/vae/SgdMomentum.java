@@ -34,11 +34,21 @@ final class SgdMomentum {
 
   /** One update from the gradients the parameters hold; zeroes them. */
   void step() {
+    step(1f);
+  }
+
+  /**
+   * One update at {@code lrScale} times the learning rate (a schedule's factor for this step):
+   * v = mu v + g, w = w - lrScale lr v, as torch.optim.SGD under a scheduler that sets the
+   * group's lr; zeroes the gradients.
+   */
+  void step(float lrScale) {
+    float lr = learningRate * lrScale;
     for (int i = 0; i < parameters.size(); i++) {
       NDArray w = parameters.get(i).getArray(), v = velocity.get(i);
       try (NDArray g = w.getGradient()) {
         v.muli(momentum).addi(g);
-        try (NDArray delta = v.mul(learningRate)) {
+        try (NDArray delta = v.mul(lr)) {
           w.subi(delta);
         }
         g.subi(g);

@@ -144,7 +144,7 @@ final class Trainer implements AutoCloseable {
       if (!Double.isFinite(terms.loss())) {
         return diverge("step " + (step + 1) + ": the loss is " + terms.loss(), checkpoint);
       }
-      sgd.step();
+      sgd.step(config.lrScale(step));
       long t1 = System.nanoTime();
       step++;
       timedSteps++;
