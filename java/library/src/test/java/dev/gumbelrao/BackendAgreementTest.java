@@ -4,13 +4,12 @@ import dev.gumbelrao.backends.Formulas;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
 import dev.gumbelrao.estimators.Estimator;
-import dev.gumbelrao.estimators.Estimators;
-import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.testing.EstimatorCases;
 import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.gumbelRao;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -385,12 +384,5 @@ class BackendAgreementTest {
         }
       }
     }
-  }
-
-  /** GR-MCK backward at the given D. */
-  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
-      int k, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
-    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
   }
 }

@@ -8,6 +8,11 @@ import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.gumbelRao;
+import static dev.gumbelrao.testing.Backwards.gumbelSoftmaxForward;
+import static dev.gumbelrao.testing.Backwards.reinforce;
+import static dev.gumbelrao.testing.Backwards.straightThrough;
+import static dev.gumbelrao.testing.Backwards.straightThroughGumbelSoftmax;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,8 +72,8 @@ class CudaAgreementTest {
         gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
         TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelRaoBackward " + where + " tau=" + t);
-        gumbelSoftmaxBackward(gpu, th, g, rows, arity, t, key, out);
-        gumbelSoftmaxBackward(cpu, th, g, rows, arity, t, key, ref);
+        straightThroughGumbelSoftmax(gpu, th, g, rows, arity, t, key, out);
+        straightThroughGumbelSoftmax(cpu, th, g, rows, arity, t, key, ref);
         TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
             "gumbelSoftmaxBackward " + where + " tau=" + t);
         gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
@@ -207,41 +212,5 @@ class CudaAgreementTest {
     }
     assertTrue(differ <= Math.max(1, cpu.length / 10000), what + ": " + differ
         + " draws differ");
-  }
-
-  // ---------------------------------------------------- the paper's backward passes, one call each
-
-  /** GR-MCK backward at the given D. */
-  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
-      int k, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
-    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
-  }
-
-  /** ST-GS backward (= GS backward) at the key's forward noise. */
-  private static void gumbelSoftmaxBackward(Backend gr, float[] th, float[] g, int rows,
-      int arity, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
-    est.backward(est.forward(gr, th, rows, arity, key, null), g, grad);
-  }
-
-  /** The relaxed Gumbel-Softmax values y = softmax((theta + G) / tau). */
-  private static void gumbelSoftmaxForward(Backend gr, float[] th, int rows, int arity,
-      float tau, NoiseKey key, float[] soft) {
-    Estimators.gumbelSoftmax(tau).forward(gr, th, rows, arity, key, soft);
-  }
-
-  /** ST backward, D drawn (its backward pass reads only the logits). */
-  private static void straightThrough(Backend gr, float[] th, float[] g, int rows, int arity,
-      float tau, float[] grad) {
-    PathwiseEstimator est = Estimators.straightThrough(tau);
-    est.backward(est.forward(gr, th, rows, arity, NoiseKey.of(0), null), g, grad);
-  }
-
-  /** REINFORCE backward at the given D with the given baseline. */
-  private static void reinforce(Backend gr, float[] th, int[] d, float[] losses,
-      RunningMeanBaseline baseline, int rows, int arity, float[] grad) {
-    ScoreFunctionEstimator est = Estimators.reinforce(baseline);
-    est.backward(est.given(gr, th, rows, arity, NoiseKey.of(0), d), losses, grad);
   }
 }

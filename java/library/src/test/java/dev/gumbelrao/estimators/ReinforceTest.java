@@ -6,6 +6,7 @@ import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.reinforce;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -18,12 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * baseline b, read and then updated by every backward pass.
  */
 class ReinforceTest {
-  private static void reinforce(Backend gr, float[] th, int[] d, float[] losses,
-      RunningMeanBaseline baseline, int rows, int arity, float[] grad) {
-    ScoreFunctionEstimator est = Estimators.reinforce(baseline);
-    est.backward(est.given(gr, th, rows, arity, NoiseKey.of(0), d), losses, grad);
-  }
-
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void reinforceIsTheScoreFunctionWithARunningMeanBaseline(BackendKind backend) {
