@@ -5,13 +5,13 @@ import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.Formulas;
 import dev.gumbelrao.testing.TestBackends;
-import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.gumbelRao;
+import static dev.gumbelrao.testing.Backwards.straightThroughGumbelSoftmax;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
 import org.apache.commons.statistics.inference.KolmogorovSmirnovTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,18 +35,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 5 standard deviations away.
  */
 class GumbelRaoTest {
-  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
-      int k, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
-    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
-  }
-
-  private static void straightThroughGumbelSoftmax(Backend gr, float[] th, float[] g, int rows,
-      int arity, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
-    est.backward(est.forward(gr, th, rows, arity, key, null), g, grad);
-  }
-
   /**
    * GR-MC5's backward pass is the average over its K conditional draws G^k | D (as
    * {@link Backend#conditionalGumbel} materialises them) of the Jacobian-vector products of
@@ -56,30 +44,22 @@ class GumbelRaoTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void backwardIsTheMeanOfTheDerivativesAtItsConditionalDraws(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(9);
-      int rows = 20, arity = 6, k = 5;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        float[] grk = new float[rows * arity];
-        int[] d = new int[rows];
-        gr.sample(th, rows, arity, key, d, null);
-        gumbelRao(gr, th, d, g, rows, arity, k, tau, key, grk);
-        float[] noise = new float[k * rows * arity];
-        gr.conditionalGumbel(th, d, rows, arity, k, key, noise);
-        for (int r = 0; r < rows; r++) {
-          float[][] gks = new float[k][arity];
-          for (int s = 0; s < k; s++) {
-            System.arraycopy(noise, (s * rows + r) * arity, gks[s], 0, arity);
-          }
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity, gks, g, tau), grk,
-              r * arity, rtol, "GR " + backend + " tau=" + tau + " row " + r);
+    TemperedRows.drawn(backend, 9, in -> {
+      int rows = in.rows(), arity = in.arity(), k = 5;
+      int[] d = new int[rows];
+      in.gr().sample(in.th(), rows, arity, in.key(), d, null);
+      float[] grk = new float[rows * arity];
+      gumbelRao(in.gr(), in.th(), d, in.g(), rows, arity, k, in.tau(), in.key(), grk);
+      float[] noise = new float[k * rows * arity];
+      in.gr().conditionalGumbel(in.th(), d, rows, arity, k, in.key(), noise);
+      in.assertSoftmaxDerivative(grk, r -> {
+        float[][] gks = new float[k][arity];
+        for (int s = 0; s < k; s++) {
+          System.arraycopy(noise, (s * rows + r) * arity, gks[s], 0, arity);
         }
-      }
-    }
+        return gks;
+      }, "GR");
+    });
   }
 
   @ParameterizedTest
@@ -164,50 +144,36 @@ class GumbelRaoTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void totalDerivativeGumbelRaoIsTheDerivativeWithTheDrawsFixed(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(12);
-      int rows = 12, n = 5, k = 7;
-      for (float tau : new float[] {0.5f, 1f, 2f}) {
-        float[] th = TestData.logits(rnd, rows, n, 1.0, 0.0), g = TestData.gaussian(rnd, rows * n);
-        int[] d = TestData.choices(rnd, th, rows, n);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 3);
-        PathwiseEstimator total = Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL);
-        assertEquals("GR-MC7-total", total.name());
-        float[] grad = new float[rows * n];
-        total.backward(total.given(gr, th, rows, n, key, d), g, grad);
-        int[] words = new int[4];
-        for (int r = 0; r < rows; r++) {
-          double[][] e = new double[k][n];
-          for (int kk = 0; kk < k; kk++) {
-            for (int j = 0; j < n; j++) {
-              Formulas.philox(key.seed(), j / 4, r, Formulas.conditionalSlot(kk),
-                  key.offsetWord(), words);
-              e[kk][j] = Formulas.exponentialFromUniform(Formulas.uniformOpen(words[j % 4]));
-            }
-          }
-          for (int i = 0; i < n; i++) {
-            double h = 1e-5, up = 0, down = 0;
-            double[] theta = new double[n];
-            for (int j = 0; j < n; j++) theta[j] = th[r * n + j];
-            theta[i] += h;
-            up = drawsFixed(theta, d[r], e, g, r * n, tau);
-            theta[i] -= 2 * h;
-            down = drawsFixed(theta, d[r], e, g, r * n, tau);
-            double fd = (up - down) / (2 * h);
-            assertEquals(fd, grad[r * n + i], 3e-5 * (1 + Math.abs(fd)), "tau " + tau + " row "
-                + r + " column " + i);
+    TemperedRows.given(backend, 12, 12, 5, 1.0, new float[] {0.5f, 1f, 2f}, in -> {
+      int rows = in.rows(), n = in.arity(), k = 7;
+      float tau = in.tau();
+      NoiseKey key = new NoiseKey(in.rnd().nextLong(), 3);
+      PathwiseEstimator total = Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL);
+      assertEquals("GR-MC7-total", total.name());
+      float[] grad = in.givenGradient(total, key);
+      int[] words = new int[4];
+      for (int r = 0; r < rows; r++) {
+        double[][] e = new double[k][n];
+        for (int kk = 0; kk < k; kk++) {
+          for (int j = 0; j < n; j++) {
+            Formulas.philox(key.seed(), j / 4, r, Formulas.conditionalSlot(kk),
+                key.offsetWord(), words);
+            e[kk][j] = Formulas.exponentialFromUniform(Formulas.uniformOpen(words[j % 4]));
           }
         }
-        // DETACHED is GR-MCK itself, bit for bit
-        float[] a = new float[rows * n], b = new float[rows * n];
-        PathwiseEstimator detached = Estimators.gumbelRao(k, tau, Estimators.Derivative.DETACHED);
-        PathwiseEstimator plain = Estimators.gumbelRao(k, tau);
-        assertEquals(plain, detached);
-        detached.backward(detached.given(gr, th, rows, n, key, d), g, a);
-        plain.backward(plain.given(gr, th, rows, n, key, d), g, b);
-        assertArrayEquals(b, a);
+        double[] theta = new double[n];
+        for (int j = 0; j < n; j++) theta[j] = in.th()[r * n + j];
+        int dr = in.d()[r], off = r * n;
+        Exact.assertClose(Exact.centralDifference(theta, 1e-5,
+            t -> drawsFixed(t, dr, e, in.g(), off, tau)), grad, off, 3e-5,
+            "tau " + tau + " row " + r);
       }
-    }
+      // DETACHED is GR-MCK itself, bit for bit
+      PathwiseEstimator detached = Estimators.gumbelRao(k, tau, Estimators.Derivative.DETACHED);
+      PathwiseEstimator plain = Estimators.gumbelRao(k, tau);
+      assertEquals(plain, detached);
+      assertArrayEquals(in.givenGradient(plain, key), in.givenGradient(detached, key));
+    });
   }
 
   /** (1/K) sum_k &lt;g, softmax(z^k / tau)&gt; with z^k from theta and fixed draws E. */

@@ -28,34 +28,27 @@ class GumbelSoftmaxTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void valuesAreTheSoftmaxOfTheNoisyLogitsAndBackwardIsTheirDerivative(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(19);
-      int rows = 20, arity = 6;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        PathwiseEstimator est = Estimators.gumbelSoftmax(tau);
-        float[] y = new float[rows * arity], grad = new float[rows * arity];
-        est.backward(est.forward(gr, th, rows, arity, key, y), g, grad);
-        float[] expected = new float[rows * arity];
-        for (int r = 0; r < rows; r++) {
-          float[] noise = StraightThroughGumbelSoftmaxTest.forwardNoise(key, r, arity);
-          float[] z = new float[arity];
-          for (int j = 0; j < arity; j++) z[j] = th[r * arity + j] + noise[j];
-          double[] s = Exact.softmax(z, 0, arity, tau);
-          for (int j = 0; j < arity; j++) expected[r * arity + j] = (float) s[j];
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity,
-              new float[][] {noise}, g, tau), grad, r * arity, rtol,
-              "GS " + backend + " tau=" + tau + " row " + r);
-        }
-        // the float Gumbel noise rounds to 2^-24 of its ~20 range, amplified by 1 / tau
-        TestData.assertElementsClose(expected, y, rows, arity, 1e-4 * TestData.looseness(backend)
-            / Math.min(1, tau), 1e-6 * TestData.looseness(backend) / Math.min(1, tau),
-            backend + " GS values tau=" + tau);
+    TemperedRows.drawn(backend, 19, in -> {
+      int rows = in.rows(), arity = in.arity();
+      float tau = in.tau();
+      float[] y = new float[rows * arity];
+      float[] grad = in.drawnGradient(Estimators.gumbelSoftmax(tau), y);
+      in.assertSoftmaxDerivative(grad,
+          r -> new float[][] {StraightThroughGumbelSoftmaxTest.forwardNoise(in.key(), r, arity)},
+          "GS");
+      float[] expected = new float[rows * arity];
+      for (int r = 0; r < rows; r++) {
+        float[] noise = StraightThroughGumbelSoftmaxTest.forwardNoise(in.key(), r, arity);
+        float[] z = new float[arity];
+        for (int j = 0; j < arity; j++) z[j] = in.th()[r * arity + j] + noise[j];
+        double[] s = Exact.softmax(z, 0, arity, tau);
+        for (int j = 0; j < arity; j++) expected[r * arity + j] = (float) s[j];
       }
-    }
+      // the float Gumbel noise rounds to 2^-24 of its ~20 range, amplified by 1 / tau
+      TestData.assertElementsClose(expected, y, rows, arity, 1e-4 * TestData.looseness(backend)
+          / Math.min(1, tau), 1e-6 * TestData.looseness(backend) / Math.min(1, tau),
+          backend + " GS values tau=" + tau);
+    });
   }
 
   /**

@@ -49,37 +49,22 @@ class ReinMaxTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void reinMaxIsTheDerivativeOfItsSurrogate(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(4);
-      int rows = 30, n = 5;
-      for (float tau : new float[] {0.3f, 1f, 2.5f}) {
-        float[] th = TestData.logits(rnd, rows, n, 1.0, 0.0), g = TestData.gaussian(rnd, rows * n);
-        int[] d = TestData.choices(rnd, th, rows, n);
-        PathwiseEstimator est = Estimators.reinMax(tau);
-        float[] grad = new float[rows * n];
-        est.backward(est.given(gr, th, rows, n, NoiseKey.of(1), d), g, grad);
-        for (int r = 0; r < rows; r++) {
-          double[] theta = new double[n], gd = new double[n], c = new double[n];
-          double[] s = Exact.softmax(th, r * n, n, tau);
-          for (int j = 0; j < n; j++) {
-            theta[j] = th[r * n + j];
-            gd[j] = g[r * n + j];
-            c[j] = Math.log(0.5 * (s[j] + (j == d[r] ? 1 : 0))) - theta[j];
-          }
-          for (int i = 0; i < n; i++) {
-            double h = 1e-5, save = theta[i];
-            theta[i] = save + h;
-            double up = reinmaxSurrogate(theta, c, gd);
-            theta[i] = save - h;
-            double down = reinmaxSurrogate(theta, c, gd);
-            theta[i] = save;
-            double fd = (up - down) / (2 * h);
-            assertEquals(fd, grad[r * n + i], 2e-5 * (1 + Math.abs(fd)), "tau " + tau + " row "
-                + r + " column " + i);
-          }
+    TemperedRows.given(backend, 4, 30, 5, 1.0, new float[] {0.3f, 1f, 2.5f}, in -> {
+      int n = in.arity();
+      float tau = in.tau();
+      float[] grad = in.givenGradient(Estimators.reinMax(tau), NoiseKey.of(1));
+      for (int r = 0; r < in.rows(); r++) {
+        double[] theta = new double[n], gd = new double[n], c = new double[n];
+        double[] s = Exact.softmax(in.th(), r * n, n, tau);
+        for (int j = 0; j < n; j++) {
+          theta[j] = in.th()[r * n + j];
+          gd[j] = in.g()[r * n + j];
+          c[j] = Math.log(0.5 * (s[j] + (j == in.d()[r] ? 1 : 0))) - theta[j];
         }
+        Exact.assertClose(Exact.centralDifference(theta, 1e-5, t -> reinmaxSurrogate(t, c, gd)),
+            grad, r * n, 2e-5, "tau " + tau + " row " + r);
       }
-    }
+    });
   }
 
   /**

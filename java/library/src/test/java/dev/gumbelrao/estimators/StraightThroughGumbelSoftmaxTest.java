@@ -40,24 +40,11 @@ class StraightThroughGumbelSoftmaxTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void backwardIsTheDerivativeOfTheSoftmaxAtTheForwardNoise(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(9);
-      int rows = 20, arity = 6;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
-        float[] gs = new float[rows * arity];
-        est.backward(est.forward(gr, th, rows, arity, key, null), g, gs);
-        for (int r = 0; r < rows; r++) {
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity,
-              new float[][] {forwardNoise(key, r, arity)}, g, tau), gs, r * arity, rtol,
-              "GS " + backend + " tau=" + tau + " row " + r);
-        }
-      }
-    }
+    TemperedRows.drawn(backend, 9, in -> {
+      float[] gs = in.drawnGradient(Estimators.straightThroughGumbelSoftmax(in.tau()), null);
+      in.assertSoftmaxDerivative(gs,
+          r -> new float[][] {forwardNoise(in.key(), r, in.arity())}, "GS");
+    });
   }
 
   /**

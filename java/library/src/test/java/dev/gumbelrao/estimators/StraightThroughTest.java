@@ -4,13 +4,11 @@ import dev.gumbelrao.Backend;
 import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.testing.TestBackends;
-import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,25 +27,11 @@ class StraightThroughTest {
   @ParameterizedTest
   @MethodSource("dev.gumbelrao.testing.TestBackends#all")
   void backwardIsTheDerivativeOfTheTemperedSoftmax(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(9);
-      int rows = 20, arity = 6;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        PathwiseEstimator est = Estimators.straightThrough(tau);
-        float[] st = new float[rows * arity];
-        // D drawn (its backward pass reads only the logits)
-        est.backward(est.forward(gr, th, rows, arity, key, null), g, st);
-        for (int r = 0; r < rows; r++) {
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity,
-              new float[][] {null}, g, tau), st, r * arity, rtol,
-              "ST " + backend + " tau=" + tau + " row " + r);
-        }
-      }
-    }
+    TemperedRows.drawn(backend, 9, in -> {
+      // D drawn (its backward pass reads only the logits)
+      float[] st = in.drawnGradient(Estimators.straightThrough(in.tau()), null);
+      in.assertSoftmaxDerivative(st, r -> new float[][] {null}, "ST");
+    });
   }
 
   /**
