@@ -142,7 +142,7 @@ class BackendAgreementTest {
         for (Backend on : new Backend[] {gr, ref}) {
           EstimatorCases.Step drawn = c.step(on, th, rows, key, input);
           EstimatorCases.Step given = c.given(on, th, rows, key, drawn.choices(), input);
-          assertArrayEquals(drawn.grad, given.grad, on.kind() + " " + c
+          assertArrayEquals(drawn.grad(), given.grad(), on.kind() + " " + c
               + ": the sample at a given D against the forward sample that drew it");
         }
       }
@@ -333,9 +333,10 @@ class BackendAgreementTest {
           EstimatorCases.Step first = firstSteps.putIfAbsent(c, step);
           if (first == null) continue;
           assertArrayEquals(first.choices(), step.choices(), isa + " " + c);
-          TestData.assertElementsClose(first.values, step.values, c.valuesLength(rows) / c.arity(),
-              c.arity(), 1e-5, TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
-          TestData.assertElementsClose(first.grad, step.grad, rows, c.arity(), 1e-5,
+          TestData.assertElementsClose(first.values(), step.values(),
+              c.valuesLength(rows) / c.arity(), c.arity(), 1e-5,
+              TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
+          TestData.assertElementsClose(first.grad(), step.grad(), rows, c.arity(), 1e-5,
               TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
         }
       }
@@ -379,8 +380,8 @@ class BackendAgreementTest {
           }
           String what = c + " threads=" + threads;
           assertArrayEquals(first.choices(), step.choices(), what);
-          assertArrayEquals(first.values, step.values, what);
-          assertArrayEquals(first.grad, step.grad, what);
+          assertArrayEquals(first.values(), step.values(), what);
+          assertArrayEquals(first.grad(), step.grad(), what);
         }
       }
     }

@@ -85,8 +85,8 @@ class ConcurrencyTest {
             futures.add(pool.submit(() -> {
               EstimatorCases.Step step = task.run(gr);
               String what = task.c + " rows=" + task.rows;
-              assertArrayEquals(task.expected.grad, step.grad, what);
-              assertArrayEquals(task.expected.values, step.values, what);
+              assertArrayEquals(task.expected.grad(), step.grad(), what);
+              assertArrayEquals(task.expected.values(), step.values(), what);
               assertArrayEquals(task.expected.choices(), step.choices(), what);
               assertArrayEquals(task.expectedChoices, task.sample(gr), what);
               return null;
