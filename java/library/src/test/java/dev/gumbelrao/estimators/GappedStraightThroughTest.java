@@ -1,12 +1,10 @@
 package dev.gumbelrao.estimators;
 
-import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.testing.EveryBackend;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The gapped straight-through estimators, GST-1.0 ({@link Estimators#gappedStraightThrough}) and
@@ -19,10 +17,9 @@ class GappedStraightThroughTest {
    * the logits held constant (D lifted to the maximum, the others at least the gap below it):
    * GST-1.0 and GST-p, central finite differences in double; and the moved logits' argmax is D.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void gappedStraightThroughIsTheDerivativeOfItsSurrogate(BackendKind backend) {
-    TemperedRows.given(backend, 6, 30, 6, 1.5, new float[] {0.5f, 1f, 3f}, in -> {
+  @EveryBackend
+  void gappedStraightThroughIsTheDerivativeOfItsSurrogate(Backend gr) {
+    TemperedRows.given(gr, 6, 30, 6, 1.5, new float[] {0.5f, 1f, 3f}, in -> {
       int n = in.arity();
       float[] th = in.th();
       int[] d = in.d();

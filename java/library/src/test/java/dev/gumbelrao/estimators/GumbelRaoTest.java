@@ -1,10 +1,9 @@
 package dev.gumbelrao.estimators;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.Formulas;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 
 import static dev.gumbelrao.testing.Backwards.gumbelRao;
 import static dev.gumbelrao.testing.Backwards.straightThroughGumbelSoftmax;
@@ -13,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.commons.statistics.inference.KolmogorovSmirnovTest;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Gumbel-Rao, GR-MCK ({@link Estimators#gumbelRao(int, float)}), detached and with the total
@@ -41,10 +38,9 @@ class GumbelRaoTest {
    * softmax((theta + G^k) / tau): central finite differences in double, at tau 0.3, 1 and 4.
    * (The inputs of the ST and ST-GS versions of this test, seed 9.)
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void backwardIsTheMeanOfTheDerivativesAtItsConditionalDraws(BackendKind backend) {
-    TemperedRows.drawn(backend, 9, in -> {
+  @EveryBackend
+  void backwardIsTheMeanOfTheDerivativesAtItsConditionalDraws(Backend gr) {
+    TemperedRows.drawn(gr, 9, in -> {
       int rows = in.rows(), arity = in.arity(), k = 5;
       int[] d = new int[rows];
       in.gr().sample(in.th(), rows, arity, in.key(), d, null);
@@ -62,76 +58,70 @@ class GumbelRaoTest {
     });
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void gumbelRaoHasTheMeanOfStGsGivenD(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] theta = {0.4f, -0.3f, 0.1f};
-      float[] up = {1.0f, -0.5f, 0.3f};
-      int arity = 3, rows = 60_000;
-      float tau = 0.5f;
-      float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
-      NoiseKey key = new NoiseKey(31, 7);
-      int[] d = new int[rows];
-      gr.sample(th, rows, arity, key, d, null);
-      float[] stgs = new float[rows * arity], grk = new float[rows * arity];
-      straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
-      gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, grk);
-      for (int c = 0; c < arity; c++) {
-        for (int j = 0; j < arity; j++) {
-          double[] a = Exact.moments(stgs, d, c, j, arity), b = Exact.moments(grk, d, c, j, arity);
-          double z = (a[0] - b[0]) / Math.sqrt(a[1] / a[2] + b[1] / b[2]);
-          assertTrue(Math.abs(z) < Exact.Z_MAX, "D = " + c + ", component " + j
-              + ": E[ST-GS|D] = " + a[0] + ", E[GR|D] = " + b[0] + " (z = " + z + ")");
-        }
+  @EveryBackend
+  void gumbelRaoHasTheMeanOfStGsGivenD(Backend gr) {
+    float[] theta = {0.4f, -0.3f, 0.1f};
+    float[] up = {1.0f, -0.5f, 0.3f};
+    int arity = 3, rows = 60_000;
+    float tau = 0.5f;
+    float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
+    NoiseKey key = new NoiseKey(31, 7);
+    int[] d = new int[rows];
+    gr.sample(th, rows, arity, key, d, null);
+    float[] stgs = new float[rows * arity], grk = new float[rows * arity];
+    straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
+    gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, grk);
+    for (int c = 0; c < arity; c++) {
+      for (int j = 0; j < arity; j++) {
+        double[] a = Exact.moments(stgs, d, c, j, arity), b = Exact.moments(grk, d, c, j, arity);
+        double z = (a[0] - b[0]) / Math.sqrt(a[1] / a[2] + b[1] / b[2]);
+        assertTrue(Math.abs(z) < Exact.Z_MAX, "D = " + c + ", component " + j
+            + ": E[ST-GS|D] = " + a[0] + ", E[GR|D] = " + b[0] + " (z = " + z + ")");
       }
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void varianceFallsWithKAndStaysBelowStGs(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] theta = {1.0f, 0.2f, -0.5f, 0.0f};
-      float[] up = {0.7f, -1.0f, 0.4f, 0.2f};
-      int arity = 4, rows = 4000;
-      float tau = 0.5f;
-      float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
-      int[] d = new int[rows]; // D = 0 for every row: the conditional variance given D
-      double[] traces = new double[3];
-      int[] ks = {1, 10, 100};
-      for (int i = 0; i < ks.length; i++) {
-        float[] out = new float[rows * arity];
-        gumbelRao(gr, th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
-        traces[i] = Exact.traceCovariance(out, rows, arity);
-      }
-      // Given D, GR-MCK is the mean of K iid draws: its variance falls exactly as 1/K.
-      for (int i = 1; i < ks.length; i++) {
-        double ratio = traces[i - 1] / traces[i];
-        assertTrue(ratio > 8 && ratio < 12.5, "tr Var(GR-MCK | D) for K = 1, 10, 100: "
-            + java.util.Arrays.toString(traces) + ": ratio " + ratio + ", expected 10");
-      }
+  @EveryBackend
+  void varianceFallsWithKAndStaysBelowStGs(Backend gr) {
+    float[] theta = {1.0f, 0.2f, -0.5f, 0.0f};
+    float[] up = {0.7f, -1.0f, 0.4f, 0.2f};
+    int arity = 4, rows = 4000;
+    float tau = 0.5f;
+    float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
+    int[] d = new int[rows]; // D = 0 for every row: the conditional variance given D
+    double[] traces = new double[3];
+    int[] ks = {1, 10, 100};
+    for (int i = 0; i < ks.length; i++) {
+      float[] out = new float[rows * arity];
+      gumbelRao(gr, th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
+      traces[i] = Exact.traceCovariance(out, rows, arity);
+    }
+    // Given D, GR-MCK is the mean of K iid draws: its variance falls exactly as 1/K.
+    for (int i = 1; i < ks.length; i++) {
+      double ratio = traces[i - 1] / traces[i];
+      assertTrue(ratio > 8 && ratio < 12.5, "tr Var(GR-MCK | D) for K = 1, 10, 100: "
+          + java.util.Arrays.toString(traces) + ": ratio " + ratio + ", expected 10");
+    }
 
-      // unconditionally (D ~ p): GR-MC10 below ST-GS; GR-MC1 equal to ST-GS in distribution
-      NoiseKey key = new NoiseKey(12, 0);
-      gr.sample(th, rows, arity, key, d, null);
-      float[] stgs = new float[rows * arity], gr1 = new float[rows * arity];
-      float[] gr10 = new float[rows * arity];
-      straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
-      gumbelRao(gr, th, d, g, rows, arity, 1, tau, key, gr1);
-      gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, gr10);
-      double vStgs = Exact.traceCovariance(stgs, rows, arity);
-      double vGr10 = Exact.traceCovariance(gr10, rows, arity);
-      assertTrue(vGr10 < vStgs, "tr Var(GR-MC10) = " + vGr10 + " >= tr Var(ST-GS) = " + vStgs);
-      for (int j = 0; j < arity; j++) {
-        double[] a = new double[rows], b = new double[rows];
-        for (int r = 0; r < rows; r++) {
-          a[r] = stgs[r * arity + j];
-          b[r] = gr1[r * arity + j];
-        }
-        double p = KolmogorovSmirnovTest.withDefaults().test(a, b).getPValue();
-        assertTrue(p >= 1e-6 / arity, "GR-MC1 and ST-GS differ in component " + j + ": p = " + p);
+    // unconditionally (D ~ p): GR-MC10 below ST-GS; GR-MC1 equal to ST-GS in distribution
+    NoiseKey key = new NoiseKey(12, 0);
+    gr.sample(th, rows, arity, key, d, null);
+    float[] stgs = new float[rows * arity], gr1 = new float[rows * arity];
+    float[] gr10 = new float[rows * arity];
+    straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
+    gumbelRao(gr, th, d, g, rows, arity, 1, tau, key, gr1);
+    gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, gr10);
+    double vStgs = Exact.traceCovariance(stgs, rows, arity);
+    double vGr10 = Exact.traceCovariance(gr10, rows, arity);
+    assertTrue(vGr10 < vStgs, "tr Var(GR-MC10) = " + vGr10 + " >= tr Var(ST-GS) = " + vStgs);
+    for (int j = 0; j < arity; j++) {
+      double[] a = new double[rows], b = new double[rows];
+      for (int r = 0; r < rows; r++) {
+        a[r] = stgs[r * arity + j];
+        b[r] = gr1[r * arity + j];
       }
+      double p = KolmogorovSmirnovTest.withDefaults().test(a, b).getPValue();
+      assertTrue(p >= 1e-6 / arity, "GR-MC1 and ST-GS differ in component " + j + ": p = " + p);
     }
   }
 
@@ -141,10 +131,9 @@ class GumbelRaoTest {
    * z_D = lse - log E_D, z_j = -log(E_j e^-theta_j + E_D e^-lse), central finite differences in
    * double with the E of the key's slots; and the detached option is the plain GR-MCK.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void totalDerivativeGumbelRaoIsTheDerivativeWithTheDrawsFixed(BackendKind backend) {
-    TemperedRows.given(backend, 12, 12, 5, 1.0, new float[] {0.5f, 1f, 2f}, in -> {
+  @EveryBackend
+  void totalDerivativeGumbelRaoIsTheDerivativeWithTheDrawsFixed(Backend gr) {
+    TemperedRows.given(gr, 12, 12, 5, 1.0, new float[] {0.5f, 1f, 2f}, in -> {
       int rows = in.rows(), n = in.arity(), k = 7;
       float tau = in.tau();
       NoiseKey key = new NoiseKey(in.rnd().nextLong(), 3);

@@ -1,18 +1,15 @@
 package dev.gumbelrao.estimators;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.Formulas;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * ST-GS, straight-through Gumbel-Softmax ({@link Estimators#straightThroughGumbelSoftmax}): the
@@ -37,10 +34,9 @@ class StraightThroughGumbelSoftmaxTest {
    * key's forward noise G, held fixed: it matches central finite differences (in double), at
    * tau 0.3, 1 and 4. (The inputs of the ST and Gumbel-Rao versions of this test, seed 9.)
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void backwardIsTheDerivativeOfTheSoftmaxAtTheForwardNoise(BackendKind backend) {
-    TemperedRows.drawn(backend, 9, in -> {
+  @EveryBackend
+  void backwardIsTheDerivativeOfTheSoftmaxAtTheForwardNoise(Backend gr) {
+    TemperedRows.drawn(gr, 9, in -> {
       float[] gs = in.drawnGradient(Estimators.straightThroughGumbelSoftmax(in.tau()), null);
       in.assertSoftmaxDerivative(gs,
           r -> new float[][] {forwardNoise(in.key(), r, in.arity())}, "GS");
@@ -51,20 +47,17 @@ class StraightThroughGumbelSoftmaxTest {
    * Its D is the key's Gumbel-max sample (what {@link Backend#sample} draws), and since its
    * backward pass reads the forward noise itself, it has no sample at a given D.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void itsDIsTheKeysSampleAndItHasNoSampleAtAGivenD(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(5);
-      int rows = 200, arity = 9;
-      float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
-      NoiseKey key = new NoiseKey(6, 2);
-      int[] d = new int[rows];
-      gr.sample(th, rows, arity, key, d, null);
-      PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(0.5f);
-      assertArrayEquals(d, est.forward(gr, th, rows, arity, key, null).choices());
-      assertThrows(UnsupportedOperationException.class,
-          () -> est.given(gr, th, rows, arity, key, d));
-    }
+  @EveryBackend
+  void itsDIsTheKeysSampleAndItHasNoSampleAtAGivenD(Backend gr) {
+    SplittableRandom rnd = new SplittableRandom(5);
+    int rows = 200, arity = 9;
+    float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
+    NoiseKey key = new NoiseKey(6, 2);
+    int[] d = new int[rows];
+    gr.sample(th, rows, arity, key, d, null);
+    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(0.5f);
+    assertArrayEquals(d, est.forward(gr, th, rows, arity, key, null).choices());
+    assertThrows(UnsupportedOperationException.class,
+        () -> est.given(gr, th, rows, arity, key, d));
   }
 }

@@ -3,7 +3,6 @@ package dev.gumbelrao.estimators;
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
 import java.util.SplittableRandom;
@@ -12,7 +11,7 @@ import java.util.function.IntFunction;
 
 /**
  * The inputs of the tests that hold a backward pass to a derivative computed in double
- * ({@link Exact}), at each of a few temperatures in turn, on one backend: rows of logits
+ * ({@link Exact}), at each of a few temperatures in turn, on a backend: rows of logits
  * ~ scale N(0, 1) with no masked class and an upstream g ~ N(0, 1), drawn from the test's seed,
  * then a key (for an estimator that draws its D) or a uniformly chosen D (for one given it). The
  * test may draw more from {@link #rnd}, after these.
@@ -24,30 +23,26 @@ record TemperedRows(Backend gr, BackendKind backend, SplittableRandom rnd, float
    * 20 rows of 6 logits ~ N(0, 1) at tau 0.3, 1 and 4, each with a fresh key: the inputs of the
    * ST, ST-GS, GS and Gumbel-Rao versions of the softmax-derivative test.
    */
-  static void drawn(BackendKind backend, long seed, Consumer<TemperedRows> test) {
+  static void drawn(Backend gr, long seed, Consumer<TemperedRows> test) {
     int rows = 20, arity = 6;
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(seed);
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        test.accept(new TemperedRows(gr, backend, rnd, tau, rows, arity, th, g, key, null));
-      }
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (float tau : new float[] {0.3f, 1f, 4f}) {
+      float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
+      float[] g = TestData.gaussian(rnd, rows * arity);
+      NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
+      test.accept(new TemperedRows(gr, gr.kind(), rnd, tau, rows, arity, th, g, key, null));
     }
   }
 
   /** {@code rows} rows of {@code arity} logits ~ scale N(0, 1) at each of {@code taus}, given D. */
-  static void given(BackendKind backend, long seed, int rows, int arity, double scale,
-      float[] taus, Consumer<TemperedRows> test) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(seed);
-      for (float tau : taus) {
-        float[] th = TestData.logits(rnd, rows, arity, scale, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        int[] d = TestData.choices(rnd, th, rows, arity);
-        test.accept(new TemperedRows(gr, backend, rnd, tau, rows, arity, th, g, null, d));
-      }
+  static void given(Backend gr, long seed, int rows, int arity, double scale, float[] taus,
+      Consumer<TemperedRows> test) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (float tau : taus) {
+      float[] th = TestData.logits(rnd, rows, arity, scale, 0.0);
+      float[] g = TestData.gaussian(rnd, rows * arity);
+      int[] d = TestData.choices(rnd, th, rows, arity);
+      test.accept(new TemperedRows(gr, gr.kind(), rnd, tau, rows, arity, th, g, null, d));
     }
   }
 
