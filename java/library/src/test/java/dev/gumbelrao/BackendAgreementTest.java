@@ -274,9 +274,8 @@ class BackendAgreementTest {
       float[] th = TestData.logits(rnd, 1, arity, 1.0, 0.0);
       float[] g = TestData.gaussian(rnd, arity);
       NoiseKey key = new NoiseKey(5, 5);
-      int[] d = new int[1], dRef = new int[1];
-      cpu.sample(th, 1, arity, key, d, null);
-      ref.sample(th, 1, arity, key, dRef, null);
+      int[] d = TestData.sample(cpu, th, 1, arity, key);
+      int[] dRef = TestData.sample(ref, th, 1, arity, key);
       assertEquals(dRef[0], d[0]);
       float[] out = new float[arity], outRef = new float[arity];
       gumbelRao(cpu, th, dRef, g, 1, arity, 2, 1f, key, out);

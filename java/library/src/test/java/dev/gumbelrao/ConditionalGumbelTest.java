@@ -53,12 +53,10 @@ class ConditionalGumbelTest {
 
   @EveryBackend
   void marginallyOverDTheNoiseIsStandardGumbel(Backend gr) {
-    SplittableRandom rnd = new SplittableRandom(2);
     int rows = 20_000, arity = 4, k = 3;
-    float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.0);
+    float[] th = TestData.logits(new SplittableRandom(2), rows, arity, 1.5, 0.0);
     NoiseKey key = new NoiseKey(77, 5);
-    int[] d = new int[rows];
-    gr.sample(th, rows, arity, key, d, null); // D ~ Cat(p), from slot 0
+    int[] d = TestData.sample(gr, th, rows, arity, key); // D ~ Cat(p), from slot 0
     float[] noise = new float[k * rows * arity];
     gr.conditionalGumbel(th, d, rows, arity, k, key, noise); // slots 1..k
     GumbelDistribution gumbel = GumbelDistribution.of(0, 1);

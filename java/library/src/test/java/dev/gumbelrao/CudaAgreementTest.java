@@ -60,9 +60,8 @@ class CudaAgreementTest {
       NoiseKey key = new NoiseKey(rnd.nextLong(), 3);
       String where = "arity=" + arity + " K=" + k + " tau=" + tau + " rows=" + rows;
 
-      int[] d = new int[rows], dCpu = new int[rows];
-      gpu.sample(th, rows, arity, key, d, null);
-      cpu.sample(th, rows, arity, key, dCpu, null);
+      int[] d = TestData.sample(gpu, th, rows, arity, key);
+      int[] dCpu = TestData.sample(cpu, th, rows, arity, key);
       BackendAgreementTest.assertSameChoicesUpToNearTies(th, rows, arity, key, dCpu, d);
 
       for (float t : new float[] {tau, TAUS[(arity + k + 1) % TAUS.length]}) {
@@ -120,8 +119,7 @@ class CudaAgreementTest {
       float[] g = TestData.gaussian(rnd, n);
       NoiseKey key = new NoiseKey(rnd.nextLong(), 5);
       String where = "arity=" + arity + " K=" + k + " tau=" + tau + " rows=" + rows;
-      int[] d = new int[rows];
-      cpu.sample(th, rows, arity, key, d, null);
+      int[] d = TestData.sample(cpu, th, rows, arity, key);
       double rtol = TestData.rtol(BackendKind.CUDA, tau);
       double floor = TestData.floor(BackendKind.CUDA, tau);
 

@@ -59,9 +59,8 @@ class EdgeCaseTest {
           float[] th = TestData.logits(rnd, rows, arity, scale, 0.2);
           float[] g = TestData.gaussian(rnd, rows * arity);
           NoiseKey key = new NoiseKey(rnd.nextLong(), 0);
-          int[] d = new int[rows], dRef = new int[rows];
-          gr.sample(th, rows, arity, key, d, null);
-          ref.sample(th, rows, arity, key, dRef, null);
+          int[] d = TestData.sample(gr, th, rows, arity, key);
+          int[] dRef = TestData.sample(ref, th, rows, arity, key);
           String where = backend + " scale " + scale + " tau " + tau;
           assertTrue(java.util.Arrays.equals(dRef, d), where + ": D differs from JAVA's");
           double rtol = TestData.rtol(backend, tau), floor = TestData.floor(backend, tau);

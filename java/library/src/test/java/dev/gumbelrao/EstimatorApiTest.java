@@ -102,8 +102,7 @@ class EstimatorApiTest {
     int rows = 500, arity = 7, n = rows * arity;
     float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
     NoiseKey key = new NoiseKey(4, 4);
-    int[] d = new int[rows];
-    gr.sample(th, rows, arity, key, d, null);
+    int[] d = TestData.sample(gr, th, rows, arity, key);
     for (EstimatorCases.Case c : EstimatorCases.oneEach(arity, 10, 0.7f)) {
       Estimator est = c.estimator();
       int rowsC = c.binary() ? n : rows, arityC = c.arity(), draws = est.draws();
@@ -133,8 +132,7 @@ class EstimatorApiTest {
         for (int draw = 0; draw < draws; draw++) {
           int[] keys = d;
           if (draws > 1) {
-            keys = new int[rows];
-            gr.sample(th, rows, arity, key.derive(draw), keys, null);
+            keys = TestData.sample(gr, th, rows, arity, key.derive(draw));
           }
           assertArrayEquals(keys, java.util.Arrays.copyOfRange(all, draw * rows,
               (draw + 1) * rows), c + " draw " + draw);

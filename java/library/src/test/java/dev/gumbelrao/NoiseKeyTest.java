@@ -3,6 +3,7 @@ package dev.gumbelrao;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
 import dev.gumbelrao.testing.EveryBackend;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -67,10 +68,9 @@ class NoiseKeyTest {
     int rows = 80_000, arity = 8;
     float[] th = new float[rows * arity];
     NoiseKey step = new NoiseKey(11, 4);
-    int[] d1 = new int[rows], d2 = new int[rows], same = new int[rows];
-    gr.sample(th, rows, arity, step.derive(1), d1, null);
-    gr.sample(th, rows, arity, step.derive(2), d2, null);
-    gr.sample(th, rows, arity, step.derive(1), same, null);
+    int[] d1 = TestData.sample(gr, th, rows, arity, step.derive(1));
+    int[] d2 = TestData.sample(gr, th, rows, arity, step.derive(2));
+    int[] same = TestData.sample(gr, th, rows, arity, step.derive(1));
     long[][] table = new long[arity][arity];
     int agree = 0, agreeSame = 0;
     for (int r = 0; r < rows; r++) {

@@ -26,8 +26,7 @@ class SamplingTest {
     for (int j = 0; j < arity; j++) row[j] = (float) (Math.log(p[j]) + 3.0); // shift-invariant
     float[] th = new float[rows * arity];
     for (int r = 0; r < rows; r++) System.arraycopy(row, 0, th, r * arity, arity);
-    int[] d = new int[rows];
-    gr.sample(th, rows, arity, new NoiseKey(2024, 1), d, null);
+    int[] d = TestData.sample(gr, th, rows, arity, new NoiseKey(2024, 1));
     long[] counts = new long[arity];
     for (int v : d) counts[v]++;
     assertEquals(0, counts[4], "masked class drawn");
@@ -64,10 +63,7 @@ class SamplingTest {
       assertEquals(d[r], top, "row " + r + ": the soft sample's maximum is not D");
     }
     // the same key gives the same D; the next offset gives fresh noise
-    int[] again = new int[rows], next = new int[rows];
-    gr.sample(th, rows, arity, key, again, null);
-    gr.sample(th, rows, arity, new NoiseKey(5, 10), next, null);
-    assertArrayEquals(d, again);
-    assertTrue(!Arrays.equals(d, next));
+    assertArrayEquals(d, TestData.sample(gr, th, rows, arity, key));
+    assertTrue(!Arrays.equals(d, TestData.sample(gr, th, rows, arity, new NoiseKey(5, 10))));
   }
 }

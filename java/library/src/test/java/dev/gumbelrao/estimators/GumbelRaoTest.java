@@ -4,6 +4,7 @@ import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.Formulas;
 import dev.gumbelrao.testing.EveryBackend;
+import dev.gumbelrao.testing.TestData;
 
 import static dev.gumbelrao.testing.Backwards.gumbelRao;
 import static dev.gumbelrao.testing.Backwards.straightThroughGumbelSoftmax;
@@ -42,8 +43,7 @@ class GumbelRaoTest {
   void backwardIsTheMeanOfTheDerivativesAtItsConditionalDraws(Backend gr) {
     TemperedRows.drawn(gr, 9, in -> {
       int rows = in.rows(), arity = in.arity(), k = 5;
-      int[] d = new int[rows];
-      in.gr().sample(in.th(), rows, arity, in.key(), d, null);
+      int[] d = TestData.sample(in.gr(), in.th(), rows, arity, in.key());
       float[] grk = new float[rows * arity];
       gumbelRao(in.gr(), in.th(), d, in.g(), rows, arity, k, in.tau(), in.key(), grk);
       float[] noise = new float[k * rows * arity];
@@ -66,8 +66,7 @@ class GumbelRaoTest {
     float tau = 0.5f;
     float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
     NoiseKey key = new NoiseKey(31, 7);
-    int[] d = new int[rows];
-    gr.sample(th, rows, arity, key, d, null);
+    int[] d = TestData.sample(gr, th, rows, arity, key);
     float[] stgs = new float[rows * arity], grk = new float[rows * arity];
     straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
     gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, grk);

@@ -63,8 +63,7 @@ class RlooTest {
     Sample sample = est.forward(gr, th, rows, arity, key, null);
     int[] all = sample.choices();
     for (int k = 0; k < s; k++) {
-      int[] d = new int[rows];
-      gr.sample(th, rows, arity, key.derive(k), d, null);
+      int[] d = TestData.sample(gr, th, rows, arity, key.derive(k));
       assertArrayEquals(d, java.util.Arrays.copyOfRange(all, k * rows, (k + 1) * rows),
           "draw " + k);
     }

@@ -49,12 +49,10 @@ class StraightThroughGumbelSoftmaxTest {
    */
   @EveryBackend
   void itsDIsTheKeysSampleAndItHasNoSampleAtAGivenD(Backend gr) {
-    SplittableRandom rnd = new SplittableRandom(5);
     int rows = 200, arity = 9;
-    float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
+    float[] th = TestData.logits(new SplittableRandom(5), rows, arity, 1.5, 0.2);
     NoiseKey key = new NoiseKey(6, 2);
-    int[] d = new int[rows];
-    gr.sample(th, rows, arity, key, d, null);
+    int[] d = TestData.sample(gr, th, rows, arity, key);
     PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(0.5f);
     assertArrayEquals(d, est.forward(gr, th, rows, arity, key, null).choices());
     assertThrows(UnsupportedOperationException.class,
