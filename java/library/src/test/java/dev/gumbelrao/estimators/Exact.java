@@ -20,6 +20,10 @@ final class Exact {
 
   static final double Z_MAX = 5.33;
 
+  /** Rows of 2, 3 and 4 logits, where the unbiasedness tests enumerate every D. */
+  static final float[][] SMALL_ROWS = {
+    {0.3f, -1.2f}, {0.5f, 0.1f, -0.7f}, {1.5f, -0.2f, 0.4f, -2f}};
+
   /** softmax(theta[off .. off + n) / tau) in double. */
   static double[] softmax(float[] th, int off, int n, double tau) {
     double m = Double.NEGATIVE_INFINITY;

@@ -21,8 +21,7 @@ class RlooTest {
    */
   @EveryBackend
   void rlooIsUnbiasedForAnyLoss(Backend gr) {
-    float[][] rows = {{0.3f, -1.2f}, {0.5f, 0.1f, -0.7f}, {1.5f, -0.2f, 0.4f, -2f}};
-    for (float[] theta : rows) {
+    for (float[] theta : Exact.SMALL_ROWS) {
       int n = theta.length;
       double[] p = Exact.softmax(theta, 0, n, 1), truth = new double[n];
       for (int d = 0; d < n; d++) {

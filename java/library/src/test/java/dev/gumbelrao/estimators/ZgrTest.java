@@ -20,8 +20,7 @@ class ZgrTest {
    */
   @EveryBackend
   void zgrIsUnbiasedForLinearLosses(Backend gr) {
-    float[][] rows = {{0.3f, -1.2f}, {0.5f, 0.1f, -0.7f}, {1.5f, -0.2f, 0.4f, -2f}};
-    for (float[] theta : rows) {
+    for (float[] theta : Exact.SMALL_ROWS) {
       int n = theta.length;
       float[] b = new float[n];
       for (int j = 0; j < n; j++) b[j] = (float) Math.sin(3 * j + 1);
