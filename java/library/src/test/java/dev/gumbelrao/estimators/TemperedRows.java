@@ -1,7 +1,6 @@
 package dev.gumbelrao.estimators;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.testing.TestData;
 
@@ -16,8 +15,8 @@ import java.util.function.IntFunction;
  * then a key (for an estimator that draws its D) or a uniformly chosen D (for one given it). The
  * test may draw more from {@link #rnd}, after these.
  */
-record TemperedRows(Backend gr, BackendKind backend, SplittableRandom rnd, float tau, int rows,
-    int arity, float[] th, float[] g, NoiseKey key, int[] d) {
+record TemperedRows(Backend gr, SplittableRandom rnd, float tau, int rows, int arity, float[] th,
+    float[] g, NoiseKey key, int[] d) {
 
   /**
    * 20 rows of 6 logits ~ N(0, 1) at tau 0.3, 1 and 4, each with a fresh key: the inputs of the
@@ -30,7 +29,7 @@ record TemperedRows(Backend gr, BackendKind backend, SplittableRandom rnd, float
       float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
       float[] g = TestData.gaussian(rnd, rows * arity);
       NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-      test.accept(new TemperedRows(gr, gr.kind(), rnd, tau, rows, arity, th, g, key, null));
+      test.accept(new TemperedRows(gr, rnd, tau, rows, arity, th, g, key, null));
     }
   }
 
@@ -42,7 +41,7 @@ record TemperedRows(Backend gr, BackendKind backend, SplittableRandom rnd, float
       float[] th = TestData.logits(rnd, rows, arity, scale, 0.0);
       float[] g = TestData.gaussian(rnd, rows * arity);
       int[] d = TestData.choices(rnd, th, rows, arity);
-      test.accept(new TemperedRows(gr, gr.kind(), rnd, tau, rows, arity, th, g, null, d));
+      test.accept(new TemperedRows(gr, rnd, tau, rows, arity, th, g, null, d));
     }
   }
 
@@ -68,9 +67,9 @@ record TemperedRows(Backend gr, BackendKind backend, SplittableRandom rnd, float
    */
   void assertSoftmaxDerivative(float[] grad, IntFunction<float[][]> noiseOfRow, String what) {
     for (int r = 0; r < rows; r++) {
-      double rtol = 1e-4 * TestData.looseness(backend);
+      double rtol = 1e-4 * TestData.looseness(gr.kind());
       Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity, noiseOfRow.apply(r), g,
-          tau), grad, r * arity, rtol, what + " " + backend + " tau=" + tau + " row " + r);
+          tau), grad, r * arity, rtol, what + " " + gr.kind() + " tau=" + tau + " row " + r);
     }
   }
 }
