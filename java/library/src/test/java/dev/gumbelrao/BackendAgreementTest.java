@@ -4,13 +4,12 @@ import dev.gumbelrao.backends.Formulas;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
 import dev.gumbelrao.estimators.Estimator;
-import dev.gumbelrao.estimators.Estimators;
-import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.testing.EstimatorCases;
 import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.gumbelRao;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -143,7 +142,7 @@ class BackendAgreementTest {
         for (Backend on : new Backend[] {gr, ref}) {
           EstimatorCases.Step drawn = c.step(on, th, rows, key, input);
           EstimatorCases.Step given = c.given(on, th, rows, key, drawn.choices(), input);
-          assertArrayEquals(drawn.grad, given.grad, on.kind() + " " + c
+          assertArrayEquals(drawn.grad(), given.grad(), on.kind() + " " + c
               + ": the sample at a given D against the forward sample that drew it");
         }
       }
@@ -275,9 +274,8 @@ class BackendAgreementTest {
       float[] th = TestData.logits(rnd, 1, arity, 1.0, 0.0);
       float[] g = TestData.gaussian(rnd, arity);
       NoiseKey key = new NoiseKey(5, 5);
-      int[] d = new int[1], dRef = new int[1];
-      cpu.sample(th, 1, arity, key, d, null);
-      ref.sample(th, 1, arity, key, dRef, null);
+      int[] d = TestData.sample(cpu, th, 1, arity, key);
+      int[] dRef = TestData.sample(ref, th, 1, arity, key);
       assertEquals(dRef[0], d[0]);
       float[] out = new float[arity], outRef = new float[arity];
       gumbelRao(cpu, th, dRef, g, 1, arity, 2, 1f, key, out);
@@ -334,9 +332,10 @@ class BackendAgreementTest {
           EstimatorCases.Step first = firstSteps.putIfAbsent(c, step);
           if (first == null) continue;
           assertArrayEquals(first.choices(), step.choices(), isa + " " + c);
-          TestData.assertElementsClose(first.values, step.values, c.valuesLength(rows) / c.arity(),
-              c.arity(), 1e-5, TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
-          TestData.assertElementsClose(first.grad, step.grad, rows, c.arity(), 1e-5,
+          TestData.assertElementsClose(first.values(), step.values(),
+              c.valuesLength(rows) / c.arity(), c.arity(), 1e-5,
+              TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
+          TestData.assertElementsClose(first.grad(), step.grad(), rows, c.arity(), 1e-5,
               TestData.floor(BackendKind.CPU, c.toleranceTau()), isa + " " + c);
         }
       }
@@ -380,17 +379,10 @@ class BackendAgreementTest {
           }
           String what = c + " threads=" + threads;
           assertArrayEquals(first.choices(), step.choices(), what);
-          assertArrayEquals(first.values, step.values, what);
-          assertArrayEquals(first.grad, step.grad, what);
+          assertArrayEquals(first.values(), step.values(), what);
+          assertArrayEquals(first.grad(), step.grad(), what);
         }
       }
     }
-  }
-
-  /** GR-MCK backward at the given D. */
-  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
-      int k, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
-    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
   }
 }

@@ -3,6 +3,7 @@ package dev.gumbelrao;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.estimators.EstimatorFamily;
 import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestBackends;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,8 +14,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Many threads calling one instance at once get exactly the results each call gives alone (the
@@ -55,48 +54,45 @@ class ConcurrencyTest {
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void concurrentCallsGiveTheSequentialResults(BackendKind backend) throws Exception {
-    try (Backend gr = TestBackends.open(backend)) {
-      List<EstimatorCases.Case> cases = EstimatorCases.all();
-      // every case at least once, each at a random arity (binary ones at 1), K or S (1 to 60,
-      // 2 to 8) and row count
-      int tasks = Math.max(24, cases.size()), threads = 8;
-      List<Task> all = new ArrayList<>();
-      SplittableRandom rnd = new SplittableRandom(42);
-      for (int t = 0; t < tasks; t++) {
-        EstimatorCases.Case c = cases.get(t % cases.size());
-        int parameter = c.family().parameter() == EstimatorFamily.Parameter.DRAWS_K
-            ? 1 + rnd.nextInt(60) : c.family().parameter() == EstimatorFamily.Parameter.SAMPLES_S
-            ? 2 + rnd.nextInt(7) : 0;
-        int arity = c.binary() ? 1 : 1 + rnd.nextInt(40);
-        c = new EstimatorCases.Case(c.family(), parameter, c.tau(), arity);
-        Task task = new Task(c, 50 + rnd.nextInt(400), rnd, t);
-        task.expected = task.run(gr);
-        task.expectedChoices = task.sample(gr);
-        all.add(task);
-      }
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        for (int round = 0; round < 3; round++) {
-          List<Future<?>> futures = new ArrayList<>();
-          for (Task task : all) {
-            futures.add(pool.submit(() -> {
-              EstimatorCases.Step step = task.run(gr);
-              String what = task.c + " rows=" + task.rows;
-              assertArrayEquals(task.expected.grad, step.grad, what);
-              assertArrayEquals(task.expected.values, step.values, what);
-              assertArrayEquals(task.expected.choices(), step.choices(), what);
-              assertArrayEquals(task.expectedChoices, task.sample(gr), what);
-              return null;
-            }));
-          }
-          for (Future<?> f : futures) f.get();
+  @EveryBackend
+  void concurrentCallsGiveTheSequentialResults(Backend gr) throws Exception {
+    List<EstimatorCases.Case> cases = EstimatorCases.all();
+    // every case at least once, each at a random arity (binary ones at 1), K or S (1 to 60,
+    // 2 to 8) and row count
+    int tasks = Math.max(24, cases.size()), threads = 8;
+    List<Task> all = new ArrayList<>();
+    SplittableRandom rnd = new SplittableRandom(42);
+    for (int t = 0; t < tasks; t++) {
+      EstimatorCases.Case c = cases.get(t % cases.size());
+      int parameter = c.family().parameter() == EstimatorFamily.Parameter.DRAWS_K
+          ? 1 + rnd.nextInt(60) : c.family().parameter() == EstimatorFamily.Parameter.SAMPLES_S
+          ? 2 + rnd.nextInt(7) : 0;
+      int arity = c.binary() ? 1 : 1 + rnd.nextInt(40);
+      c = new EstimatorCases.Case(c.family(), parameter, c.tau(), arity);
+      Task task = new Task(c, 50 + rnd.nextInt(400), rnd, t);
+      task.expected = task.run(gr);
+      task.expectedChoices = task.sample(gr);
+      all.add(task);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int round = 0; round < 3; round++) {
+        List<Future<?>> futures = new ArrayList<>();
+        for (Task task : all) {
+          futures.add(pool.submit(() -> {
+            EstimatorCases.Step step = task.run(gr);
+            String what = task.c + " rows=" + task.rows;
+            assertArrayEquals(task.expected.grad(), step.grad(), what);
+            assertArrayEquals(task.expected.values(), step.values(), what);
+            assertArrayEquals(task.expected.choices(), step.choices(), what);
+            assertArrayEquals(task.expectedChoices, task.sample(gr), what);
+            return null;
+          }));
         }
-      } finally {
-        pool.shutdownNow();
+        for (Future<?> f : futures) f.get();
       }
+    } finally {
+      pool.shutdownNow();
     }
   }
 

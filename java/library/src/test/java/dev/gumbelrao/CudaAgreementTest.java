@@ -8,12 +8,19 @@ import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.gumbelRao;
+import static dev.gumbelrao.testing.Backwards.gumbelSoftmaxForward;
+import static dev.gumbelrao.testing.Backwards.reinforce;
+import static dev.gumbelrao.testing.Backwards.straightThrough;
+import static dev.gumbelrao.testing.Backwards.straightThroughGumbelSoftmax;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,6 +44,42 @@ class CudaAgreementTest {
   /** Element-draws per case: keeps the CPU reference of the whole grid to seconds. */
   private static final long WORK = 1 << 21;
 
+  private Backend gpu, cpu;
+
+  // a grid case's inputs (see draw)
+  private int rows, n;
+  private SplittableRandom rnd;
+  private float[] th, g;
+  private NoiseKey key;
+  private String where;
+
+  @BeforeEach
+  void openBoth() {
+    gpu = TestBackends.open(BackendKind.CUDA);
+    cpu = TestBackends.open(BackendKind.CPU);
+  }
+
+  @AfterEach
+  void closeBoth() {
+    if (cpu != null) cpu.close();
+    if (gpu != null) gpu.close();
+  }
+
+  /**
+   * A grid case's inputs, from its seed: as many rows as keep it near {@link #WORK} element-draws
+   * (at most 4096), logits ~ 2 N(0, 1) with classes masked at {@code maskRate}, an upstream
+   * ~ N(0, 1) and a key at {@code offset}; the test draws more from {@link #rnd}.
+   */
+  private void draw(int arity, int k, float tau, long seed, double maskRate, long offset) {
+    rows = (int) Math.max(1, Math.min(4096, WORK / ((long) arity * k)));
+    n = rows * arity;
+    rnd = new SplittableRandom(seed);
+    th = TestData.logits(rnd, rows, arity, 2.0, maskRate);
+    g = TestData.gaussian(rnd, n);
+    key = new NoiseKey(rnd.nextLong(), offset);
+    where = "arity=" + arity + " K=" + k + " tau=" + tau + " rows=" + rows;
+  }
+
   static Stream<Arguments> grid() {
     return IntStream.of(ARITIES).boxed().flatMap(n -> IntStream.of(KS).boxed().flatMap(k ->
         Stream.of(Arguments.of(n, k, TAUS[(n + k) % TAUS.length]))));
@@ -45,54 +88,43 @@ class CudaAgreementTest {
   @ParameterizedTest(name = "arity={0} K={1} tau={2}")
   @MethodSource("grid")
   void cudaAgreesWithCpu(int arity, int k, float tau) {
-    try (Backend gpu = TestBackends.open(BackendKind.CUDA);
-        Backend cpu = TestBackends.open(BackendKind.CPU)) {
-      int rows = (int) Math.max(1, Math.min(4096, WORK / ((long) arity * k)));
-      int n = rows * arity;
-      SplittableRandom rnd = new SplittableRandom(arity * 1000L + k);
-      float[] th = TestData.logits(rnd, rows, arity, 2.0, arity > 1 ? 0.2 : 0.0);
-      float[] g = TestData.gaussian(rnd, n);
-      NoiseKey key = new NoiseKey(rnd.nextLong(), 3);
-      String where = "arity=" + arity + " K=" + k + " tau=" + tau + " rows=" + rows;
+    draw(arity, k, tau, arity * 1000L + k, arity > 1 ? 0.2 : 0.0, 3);
+    int[] d = TestData.sample(gpu, th, rows, arity, key);
+    int[] dCpu = TestData.sample(cpu, th, rows, arity, key);
+    BackendAgreementTest.assertSameChoicesUpToNearTies(th, rows, arity, key, dCpu, d);
 
-      int[] d = new int[rows], dCpu = new int[rows];
-      gpu.sample(th, rows, arity, key, d, null);
-      cpu.sample(th, rows, arity, key, dCpu, null);
-      BackendAgreementTest.assertSameChoicesUpToNearTies(th, rows, arity, key, dCpu, d);
-
-      for (float t : new float[] {tau, TAUS[(arity + k + 1) % TAUS.length]}) {
-        double rtol = TestData.rtol(BackendKind.CUDA, t);
-        float[] out = new float[n], ref = new float[n];
-        gumbelRao(gpu, th, dCpu, g, rows, arity, k, t, key, out);
-        gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
-            "gumbelRaoBackward " + where + " tau=" + t);
-        gumbelSoftmaxBackward(gpu, th, g, rows, arity, t, key, out);
-        gumbelSoftmaxBackward(cpu, th, g, rows, arity, t, key, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
-            "gumbelSoftmaxBackward " + where + " tau=" + t);
-        gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
-        gumbelSoftmaxForward(cpu, th, rows, arity, t, key, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
-            "gumbelSoftmaxForward " + where + " tau=" + t);
-        straightThrough(gpu, th, g, rows, arity, t, out);
-        straightThrough(cpu, th, g, rows, arity, t, ref);
-        TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
-            "straightThroughBackward " + where + " tau=" + t);
-      }
-      float[] losses = TestData.gaussian(rnd, rows);
+    for (float t : new float[] {tau, TAUS[(arity + k + 1) % TAUS.length]}) {
+      double rtol = TestData.rtol(BackendKind.CUDA, t);
       float[] out = new float[n], ref = new float[n];
-      reinforce(gpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
-      reinforce(cpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
-      TestData.assertElementsClose(ref, out, rows, arity, 1e-4, TestData.floor(BackendKind.CUDA, 1f),
-          "reinforceBackward " + where);
-
-      int kNoise = (int) Math.max(1, Math.min(k, WORK / n));
-      float[] noise = new float[kNoise * n], noiseRef = new float[kNoise * n];
-      gpu.conditionalGumbel(th, dCpu, rows, arity, kNoise, key, noise);
-      cpu.conditionalGumbel(th, dCpu, rows, arity, kNoise, key, noiseRef);
-      TestData.assertClose(noiseRef, noise, 1e-5, 2e-4, "conditionalGumbel " + where);
+      gumbelRao(gpu, th, dCpu, g, rows, arity, k, t, key, out);
+      gumbelRao(cpu, th, dCpu, g, rows, arity, k, t, key, ref);
+      TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
+          "gumbelRaoBackward " + where + " tau=" + t);
+      straightThroughGumbelSoftmax(gpu, th, g, rows, arity, t, key, out);
+      straightThroughGumbelSoftmax(cpu, th, g, rows, arity, t, key, ref);
+      TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
+          "gumbelSoftmaxBackward " + where + " tau=" + t);
+      gumbelSoftmaxForward(gpu, th, rows, arity, t, key, out);
+      gumbelSoftmaxForward(cpu, th, rows, arity, t, key, ref);
+      TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
+          "gumbelSoftmaxForward " + where + " tau=" + t);
+      straightThrough(gpu, th, g, rows, arity, t, out);
+      straightThrough(cpu, th, g, rows, arity, t, ref);
+      TestData.assertElementsClose(ref, out, rows, arity, rtol, TestData.floor(BackendKind.CUDA, t),
+          "straightThroughBackward " + where + " tau=" + t);
     }
+    float[] losses = TestData.gaussian(rnd, rows);
+    float[] out = new float[n], ref = new float[n];
+    reinforce(gpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, out);
+    reinforce(cpu, th, dCpu, losses, new RunningMeanBaseline(), rows, arity, ref);
+    TestData.assertElementsClose(ref, out, rows, arity, 1e-4, TestData.floor(BackendKind.CUDA, 1f),
+        "reinforceBackward " + where);
+
+    int kNoise = (int) Math.max(1, Math.min(k, WORK / n));
+    float[] noise = new float[kNoise * n], noiseRef = new float[kNoise * n];
+    gpu.conditionalGumbel(th, dCpu, rows, arity, kNoise, key, noise);
+    cpu.conditionalGumbel(th, dCpu, rows, arity, kNoise, key, noiseRef);
+    TestData.assertClose(noiseRef, noise, 1e-5, 2e-4, "conditionalGumbel " + where);
   }
 
   private static final int[] SUCCESSOR_ARITIES = {2, 3, 8, 16, 33, 100, 1024, 2048, 2049, 4096,
@@ -106,79 +138,66 @@ class CudaAgreementTest {
   @ParameterizedTest(name = "arity={0} K={1} tau={2}")
   @MethodSource("successorGrid")
   void successorsAgreeWithCpu(int arity, int k, float tau) {
-    try (Backend gpu = TestBackends.open(BackendKind.CUDA);
-        Backend cpu = TestBackends.open(BackendKind.CPU)) {
-      int rows = (int) Math.max(1, Math.min(4096, WORK / ((long) arity * k)));
-      int n = rows * arity;
-      SplittableRandom rnd = new SplittableRandom(arity * 7919L + k);
-      float[] th = TestData.logits(rnd, rows, arity, 2.0, 0.2);
-      float[] g = TestData.gaussian(rnd, n);
-      NoiseKey key = new NoiseKey(rnd.nextLong(), 5);
-      String where = "arity=" + arity + " K=" + k + " tau=" + tau + " rows=" + rows;
-      int[] d = new int[rows];
-      cpu.sample(th, rows, arity, key, d, null);
-      double rtol = TestData.rtol(BackendKind.CUDA, tau);
-      double floor = TestData.floor(BackendKind.CUDA, tau);
+    draw(arity, k, tau, arity * 7919L + k, 0.2, 5);
+    int[] d = TestData.sample(cpu, th, rows, arity, key);
+    double rtol = TestData.rtol(BackendKind.CUDA, tau);
+    double floor = TestData.floor(BackendKind.CUDA, tau);
 
-      PathwiseEstimator[] given = {Estimators.zgr(), Estimators.reinMax(tau),
-          Estimators.gappedStraightThrough(tau), Estimators.gappedStraightThroughP(tau),
-          Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL)};
-      for (PathwiseEstimator est : given) {
-        float[] out = new float[n], ref = new float[n];
-        est.backward(est.given(gpu, th, rows, arity, key, d), g, out);
-        est.backward(est.given(cpu, th, rows, arity, key, d), g, ref);
-        boolean zgr = est.name().equals("ZGR");
-        TestData.assertElementsClose(ref, out, rows, arity, zgr ? TestData.rtol(BackendKind.CUDA, 1f)
-            : rtol, zgr ? TestData.floor(BackendKind.CUDA, 1f) : floor, est.name() + " " + where);
-      }
+    PathwiseEstimator[] given = {Estimators.zgr(), Estimators.reinMax(tau),
+        Estimators.gappedStraightThrough(tau), Estimators.gappedStraightThroughP(tau),
+        Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL)};
+    for (PathwiseEstimator est : given) {
+      float[] out = new float[n], ref = new float[n];
+      est.backward(est.given(gpu, th, rows, arity, key, d), g, out);
+      est.backward(est.given(cpu, th, rows, arity, key, d), g, ref);
+      boolean zgr = est.name().equals("ZGR");
+      TestData.assertElementsClose(ref, out, rows, arity, zgr ? TestData.rtol(BackendKind.CUDA, 1f)
+          : rtol, zgr ? TestData.floor(BackendKind.CUDA, 1f) : floor, est.name() + " " + where);
+    }
 
-      // RLOO: S = 2 and 5 draws from the CPU, the losses of each; computed in double from the
-      // same floats in the same order on both backends, so equal bit for bit.
-      for (int samples : new int[] {2, 5}) {
-        ScoreFunctionEstimator rloo = Estimators.rloo(samples);
-        int[] draws = rloo.forward(cpu, th, rows, arity, key, null).choices();
-        float[] losses = TestData.gaussian(rnd, samples * rows);
-        float[] out = new float[n], ref = new float[n];
-        rloo.backward(rloo.given(gpu, th, rows, arity, key, draws), losses, out);
-        rloo.backward(rloo.given(cpu, th, rows, arity, key, draws), losses, ref);
-        assertArrayEquals(ref, out, rloo.name() + " " + where);
-      }
+    // RLOO: S = 2 and 5 draws from the CPU, the losses of each; computed in double from the
+    // same floats in the same order on both backends, so equal bit for bit.
+    for (int samples : new int[] {2, 5}) {
+      ScoreFunctionEstimator rloo = Estimators.rloo(samples);
+      int[] draws = rloo.forward(cpu, th, rows, arity, key, null).choices();
+      float[] losses = TestData.gaussian(rnd, samples * rows);
+      float[] out = new float[n], ref = new float[n];
+      rloo.backward(rloo.given(gpu, th, rows, arity, key, draws), losses, out);
+      rloo.backward(rloo.given(cpu, th, rows, arity, key, draws), losses, ref);
+      assertArrayEquals(ref, out, rloo.name() + " " + where);
     }
   }
 
   @ParameterizedTest(name = "rows={0}")
   @MethodSource("binaryRows")
   void binaryEstimatorsAgreeWithCpu(int rows) {
-    try (Backend gpu = TestBackends.open(BackendKind.CUDA);
-        Backend cpu = TestBackends.open(BackendKind.CPU)) {
-      SplittableRandom rnd = new SplittableRandom(rows);
-      float[] eta = TestData.gaussian(rnd, rows);
-      for (int r = 0; r < rows; r++) {
-        eta[r] *= 3;
-        if (r % 17 == 5) eta[r] = Float.POSITIVE_INFINITY;  // certain outcomes
-        if (r % 19 == 7) eta[r] = Float.NEGATIVE_INFINITY;
-      }
-      float[] g = TestData.gaussian(rnd, rows);
-      NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-      PathwiseEstimator zgr = Estimators.zgrBinary();
-      ScoreFunctionEstimator disarm = Estimators.disarm();
-
-      int[] b = zgr.forward(cpu, eta, rows, 1, key, null).choices();
-      int[] bGpu = zgr.forward(gpu, eta, rows, 1, key, null).choices();
-      assertSameBinaryDrawsUpToNearTies(eta, key, b, bGpu, "ZGR-binary");
-      int[] pair = disarm.forward(cpu, eta, rows, 1, key, null).choices();
-      int[] pairGpu = disarm.forward(gpu, eta, rows, 1, key, null).choices();
-      assertSameBinaryDrawsUpToNearTies(eta, key, pair, pairGpu, "DisARM");
-
-      float[] out = new float[rows], ref = new float[rows];
-      zgr.backward(zgr.given(gpu, eta, rows, 1, key, b), g, out);
-      zgr.backward(zgr.given(cpu, eta, rows, 1, key, b), g, ref);
-      TestData.assertClose(ref, out, TestData.rtol(BackendKind.CUDA, 1f), 1e-30, "ZGR-binary");
-      float[] losses = TestData.gaussian(rnd, 2 * rows);
-      disarm.backward(disarm.given(gpu, eta, rows, 1, key, pair), losses, out);
-      disarm.backward(disarm.given(cpu, eta, rows, 1, key, pair), losses, ref);
-      TestData.assertClose(ref, out, TestData.rtol(BackendKind.CUDA, 1f), 1e-30, "DisARM");
+    SplittableRandom rnd = new SplittableRandom(rows);
+    float[] eta = TestData.gaussian(rnd, rows);
+    for (int r = 0; r < rows; r++) {
+      eta[r] *= 3;
+      if (r % 17 == 5) eta[r] = Float.POSITIVE_INFINITY;  // certain outcomes
+      if (r % 19 == 7) eta[r] = Float.NEGATIVE_INFINITY;
     }
+    float[] g = TestData.gaussian(rnd, rows);
+    NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
+    PathwiseEstimator zgr = Estimators.zgrBinary();
+    ScoreFunctionEstimator disarm = Estimators.disarm();
+
+    int[] b = zgr.forward(cpu, eta, rows, 1, key, null).choices();
+    int[] bGpu = zgr.forward(gpu, eta, rows, 1, key, null).choices();
+    assertSameBinaryDrawsUpToNearTies(eta, key, b, bGpu, "ZGR-binary");
+    int[] pair = disarm.forward(cpu, eta, rows, 1, key, null).choices();
+    int[] pairGpu = disarm.forward(gpu, eta, rows, 1, key, null).choices();
+    assertSameBinaryDrawsUpToNearTies(eta, key, pair, pairGpu, "DisARM");
+
+    float[] out = new float[rows], ref = new float[rows];
+    zgr.backward(zgr.given(gpu, eta, rows, 1, key, b), g, out);
+    zgr.backward(zgr.given(cpu, eta, rows, 1, key, b), g, ref);
+    TestData.assertClose(ref, out, TestData.rtol(BackendKind.CUDA, 1f), 1e-30, "ZGR-binary");
+    float[] losses = TestData.gaussian(rnd, 2 * rows);
+    disarm.backward(disarm.given(gpu, eta, rows, 1, key, pair), losses, out);
+    disarm.backward(disarm.given(cpu, eta, rows, 1, key, pair), losses, ref);
+    TestData.assertClose(ref, out, TestData.rtol(BackendKind.CUDA, 1f), 1e-30, "DisARM");
   }
 
   static IntStream binaryRows() {
@@ -207,41 +226,5 @@ class CudaAgreementTest {
     }
     assertTrue(differ <= Math.max(1, cpu.length / 10000), what + ": " + differ
         + " draws differ");
-  }
-
-  // ---------------------------------------------------- the paper's backward passes, one call each
-
-  /** GR-MCK backward at the given D. */
-  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
-      int k, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
-    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
-  }
-
-  /** ST-GS backward (= GS backward) at the key's forward noise. */
-  private static void gumbelSoftmaxBackward(Backend gr, float[] th, float[] g, int rows,
-      int arity, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
-    est.backward(est.forward(gr, th, rows, arity, key, null), g, grad);
-  }
-
-  /** The relaxed Gumbel-Softmax values y = softmax((theta + G) / tau). */
-  private static void gumbelSoftmaxForward(Backend gr, float[] th, int rows, int arity,
-      float tau, NoiseKey key, float[] soft) {
-    Estimators.gumbelSoftmax(tau).forward(gr, th, rows, arity, key, soft);
-  }
-
-  /** ST backward, D drawn (its backward pass reads only the logits). */
-  private static void straightThrough(Backend gr, float[] th, float[] g, int rows, int arity,
-      float tau, float[] grad) {
-    PathwiseEstimator est = Estimators.straightThrough(tau);
-    est.backward(est.forward(gr, th, rows, arity, NoiseKey.of(0), null), g, grad);
-  }
-
-  /** REINFORCE backward at the given D with the given baseline. */
-  private static void reinforce(Backend gr, float[] th, int[] d, float[] losses,
-      RunningMeanBaseline baseline, int rows, int arity, float[] grad) {
-    ScoreFunctionEstimator est = Estimators.reinforce(baseline);
-    est.backward(est.given(gr, th, rows, arity, NoiseKey.of(0), d), losses, grad);
   }
 }

@@ -225,22 +225,21 @@ class CudaDevicePathTest {
 
   @Test
   void theSuccessorsReportBadValuesAtSynchronize() {
+    // +inf upstream at an unmasked class of row 11, NaN at a masked class of an earlier row
+    // (never read: accepted)
+    float[] bad = g.clone();
+    int j = 0;
+    while (th[11 * ARITY + j] == Float.NEGATIVE_INFINITY) j++;
+    bad[11 * ARITY + j] = Float.POSITIVE_INFINITY;
+    for (int i = 0; i < 11 * ARITY; i++) {
+      if (th[i] == Float.NEGATIVE_INFINITY) bad[i] = Float.NaN;
+    }
     try (CudaDevice cuda = open();
         DeviceBuffer logits = cuda.allocateFloats(N).copyFrom(th);
         DeviceBuffer choice = cuda.allocateInts(ROWS);
-        DeviceBuffer upstream = cuda.allocateFloats(N);
+        DeviceBuffer upstream = cuda.allocateFloats(N).copyFrom(bad);
         DeviceBuffer grad = cuda.allocateFloats(N);
         CudaStream stream = cuda.createStream()) {
-      // +inf upstream at an unmasked class of row 11, NaN at a masked class of an earlier row
-      // (never read: accepted)
-      float[] bad = g.clone();
-      int j = 0;
-      while (th[11 * ARITY + j] == Float.NEGATIVE_INFINITY) j++;
-      bad[11 * ARITY + j] = Float.POSITIVE_INFINITY;
-      for (int i = 0; i < 11 * ARITY; i++) {
-        if (th[i] == Float.NEGATIVE_INFINITY) bad[i] = Float.NaN;
-      }
-      upstream.copyFrom(bad);
       for (PathwiseEstimator est : new PathwiseEstimator[] {Estimators.zgr(),
           Estimators.reinMax(TAU), Estimators.gappedStraightThroughP(TAU),
           Estimators.gumbelRao(K, TAU, Estimators.Derivative.TOTAL)}) {

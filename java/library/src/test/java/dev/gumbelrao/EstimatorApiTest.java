@@ -6,7 +6,7 @@ import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.EstimatorCases;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,8 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The estimator API as a training loop uses it: one loop, the estimator swapped by changing one
@@ -33,45 +31,42 @@ class EstimatorApiTest {
    * score-function ones the per-row loss f_r of each draw. A binary estimator minimises
    * sum_r c_r b_r over 240 variables with c ~ U(-1, 1) likewise (expected cost sum_r q_r c_r).
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void oneTrainingLoopTrainsWithEveryEstimator(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      for (EstimatorCases.Case c : EstimatorCases.oneEach(6, 10, 0.5f)) {
-        int arity = c.arity(), rows = c.binary() ? 240 : 40, n = rows * arity;
-        float[] cost = new float[n];
-        SplittableRandom rnd = new SplittableRandom(8);
-        for (int i = 0; i < n; i++) cost[i] = (float) (c.binary() ? 2 * rnd.nextDouble() - 1
-            : rnd.nextDouble());
-        double optimum = 0;
-        for (int r = 0; r < rows; r++) {
-          double m = c.binary() ? 0 : 1;
-          for (int j = 0; j < arity; j++) m = Math.min(m, cost[r * arity + j]);
-          optimum += m;
-        }
-        Estimator est = c.estimator();
-        int draws = est.draws();
-        float[] th = new float[n], values = new float[draws * n], grad = new float[n];
-        float[] losses = new float[draws * rows];
-        NoiseStream noise = new NoiseStream(99);
-        double start = expectedCost(th, cost, rows, arity, c.binary());
-        for (int step = 0; step < 300; step++) {
-          Sample s = est.forward(gr, th, rows, arity, noise.next(), values);
-          if (est instanceof PathwiseEstimator) {
-            ((PathwiseEstimator) est).backward(s, cost, grad);
-          } else {
-            for (int i = 0; i < draws * rows; i++) {
-              int r = i % rows, d = s.choice(i);
-              losses[i] = c.binary() ? cost[r] * d : cost[r * arity + d];
-            }
-            ((ScoreFunctionEstimator) est).backward(s, losses, grad);
-          }
-          for (int i = 0; i < n; i++) th[i] -= 0.5f * grad[i];
-        }
-        double end = expectedCost(th, cost, rows, arity, c.binary());
-        assertTrue(end - optimum < 0.2 * (start - optimum),
-            est + ": expected cost " + end + " (start " + start + ", optimum " + optimum + ")");
+  @EveryBackend
+  void oneTrainingLoopTrainsWithEveryEstimator(Backend gr) {
+    for (EstimatorCases.Case c : EstimatorCases.oneEach(6, 10, 0.5f)) {
+      int arity = c.arity(), rows = c.binary() ? 240 : 40, n = rows * arity;
+      float[] cost = new float[n];
+      SplittableRandom rnd = new SplittableRandom(8);
+      for (int i = 0; i < n; i++) cost[i] = (float) (c.binary() ? 2 * rnd.nextDouble() - 1
+          : rnd.nextDouble());
+      double optimum = 0;
+      for (int r = 0; r < rows; r++) {
+        double m = c.binary() ? 0 : 1;
+        for (int j = 0; j < arity; j++) m = Math.min(m, cost[r * arity + j]);
+        optimum += m;
       }
+      Estimator est = c.estimator();
+      int draws = est.draws();
+      float[] th = new float[n], values = new float[draws * n], grad = new float[n];
+      float[] losses = new float[draws * rows];
+      NoiseStream noise = new NoiseStream(99);
+      double start = expectedCost(th, cost, rows, arity, c.binary());
+      for (int step = 0; step < 300; step++) {
+        Sample s = est.forward(gr, th, rows, arity, noise.next(), values);
+        if (est instanceof PathwiseEstimator) {
+          ((PathwiseEstimator) est).backward(s, cost, grad);
+        } else {
+          for (int i = 0; i < draws * rows; i++) {
+            int r = i % rows, d = s.choice(i);
+            losses[i] = c.binary() ? cost[r] * d : cost[r * arity + d];
+          }
+          ((ScoreFunctionEstimator) est).backward(s, losses, grad);
+        }
+        for (int i = 0; i < n; i++) th[i] -= 0.5f * grad[i];
+      }
+      double end = expectedCost(th, cost, rows, arity, c.binary());
+      assertTrue(end - optimum < 0.2 * (start - optimum),
+          est + ": expected cost " + end + " (start " + start + ", optimum " + optimum + ")");
     }
   }
 
@@ -101,59 +96,54 @@ class EstimatorApiTest {
    * key's Gumbel-max sample, draw s of a multi-draw one the sample of key.derive(s)), b for the
    * binary ones, the relaxed y for GS (its own values, which have no D).
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void samplesCarryTheirKeyShapeAndChoices(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(3);
-      int rows = 500, arity = 7, n = rows * arity;
-      float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
-      NoiseKey key = new NoiseKey(4, 4);
-      int[] d = new int[rows];
-      gr.sample(th, rows, arity, key, d, null);
-      for (EstimatorCases.Case c : EstimatorCases.oneEach(arity, 10, 0.7f)) {
-        Estimator est = c.estimator();
-        int rowsC = c.binary() ? n : rows, arityC = c.arity(), draws = est.draws();
-        float[] values = new float[draws * rowsC * arityC];
-        Sample s = est.forward(gr, th, rowsC, arityC, key, values);
-        assertEquals(est, s.estimator());
-        assertEquals(key, s.key());
-        assertEquals(rowsC, s.rows());
-        assertEquals(arityC, s.arity());
-        assertEquals(c.draws(), draws);
-        if (c.relaxed()) {
-          assertTrue(!s.hasChoices());
-          float[] y = new float[n];
-          Estimators.gumbelSoftmax(0.7f).forward(gr, th, rows, arity, key, y);
-          assertArrayEquals(y, values);
-          continue;
-        }
-        int[] all = s.choices();
-        assertEquals(draws * rowsC, all.length, c.toString());
-        for (int i = 0; i < all.length; i++) {
-          for (int j = 0; j < arityC; j++) {
-            float expected = c.binary() ? all[i] : j == all[i] ? 1f : 0f;
-            assertEquals(expected, values[i * arityC + j], c + " draw-row " + i);
-          }
-        }
-        if (!c.binary()) {
-          for (int draw = 0; draw < draws; draw++) {
-            int[] keys = d;
-            if (draws > 1) {
-              keys = new int[rows];
-              gr.sample(th, rows, arity, key.derive(draw), keys, null);
-            }
-            assertArrayEquals(keys, java.util.Arrays.copyOfRange(all, draw * rows,
-                (draw + 1) * rows), c + " draw " + draw);
-          }
+  @EveryBackend
+  void samplesCarryTheirKeyShapeAndChoices(Backend gr) {
+    SplittableRandom rnd = new SplittableRandom(3);
+    int rows = 500, arity = 7, n = rows * arity;
+    float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
+    NoiseKey key = new NoiseKey(4, 4);
+    int[] d = TestData.sample(gr, th, rows, arity, key);
+    for (EstimatorCases.Case c : EstimatorCases.oneEach(arity, 10, 0.7f)) {
+      Estimator est = c.estimator();
+      int rowsC = c.binary() ? n : rows, arityC = c.arity(), draws = est.draws();
+      float[] values = new float[draws * rowsC * arityC];
+      Sample s = est.forward(gr, th, rowsC, arityC, key, values);
+      assertEquals(est, s.estimator());
+      assertEquals(key, s.key());
+      assertEquals(rowsC, s.rows());
+      assertEquals(arityC, s.arity());
+      assertEquals(c.draws(), draws);
+      if (c.relaxed()) {
+        assertTrue(!s.hasChoices());
+        float[] y = new float[n];
+        Estimators.gumbelSoftmax(0.7f).forward(gr, th, rows, arity, key, y);
+        assertArrayEquals(y, values);
+        continue;
+      }
+      int[] all = s.choices();
+      assertEquals(draws * rowsC, all.length, c.toString());
+      for (int i = 0; i < all.length; i++) {
+        for (int j = 0; j < arityC; j++) {
+          float expected = c.binary() ? all[i] : j == all[i] ? 1f : 0f;
+          assertEquals(expected, values[i * arityC + j], c + " draw-row " + i);
         }
       }
-      // given: the sample forward would have drawn had it drawn D
-      PathwiseEstimator est = Estimators.gumbelRao(20, 0.7f);
-      float[] g = TestData.gaussian(rnd, n), a = new float[n], b = new float[n];
-      est.backward(est.forward(gr, th, rows, arity, key, null), g, a);
-      est.backward(est.given(gr, th, rows, arity, key, d), g, b);
-      assertArrayEquals(a, b);
+      if (!c.binary()) {
+        for (int draw = 0; draw < draws; draw++) {
+          int[] keys = d;
+          if (draws > 1) {
+            keys = TestData.sample(gr, th, rows, arity, key.derive(draw));
+          }
+          assertArrayEquals(keys, java.util.Arrays.copyOfRange(all, draw * rows,
+              (draw + 1) * rows), c + " draw " + draw);
+        }
+      }
     }
+    // given: the sample forward would have drawn had it drawn D
+    PathwiseEstimator est = Estimators.gumbelRao(20, 0.7f);
+    float[] g = TestData.gaussian(rnd, n), a = new float[n], b = new float[n];
+    est.backward(est.forward(gr, th, rows, arity, key, null), g, a);
+    est.backward(est.given(gr, th, rows, arity, key, d), g, b);
+    assertArrayEquals(a, b);
   }
 }

@@ -14,6 +14,7 @@ import dev.gumbelrao.testing.TestData;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -405,28 +406,35 @@ class FuzzTest {
     FloatBuffer floats(float[] contents, int length, int gap) {
       int at = next + gap;
       next = at + length;
-      FloatBuffer v = all.duplicate();
-      v.position(at).limit(at + length);
+      FloatBuffer v = tracked(view(all, at, length));
       if (contents != null) v.duplicate().put(contents, 0, Math.min(length, contents.length));
-      floatViews.add(new int[] {at, at + length});
       return v;
     }
 
     /** A view over [start, start + length) of the arena, for an overlapping output. */
     FloatBuffer overlapping(FloatBuffer of, int shift, int length) {
-      FloatBuffer v = all.duplicate();
-      int at = of.position() + shift;
-      v.position(at).limit(at + length);
-      floatViews.add(new int[] {at, at + length});
-      return v;
+      return tracked(view(all, of.position() + shift, length));
     }
 
     IntBuffer intView(int[] contents, int length, int gap) {
       int at = nextInt + gap;
       nextInt = at + length;
-      IntBuffer v = ints.duplicate();
-      v.position(at).limit(at + length);
+      IntBuffer v = view(ints, at, length);
       if (contents != null) v.duplicate().put(contents, 0, Math.min(length, contents.length));
+      return v;
+    }
+
+    /** [at, at + length) of the whole buffer, as a buffer of its own. */
+    @SuppressWarnings("unchecked")
+    private static <B extends Buffer> B view(B whole, int at, int length) {
+      B v = (B) whole.duplicate();
+      v.position(at).limit(at + length);
+      return v;
+    }
+
+    /** The float view, its elements recorded as an argument's (checkUntouched skips them). */
+    private FloatBuffer tracked(FloatBuffer v) {
+      floatViews.add(new int[] {v.position(), v.limit()});
       return v;
     }
 

@@ -8,7 +8,7 @@ import dev.gumbelrao.estimators.RunningMeanBaseline;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.EstimatorCases;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,8 +19,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The classes of bad and extreme input of the hardening review, one test each, on every backend:
@@ -58,11 +56,9 @@ class HardeningTest {
    * 100,000 rows, and every backend draws the same D as the double-precision JAVA backend except
    * at float near-ties of the perturbed logits.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void largeEqualLogitsAreSampledEvenlyAndAlike(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend);
-        Backend ref = Backend.open(BackendKind.JAVA)) {
+  @EveryBackend
+  void largeEqualLogitsAreSampledEvenlyAndAlike(BackendKind backend, Backend gr) {
+    try (Backend ref = Backend.open(BackendKind.JAVA)) {
       int rows = 100_000;
       for (float scale : new float[] {1e6f, 1e7f, 1e8f, 1e30f}) {
         float[] th = new float[2 * rows];
@@ -99,49 +95,46 @@ class HardeningTest {
    * estimator's non-finite loss is an error naming losses and the row, and its gradient at a
    * masked class is +0 too.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void nonFiniteUpstreamAtMaskedClassesIsIgnoredAndElsewhereRejected(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] th = {0.3f, Float.NEGATIVE_INFINITY, -0.2f, 1f, 2f, 3f};
-      float[] eta = {0.3f, -1f, 2f};
-      for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY,
-          Float.NEGATIVE_INFINITY}) {
-        for (EstimatorCases.Case c : EstimatorCases.oneEach(3, 10, 0.5f)) {
-          Estimator est = c.estimator();
-          float[] logits = c.binary() ? eta : th;
-          int rows = c.binary() ? 3 : 2, arity = c.arity(), n = rows * arity;
-          float[] grad = new float[n];
-          float[] in, in2;
-          if (c.pathwise()) {
-            in = c.binary() ? new float[] {1f, -0.5f, 0.1f}
-                : new float[] {1f, bad, -0.5f, 0.1f, 0.2f, 0.3f};
-            in2 = in.clone();
-            in2[c.binary() ? 1 : 5] = bad;  // row 1, unmasked
-          } else {
-            in = new float[c.inputLength(rows)];
-            for (int i = 0; i < in.length; i++) in[i] = 0.5f - i;
-            in2 = in.clone();
-            in2[in.length - rows + 1] = bad;  // row 1 (of the last draw)
-          }
-          EstimatorCases.backward(est, est.forward(gr, logits, rows, arity, NoiseKey.of(1), null),
-              in, grad);
-          for (int i = 0; i < n; i++) {
-            assertTrue(Float.isFinite(grad[i]), c + ": " + java.util.Arrays.toString(grad));
-          }
-          if (!c.binary()) {
-            assertEquals(0, Float.floatToRawIntBits(grad[1]), c + ": the masked class's "
-                + "gradient " + grad[1] + " is not +0");
-          }
-          IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-              () -> EstimatorCases.backward(est, est.forward(gr, logits, rows, arity,
-                  NoiseKey.of(1), null), in2, grad), c.toString());
-          if (c.pathwise()) {
-            assertEquals("upstream: row 1 holds NaN or Infinity at an unmasked class",
-                e.getMessage(), c.toString());
-          } else {
-            assertTrue(e.getMessage().startsWith("losses: row 1 "), c + ": " + e.getMessage());
-          }
+  @EveryBackend
+  void nonFiniteUpstreamAtMaskedClassesIsIgnoredAndElsewhereRejected(Backend gr) {
+    float[] th = {0.3f, Float.NEGATIVE_INFINITY, -0.2f, 1f, 2f, 3f};
+    float[] eta = {0.3f, -1f, 2f};
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY}) {
+      for (EstimatorCases.Case c : EstimatorCases.oneEach(3, 10, 0.5f)) {
+        Estimator est = c.estimator();
+        float[] logits = c.binary() ? eta : th;
+        int rows = c.binary() ? 3 : 2, arity = c.arity(), n = rows * arity;
+        float[] grad = new float[n];
+        float[] in, in2;
+        if (c.pathwise()) {
+          in = c.binary() ? new float[] {1f, -0.5f, 0.1f}
+              : new float[] {1f, bad, -0.5f, 0.1f, 0.2f, 0.3f};
+          in2 = in.clone();
+          in2[c.binary() ? 1 : 5] = bad;  // row 1, unmasked
+        } else {
+          in = new float[c.inputLength(rows)];
+          for (int i = 0; i < in.length; i++) in[i] = 0.5f - i;
+          in2 = in.clone();
+          in2[in.length - rows + 1] = bad;  // row 1 (of the last draw)
+        }
+        EstimatorCases.backward(est, est.forward(gr, logits, rows, arity, NoiseKey.of(1), null),
+            in, grad);
+        for (int i = 0; i < n; i++) {
+          assertTrue(Float.isFinite(grad[i]), c + ": " + java.util.Arrays.toString(grad));
+        }
+        if (!c.binary()) {
+          assertEquals(0, Float.floatToRawIntBits(grad[1]), c + ": the masked class's "
+              + "gradient " + grad[1] + " is not +0");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> EstimatorCases.backward(est, est.forward(gr, logits, rows, arity,
+                NoiseKey.of(1), null), in2, grad), c.toString());
+        if (c.pathwise()) {
+          assertEquals("upstream: row 1 holds NaN or Infinity at an unmasked class",
+              e.getMessage(), c.toString());
+        } else {
+          assertTrue(e.getMessage().startsWith("losses: row 1 "), c + ": " + e.getMessage());
         }
       }
     }
@@ -155,11 +148,9 @@ class HardeningTest {
    * the baseline rejects values a float cannot hold; conditional noise beyond the float range
    * (D's logit 6.8e38 below the row's) is an error naming choice.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void theEdgeOfTheFloatRangeGivesFiniteResultsOrAClearError(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend);
-        Backend ref = Backend.open(BackendKind.JAVA)) {
+  @EveryBackend
+  void theEdgeOfTheFloatRangeGivesFiniteResultsOrAClearError(BackendKind backend, Backend gr) {
+    try (Backend ref = Backend.open(BackendKind.JAVA)) {
       float[] th = {0.3f, -0.2f, 0f, 1f, 0.5f, -1f};
       float[] g = {3e38f, -3e38f, 0f, -3e38f, 1e38f, 3e38f};
       for (EstimatorCases.Case c : EstimatorCases.oneEach(3, 20, 1f)) {
@@ -212,36 +203,33 @@ class HardeningTest {
    * pass of K = 2^31 - 1 (minutes of work) within a second with a CancellationException, and
    * leaves the thread's interrupt status set.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void aLongCallEndsWhenItsThreadIsInterrupted(BackendKind backend) throws Exception {
-    try (Backend gr = TestBackends.open(backend)) {
-      int rows = 64, arity = 16;
-      SplittableRandom rnd = new SplittableRandom(3);
-      float[] th = TestData.logits(rnd, rows, arity, 1, 0), g = TestData.gaussian(rnd,
-          rows * arity);
-      PathwiseEstimator est = Estimators.gumbelRao(Integer.MAX_VALUE, 0.5f);
-      Sample s = est.forward(gr, th, rows, arity, NoiseKey.of(9), null);
-      Throwable[] thrown = new Throwable[1];
-      boolean[] stillInterrupted = new boolean[1];
-      Thread worker = new Thread(() -> {
-        try {
-          est.backward(s, g, new float[rows * arity]);
-        } catch (Throwable t) {
-          thrown[0] = t;
-          stillInterrupted[0] = Thread.currentThread().isInterrupted();
-        }
-      });
-      worker.start();
-      Thread.sleep(300);
-      long start = System.nanoTime();
-      worker.interrupt();
-      worker.join(10_000);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      assertTrue(!worker.isAlive(), backend + ": the call did not end after the interrupt");
-      assertTrue(thrown[0] instanceof CancellationException, backend + ": " + thrown[0]);
-      assertTrue(stillInterrupted[0], "the interrupt status is kept");
-      assertTrue(seconds < 2, backend + ": it took " + seconds + " s to end");
-    }
+  @EveryBackend
+  void aLongCallEndsWhenItsThreadIsInterrupted(BackendKind backend, Backend gr) throws Exception {
+    int rows = 64, arity = 16;
+    SplittableRandom rnd = new SplittableRandom(3);
+    float[] th = TestData.logits(rnd, rows, arity, 1, 0), g = TestData.gaussian(rnd,
+        rows * arity);
+    PathwiseEstimator est = Estimators.gumbelRao(Integer.MAX_VALUE, 0.5f);
+    Sample s = est.forward(gr, th, rows, arity, NoiseKey.of(9), null);
+    Throwable[] thrown = new Throwable[1];
+    boolean[] stillInterrupted = new boolean[1];
+    Thread worker = new Thread(() -> {
+      try {
+        est.backward(s, g, new float[rows * arity]);
+      } catch (Throwable t) {
+        thrown[0] = t;
+        stillInterrupted[0] = Thread.currentThread().isInterrupted();
+      }
+    });
+    worker.start();
+    Thread.sleep(300);
+    long start = System.nanoTime();
+    worker.interrupt();
+    worker.join(10_000);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(!worker.isAlive(), backend + ": the call did not end after the interrupt");
+    assertTrue(thrown[0] instanceof CancellationException, backend + ": " + thrown[0]);
+    assertTrue(stillInterrupted[0], "the interrupt status is kept");
+    assertTrue(seconds < 2, backend + ": it took " + seconds + " s to end");
   }
 }

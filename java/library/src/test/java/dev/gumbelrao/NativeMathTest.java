@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,15 +50,20 @@ class NativeMathTest {
     assertTrue(worst <= 3, "log2 worst error " + worst + " ulps");
   }
 
+  /** A million floats f(u), u uniform on [0, 1) from the seed. */
+  private static float[] sampled(long seed, DoubleUnaryOperator f) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    float[] x = new float[1_000_000];
+    for (int i = 0; i < x.length; i++) x[i] = (float) f.applyAsDouble(rnd.nextDouble());
+    return x;
+  }
+
   @Test
   void exp2IsWithinTwoUlpsOverItsNormalRange() {
-    SplittableRandom rnd = new SplittableRandom(3);
-    int n = 1_000_000;
-    float[] x = new float[n];
-    for (int i = 0; i < n; i++) x[i] = (float) (-125 + 252 * rnd.nextDouble());
+    float[] x = sampled(3, u -> -125 + 252 * u);
     float[] y = eval(EXP2, x);
     double worst = 0;
-    for (int i = 0; i < n; i++) worst = Math.max(worst, ulps(y[i], Math.pow(2, x[i])));
+    for (int i = 0; i < x.length; i++) worst = Math.max(worst, ulps(y[i], Math.pow(2, x[i])));
     assertTrue(worst <= 2, "exp2 worst error " + worst + " ulps");
   }
 
@@ -68,13 +74,10 @@ class NativeMathTest {
    */
   @Test
   void exp2OfNonPositiveArgumentsIsWithinTwoUlpsAndFlushesBelowMinus125() {
-    SplittableRandom rnd = new SplittableRandom(4);
-    int n = 1_000_000;
-    float[] x = new float[n];
-    for (int i = 0; i < n; i++) x[i] = (float) (-130 * rnd.nextDouble());
+    float[] x = sampled(4, u -> -130 * u);
     float[] y = eval(EXP2_NONPOSITIVE, x);
     double worst = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < x.length; i++) {
       if (x[i] < -125f) {
         assertEquals(0f, y[i], "2^" + x[i]);
       } else {

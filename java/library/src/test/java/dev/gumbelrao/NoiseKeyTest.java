@@ -2,7 +2,8 @@ package dev.gumbelrao;
 
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
+import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -14,8 +15,6 @@ import java.util.Set;
 import org.apache.commons.statistics.inference.ChiSquareTest;
 import org.apache.commons.statistics.inference.SignificanceResult;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Sub-keys (NoiseKey.derive): the documented rule, stable values, and the property that matters
@@ -64,29 +63,25 @@ class NoiseKeyTest {
    * independent: chi-square test of the 8 x 8 contingency table (p >= 1e-6; a false failure has
    * probability 1e-6), and the agreement rate within 5 standard errors of 1/8.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void twoGroupsWithDerivedKeysGetIndependentNoise(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      int rows = 80_000, arity = 8;
-      float[] th = new float[rows * arity];
-      NoiseKey step = new NoiseKey(11, 4);
-      int[] d1 = new int[rows], d2 = new int[rows], same = new int[rows];
-      gr.sample(th, rows, arity, step.derive(1), d1, null);
-      gr.sample(th, rows, arity, step.derive(2), d2, null);
-      gr.sample(th, rows, arity, step.derive(1), same, null);
-      long[][] table = new long[arity][arity];
-      int agree = 0, agreeSame = 0;
-      for (int r = 0; r < rows; r++) {
-        table[d1[r]][d2[r]]++;
-        if (d1[r] == d2[r]) agree++;
-        if (d1[r] == same[r]) agreeSame++;
-      }
-      assertEquals(rows, agreeSame, "the same key must give the same noise");
-      double rate = (double) agree / rows, se = Math.sqrt(0.125 * 0.875 / rows);
-      assertTrue(Math.abs(rate - 0.125) < 5 * se, "agreement " + rate + ", expected 1/8");
-      SignificanceResult chi = ChiSquareTest.withDefaults().test(table);
-      assertTrue(chi.getPValue() >= 1e-6, "independence rejected: p = " + chi.getPValue());
+  @EveryBackend
+  void twoGroupsWithDerivedKeysGetIndependentNoise(Backend gr) {
+    int rows = 80_000, arity = 8;
+    float[] th = new float[rows * arity];
+    NoiseKey step = new NoiseKey(11, 4);
+    int[] d1 = TestData.sample(gr, th, rows, arity, step.derive(1));
+    int[] d2 = TestData.sample(gr, th, rows, arity, step.derive(2));
+    int[] same = TestData.sample(gr, th, rows, arity, step.derive(1));
+    long[][] table = new long[arity][arity];
+    int agree = 0, agreeSame = 0;
+    for (int r = 0; r < rows; r++) {
+      table[d1[r]][d2[r]]++;
+      if (d1[r] == d2[r]) agree++;
+      if (d1[r] == same[r]) agreeSame++;
     }
+    assertEquals(rows, agreeSame, "the same key must give the same noise");
+    double rate = (double) agree / rows, se = Math.sqrt(0.125 * 0.875 / rows);
+    assertTrue(Math.abs(rate - 0.125) < 5 * se, "agreement " + rate + ", expected 1/8");
+    SignificanceResult chi = ChiSquareTest.withDefaults().test(table);
+    assertTrue(chi.getPValue() >= 1e-6, "independence rejected: p = " + chi.getPValue());
   }
 }

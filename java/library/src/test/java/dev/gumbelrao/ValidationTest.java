@@ -10,6 +10,7 @@ import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.EstimatorCases.Case;
 import dev.gumbelrao.testing.EstimatorCases;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestBackends;
 import dev.gumbelrao.testing.TestData;
 
@@ -109,31 +110,28 @@ class ValidationTest {
     return e;
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void badValuesInsideTheLogitsAreReportedWithTheirRow(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      int[] d = {0, 1, 2};
-      float[] g = new float[N];
-      float[][] bad = new float[3][];
-      String[] what = {"row 1 contains NaN", "row 2 contains +Infinity", "row 0 has no finite"};
-      bad[0] = logits();
-      bad[0][ARITY + 2] = Float.NaN;
-      bad[1] = logits();
-      bad[1][2 * ARITY] = Float.POSITIVE_INFINITY;
-      bad[2] = logits();
-      for (int j = 0; j < ARITY; j++) bad[2][j] = Float.NEGATIVE_INFINITY;
-      for (int i = 0; i < bad.length; i++) {
-        // (a fully masked row makes its given D masked too: theLowestBadRow... has that case)
-        eachOperation(gr, bad[i], d, g, ROWS, ARITY, 2, 0.5f, i < 2,
-            expect("logits: " + what[i]));
-      }
-      // the lowest bad row is reported, whatever the threads did first
-      float[] many = logits();
-      many[2 * ARITY] = Float.NaN;
-      many[ARITY] = Float.NaN;
-      eachOperation(gr, many, d, g, ROWS, ARITY, 2, 0.5f, true, expect("logits: row 1"));
+  @EveryBackend
+  void badValuesInsideTheLogitsAreReportedWithTheirRow(Backend gr) {
+    int[] d = {0, 1, 2};
+    float[] g = new float[N];
+    float[][] bad = new float[3][];
+    String[] what = {"row 1 contains NaN", "row 2 contains +Infinity", "row 0 has no finite"};
+    bad[0] = logits();
+    bad[0][ARITY + 2] = Float.NaN;
+    bad[1] = logits();
+    bad[1][2 * ARITY] = Float.POSITIVE_INFINITY;
+    bad[2] = logits();
+    for (int j = 0; j < ARITY; j++) bad[2][j] = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < bad.length; i++) {
+      // (a fully masked row makes its given D masked too: theLowestBadRow... has that case)
+      eachOperation(gr, bad[i], d, g, ROWS, ARITY, 2, 0.5f, i < 2,
+          expect("logits: " + what[i]));
     }
+    // the lowest bad row is reported, whatever the threads did first
+    float[] many = logits();
+    many[2 * ARITY] = Float.NaN;
+    many[ARITY] = Float.NaN;
+    eachOperation(gr, many, d, g, ROWS, ARITY, 2, 0.5f, true, expect("logits: row 1"));
   }
 
   /**
@@ -141,137 +139,128 @@ class ValidationTest {
    * is refused naming choice and its row, for every estimator that takes a given D: when it is
    * given (ST, whose backward pass never reads D) or by the backward pass.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void badChoicesAreReported(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] th = logits(), g = new float[N];
-      float[] masked = logits();
-      masked[ARITY + 1] = Float.NEGATIVE_INFINITY;
-      for (int[] d : new int[][] {{0, -1, 0}, {0, 0, ARITY}, {0, 0, Integer.MIN_VALUE}}) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> gr.conditionalGumbel(th, d, ROWS, ARITY, 2, KEY, new float[2 * N]));
-        assertTrue(e.getMessage().startsWith("choice: row "), e.getMessage());
-      }
-      for (Case c : EstimatorCases.oneEach(ARITY, 3, 1f)) {
-        if (!c.conditionable()) continue;
-        if (c.binary()) {
-          // a binary draw that its infinite logit makes impossible; a draw outside {0, 1}
-          float[] eta = {0.5f, Float.POSITIVE_INFINITY};
-          expectStart("choice: row 1 is an outcome its logit makes impossible",
-              () -> step(c, gr, eta, new int[] {1, 0}, new float[2], 2, 1, KEY), c.toString());
-          expectStart("choice: row 1 is outside [0, 2)",
-              () -> step(c, gr, eta, new int[] {1, 2}, new float[2], 2, 1, KEY), c.toString());
-          continue;
-        }
-        for (int[] d : new int[][] {{0, -1, 0}, {0, 0, ARITY}, {0, 0, Integer.MIN_VALUE}}) {
-          expectStart("choice: row ", () -> step(c, gr, th, d, g, ROWS, ARITY, KEY),
-              c.toString());
-        }
-        expectStart("choice: row 2 is outside",
-            () -> step(c, gr, th, new int[] {0, 0, ARITY}, g, ROWS, ARITY, KEY), c.toString());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> step(c, gr, masked, new int[] {0, 1, 0}, g, ROWS, ARITY, KEY));
-        assertEquals("choice: row 1 names a masked class (its logit is -Infinity), which can "
-            + "never be sampled", e.getMessage(), c.toString());
-      }
-    }
-  }
-
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void theLowestBadRowIsReportedWhateverIsBadInIt(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      // small arity and K < 16: the kernels that work on tiles of 16 rows at once; K = 50: draw
-      // lanes over blocks of rows
-      for (int[] shape : new int[][] {{40, 5, 3}, {40, 33, 3}, {40, 5, 50}, {40, 100, 3}}) {
-        int rows = shape[0], arity = shape[1], k = shape[2];
-        float[] th = new float[rows * arity];
-        for (int i = 0; i < th.length; i++) th[i] = (float) Math.sin(i);
-        for (int j = 0; j < arity; j++) th[5 * arity + j] = Float.NEGATIVE_INFINITY;
-        int[] d = new int[rows];
-        float[] g = new float[th.length];
-        // every estimator that takes a given D: D bad in row 3, then valid there (row 5 masked);
-        // one that checks D when it is given names row 5's masked D, the others its logits
-        for (Case c : EstimatorCases.oneEach(arity, k, 0.5f)) {
-          if (c.binary() || !c.conditionable()) continue;
-          for (int bad3 : new int[] {arity, 0}) {
-            d[3] = bad3;
-            Estimator est = c.estimator();
-            String what = c + " rows=" + rows + " K=" + k + " D[3]=" + bad3;
-            Sample s;
-            try {
-              s = est.given(gr, th, rows, arity, KEY, everyDraw(d, est.draws()));
-            } catch (IllegalArgumentException e) {
-              String start = bad3 == arity ? "choice: row 3 " : "choice: row 5 ";
-              assertTrue(e.getMessage().startsWith(start), what + ": " + e.getMessage());
-              continue;
-            }
-            expectStart(bad3 == arity ? "choice: row 3 " : "logits: row 5 ",
-                () -> EstimatorCases.backward(est, s, c.pathwise() ? g
-                    : new float[est.draws() * rows], new float[th.length]), what);
-          }
-        }
-        // the conditional sampler: row tiles at K < 16, blocks of rows at K >= 16
-        float[] noise = new float[k * rows * arity];
-        d[3] = arity;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> gr.conditionalGumbel(th, d, rows, arity, k, KEY, noise));
-        assertTrue(e.getMessage().startsWith("choice: row 3 "), e.getMessage());
-        d[3] = 0;
-        e = assertThrows(IllegalArgumentException.class,
-            () -> gr.conditionalGumbel(th, d, rows, arity, k, KEY, noise));
-        assertTrue(e.getMessage().startsWith("logits: row 5 "), e.getMessage());
-      }
-    }
-  }
-
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void badShapesAndScalarsAreReportedBeforeAnyWork(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] th = logits(), g = new float[N];
-      int[] d = new int[ROWS];
-      eachOperation(gr, null, d, g, ROWS, ARITY, 2, 1f, true, expect("logits must not be null"));
-      eachOperation(gr, new float[N - 1], d, g, ROWS, ARITY, 2, 1f, true,
-          expect("logits has length"));
-      eachOperation(gr, th, d, g, -1, ARITY, 2, 1f, true, expect("rows must be >= 0"));
-      eachOperation(gr, th, d, g, ROWS, 0, 2, 1f, true, expect("arity must be >= 1"));
-      eachOperation(gr, th, d, g, 1 << 16, 1 << 15, 2, 1f, true, expect("rows * arity"));
-      // every tempered family refuses a bad tau, every family with K or S one below its least
-      for (EstimatorFamily f : Estimators.families()) {
-        int p = Math.max(1, f.parameter().least);
-        for (float tau : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, -0f}) {
-          if (!f.tempered()) continue;
-          expectStart("tau must be finite and > 0", () -> f.make(p, tau), f + " tau " + tau);
-        }
-        if (f.parameter() != EstimatorFamily.Parameter.NONE) {
-          expectStart(f.pattern() + ": ", () -> f.make(f.parameter().least - 1, 1f),
-              f.toString());
-        }
-      }
-      for (float tau : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, -0f}) {
-        assertThrows(IllegalArgumentException.class, () -> Estimators.gumbelRao(2, tau),
-            "tau " + tau);
-        expectStart("tau must be finite and > 0", () -> Estimators.straightThrough(tau),
-            "tau " + tau);
-      }
-      for (int k : new int[] {0, -5}) {
-        expectStart("samples (K) must be >= 1", () -> Estimators.gumbelRao(k, 1f), "K " + k);
-        expectStart("samples (K) must be >= 1",
-            () -> Estimators.gumbelRao(k, 1f, Estimators.Derivative.TOTAL), "K " + k);
-        expectStart("samples (S) must be >= 2", () -> Estimators.rloo(k + 1), "S " + (k + 1));
-      }
+  @EveryBackend
+  void badChoicesAreReported(Backend gr) {
+    float[] th = logits(), g = new float[N];
+    float[] masked = logits();
+    masked[ARITY + 1] = Float.NEGATIVE_INFINITY;
+    for (int[] d : new int[][] {{0, -1, 0}, {0, 0, ARITY}, {0, 0, Integer.MIN_VALUE}}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> gr.conditionalGumbel(th, d, ROWS, ARITY, Integer.MAX_VALUE, KEY, new float[1]));
-      assertTrue(e.getMessage().contains("exceeds 2^31 - 1"));
-      // REINFORCE reads its losses in Java, for its baseline
-      ScoreFunctionEstimator reinforce = Estimators.reinforce();
-      expectStart("losses: row 1", () -> reinforce.backward(reinforce.given(gr, th, ROWS, ARITY,
-          KEY, d), new float[] {1, Float.NaN, 0}, new float[N]), "REINFORCE");
-      e = assertThrows(IllegalArgumentException.class, () -> Estimators.reinforce(null));
-      assertEquals("baseline must not be null", e.getMessage());
+          () -> gr.conditionalGumbel(th, d, ROWS, ARITY, 2, KEY, new float[2 * N]));
+      assertTrue(e.getMessage().startsWith("choice: row "), e.getMessage());
     }
+    for (Case c : EstimatorCases.oneEach(ARITY, 3, 1f)) {
+      if (!c.conditionable()) continue;
+      if (c.binary()) {
+        // a binary draw that its infinite logit makes impossible; a draw outside {0, 1}
+        float[] eta = {0.5f, Float.POSITIVE_INFINITY};
+        expectStart("choice: row 1 is an outcome its logit makes impossible",
+            () -> step(c, gr, eta, new int[] {1, 0}, new float[2], 2, 1, KEY), c.toString());
+        expectStart("choice: row 1 is outside [0, 2)",
+            () -> step(c, gr, eta, new int[] {1, 2}, new float[2], 2, 1, KEY), c.toString());
+        continue;
+      }
+      for (int[] d : new int[][] {{0, -1, 0}, {0, 0, ARITY}, {0, 0, Integer.MIN_VALUE}}) {
+        expectStart("choice: row ", () -> step(c, gr, th, d, g, ROWS, ARITY, KEY),
+            c.toString());
+      }
+      expectStart("choice: row 2 is outside",
+          () -> step(c, gr, th, new int[] {0, 0, ARITY}, g, ROWS, ARITY, KEY), c.toString());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> step(c, gr, masked, new int[] {0, 1, 0}, g, ROWS, ARITY, KEY));
+      assertEquals("choice: row 1 names a masked class (its logit is -Infinity), which can "
+          + "never be sampled", e.getMessage(), c.toString());
+    }
+  }
+
+  @EveryBackend
+  void theLowestBadRowIsReportedWhateverIsBadInIt(Backend gr) {
+    // small arity and K < 16: the kernels that work on tiles of 16 rows at once; K = 50: draw
+    // lanes over blocks of rows
+    for (int[] shape : new int[][] {{40, 5, 3}, {40, 33, 3}, {40, 5, 50}, {40, 100, 3}}) {
+      int rows = shape[0], arity = shape[1], k = shape[2];
+      float[] th = new float[rows * arity];
+      for (int i = 0; i < th.length; i++) th[i] = (float) Math.sin(i);
+      for (int j = 0; j < arity; j++) th[5 * arity + j] = Float.NEGATIVE_INFINITY;
+      int[] d = new int[rows];
+      float[] g = new float[th.length];
+      // every estimator that takes a given D: D bad in row 3, then valid there (row 5 masked);
+      // one that checks D when it is given names row 5's masked D, the others its logits
+      for (Case c : EstimatorCases.oneEach(arity, k, 0.5f)) {
+        if (c.binary() || !c.conditionable()) continue;
+        for (int bad3 : new int[] {arity, 0}) {
+          d[3] = bad3;
+          Estimator est = c.estimator();
+          String what = c + " rows=" + rows + " K=" + k + " D[3]=" + bad3;
+          Sample s;
+          try {
+            s = est.given(gr, th, rows, arity, KEY, everyDraw(d, est.draws()));
+          } catch (IllegalArgumentException e) {
+            String start = bad3 == arity ? "choice: row 3 " : "choice: row 5 ";
+            assertTrue(e.getMessage().startsWith(start), what + ": " + e.getMessage());
+            continue;
+          }
+          expectStart(bad3 == arity ? "choice: row 3 " : "logits: row 5 ",
+              () -> EstimatorCases.backward(est, s, c.pathwise() ? g
+                  : new float[est.draws() * rows], new float[th.length]), what);
+        }
+      }
+      // the conditional sampler: row tiles at K < 16, blocks of rows at K >= 16
+      float[] noise = new float[k * rows * arity];
+      d[3] = arity;
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> gr.conditionalGumbel(th, d, rows, arity, k, KEY, noise));
+      assertTrue(e.getMessage().startsWith("choice: row 3 "), e.getMessage());
+      d[3] = 0;
+      e = assertThrows(IllegalArgumentException.class,
+          () -> gr.conditionalGumbel(th, d, rows, arity, k, KEY, noise));
+      assertTrue(e.getMessage().startsWith("logits: row 5 "), e.getMessage());
+    }
+  }
+
+  @EveryBackend
+  void badShapesAndScalarsAreReportedBeforeAnyWork(Backend gr) {
+    float[] th = logits(), g = new float[N];
+    int[] d = new int[ROWS];
+    eachOperation(gr, null, d, g, ROWS, ARITY, 2, 1f, true, expect("logits must not be null"));
+    eachOperation(gr, new float[N - 1], d, g, ROWS, ARITY, 2, 1f, true,
+        expect("logits has length"));
+    eachOperation(gr, th, d, g, -1, ARITY, 2, 1f, true, expect("rows must be >= 0"));
+    eachOperation(gr, th, d, g, ROWS, 0, 2, 1f, true, expect("arity must be >= 1"));
+    eachOperation(gr, th, d, g, 1 << 16, 1 << 15, 2, 1f, true, expect("rows * arity"));
+    // every tempered family refuses a bad tau, every family with K or S one below its least
+    for (EstimatorFamily f : Estimators.families()) {
+      int p = Math.max(1, f.parameter().least);
+      for (float tau : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, -0f}) {
+        if (!f.tempered()) continue;
+        expectStart("tau must be finite and > 0", () -> f.make(p, tau), f + " tau " + tau);
+      }
+      if (f.parameter() != EstimatorFamily.Parameter.NONE) {
+        expectStart(f.pattern() + ": ", () -> f.make(f.parameter().least - 1, 1f),
+            f.toString());
+      }
+    }
+    for (float tau : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, -0f}) {
+      assertThrows(IllegalArgumentException.class, () -> Estimators.gumbelRao(2, tau),
+          "tau " + tau);
+      expectStart("tau must be finite and > 0", () -> Estimators.straightThrough(tau),
+          "tau " + tau);
+    }
+    for (int k : new int[] {0, -5}) {
+      expectStart("samples (K) must be >= 1", () -> Estimators.gumbelRao(k, 1f), "K " + k);
+      expectStart("samples (K) must be >= 1",
+          () -> Estimators.gumbelRao(k, 1f, Estimators.Derivative.TOTAL), "K " + k);
+      expectStart("samples (S) must be >= 2", () -> Estimators.rloo(k + 1), "S " + (k + 1));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> gr.conditionalGumbel(th, d, ROWS, ARITY, Integer.MAX_VALUE, KEY, new float[1]));
+    assertTrue(e.getMessage().contains("exceeds 2^31 - 1"));
+    // REINFORCE reads its losses in Java, for its baseline
+    ScoreFunctionEstimator reinforce = Estimators.reinforce();
+    expectStart("losses: row 1", () -> reinforce.backward(reinforce.given(gr, th, ROWS, ARITY,
+        KEY, d), new float[] {1, Float.NaN, 0}, new float[N]), "REINFORCE");
+    e = assertThrows(IllegalArgumentException.class, () -> Estimators.reinforce(null));
+    assertEquals("baseline must not be null", e.getMessage());
   }
 
   /**
@@ -362,17 +351,14 @@ class ValidationTest {
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void emptyBatchesAreAllowed(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      gr.sample(new float[0], 0, 5, KEY, new int[0], new float[0]);
-      gr.conditionalGumbel(new float[0], new int[0], 0, 5, 10, KEY, new float[0]);
-      // every estimator: forward (values), backward; and at a given (empty) D
-      for (Case c : EstimatorCases.oneEach(5, 10, 1f)) {
-        c.step(gr, new float[0], 0, KEY, new float[0]);
-        if (c.conditionable()) c.given(gr, new float[0], 0, KEY, new int[0], new float[0]);
-      }
+  @EveryBackend
+  void emptyBatchesAreAllowed(Backend gr) {
+    gr.sample(new float[0], 0, 5, KEY, new int[0], new float[0]);
+    gr.conditionalGumbel(new float[0], new int[0], 0, 5, 10, KEY, new float[0]);
+    // every estimator: forward (values), backward; and at a given (empty) D
+    for (Case c : EstimatorCases.oneEach(5, 10, 1f)) {
+      c.step(gr, new float[0], 0, KEY, new float[0]);
+      if (c.conditionable()) c.given(gr, new float[0], 0, KEY, new int[0], new float[0]);
     }
   }
 
@@ -514,18 +500,15 @@ class ValidationTest {
   }
 
   /** The low-level operations check overlaps too. */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void operationOutputsOverlappingInputsAreRejected(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] th = logits();
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> gr.conditionalGumbel(th, new int[ROWS], ROWS, ARITY, 1, KEY, th));
-      assertTrue(e.getMessage().startsWith("noise overlaps the memory of logits"));
-      e = assertThrows(IllegalArgumentException.class,
-          () -> gr.sample(th, ROWS, ARITY, KEY, new int[ROWS], th));
-      assertTrue(e.getMessage().startsWith("oneHot overlaps the memory of logits"));
-    }
+  @EveryBackend
+  void operationOutputsOverlappingInputsAreRejected(Backend gr) {
+    float[] th = logits();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> gr.conditionalGumbel(th, new int[ROWS], ROWS, ARITY, 1, KEY, th));
+    assertTrue(e.getMessage().startsWith("noise overlaps the memory of logits"));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> gr.sample(th, ROWS, ARITY, KEY, new int[ROWS], th));
+    assertTrue(e.getMessage().startsWith("oneHot overlaps the memory of logits"));
   }
 
   /** A backward pass takes only the samples of its own estimator, on the memory they used. */

@@ -77,8 +77,7 @@ class ElboGradientTest {
   void gumbelSoftmaxMatchesFiniteDifferencesEverywhere() {
     Architecture a = Tiny.arch(2, 3, List.of(4), List.of(5));
     Split s = Tiny.split("train", 3, 21);
-    try (VaeModel m = new VaeModel(a, 4, s.pixelMeans())) {
-      Tiny.randomize(m, 4, 1.5);
+    try (VaeModel m = Tiny.model(a, s, 4)) {
       for (float tau : new float[] {0.5f, 1f}) {
         check(m, VaeEstimators.get("GS").factory().make(tau, new VaeEstimators.State()),
             batch(s, 3), 3, NoiseKey.of(12), true);
@@ -94,8 +93,7 @@ class ElboGradientTest {
     int checked = 0;
     for (VaeEstimators.Entry e : VaeEstimators.all()) {
       Architecture arch = e.appliesTo(3) ? a : binaryArch;
-      try (VaeModel m = new VaeModel(arch, 5, s.pixelMeans())) {
-        Tiny.randomize(m, 5, 1.5);
+      try (VaeModel m = Tiny.model(arch, s, 5)) {
         check(m, e.factory().make(0.5f, new VaeEstimators.State()),
             e.binary(), batch(s, 4), 4, NoiseKey.of(31), false);
         checked++;
@@ -157,8 +155,7 @@ class ElboGradientTest {
     Split one = Tiny.split("train", 1, 26);
     int batch = 400, calls = 20, v = 2, n = 2;
     float[] x = repeated(one, batch);
-    try (VaeModel m = new VaeModel(a, 8, one.pixelMeans())) {
-      Tiny.randomize(m, 8, 1.5);
+    try (VaeModel m = Tiny.model(a, one, 8)) {
       double[][] zb = meanGradient(m, VaeEstimators.get("ZGR-binary"), x, batch, calls, v * n);
       double[][] z = meanGradient(m, VaeEstimators.get("ZGR"), x, batch, calls, v * n);
       double norm = 0;
@@ -218,8 +215,7 @@ class ElboGradientTest {
     float[] img = new float[Tiny.PIXELS];
     one.range(0, 1, img);
     for (int b = 0; b < batch; b++) System.arraycopy(img, 0, x, b * Tiny.PIXELS, Tiny.PIXELS);
-    try (VaeModel m = new VaeModel(a, 6, one.pixelMeans())) {
-      Tiny.randomize(m, 6, 1.5);
+    try (VaeModel m = Tiny.model(a, one, 6)) {
       double[] exact = exactLogitGradient(m, img);
       VaeEstimators.Entry entry = VaeEstimators.get(name);
       Estimator est = entry.factory().make(1f, new VaeEstimators.State());
@@ -250,8 +246,7 @@ class ElboGradientTest {
   void theMultiDrawPathMatchesTheInteropPathAtOneDraw() {
     Architecture a = Tiny.arch(2, 3, List.of(4), List.of(5));
     Split s = Tiny.split("train", 6, 24);
-    try (VaeModel m = new VaeModel(a, 7, s.pixelMeans())) {
-      Tiny.randomize(m, 7, 1.5);
+    try (VaeModel m = Tiny.model(a, s, 7)) {
       float[] x = batch(s, 6);
       Tiny.zeroGradients(m);
       Elbo.Terms t1 = Elbo.gradients(m, VaeEstimators.get("REINFORCE").factory().make(1f,

@@ -102,6 +102,16 @@ final class Tiny {
     model.write(p);
   }
 
+  /**
+   * A model of {@code arch} normalised by the split's pixel means, every parameter
+   * U(-1.5, 1.5) ({@link #randomize}), both from {@code seed}.
+   */
+  static VaeModel model(Architecture arch, Split split, long seed) {
+    VaeModel m = new VaeModel(arch, seed, split.pixelMeans());
+    randomize(m, seed, 1.5);
+    return m;
+  }
+
   /** Zeroes every parameter's gradient. */
   static void zeroGradients(VaeModel model) {
     for (var p : model.parameters()) {

@@ -3,6 +3,9 @@ package dev.gumbelrao.estimators;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.IntPredicate;
+import java.util.function.ToDoubleFunction;
+
 /**
  * The double-precision math the estimator family tests hold the kernels to: softmaxes,
  * Jacobian-vector products, central finite differences of the softmax, Monte Carlo comparisons.
@@ -16,6 +19,10 @@ final class Exact {
   private Exact() {}
 
   static final double Z_MAX = 5.33;
+
+  /** Rows of 2, 3 and 4 logits, where the unbiasedness tests enumerate every D. */
+  static final float[][] SMALL_ROWS = {
+    {0.3f, -1.2f}, {0.5f, 0.1f, -0.7f}, {1.5f, -0.2f, 0.4f, -2f}};
 
   /** softmax(theta[off .. off + n) / tau) in double. */
   static double[] softmax(float[] th, int off, int n, double tau) {
@@ -77,6 +84,31 @@ final class Exact {
     return grad;
   }
 
+  /**
+   * Central differences (f(x + h e_i) - f(x - h e_i)) / 2h in double, for every i; x is restored
+   * after each.
+   */
+  static double[] centralDifference(double[] x, double h, ToDoubleFunction<double[]> f) {
+    double[] grad = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      double save = x[i];
+      x[i] = save + h;
+      double up = f.applyAsDouble(x);
+      x[i] = save - h;
+      double down = f.applyAsDouble(x);
+      x[i] = save;
+      grad[i] = (up - down) / (2 * h);
+    }
+    return grad;
+  }
+
+  /** |fd_j - got_j| &lt;= rtol (1 + |fd_j|) for every column of one row. */
+  static void assertClose(double[] fd, float[] got, int off, double rtol, String what) {
+    for (int j = 0; j < fd.length; j++) {
+      assertEquals(fd[j], got[off + j], rtol * (1 + Math.abs(fd[j])), what + " column " + j);
+    }
+  }
+
   /** |fd_j - got_j| &lt;= rtol max|fd| + 1e-12 for every column of one row. */
   static void assertMatches(double[] fd, float[] got, int off, double rtol, String what) {
     double scale = 0;
@@ -102,13 +134,8 @@ final class Exact {
   /** Asserts that the column means of rows x n values match truth within 5 standard errors. */
   static void assertMeansMatch(double[] truth, float[] grads, int rows, int n, String what) {
     for (int j = 0; j < n; j++) {
-      double sum = 0, sq = 0;
-      for (int r = 0; r < rows; r++) {
-        double v = grads[r * n + j];
-        sum += v;
-        sq += v * v;
-      }
-      double mean = sum / rows, var = Math.max(0, sq / rows - mean * mean);
+      double[] s = sums(grads, rows, n, j, r -> true);
+      double mean = s[0] / rows, var = Math.max(0, s[1] / rows - mean * mean);
       double se = Math.sqrt(var / rows);
       assertTrue(Math.abs(mean - truth[j]) <= 5 * se + 1e-7 * (1 + Math.abs(truth[j])),
           what + " column " + j + ": mean " + mean + ", truth " + truth[j] + ", standard error "
@@ -118,33 +145,34 @@ final class Exact {
 
   /** {mean, variance, count} of component j over the rows with D = c. */
   static double[] moments(float[] grads, int[] d, int c, int j, int arity) {
-    double sum = 0, sq = 0;
-    long n = 0;
-    for (int r = 0; r < d.length; r++) {
-      if (d[r] != c) continue;
-      double v = grads[r * arity + j];
-      sum += v;
-      sq += v * v;
-      n++;
-    }
-    double mean = sum / n;
-    return new double[] {mean, (sq - n * mean * mean) / (n - 1), n};
+    double[] s = sums(grads, d.length, arity, j, r -> d[r] == c);
+    double n = s[2], mean = s[0] / n;
+    return new double[] {mean, (s[1] - n * mean * mean) / (n - 1), n};
   }
 
   /** Trace of the sample covariance of per-row gradient vectors. */
   static double traceCovariance(float[] grads, int rows, int arity) {
     double trace = 0;
     for (int j = 0; j < arity; j++) {
-      double sum = 0, sq = 0;
-      for (int r = 0; r < rows; r++) {
-        double v = grads[r * arity + j];
-        sum += v;
-        sq += v * v;
-      }
-      double mean = sum / rows;
-      trace += (sq - rows * mean * mean) / (rows - 1);
+      double[] s = sums(grads, rows, arity, j, r -> true);
+      double mean = s[0] / rows;
+      trace += (s[1] - rows * mean * mean) / (rows - 1);
     }
     return trace;
+  }
+
+  /** {sum, sum of squares, count} of column j of rows x n values, over the rows it takes. */
+  private static double[] sums(float[] grads, int rows, int n, int j, IntPredicate take) {
+    double sum = 0, sq = 0;
+    long count = 0;
+    for (int r = 0; r < rows; r++) {
+      if (!take.test(r)) continue;
+      double v = grads[r * n + j];
+      sum += v;
+      sq += v * v;
+      count++;
+    }
+    return new double[] {sum, sq, count};
   }
 
   /** An arbitrary loss of each class (not linear in the one-hot). */

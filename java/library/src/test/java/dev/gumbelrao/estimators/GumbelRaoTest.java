@@ -1,20 +1,18 @@
 package dev.gumbelrao.estimators;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.Formulas;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
+import static dev.gumbelrao.testing.Backwards.gumbelRao;
+import static dev.gumbelrao.testing.Backwards.straightThroughGumbelSoftmax;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
 import org.apache.commons.statistics.inference.KolmogorovSmirnovTest;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Gumbel-Rao, GR-MCK ({@link Estimators#gumbelRao(int, float)}), detached and with the total
@@ -35,123 +33,94 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 5 standard deviations away.
  */
 class GumbelRaoTest {
-  private static void gumbelRao(Backend gr, float[] th, int[] d, float[] g, int rows, int arity,
-      int k, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.gumbelRao(k, tau);
-    est.backward(est.given(gr, th, rows, arity, key, d), g, grad);
-  }
-
-  private static void straightThroughGumbelSoftmax(Backend gr, float[] th, float[] g, int rows,
-      int arity, float tau, NoiseKey key, float[] grad) {
-    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
-    est.backward(est.forward(gr, th, rows, arity, key, null), g, grad);
-  }
-
   /**
    * GR-MC5's backward pass is the average over its K conditional draws G^k | D (as
    * {@link Backend#conditionalGumbel} materialises them) of the Jacobian-vector products of
    * softmax((theta + G^k) / tau): central finite differences in double, at tau 0.3, 1 and 4.
    * (The inputs of the ST and ST-GS versions of this test, seed 9.)
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void backwardIsTheMeanOfTheDerivativesAtItsConditionalDraws(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(9);
-      int rows = 20, arity = 6, k = 5;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        float[] grk = new float[rows * arity];
-        int[] d = new int[rows];
-        gr.sample(th, rows, arity, key, d, null);
-        gumbelRao(gr, th, d, g, rows, arity, k, tau, key, grk);
-        float[] noise = new float[k * rows * arity];
-        gr.conditionalGumbel(th, d, rows, arity, k, key, noise);
-        for (int r = 0; r < rows; r++) {
-          float[][] gks = new float[k][arity];
-          for (int s = 0; s < k; s++) {
-            System.arraycopy(noise, (s * rows + r) * arity, gks[s], 0, arity);
-          }
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity, gks, g, tau), grk,
-              r * arity, rtol, "GR " + backend + " tau=" + tau + " row " + r);
+  @EveryBackend
+  void backwardIsTheMeanOfTheDerivativesAtItsConditionalDraws(Backend gr) {
+    TemperedRows.drawn(gr, 9, in -> {
+      int rows = in.rows(), arity = in.arity(), k = 5;
+      int[] d = TestData.sample(in.gr(), in.th(), rows, arity, in.key());
+      float[] grk = new float[rows * arity];
+      gumbelRao(in.gr(), in.th(), d, in.g(), rows, arity, k, in.tau(), in.key(), grk);
+      float[] noise = new float[k * rows * arity];
+      in.gr().conditionalGumbel(in.th(), d, rows, arity, k, in.key(), noise);
+      in.assertSoftmaxDerivative(grk, r -> {
+        float[][] gks = new float[k][arity];
+        for (int s = 0; s < k; s++) {
+          System.arraycopy(noise, (s * rows + r) * arity, gks[s], 0, arity);
         }
-      }
-    }
+        return gks;
+      }, "GR");
+    });
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void gumbelRaoHasTheMeanOfStGsGivenD(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] theta = {0.4f, -0.3f, 0.1f};
-      float[] up = {1.0f, -0.5f, 0.3f};
-      int arity = 3, rows = 60_000;
-      float tau = 0.5f;
-      float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
-      NoiseKey key = new NoiseKey(31, 7);
-      int[] d = new int[rows];
-      gr.sample(th, rows, arity, key, d, null);
-      float[] stgs = new float[rows * arity], grk = new float[rows * arity];
-      straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
-      gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, grk);
-      for (int c = 0; c < arity; c++) {
-        for (int j = 0; j < arity; j++) {
-          double[] a = Exact.moments(stgs, d, c, j, arity), b = Exact.moments(grk, d, c, j, arity);
-          double z = (a[0] - b[0]) / Math.sqrt(a[1] / a[2] + b[1] / b[2]);
-          assertTrue(Math.abs(z) < Exact.Z_MAX, "D = " + c + ", component " + j
-              + ": E[ST-GS|D] = " + a[0] + ", E[GR|D] = " + b[0] + " (z = " + z + ")");
-        }
-      }
-    }
-  }
-
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void varianceFallsWithKAndStaysBelowStGs(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] theta = {1.0f, 0.2f, -0.5f, 0.0f};
-      float[] up = {0.7f, -1.0f, 0.4f, 0.2f};
-      int arity = 4, rows = 4000;
-      float tau = 0.5f;
-      float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
-      int[] d = new int[rows]; // D = 0 for every row: the conditional variance given D
-      double[] traces = new double[3];
-      int[] ks = {1, 10, 100};
-      for (int i = 0; i < ks.length; i++) {
-        float[] out = new float[rows * arity];
-        gumbelRao(gr, th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
-        traces[i] = Exact.traceCovariance(out, rows, arity);
-      }
-      // Given D, GR-MCK is the mean of K iid draws: its variance falls exactly as 1/K.
-      for (int i = 1; i < ks.length; i++) {
-        double ratio = traces[i - 1] / traces[i];
-        assertTrue(ratio > 8 && ratio < 12.5, "tr Var(GR-MCK | D) for K = 1, 10, 100: "
-            + java.util.Arrays.toString(traces) + ": ratio " + ratio + ", expected 10");
-      }
-
-      // unconditionally (D ~ p): GR-MC10 below ST-GS; GR-MC1 equal to ST-GS in distribution
-      NoiseKey key = new NoiseKey(12, 0);
-      gr.sample(th, rows, arity, key, d, null);
-      float[] stgs = new float[rows * arity], gr1 = new float[rows * arity];
-      float[] gr10 = new float[rows * arity];
-      straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
-      gumbelRao(gr, th, d, g, rows, arity, 1, tau, key, gr1);
-      gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, gr10);
-      double vStgs = Exact.traceCovariance(stgs, rows, arity);
-      double vGr10 = Exact.traceCovariance(gr10, rows, arity);
-      assertTrue(vGr10 < vStgs, "tr Var(GR-MC10) = " + vGr10 + " >= tr Var(ST-GS) = " + vStgs);
+  @EveryBackend
+  void gumbelRaoHasTheMeanOfStGsGivenD(Backend gr) {
+    float[] theta = {0.4f, -0.3f, 0.1f};
+    float[] up = {1.0f, -0.5f, 0.3f};
+    int arity = 3, rows = 60_000;
+    float tau = 0.5f;
+    float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
+    NoiseKey key = new NoiseKey(31, 7);
+    int[] d = TestData.sample(gr, th, rows, arity, key);
+    float[] stgs = new float[rows * arity], grk = new float[rows * arity];
+    straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
+    gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, grk);
+    for (int c = 0; c < arity; c++) {
       for (int j = 0; j < arity; j++) {
-        double[] a = new double[rows], b = new double[rows];
-        for (int r = 0; r < rows; r++) {
-          a[r] = stgs[r * arity + j];
-          b[r] = gr1[r * arity + j];
-        }
-        double p = KolmogorovSmirnovTest.withDefaults().test(a, b).getPValue();
-        assertTrue(p >= 1e-6 / arity, "GR-MC1 and ST-GS differ in component " + j + ": p = " + p);
+        double[] a = Exact.moments(stgs, d, c, j, arity), b = Exact.moments(grk, d, c, j, arity);
+        double z = (a[0] - b[0]) / Math.sqrt(a[1] / a[2] + b[1] / b[2]);
+        assertTrue(Math.abs(z) < Exact.Z_MAX, "D = " + c + ", component " + j
+            + ": E[ST-GS|D] = " + a[0] + ", E[GR|D] = " + b[0] + " (z = " + z + ")");
       }
+    }
+  }
+
+  @EveryBackend
+  void varianceFallsWithKAndStaysBelowStGs(Backend gr) {
+    float[] theta = {1.0f, 0.2f, -0.5f, 0.0f};
+    float[] up = {0.7f, -1.0f, 0.4f, 0.2f};
+    int arity = 4, rows = 4000;
+    float tau = 0.5f;
+    float[] th = Exact.repeat(theta, rows), g = Exact.repeat(up, rows);
+    int[] d = new int[rows]; // D = 0 for every row: the conditional variance given D
+    double[] traces = new double[3];
+    int[] ks = {1, 10, 100};
+    for (int i = 0; i < ks.length; i++) {
+      float[] out = new float[rows * arity];
+      gumbelRao(gr, th, d, g, rows, arity, ks[i], tau, new NoiseKey(11, i), out);
+      traces[i] = Exact.traceCovariance(out, rows, arity);
+    }
+    // Given D, GR-MCK is the mean of K iid draws: its variance falls exactly as 1/K.
+    for (int i = 1; i < ks.length; i++) {
+      double ratio = traces[i - 1] / traces[i];
+      assertTrue(ratio > 8 && ratio < 12.5, "tr Var(GR-MCK | D) for K = 1, 10, 100: "
+          + java.util.Arrays.toString(traces) + ": ratio " + ratio + ", expected 10");
+    }
+
+    // unconditionally (D ~ p): GR-MC10 below ST-GS; GR-MC1 equal to ST-GS in distribution
+    NoiseKey key = new NoiseKey(12, 0);
+    gr.sample(th, rows, arity, key, d, null);
+    float[] stgs = new float[rows * arity], gr1 = new float[rows * arity];
+    float[] gr10 = new float[rows * arity];
+    straightThroughGumbelSoftmax(gr, th, g, rows, arity, tau, key, stgs);
+    gumbelRao(gr, th, d, g, rows, arity, 1, tau, key, gr1);
+    gumbelRao(gr, th, d, g, rows, arity, 10, tau, key, gr10);
+    double vStgs = Exact.traceCovariance(stgs, rows, arity);
+    double vGr10 = Exact.traceCovariance(gr10, rows, arity);
+    assertTrue(vGr10 < vStgs, "tr Var(GR-MC10) = " + vGr10 + " >= tr Var(ST-GS) = " + vStgs);
+    for (int j = 0; j < arity; j++) {
+      double[] a = new double[rows], b = new double[rows];
+      for (int r = 0; r < rows; r++) {
+        a[r] = stgs[r * arity + j];
+        b[r] = gr1[r * arity + j];
+      }
+      double p = KolmogorovSmirnovTest.withDefaults().test(a, b).getPValue();
+      assertTrue(p >= 1e-6 / arity, "GR-MC1 and ST-GS differ in component " + j + ": p = " + p);
     }
   }
 
@@ -161,53 +130,38 @@ class GumbelRaoTest {
    * z_D = lse - log E_D, z_j = -log(E_j e^-theta_j + E_D e^-lse), central finite differences in
    * double with the E of the key's slots; and the detached option is the plain GR-MCK.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void totalDerivativeGumbelRaoIsTheDerivativeWithTheDrawsFixed(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(12);
-      int rows = 12, n = 5, k = 7;
-      for (float tau : new float[] {0.5f, 1f, 2f}) {
-        float[] th = TestData.logits(rnd, rows, n, 1.0, 0.0), g = TestData.gaussian(rnd, rows * n);
-        int[] d = TestData.choices(rnd, th, rows, n);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 3);
-        PathwiseEstimator total = Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL);
-        assertEquals("GR-MC7-total", total.name());
-        float[] grad = new float[rows * n];
-        total.backward(total.given(gr, th, rows, n, key, d), g, grad);
-        int[] words = new int[4];
-        for (int r = 0; r < rows; r++) {
-          double[][] e = new double[k][n];
-          for (int kk = 0; kk < k; kk++) {
-            for (int j = 0; j < n; j++) {
-              Formulas.philox(key.seed(), j / 4, r, Formulas.conditionalSlot(kk),
-                  key.offsetWord(), words);
-              e[kk][j] = Formulas.exponentialFromUniform(Formulas.uniformOpen(words[j % 4]));
-            }
-          }
-          for (int i = 0; i < n; i++) {
-            double h = 1e-5, up = 0, down = 0;
-            double[] theta = new double[n];
-            for (int j = 0; j < n; j++) theta[j] = th[r * n + j];
-            theta[i] += h;
-            up = drawsFixed(theta, d[r], e, g, r * n, tau);
-            theta[i] -= 2 * h;
-            down = drawsFixed(theta, d[r], e, g, r * n, tau);
-            double fd = (up - down) / (2 * h);
-            assertEquals(fd, grad[r * n + i], 3e-5 * (1 + Math.abs(fd)), "tau " + tau + " row "
-                + r + " column " + i);
+  @EveryBackend
+  void totalDerivativeGumbelRaoIsTheDerivativeWithTheDrawsFixed(Backend gr) {
+    TemperedRows.given(gr, 12, 12, 5, 1.0, new float[] {0.5f, 1f, 2f}, in -> {
+      int rows = in.rows(), n = in.arity(), k = 7;
+      float tau = in.tau();
+      NoiseKey key = new NoiseKey(in.rnd().nextLong(), 3);
+      PathwiseEstimator total = Estimators.gumbelRao(k, tau, Estimators.Derivative.TOTAL);
+      assertEquals("GR-MC7-total", total.name());
+      float[] grad = in.givenGradient(total, key);
+      int[] words = new int[4];
+      for (int r = 0; r < rows; r++) {
+        double[][] e = new double[k][n];
+        for (int kk = 0; kk < k; kk++) {
+          for (int j = 0; j < n; j++) {
+            Formulas.philox(key.seed(), j / 4, r, Formulas.conditionalSlot(kk),
+                key.offsetWord(), words);
+            e[kk][j] = Formulas.exponentialFromUniform(Formulas.uniformOpen(words[j % 4]));
           }
         }
-        // DETACHED is GR-MCK itself, bit for bit
-        float[] a = new float[rows * n], b = new float[rows * n];
-        PathwiseEstimator detached = Estimators.gumbelRao(k, tau, Estimators.Derivative.DETACHED);
-        PathwiseEstimator plain = Estimators.gumbelRao(k, tau);
-        assertEquals(plain, detached);
-        detached.backward(detached.given(gr, th, rows, n, key, d), g, a);
-        plain.backward(plain.given(gr, th, rows, n, key, d), g, b);
-        assertArrayEquals(b, a);
+        double[] theta = new double[n];
+        for (int j = 0; j < n; j++) theta[j] = in.th()[r * n + j];
+        int dr = in.d()[r], off = r * n;
+        Exact.assertClose(Exact.centralDifference(theta, 1e-5,
+            t -> drawsFixed(t, dr, e, in.g(), off, tau)), grad, off, 3e-5,
+            "tau " + tau + " row " + r);
       }
-    }
+      // DETACHED is GR-MCK itself, bit for bit
+      PathwiseEstimator detached = Estimators.gumbelRao(k, tau, Estimators.Derivative.DETACHED);
+      PathwiseEstimator plain = Estimators.gumbelRao(k, tau);
+      assertEquals(plain, detached);
+      assertArrayEquals(in.givenGradient(plain, key), in.givenGradient(detached, key));
+    });
   }
 
   /** (1/K) sum_k &lt;g, softmax(z^k / tau)&gt; with z^k from theta and fixed draws E. */

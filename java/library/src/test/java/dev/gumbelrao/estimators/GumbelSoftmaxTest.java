@@ -3,7 +3,7 @@ package dev.gumbelrao.estimators;
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * GS, the relaxed Gumbel-Softmax ({@link Estimators#gumbelSoftmax}): the soft
@@ -25,73 +23,60 @@ class GumbelSoftmaxTest {
    * counter layout, in double), and its backward pass is their derivative: central finite
    * differences of sum_j g_j y_j with G held fixed, at tau 0.3, 1 and 4.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void valuesAreTheSoftmaxOfTheNoisyLogitsAndBackwardIsTheirDerivative(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(19);
-      int rows = 20, arity = 6;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        PathwiseEstimator est = Estimators.gumbelSoftmax(tau);
-        float[] y = new float[rows * arity], grad = new float[rows * arity];
-        est.backward(est.forward(gr, th, rows, arity, key, y), g, grad);
-        float[] expected = new float[rows * arity];
-        for (int r = 0; r < rows; r++) {
-          float[] noise = StraightThroughGumbelSoftmaxTest.forwardNoise(key, r, arity);
-          float[] z = new float[arity];
-          for (int j = 0; j < arity; j++) z[j] = th[r * arity + j] + noise[j];
-          double[] s = Exact.softmax(z, 0, arity, tau);
-          for (int j = 0; j < arity; j++) expected[r * arity + j] = (float) s[j];
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity,
-              new float[][] {noise}, g, tau), grad, r * arity, rtol,
-              "GS " + backend + " tau=" + tau + " row " + r);
-        }
-        // the float Gumbel noise rounds to 2^-24 of its ~20 range, amplified by 1 / tau
-        TestData.assertElementsClose(expected, y, rows, arity, 1e-4 * TestData.looseness(backend)
-            / Math.min(1, tau), 1e-6 * TestData.looseness(backend) / Math.min(1, tau),
-            backend + " GS values tau=" + tau);
+  @EveryBackend
+  void valuesAreTheSoftmaxOfTheNoisyLogitsAndBackwardIsTheirDerivative(BackendKind backend,
+      Backend gr) {
+    TemperedRows.drawn(gr, 19, in -> {
+      int rows = in.rows(), arity = in.arity();
+      float tau = in.tau();
+      float[] y = new float[rows * arity];
+      float[] grad = in.drawnGradient(Estimators.gumbelSoftmax(tau), y);
+      in.assertSoftmaxDerivative(grad,
+          r -> new float[][] {StraightThroughGumbelSoftmaxTest.forwardNoise(in.key(), r, arity)},
+          "GS");
+      float[] expected = new float[rows * arity];
+      for (int r = 0; r < rows; r++) {
+        float[] noise = StraightThroughGumbelSoftmaxTest.forwardNoise(in.key(), r, arity);
+        float[] z = new float[arity];
+        for (int j = 0; j < arity; j++) z[j] = in.th()[r * arity + j] + noise[j];
+        double[] s = Exact.softmax(z, 0, arity, tau);
+        for (int j = 0; j < arity; j++) expected[r * arity + j] = (float) s[j];
       }
-    }
+      // the float Gumbel noise rounds to 2^-24 of its ~20 range, amplified by 1 / tau
+      TestData.assertElementsClose(expected, y, rows, arity, 1e-4 * TestData.looseness(backend)
+          / Math.min(1, tau), 1e-6 * TestData.looseness(backend) / Math.min(1, tau),
+          backend + " GS values tau=" + tau);
+    });
   }
 
   /**
    * GS and ST-GS share their backward pass: at the same key, the same gradient bit for bit
    * (only their values differ: y against onehot(D)).
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void itsBackwardPassIsStGsBackwardPassAtTheSameKey(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(20);
-      int rows = 300, arity = 17;
-      float[] th = TestData.logits(rnd, rows, arity, 2.0, 0.2);
-      float[] g = TestData.gaussian(rnd, rows * arity);
-      NoiseKey key = new NoiseKey(8, 8);
-      PathwiseEstimator gs = Estimators.gumbelSoftmax(0.4f);
-      PathwiseEstimator stgs = Estimators.straightThroughGumbelSoftmax(0.4f);
-      float[] a = new float[rows * arity], b = new float[rows * arity];
-      gs.backward(gs.forward(gr, th, rows, arity, key, null), g, a);
-      stgs.backward(stgs.forward(gr, th, rows, arity, key, null), g, b);
-      assertArrayEquals(b, a);
-    }
+  @EveryBackend
+  void itsBackwardPassIsStGsBackwardPassAtTheSameKey(Backend gr) {
+    SplittableRandom rnd = new SplittableRandom(20);
+    int rows = 300, arity = 17;
+    float[] th = TestData.logits(rnd, rows, arity, 2.0, 0.2);
+    float[] g = TestData.gaussian(rnd, rows * arity);
+    NoiseKey key = new NoiseKey(8, 8);
+    PathwiseEstimator gs = Estimators.gumbelSoftmax(0.4f);
+    PathwiseEstimator stgs = Estimators.straightThroughGumbelSoftmax(0.4f);
+    float[] a = new float[rows * arity], b = new float[rows * arity];
+    gs.backward(gs.forward(gr, th, rows, arity, key, null), g, a);
+    stgs.backward(stgs.forward(gr, th, rows, arity, key, null), g, b);
+    assertArrayEquals(b, a);
   }
 
   /** A relaxed sample has no hard choice, and GS no sample at a given D. */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void aRelaxedSampleHasNoChoiceAndNoSampleAtAGivenD(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      float[] th = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
-      Sample soft = Estimators.gumbelSoftmax(0.5f).forward(gr, th, 2, 3, NoiseKey.of(1), null);
-      assertFalse(soft.hasChoices());
-      assertThrows(IllegalStateException.class, soft::choices);
-      assertThrows(IllegalStateException.class, () -> soft.choice(0));
-      assertThrows(UnsupportedOperationException.class,
-          () -> Estimators.gumbelSoftmax(0.5f).given(gr, th, 2, 3, NoiseKey.of(1), new int[2]));
-    }
+  @EveryBackend
+  void aRelaxedSampleHasNoChoiceAndNoSampleAtAGivenD(Backend gr) {
+    float[] th = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+    Sample soft = Estimators.gumbelSoftmax(0.5f).forward(gr, th, 2, 3, NoiseKey.of(1), null);
+    assertFalse(soft.hasChoices());
+    assertThrows(IllegalStateException.class, soft::choices);
+    assertThrows(IllegalStateException.class, () -> soft.choice(0));
+    assertThrows(UnsupportedOperationException.class,
+        () -> Estimators.gumbelSoftmax(0.5f).given(gr, th, 2, 3, NoiseKey.of(1), new int[2]));
   }
 }

@@ -1,17 +1,14 @@
 package dev.gumbelrao.estimators;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * ReinMax ({@link Estimators#reinMax(float)}): D ~ Cat(p), backward 2 J(pi) g - 1/2 J(p) g with
@@ -46,40 +43,24 @@ class ReinMaxTest {
    * evaluation point, pi = (softmax(theta / tau) + e_D) / 2; central finite differences in double.
    * Temperatures below 1 included (the authors' wrapper refuses them).
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void reinMaxIsTheDerivativeOfItsSurrogate(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(4);
-      int rows = 30, n = 5;
-      for (float tau : new float[] {0.3f, 1f, 2.5f}) {
-        float[] th = TestData.logits(rnd, rows, n, 1.0, 0.0), g = TestData.gaussian(rnd, rows * n);
-        int[] d = TestData.choices(rnd, th, rows, n);
-        PathwiseEstimator est = Estimators.reinMax(tau);
-        float[] grad = new float[rows * n];
-        est.backward(est.given(gr, th, rows, n, NoiseKey.of(1), d), g, grad);
-        for (int r = 0; r < rows; r++) {
-          double[] theta = new double[n], gd = new double[n], c = new double[n];
-          double[] s = Exact.softmax(th, r * n, n, tau);
-          for (int j = 0; j < n; j++) {
-            theta[j] = th[r * n + j];
-            gd[j] = g[r * n + j];
-            c[j] = Math.log(0.5 * (s[j] + (j == d[r] ? 1 : 0))) - theta[j];
-          }
-          for (int i = 0; i < n; i++) {
-            double h = 1e-5, save = theta[i];
-            theta[i] = save + h;
-            double up = reinmaxSurrogate(theta, c, gd);
-            theta[i] = save - h;
-            double down = reinmaxSurrogate(theta, c, gd);
-            theta[i] = save;
-            double fd = (up - down) / (2 * h);
-            assertEquals(fd, grad[r * n + i], 2e-5 * (1 + Math.abs(fd)), "tau " + tau + " row "
-                + r + " column " + i);
-          }
+  @EveryBackend
+  void reinMaxIsTheDerivativeOfItsSurrogate(Backend gr) {
+    TemperedRows.given(gr, 4, 30, 5, 1.0, new float[] {0.3f, 1f, 2.5f}, in -> {
+      int n = in.arity();
+      float tau = in.tau();
+      float[] grad = in.givenGradient(Estimators.reinMax(tau), NoiseKey.of(1));
+      for (int r = 0; r < in.rows(); r++) {
+        double[] theta = new double[n], gd = new double[n], c = new double[n];
+        double[] s = Exact.softmax(in.th(), r * n, n, tau);
+        for (int j = 0; j < n; j++) {
+          theta[j] = in.th()[r * n + j];
+          gd[j] = in.g()[r * n + j];
+          c[j] = Math.log(0.5 * (s[j] + (j == in.d()[r] ? 1 : 0))) - theta[j];
         }
+        Exact.assertClose(Exact.centralDifference(theta, 1e-5, t -> reinmaxSurrogate(t, c, gd)),
+            grad, r * n, 2e-5, "tau " + tau + " row " + r);
       }
-    }
+    });
   }
 
   /**
@@ -87,30 +68,27 @@ class ReinMaxTest {
    * p_j (g_j - g_D) / 2 off D and (g_D - &lt;p, g&gt;)(1 - p_D) / 2 at D, ZGR's. The same D
    * (given), arities 2 to 16, every backend; a tau away from 1 differs.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void reinMaxAtTemperatureOneIsZgr(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(11);
-      for (int n : new int[] {2, 3, 16}) {
-        int rows = 300;
-        float[] th = TestData.gaussian(rnd, rows * n), g = TestData.gaussian(rnd, rows * n);
-        for (int i = 0; i < th.length; i++) th[i] *= 3;
-        NoiseKey key = NoiseKey.of(12);
-        PathwiseEstimator zgr = Estimators.zgr(), reinMax = Estimators.reinMax(1f);
-        Sample z = zgr.forward(gr, th, rows, n, key, null);
-        float[] a = new float[rows * n], b = new float[rows * n], c = new float[rows * n];
-        zgr.backward(z, g, a);
-        reinMax.backward(reinMax.given(gr, th, rows, n, key, z.choices()), g, b);
-        PathwiseEstimator warm = Estimators.reinMax(2f);
-        warm.backward(warm.given(gr, th, rows, n, key, z.choices()), g, c);
-        double off = 0;
-        for (int i = 0; i < a.length; i++) {
-          assertEquals(a[i], b[i], 1e-5 * (1 + Math.abs(a[i])), "arity " + n + " entry " + i);
-          off = Math.max(off, Math.abs(a[i] - c[i]));
-        }
-        assertTrue(off > 1e-3, "tau 2 must differ from ZGR, max difference " + off);
+  @EveryBackend
+  void reinMaxAtTemperatureOneIsZgr(Backend gr) {
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int n : new int[] {2, 3, 16}) {
+      int rows = 300;
+      float[] th = TestData.gaussian(rnd, rows * n), g = TestData.gaussian(rnd, rows * n);
+      for (int i = 0; i < th.length; i++) th[i] *= 3;
+      NoiseKey key = NoiseKey.of(12);
+      PathwiseEstimator zgr = Estimators.zgr(), reinMax = Estimators.reinMax(1f);
+      Sample z = zgr.forward(gr, th, rows, n, key, null);
+      float[] a = new float[rows * n], b = new float[rows * n], c = new float[rows * n];
+      zgr.backward(z, g, a);
+      reinMax.backward(reinMax.given(gr, th, rows, n, key, z.choices()), g, b);
+      PathwiseEstimator warm = Estimators.reinMax(2f);
+      warm.backward(warm.given(gr, th, rows, n, key, z.choices()), g, c);
+      double off = 0;
+      for (int i = 0; i < a.length; i++) {
+        assertEquals(a[i], b[i], 1e-5 * (1 + Math.abs(a[i])), "arity " + n + " entry " + i);
+        off = Math.max(off, Math.abs(a[i] - c[i]));
       }
+      assertTrue(off > 1e-3, "tau 2 must differ from ZGR, max difference " + off);
     }
   }
 }

@@ -1,18 +1,15 @@
 package dev.gumbelrao.estimators;
 
 import dev.gumbelrao.Backend;
-import dev.gumbelrao.BackendKind;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.Formulas;
-import dev.gumbelrao.testing.TestBackends;
+import dev.gumbelrao.testing.EveryBackend;
 import dev.gumbelrao.testing.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * ST-GS, straight-through Gumbel-Softmax ({@link Estimators#straightThroughGumbelSoftmax}): the
@@ -37,47 +34,28 @@ class StraightThroughGumbelSoftmaxTest {
    * key's forward noise G, held fixed: it matches central finite differences (in double), at
    * tau 0.3, 1 and 4. (The inputs of the ST and Gumbel-Rao versions of this test, seed 9.)
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void backwardIsTheDerivativeOfTheSoftmaxAtTheForwardNoise(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(9);
-      int rows = 20, arity = 6;
-      for (float tau : new float[] {0.3f, 1f, 4f}) {
-        float[] th = TestData.logits(rnd, rows, arity, 1.0, 0.0);
-        float[] g = TestData.gaussian(rnd, rows * arity);
-        NoiseKey key = new NoiseKey(rnd.nextLong(), 1);
-        PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(tau);
-        float[] gs = new float[rows * arity];
-        est.backward(est.forward(gr, th, rows, arity, key, null), g, gs);
-        for (int r = 0; r < rows; r++) {
-          double rtol = 1e-4 * TestData.looseness(backend);
-          Exact.assertMatches(Exact.finiteDifference(th, r * arity, arity,
-              new float[][] {forwardNoise(key, r, arity)}, g, tau), gs, r * arity, rtol,
-              "GS " + backend + " tau=" + tau + " row " + r);
-        }
-      }
-    }
+  @EveryBackend
+  void backwardIsTheDerivativeOfTheSoftmaxAtTheForwardNoise(Backend gr) {
+    TemperedRows.drawn(gr, 9, in -> {
+      float[] gs = in.drawnGradient(Estimators.straightThroughGumbelSoftmax(in.tau()), null);
+      in.assertSoftmaxDerivative(gs,
+          r -> new float[][] {forwardNoise(in.key(), r, in.arity())}, "GS");
+    });
   }
 
   /**
    * Its D is the key's Gumbel-max sample (what {@link Backend#sample} draws), and since its
    * backward pass reads the forward noise itself, it has no sample at a given D.
    */
-  @ParameterizedTest
-  @MethodSource("dev.gumbelrao.testing.TestBackends#all")
-  void itsDIsTheKeysSampleAndItHasNoSampleAtAGivenD(BackendKind backend) {
-    try (Backend gr = TestBackends.open(backend)) {
-      SplittableRandom rnd = new SplittableRandom(5);
-      int rows = 200, arity = 9;
-      float[] th = TestData.logits(rnd, rows, arity, 1.5, 0.2);
-      NoiseKey key = new NoiseKey(6, 2);
-      int[] d = new int[rows];
-      gr.sample(th, rows, arity, key, d, null);
-      PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(0.5f);
-      assertArrayEquals(d, est.forward(gr, th, rows, arity, key, null).choices());
-      assertThrows(UnsupportedOperationException.class,
-          () -> est.given(gr, th, rows, arity, key, d));
-    }
+  @EveryBackend
+  void itsDIsTheKeysSampleAndItHasNoSampleAtAGivenD(Backend gr) {
+    int rows = 200, arity = 9;
+    float[] th = TestData.logits(new SplittableRandom(5), rows, arity, 1.5, 0.2);
+    NoiseKey key = new NoiseKey(6, 2);
+    int[] d = TestData.sample(gr, th, rows, arity, key);
+    PathwiseEstimator est = Estimators.straightThroughGumbelSoftmax(0.5f);
+    assertArrayEquals(d, est.forward(gr, th, rows, arity, key, null).choices());
+    assertThrows(UnsupportedOperationException.class,
+        () -> est.given(gr, th, rows, arity, key, d));
   }
 }

@@ -114,57 +114,21 @@ public final class EstimatorCases {
     }
   }
 
-  /** What one step on arrays gave: the sample, the forward values (null at a given D), the grad. */
-  public static final class Step {
-    public final Sample sample;
-    public final float[] values, grad;
-
-    Step(Sample sample, float[] values, float[] grad) {
-      this.sample = sample;
-      this.values = values;
-      this.grad = grad;
-    }
-
+  /**
+   * What one step on arrays gave: the sample, the forward values (null at a given D), the grad.
+   */
+  public record Step(Sample sample, float[] values, float[] grad) {
     /** D of every draw, [draw][row]; null for a relaxed sample. */
     public int[] choices() {
       return sample.hasChoices() ? sample.choices() : null;
     }
   }
 
-  /** An estimator of a registry family, at a K or S, a temperature and an arity. */
-  public static final class Case {
-    private final EstimatorFamily family;
-    private final int parameter;
-    private final float tau;
-    private final int arity;
-    private final Estimator example;
-
-    public Case(EstimatorFamily family, int parameter, float tau, int arity) {
-      this.family = family;
-      this.parameter = parameter;
-      this.tau = tau;
-      this.arity = arity;
-      this.example = family.make(parameter, tau);
-    }
-
-    public EstimatorFamily family() {
-      return family;
-    }
-
-    /** K or S; 0 for a family without one. */
-    public int parameter() {
-      return parameter;
-    }
-
-    /** The temperature it was made with (ignored by an untempered family). */
-    public float tau() {
-      return tau;
-    }
-
-    public int arity() {
-      return arity;
-    }
-
+  /**
+   * An estimator of a registry family, at a K or S ({@code parameter}; 0 for a family without
+   * one), a temperature ({@code tau}, ignored by an untempered family) and an arity.
+   */
+  public record Case(EstimatorFamily family, int parameter, float tau, int arity) {
     /** A new estimator of this case (each REINFORCE estimator owns its baseline). */
     public Estimator estimator() {
       return family.make(parameter, tau);
@@ -172,11 +136,11 @@ public final class EstimatorCases {
 
     /** The estimator's name: GR-MC10, RLOO-5, ST-GS, ... */
     public String name() {
-      return example.name();
+      return estimator().name();
     }
 
     public boolean pathwise() {
-      return example instanceof PathwiseEstimator;
+      return estimator() instanceof PathwiseEstimator;
     }
 
     public boolean scoreFunction() {
@@ -201,7 +165,7 @@ public final class EstimatorCases {
 
     /** Samples forward draws per row. */
     public int draws() {
-      return example.draws();
+      return estimator().draws();
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 public final class TestBackends {
   private TestBackends() {}
 
-  /** CPU, JAVA and CUDA: parameter source for {@code @MethodSource}. */
+  /** CPU, JAVA and CUDA: the runs of an {@link EveryBackend} test, or a {@code @MethodSource}. */
   public static Stream<BackendKind> all() {
     return Stream.of(BackendKind.CPU, BackendKind.JAVA, BackendKind.CUDA);
   }

@@ -1,6 +1,8 @@
 package dev.gumbelrao.testing;
 
+import dev.gumbelrao.Backend;
 import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.backends.NativeRuntime;
 import dev.gumbelrao.backends.NativeSupport;
 
@@ -32,6 +34,13 @@ public final class TestData {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
     return x;
+  }
+
+  /** The key's Gumbel-max sample D of every row, as {@link Backend#sample} draws it. */
+  public static int[] sample(Backend gr, float[] logits, int rows, int arity, NoiseKey key) {
+    int[] d = new int[rows];
+    gr.sample(logits, rows, arity, key, d, null);
+    return d;
   }
 
   /** A valid (unmasked) class per row, uniformly among the finite logits. */
