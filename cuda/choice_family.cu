@@ -164,20 +164,11 @@ __global__ void __launch_bounds__(kBlock)
   const Sum2 dots = team.all(part, AddSum2());
   if (!ok) return;  // after the last reduction: no shuffle or barrier follows
 
-  float* out = a.grad + row * (int64_t)n;
-  bool overflow = false;
-#pragma unroll
-  for (int i = 0; i < QPL; ++i) {
-    const int64_t q = t + (int64_t)T * i;
-    float x[4];
-#pragma unroll
-    for (int c = 0; c < 4; ++c) {
-      const int j = 4 * i + c;
-      x[c] = th[j] == -kInf ? 0.0f : element_grad(a, p[j], s[j], g[j], 4 * q + c == d, dots) * sc.up;
-    }
-    overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
-  }
-  if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
+  store_lane_row<QPL>(a.grad + row * (int64_t)n, t, T, n, a.grad_vec, a.status, row,
+                      [&](int j, int64_t column) {
+                        return th[j] == -kInf ? 0.0f
+                                              : element_grad(a, p[j], s[j], g[j], column == d, dots) * sc.up;
+                      });
 }
 
 // ------------------------------------------------------------------- block-per-row kernel
@@ -268,21 +259,9 @@ int32_t launch_choice_family(const float* logits, const int32_t* choice, const f
                              int64_t rows, int32_t arity, ChoiceEstimator estimator, float tau,
                              float gap, float* grad, uint64_t* status, void* stream) {
   cudaStream_t st = (cudaStream_t)stream;
-  ChoiceArgs a;
-  a.logits = logits;
-  a.choice = choice;
-  a.upstream = upstream;
-  a.grad = grad;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.estimator = estimator;
-  a.tau = tau;
-  a.scale = inverse_temperature(tau * kLn2);
-  a.gap = gap;
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.upstream_vec = rows_vectorisable(upstream, arity);
-  a.grad_vec = rows_vectorisable(grad, arity);
+  const ChoiceArgs a{logits, choice, upstream, grad, status, rows, arity, estimator, tau,
+                     inverse_temperature(tau * kLn2), gap, rows_vectorisable(logits, arity),
+                     rows_vectorisable(upstream, arity), rows_vectorisable(grad, arity)};
   if (arity > kTeamMaxArity) {
     choice_family_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();

@@ -234,17 +234,9 @@ int32_t conditional_gumbel(const op::ConditionalGumbel& c, uint64_t* status, voi
   const int64_t rows = c.rows;
   const int32_t arity = c.arity, samples = c.samples;
   cudaStream_t st = (cudaStream_t)stream;
-  ConditionalArgs a;
-  a.logits = c.logits;
-  a.choice = c.choice;
-  a.noise = c.noise;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.samples = samples;
-  a.key = noise_key(c.seed, c.offset);
-  a.logits_vec = rows_vectorisable(c.logits, arity);
-  a.noise_vec = rows_vectorisable(c.noise, arity);
+  const ConditionalArgs a{c.logits, c.choice, c.noise, status, rows, arity, samples,
+                          noise_key(c.seed, c.offset), rows_vectorisable(c.logits, arity),
+                          rows_vectorisable(c.noise, arity)};
 
   if (arity > kTeamMaxArity) {
     int64_t slices = (kTargetBlocks + rows - 1) / rows;

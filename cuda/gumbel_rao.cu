@@ -292,26 +292,18 @@ __device__ __forceinline__ void gumbel_rao_team_rows(const GumbelRaoArgs& a, int
     p_d = fast_exp2_nonpositive(log_softmax(th_d, pr.max, pr.log_sum) * kLog2e);
   }
   if (ok && g < T) {
-    float* out = a.grad + row * (int64_t)n;
-    bool overflow = false;
-#pragma unroll
-    for (int i = 0; i < QPL; ++i) {
-      const int64_t q = t + (int64_t)T * i;
-      float x[4];
-#pragma unroll
-      for (int c = 0; c < 4; ++c) {
-        const int j = 4 * i + c;
-        if constexpr (kTotal) {
-          const bool is_d = 4 * q + c == d;
-          x[c] = gumbel_rao_total_finish_of_sums(is_d ? 0.0 : total[j], is_d ? p_d : p[j], h_row, scale);
-        } else {
-          x[c] = gumbel_rao_finish(total[j], scale);
-        }
-        if (log2_p[j] == -kInf) x[c] = 0.0f;  // a masked class: exactly +0
-      }
-      overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
-    }
-    if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
+    store_lane_row<QPL>(a.grad + row * (int64_t)n, t, T, n, a.grad_vec, a.status, row,
+                        [&](int j, int64_t column) {
+                          float x;
+                          if constexpr (kTotal) {
+                            const bool is_d = column == d;
+                            x = gumbel_rao_total_finish_of_sums(is_d ? 0.0 : total[j], is_d ? p_d : p[j],
+                                                                h_row, scale);
+                          } else {
+                            x = gumbel_rao_finish(total[j], scale);
+                          }
+                          return log2_p[j] == -kInf ? 0.0f : x;  // a masked class: exactly +0
+                        });
   }
 }
 
@@ -580,21 +572,10 @@ int32_t launch_gumbel_rao(const Call& c, uint64_t* status, void* stream, bool to
   const int64_t rows = c.rows;
   const int32_t arity = c.arity, samples = c.samples;
   cudaStream_t st = (cudaStream_t)stream;
-  GumbelRaoArgs a;
-  a.logits = c.logits;
-  a.choice = c.choice;
-  a.upstream = c.upstream;
-  a.grad = c.grad;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.samples = samples;
-  a.inv_tau = inverse_temperature(c.tau);
-  a.scale = gumbel_rao_scale(samples, c.tau);
-  a.key = noise_key(c.seed, c.offset);
-  a.logits_vec = rows_vectorisable(c.logits, arity);
-  a.upstream_vec = rows_vectorisable(c.upstream, arity);
-  a.grad_vec = rows_vectorisable(c.grad, arity);
+  const GumbelRaoArgs a{c.logits, c.choice, c.upstream, c.grad, status, rows, arity, samples,
+                        inverse_temperature(c.tau), gumbel_rao_scale(samples, c.tau),
+                        noise_key(c.seed, c.offset), rows_vectorisable(c.logits, arity),
+                        rows_vectorisable(c.upstream, arity), rows_vectorisable(c.grad, arity)};
 
   if (arity > (total ? kTotalTeamMaxArity : kTeamMaxArity)) {
     if (total)

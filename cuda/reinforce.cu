@@ -54,20 +54,11 @@ __global__ void __launch_bounds__(kBlock)
   rest = team.all(rest, AddF());
   if (!pr.ok) return;  // after the last reduction: no shuffle or barrier follows
   const ScaledScalar fb = scaled_scalar((double)__ldg(a.losses + row) - (double)a.baseline);
-  float* out = a.grad + row * (int64_t)n;
-  bool overflow = false;
-#pragma unroll
-  for (int i = 0; i < QPL; ++i) {
-    const int64_t q = t + (int64_t)T * i;
-    float x[4];
-#pragma unroll
-    for (int c = 0; c < 4; ++c) {
-      const int j = 4 * i + c;
-      x[c] = (masked >> j) & 1u ? 0.0f : reinforce_grad(fb.value, 4 * q + c == pr.d, p[j], rest) * fb.up;
-    }
-    overflow |= store_quad_finite(out, q, n, a.grad_vec, x);
-  }
-  if (overflow) record_bad_row(a.status, row, GR_GRAD_OVERFLOW);
+  store_lane_row<QPL>(a.grad + row * (int64_t)n, t, T, n, a.grad_vec, a.status, row,
+                      [&](int j, int64_t column) {
+                        return (masked >> j) & 1u ? 0.0f
+                                                  : reinforce_grad(fb.value, column == pr.d, p[j], rest) * fb.up;
+                      });
 }
 
 // One row per block: validation, log-sum, sum_{j != D} p_j, then the gradient, each a pass over
@@ -120,17 +111,8 @@ int32_t reinforce_backward(const op::ReinforceBackward& c, uint64_t* status, voi
   const int64_t rows = c.rows;
   const int32_t arity = c.arity;
   cudaStream_t st = (cudaStream_t)stream;
-  ReinforceArgs a;
-  a.logits = c.logits;
-  a.choice = c.choice;
-  a.losses = c.losses;
-  a.grad = c.grad;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.baseline = c.baseline;
-  a.logits_vec = rows_vectorisable(c.logits, arity);
-  a.grad_vec = rows_vectorisable(c.grad, arity);
+  const ReinforceArgs a{c.logits, c.choice, c.losses, c.grad, status, rows, arity, c.baseline,
+                        rows_vectorisable(c.logits, arity), rows_vectorisable(c.grad, arity)};
   if (arity > kTeamMaxArity) {
     reinforce_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
     return launch_status();

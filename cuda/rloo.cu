@@ -99,17 +99,8 @@ int32_t rloo_backward(const op::RlooBackward& c, uint64_t* status, void* stream)
   const int64_t rows = c.rows;
   const int32_t arity = c.arity;
   if ((int64_t)c.samples * rows > INT64_MAX / 4) return (int32_t)cudaErrorInvalidValue;
-  RlooArgs a;
-  a.logits = c.logits;
-  a.choice = c.choice;
-  a.losses = c.losses;
-  a.grad = c.grad;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.samples = c.samples;
-  a.logits_vec = rows_vectorisable(c.logits, arity);
-  a.grad_vec = rows_vectorisable(c.grad, arity);
+  const RlooArgs a{c.logits, c.choice, c.losses, c.grad, status, rows, arity, c.samples,
+                   rows_vectorisable(c.logits, arity), rows_vectorisable(c.grad, arity)};
   const int64_t nq = ((int64_t)arity + 3) / 4;
   int log2_team = ceil_log2((nq + 3) / 4);  // about 4 quads per lane
   if (log2_team > kLog2StreamBlock) log2_team = kLog2StreamBlock;

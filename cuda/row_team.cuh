@@ -424,6 +424,25 @@ __device__ __forceinline__ bool store_quad_finite(float* __restrict__ row, int64
   return true;
 }
 
+// A lane's row of a team kernel, its QPL quads (quad i at t + T i of the row) computed by
+// value(j, column) for component j of the lane's columns, stored with store_quad_finite; a
+// component beyond the float range records GR_GRAD_OVERFLOW for the row.
+template <int QPL, class Value>
+__device__ __forceinline__ void store_lane_row(float* __restrict__ out_row, int t, int T, int64_t n,
+                                               bool vec, uint64_t* status, int64_t row,
+                                               Value value) {
+  bool overflow = false;
+#pragma unroll
+  for (int i = 0; i < QPL; ++i) {
+    const int64_t q = t + (int64_t)T * i;
+    float x[4];
+#pragma unroll
+    for (int c = 0; c < 4; ++c) x[c] = value(4 * i + c, 4 * q + c);
+    overflow |= store_quad_finite(out_row, q, n, vec, x);
+  }
+  if (overflow) record_bad_row(status, row, GR_GRAD_OVERFLOW);
+}
+
 // ------------------------------------------------------------------ an upstream row
 // The upstream row of a register kernel, after prepare_row: this lane's values g[0..4 QPL)
 // scaled by the row's power of two (upstream_scale), 0 at masked classes, padding columns and

@@ -97,16 +97,8 @@ __global__ void __launch_bounds__(kMaxTeam) sample_team_kernel(const SampleArgs 
 int32_t sample(const op::Sample& c, uint64_t* status, void* stream) {
   const int64_t rows = c.rows;
   const int32_t arity = c.arity;
-  SampleArgs a;
-  a.logits = c.logits;
-  a.choice = c.choice;
-  a.one_hot = c.one_hot;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.key = noise_key(c.seed, c.offset);
-  a.logits_vec = rows_vectorisable(c.logits, arity);
-  a.one_hot_vec = rows_vectorisable(c.one_hot, arity);
+  const SampleArgs a{c.logits, c.choice, c.one_hot, status, rows, arity, noise_key(c.seed, c.offset),
+                     rows_vectorisable(c.logits, arity), rows_vectorisable(c.one_hot, arity)};
   const int64_t nq = ((int64_t)arity + 3) / 4;
   int log2_team;
   if (nq <= kWarp)  // two quads per lane: two loads in flight per thread

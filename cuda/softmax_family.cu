@@ -273,20 +273,9 @@ int32_t launch_softmax_family(const float* logits, const float* upstream, int64_
                               int32_t arity, float tau, uint64_t seed, uint32_t offset,
                               bool noisy, float* out, uint64_t* status, void* stream) {
   cudaStream_t st = (cudaStream_t)stream;
-  SoftArgs a;
-  a.logits = logits;
-  a.upstream = upstream;
-  a.out = out;
-  a.status = status;
-  a.rows = rows;
-  a.arity = arity;
-  a.tau = tau;
-  a.scale = inverse_temperature(tau * kLn2);
-  a.key = noise_key(seed, offset);
-  a.noisy = noisy;
-  a.logits_vec = rows_vectorisable(logits, arity);
-  a.upstream_vec = rows_vectorisable(upstream, arity);
-  a.out_vec = rows_vectorisable(out, arity);
+  const SoftArgs a{logits, upstream, out, status, rows, arity, tau, inverse_temperature(tau * kLn2),
+                   noise_key(seed, offset), noisy, rows_vectorisable(logits, arity),
+                   rows_vectorisable(upstream, arity), rows_vectorisable(out, arity)};
 
   if (arity > kTeamMaxArity) {
     softmax_family_block_per_row_kernel<<<(unsigned)rows, kStreamBlock, 0, st>>>(a);
