@@ -140,8 +140,9 @@ public final class Backends {
       return new BackendStatus(BackendKind.CUDA, false, NativeSupport.failure());
     }
     if (NativeRuntime.cudaCompiled() == 0) {
-      return new BackendStatus(BackendKind.CUDA, false, "this build has no CUDA code (it was built "
-          + "without nvcc, or with -Dcuda=OFF)");
+      return new BackendStatus(BackendKind.CUDA, false, "the natives loaded have no CUDA code: for "
+          + "the CUDA backend depend on the classifier linux-x86_64-gpu in place of linux-x86_64 "
+          + "(from source: build with nvcc on the PATH and without -Dcuda=OFF)");
     }
     int[] driver = new int[1];
     int probe = NativeRuntime.cudaDriverProbe(driver);
