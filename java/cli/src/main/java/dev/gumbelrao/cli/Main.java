@@ -77,7 +77,9 @@ public final class Main {
       "               from the forward noise and take no --given; every option an estimator",
       "               does not read is refused",
       "",
-      "every command: [--backend auto|cpu|java|cuda] [--offset 0] [--verbose]",
+      "every command: [--backend auto|cpu|java|cuda] [--verbose]; conditional and grad, whose",
+      "noise is keyed: [--seed 1] [--offset 0] (the key's stream, in [0, 2^32 - 1]); an option a",
+      "command does not read is refused, naming those it takes",
       "toy: --paper sets --grid 50 --draws 10000 --mc1000; --samples lists the K of gr and",
       "gr-total (GR-MCK, detached and with the total derivative), --rloo-samples the S of rloo;",
       "--estimators also takes gs (the relaxed Gumbel-Softmax, marked: f at the soft y); the",
@@ -145,7 +147,6 @@ public final class Main {
   private static Options options(String[] args, Set<String> valued, Set<String> flags) {
     Set<String> v = new java.util.HashSet<>(valued);
     v.add("backend");
-    v.add("offset");
     Set<String> f = new java.util.HashSet<>(flags);
     f.add("verbose");
     Options o = new Options(args[0], args, 1, v, f);
@@ -172,7 +173,7 @@ public final class Main {
   }
 
   private static NoiseKey key(Options o) {
-    return new NoiseKey(o.longValue("seed", 1), o.longValue("offset", 0));
+    return new NoiseKey(o.longValue("seed", 1), o.longValue("offset", 0, 0, NoiseKey.MAX_OFFSET));
   }
 
   // ------------------------------------------------------------------------------------ info
@@ -192,7 +193,7 @@ public final class Main {
 
   // ----------------------------------------------------------------------------- conditional
   private static int conditional(String[] args, PrintStream out) throws IOException {
-    Options o = options(args, Set.of("logits", "given", "samples", "seed"), Set.of());
+    Options o = options(args, Set.of("logits", "given", "samples", "seed", "offset"), Set.of());
     float[] logits = o.floats("logits");
     int given = o.integer("given", Integer.MIN_VALUE);
     if (given == Integer.MIN_VALUE) o.required("given");
@@ -224,7 +225,7 @@ public final class Main {
 
   // ------------------------------------------------------------------------------------ grad
   private static final Set<String> GRAD_OPTIONS =
-      Set.of("given", "upstream", "tau", "samples", "seed", "losses");
+      Set.of("given", "upstream", "tau", "samples", "seed", "offset", "losses");
 
   /**
    * What an estimator's grad takes, from its family in the library's registry: the options it
@@ -255,6 +256,7 @@ public final class Main {
         }
         return drawn ? null : "it draws no samples (its gradient is deterministic given D)";
       case "seed":
+      case "offset":
         return drawn || f.parameter() == EstimatorFamily.Parameter.DRAWS_K ? null
             : "its gradient is deterministic given D" + (f.scoreFunction() ? " and the losses"
                 : "");

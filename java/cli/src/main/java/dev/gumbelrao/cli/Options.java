@@ -10,6 +10,7 @@ import java.util.Set;
 final class Options {
   private final String command;
   private final Map<String, String> values = new HashMap<>();
+  private final Set<String> valued, flags;
 
   /** Thrown for bad command lines; Main prints its message and exits with status 2. */
   static final class UsageException extends RuntimeException {
@@ -22,6 +23,8 @@ final class Options {
 
   Options(String command, String[] args, int from, Set<String> valued, Set<String> flags) {
     this.command = command;
+    this.valued = valued;
+    this.flags = flags;
     for (int i = from; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--")) throw new UsageException("unexpected argument '" + a + "'");
@@ -41,9 +44,18 @@ final class Options {
         }
         values.put(name, inline);
       } else {
-        throw new UsageException("unknown option --" + name);
+        throw new UsageException("--" + name + " is not an option of " + command + " (it takes "
+            + accepted() + ")");
       }
     }
+  }
+
+  /** The options this command takes, sorted: "--a, --b V, ...". */
+  private String accepted() {
+    java.util.TreeSet<String> names = new java.util.TreeSet<>();
+    for (String v : valued) names.add("--" + v + " V");
+    for (String f : flags) names.add("--" + f);
+    return String.join(", ", names);
   }
 
   boolean has(String name) {
@@ -94,6 +106,16 @@ final class Options {
     } catch (NumberFormatException e) {
       throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
     }
+  }
+
+  /** A long option that must lie in [min, max]. */
+  long longValue(String name, long fallback, long min, long max) {
+    long x = longValue(name, fallback);
+    if (x < min || x > max) {
+      throw new UsageException("--" + name + " must be in [" + min + ", " + max + "], got "
+          + values.get(name).trim());
+    }
+    return x;
   }
 
   float floatValue(String name, float fallback) {

@@ -386,6 +386,48 @@ class CliTest {
     assertTrue(!Files.exists(dir.resolve("toy.png")) && !Files.exists(dir.resolve("toy-mse.png")));
   }
 
+  /**
+   * The key's offset: read by the keyed commands and checked as an option there; every other
+   * command refuses it (and any option it does not read) the same way, naming what it takes.
+   */
+  @Test
+  void anOptionACommandDoesNotReadIsRefusedAndTheOffsetIsChecked() throws Exception {
+    String[][] bad = {
+      {"toy", "--offset", "-1", "--grid", "4", "--draws", "10", "--quiet"},
+      {"toy", "--offset", "3", "--grid", "4", "--draws", "10", "--quiet"},
+      {"info", "--offset", "0"},
+      {"vae", "--offset", "0", "--plan-only"},
+      {"conditional", "--logits", "1,2,3", "--given", "1", "--offset", "-1"},
+      {"grad", "--estimator", "gumbel-rao", "--logits", "0.3,-0.2", "--upstream", "1,-0.5",
+          "--tau", "0.5", "--samples", "10", "--offset", "4294967296"},
+      {"grad", "--estimator", "st", "--logits", "0.3,-0.2", "--given", "0", "--upstream",
+          "1,-0.5", "--tau", "0.5", "--offset", "1"},
+    };
+    String[] named = {"gumbel-rao toy: --offset is not an option of toy (it takes --backend V,",
+        "gumbel-rao toy: --offset is not an option of toy",
+        "gumbel-rao info: --offset is not an option of info",
+        "gumbel-rao vae: --offset is not an option of vae",
+        "gumbel-rao conditional: --offset must be in [0, 4294967295], got -1",
+        "gumbel-rao grad: --offset must be in [0, 4294967295], got 4294967296",
+        "gumbel-rao grad: --offset does not apply to st: its gradient is deterministic given D"};
+    for (int i = 0; i < bad.length; i++) {
+      Run r = run(bad[i]);
+      String args = String.join(" ", bad[i]);
+      assertEquals(2, r.status, args);
+      assertEquals(1, r.err.lines().count(), r.err);
+      assertTrue(r.err.startsWith(named[i]), args + ": " + r.err);
+      assertEquals("", r.out);
+    }
+    // where it is read, the offset selects another stream of the same seed
+    Run a = run("conditional", "--logits", "1,2,3", "--given", "1", "--samples", "4",
+        "--backend", "java");
+    Run b = run("conditional", "--logits", "1,2,3", "--given", "1", "--samples", "4",
+        "--backend", "java", "--offset", "4294967295");
+    assertEquals(0, a.status, a.err);
+    assertEquals(0, b.status, b.err);
+    assertTrue(!a.out.equals(b.out), "the offset changed nothing");
+  }
+
   @Test
   void toyOptionErrorsNameTheOption() throws Exception {
     String[][] bad = {
