@@ -288,6 +288,17 @@ class ValidationTest {
           java.util.Arrays.copyOf(th, n - 1), rows, arity, KEY, new float[values]), what);
       expectStart("rows must be >= 0", () -> est.forward(gr, th, -1, arity, KEY,
           new float[values]), what);
+      // rows = 2^31 - 1 with 6 logits: the sizes are checked before anything is allocated (the
+      // choices of a binary estimator once took 2^31 - 1 ints first: an OutOfMemoryError, or a
+      // NegativeArraySizeException for two draws)
+      String huge = arity == 1 ? "logits has length 6, expected rows * arity = 2147483647"
+          : "rows * arity = 2147483647 * " + arity;
+      expectStart(huge, () -> est.forward(gr, new float[6], Integer.MAX_VALUE, arity, KEY, null),
+          what);
+      if (c.conditionable()) {
+        expectStart(huge, () -> est.given(gr, new float[6], Integer.MAX_VALUE, arity, KEY,
+            new int[6]), what);
+      }
       expectStart(c.binary() ? "arity: " + c.name() + " is a binary estimator"
           : "arity must be >= 1", () -> est.forward(gr, th, rows, 0, KEY, null), what);
       if (c.binary()) {

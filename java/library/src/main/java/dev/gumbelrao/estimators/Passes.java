@@ -28,6 +28,8 @@ final class Passes {
     if (binary) binaryArity(est, arity);
     int n = Checks.batch(rows, arity);
     Checks.notNull(logits, "logits");
+    // the logits' length before anything is allocated: rows sizes the choices
+    if (logits.host()) hostLength(logits, n, "rows * arity");
     int draws = est.draws();
     long choices = (long) draws * rows;
     if ((long) draws * n > Integer.MAX_VALUE) {
@@ -42,7 +44,7 @@ final class Passes {
       Calls.GumbelSoftmaxForward call = new Calls.GumbelSoftmaxForward(logits, rows, arity,
           est.relaxedTau(), key, values);
       if (values != null) target.execute(call);
-      else checkShape(call, logits, n, key);
+      else checkShape(call, key);
       return new Sample(est, target, logits, rows, arity, key, null, stream);
     }
     Memory d;
@@ -70,14 +72,17 @@ final class Passes {
   }
 
   /** A relaxed pass without values draws nothing: its arguments are still checked. */
-  private static void checkShape(Calls.GumbelSoftmaxForward call, Memory logits, int n,
-      NoiseKey key) {
+  private static void checkShape(Calls.GumbelSoftmaxForward call, NoiseKey key) {
     call.checkScalars();
     Checks.notNull(key, "key");
-    if (logits.host() && logits.length() != n) {
-      throw new IllegalArgumentException("logits" + (logits.kind() == Memory.Kind.ARRAY
-          ? " has length " + logits.length() : " has " + logits.length() + " elements remaining")
-          + ", expected rows * arity = " + n);
+  }
+
+  /** A host array or buffer must hold {@code expected} elements ({@code what}). */
+  private static void hostLength(Memory m, long expected, String what) {
+    if (m.length() != expected) {
+      throw new IllegalArgumentException(m.name() + (m.kind() == Memory.Kind.ARRAY
+          ? " has length " + m.length() : " has " + m.length() + " elements remaining")
+          + ", expected " + what + " = " + expected);
     }
   }
 
@@ -90,10 +95,8 @@ final class Passes {
   private static void multiDraw(Target target, Memory logits, int rows, int arity, int n,
       int draws, NoiseKey key, Memory choice, Memory values) {
     Checks.notNull(key, "key");
-    if (values != null && values.host() && values.length() != (long) draws * n) {
-      throw new IllegalArgumentException(values.name() + (values.kind() == Memory.Kind.ARRAY
-          ? " has length " + values.length() : " has " + values.length()
-          + " elements remaining") + ", expected draws * rows * arity = " + (long) draws * n);
+    if (values != null && values.host()) {
+      hostLength(values, (long) draws * n, "draws * rows * arity");
     }
     for (int s = 0; s < draws; s++) {
       NoiseKey sub = key.derive(s);
