@@ -1,8 +1,8 @@
 // REINFORCE leave-one-out (RLOO, Kool et al. 2019) on the GPU: S samples D_1..D_S of a row with
 // losses f_s (choice and losses laid out [S][rows]); grad_j = sum over the s with D_s = j of
-// rloo_term(f_s - mean f, S) (math.h: the p term of the estimator sums to zero exactly), in
-// double, rounded once. Every other class gets exactly +0, masked ones included (a masked class
-// is never a valid D_s).
+// rloo_term(f_s - mean f, S) (math.h: the p term of the estimator sums to zero exactly; the row is
+// exactly 0 when every D_s is one class), in double, rounded once. Every other class gets exactly
+// +0, masked ones included (a masked class is never a valid D_s).
 //
 // The gradient row is zero except at the (at most S) chosen classes, so a team of T lanes per row
 // (T = ceil(arity / 16) rounded to a power of two, at most kStreamBlock) reads the logits once
@@ -83,10 +83,14 @@ __global__ void __launch_bounds__(kStreamBlock) rloo_team_kernel(const RlooArgs 
     for (int32_t e = 0; e < s && first; ++e) first = __ldg(a.choice + e * rows + row) != j;
     if (!first) continue;
     double sum = 0.0;
+    int32_t count = 0;
     for (int32_t e = s; e < a.samples; ++e)
-      if (__ldg(a.choice + e * rows + row) == j)
+      if (__ldg(a.choice + e * rows + row) == j) {
         sum += rloo_term((double)__ldg(a.losses + e * rows + row) - mean, a.samples);
-    const float x = (float)sum;
+        ++count;
+      }
+    // every sample at class j: the row's gradient is exactly 0 (math.h)
+    const float x = count == a.samples ? 0.0f : (float)sum;
     if (abs_value(x) < kInf)
       out[j] = x;
     else

@@ -469,7 +469,10 @@ GR_HD float gst_gap_p(float p_d) {
 // ------------------------------------------------------------------ RLOO (Kool et al. 2019)
 // S samples D_1..D_S of a row with losses f_s: grad = 1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p).
 // The p term sums to zero exactly (sum_s (f_s - mean f) = 0), so grad_j = 1/(S - 1) times the sum
-// of f_s - mean f over the samples with D_s = j; the mean is formed in double.
+// of f_s - mean f over the samples with D_s = j; the mean is formed in double. When every D_s is
+// the same class j, (e_j - p) factors out of that zero sum: the row's gradient is exactly 0 (arity
+// 1, a row with one class left), written as such, not as the rounding residual of the centred
+// losses.
 GR_HD double rloo_term(double f_s_minus_mean, int32_t samples) {
   return f_s_minus_mean / (double)(samples - 1);
 }

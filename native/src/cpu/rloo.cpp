@@ -1,6 +1,7 @@
 // REINFORCE leave-one-out (RLOO): S samples D_s of a row with losses f_s, both laid out
 // [samples][rows]; grad_j = sum over the samples with D_s = j of rloo_term(f_s - mean f, S)
-// (math.h: the p term of (e_{D_s} - p) sums to zero). In double, as the JAVA backend, rounded to
+// (math.h: the p term of (e_{D_s} - p) sums to zero; exactly 0 when every D_s is one class). In
+// double, as the JAVA backend, rounded to
 // float once per component.
 #include "rows.h"
 
@@ -24,8 +25,13 @@ int64_t rloo_rows(const RlooArgs& a, int64_t r0, int64_t r1) {
     for (int32_t s = 0; s < samples; ++s) mean += (double)a.losses[s * rows + r];
     mean /= samples;
     memset(sum, 0, sizeof(double) * (size_t)n);
-    for (int32_t s = 0; s < samples; ++s)
-      sum[a.choice[s * rows + r]] += rloo_term((double)a.losses[s * rows + r] - mean, samples);
+    bool spread = false;  // not every sample at one class (math.h: else the row is exactly 0)
+    for (int32_t s = 0; s < samples; ++s) {
+      const int32_t d = a.choice[s * rows + r];
+      spread |= d != a.choice[r];
+      sum[d] += rloo_term((double)a.losses[s * rows + r] - mean, samples);
+    }
+    if (!spread) sum[a.choice[r]] = 0.0;
     float* out = a.grad + r * n;
 #pragma omp simd
     for (int32_t j = 0; j < n; ++j) out[j] = th[j] == -kInf ? 0.0f : (float)sum[j];

@@ -600,9 +600,13 @@ final class JavaKernels implements JavaOperations, Target {
         for (int s = 0; s < samples; s++) mean += f[s * rows + r];
         mean /= samples;
         java.util.Arrays.fill(out, 0);
+        boolean spread = false;  // not every sample at one class (else the row is exactly 0)
         for (int s = 0; s < samples; s++) {
-          out[choice[s * rows + r]] += Formulas.rlooTerm(f[s * rows + r] - mean, samples);
+          int d = choice[s * rows + r];
+          spread |= d != choice[r];
+          out[d] += Formulas.rlooTerm(f[s * rows + r] - mean, samples);
         }
+        if (!spread) out[choice[r]] = 0;
         if (!store(th, out, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
       }
       return Status.OK;
