@@ -66,7 +66,7 @@ final class VaeCommand {
       "what to train",
       "  --estimators LIST|all      names as in the tables, e.g. GS,ST-GS,GR-MC100 [all]",
       "  --arities LIST             [2,4,8,16; 16]; V x N = --latent for every arity",
-      "  --batch-sizes LIST         [20,200; 20]",
+      "  --batch-sizes LIST         [20,200; 20]; each at most the training split's images",
       "  --iterations N|B:N,...     per run, or per batch size: 20:3000,200:900 [50000; 3000]",
       "  --latent N  --hidden LIST  V x N [240]; the encoder's hidden layers [512,256]",
       "  --seed S                   initial weights, data order, noise keys [1]",
@@ -79,7 +79,8 @@ final class VaeCommand {
       "  --lr-range LO,HI           learning rates for every estimator [3e-4,1e-2; REINFORCE",
       "                             1e-5,3e-4; RLOO-2, DisARM 1e-5,1e-3 unless given]",
       "  --tau T  --lr R            the values without a search [each estimator's own; lr",
-      "                             0.003, REINFORCE 1e-4]",
+      "                             0.003, REINFORCE 1e-4]; a run at --lr that diverges in",
+      "                             its first 100 steps stops the command, naming --lr",
       "  --momentum M               SGD momentum [0.9]",
       "  --lr-decay F               the learning rate's factor per 1000 steps, exponentially",
       "                             (lr x F^(step / 1000)), e.g. 0.95; 1: constant [1]",
@@ -184,6 +185,13 @@ final class VaeCommand {
         + " backend");
     Mnist.Images images = Mnist.load(dataDir, !o.has("unverified"));
     Splits data = Splits.of(images);
+    for (int b : batches) {
+      if (b < 1 || b > data.train().count()) {
+        throw new Options.UsageException("--batch-sizes: a batch of " + b + " images, the "
+            + "training split has " + data.train().count() + " (a batch is in [1, "
+            + data.train().count() + "])");
+      }
+    }
     if (testImages > data.test().count() && !o.has("timing-only")) {
       throw new Options.UsageException("--test-images must be at most the "
           + data.test().count() + " test images, got " + testImages);

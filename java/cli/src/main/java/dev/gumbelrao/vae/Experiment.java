@@ -61,6 +61,12 @@ public final class Experiment {
    */
   public static final float DEFAULT_LR_DECAY = 1f;
   public static final float[] DEFAULT_LR_RANGE = {3e-4f, 1e-2f};
+  /**
+   * A run at the user's --lr (no search) that diverges within this many steps stops the command
+   * with a message naming --lr, instead of a table of NaN bounds; a later divergence, or a search
+   * candidate's, is a result and is reported in the table.
+   */
+  static final int EARLY_DIVERGENCE = 100;
   /** The search's temperatures for a tempered estimator without its own range. */
   public static final float[] DEFAULT_TAU_RANGE = {0.1f, 1f};
 
@@ -176,6 +182,14 @@ public final class Experiment {
       String label = draws.size() == 1 ? cellName
           : String.format(Locale.ROOT, "%s %d/%d", cellName, i + 1, draws.size());
       Checkpoint.State st = train(cfg, file, sIt, schedule, label);
+      if (s.fixedLr() != null && draws.size() == 1 && st.divergence() != null
+          && st.step() < EARLY_DIVERGENCE) {
+        // the user's learning rate, not a search's candidate: no table of NaN bounds
+        Files.deleteIfExists(file);
+        throw new IllegalArgumentException("--lr " + cfg.learningRate() + ": " + cellName
+            + " diverged in its first " + EARLY_DIVERGENCE + " steps (" + st.divergence()
+            + "): choose a smaller --lr");
+      }
       candidates.add(candidate(i, cfg, st, sIt, schedule));
       if (stop != null && stop.requested()) {
         return new CellResult(e.name(), arity, batch, n, sIt, candidates, -1, null);

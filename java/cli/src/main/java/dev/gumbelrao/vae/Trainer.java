@@ -23,6 +23,14 @@ final class Trainer implements AutoCloseable {
   static final long VALID_KEY = 0x76616c6964L, TEST_KEY = 0x74657374L;
 
   /**
+   * A training loss above this many nats per pixel (per image, the batch's mean) is a diverged
+   * run, as a non-finite one is: an untrained decoder costs about 0.7 nats per pixel, and 1000
+   * needs logits of about -1000 on pixels that are on, which only weights blown up by the step
+   * size reach (tanh units keep such a loss finite, so it would otherwise train on).
+   */
+  static final double DIVERGED_NATS_PER_PIXEL = 1000;
+
+  /**
    * When to evaluate and checkpoint.
    *
    * @param evalEvery evaluate the validation bound every this many steps and at the end (0:
@@ -143,6 +151,10 @@ final class Trainer implements AutoCloseable {
       }
       if (!Double.isFinite(terms.loss())) {
         return diverge("step " + (step + 1) + ": the loss is " + terms.loss(), checkpoint);
+      }
+      if (terms.loss() > DIVERGED_NATS_PER_PIXEL * px) {
+        return diverge(String.format(Locale.ROOT, "step %d: the loss is %.3g nats, beyond %.0f "
+            + "per pixel", step + 1, terms.loss(), DIVERGED_NATS_PER_PIXEL), checkpoint);
       }
       sgd.step(config.lrScale(step));
       long t1 = System.nanoTime();

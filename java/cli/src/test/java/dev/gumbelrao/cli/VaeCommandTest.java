@@ -163,6 +163,34 @@ class VaeCommandTest {
     return l.toArray(new String[0]);
   }
 
+  /**
+   * A batch larger than the training split, and a learning rate whose first steps diverge: each
+   * refused in one line naming its option, no table of NaN bounds written. Tagged: the sound run
+   * at the end draws a PNG with java.desktop.
+   */
+  @Test
+  @Tag("desktop")
+  void aBatchBeyondTheDataAndADivergingLrAreRefused(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("data"), out = tmp.resolve("out");
+    IdxFiles.dataset(data, 10_600, 200, 4, 4, true);
+    String[] common = {"vae", "--data", data.toString(), "--unverified", "--estimators",
+        "ST-GS", "--arities", "2", "--latent", "16", "--hidden", "8", "--iterations", "24",
+        "--search", "1", "--eval-points", "2", "--eval-images", "40", "--eval-samples", "4",
+        "--test-images", "100", "--test-samples", "8", "--out", out.toString(), "--quiet"};
+    Run big = run(concat(common, "--batch-sizes", "100000"));
+    assertEquals(2, big.status(), big.out() + big.err());
+    assertTrue(big.err().startsWith("gumbel-rao vae: --batch-sizes: a batch of 100000 images, "
+        + "the training split has "), big.err());
+    Run lr = run(concat(common, "--batch-sizes", "20", "--lr", "1e30"));
+    assertEquals(2, lr.status(), lr.out() + lr.err());
+    assertTrue(lr.err().lines().anyMatch(l -> l.startsWith("gumbel-rao vae: --lr 1.0E30: ")
+        && l.endsWith("choose a smaller --lr")), lr.err());
+    assertTrue(!Files.exists(out.resolve("vae-table.md")), "a table was written");
+    // the refused run left no checkpoint behind: the same --out trains at a sound rate
+    Run ok = run(concat(common, "--batch-sizes", "20", "--lr", "0.003"));
+    assertEquals(0, ok.status(), ok.err());
+  }
+
   @Test
   void badArgumentsAreOneLineWithStatusTwo(@TempDir Path tmp) {
     String[][] bad = {
