@@ -336,12 +336,25 @@ int64_t rloo(const Case& c, const Batch& b, std::vector<float>& out) {
     for (int64_t s = 0; s < S && !code; ++s)
       if (!isfinite(b.draw_losses[s * rows + r])) code = GR_LOSSES_NOT_FINITE;
     if (code) return bad(code, r);
-    double mean = 0;
-    for (int64_t s = 0; s < S; ++s) mean += b.draw_losses[s * rows + r];
-    mean /= (double)S;
+    // grad_j = sum over the samples at j of (f_s - F / S) / (S - 1) = (S F_j - n_j F) / (S (S - 1)),
+    // F the sum of the row's losses, F_j and n_j those at class j: in long double, without the
+    // rounded mean, so that a class holding every sample (F_j = F, the same sum) gets exactly
+    // the 0 of the estimator's definition, not the rounding residual of centred losses.
+    long double total = 0;
+    for (int64_t s = 0; s < S; ++s) total += b.draw_losses[s * rows + r];
     std::fill(o.begin(), o.end(), 0.0);
-    for (int64_t s = 0; s < S; ++s)
-      o[b.draws[s * rows + r]] += (b.draw_losses[s * rows + r] - mean) / (double)(S - 1);
+    for (int64_t j = 0; j < n; ++j) {
+      long double at_j = 0;
+      int64_t count = 0;
+      for (int64_t s = 0; s < S; ++s) {
+        if (b.draws[s * rows + r] != j) continue;
+        at_j += b.draw_losses[s * rows + r];
+        ++count;
+      }
+      if (count > 0)
+        o[j] = (double)(((long double)S * at_j - (long double)count * total) /
+                        ((long double)S * (long double)(S - 1)));
+    }
     if (!store(th, o, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
   }
   return 0;
