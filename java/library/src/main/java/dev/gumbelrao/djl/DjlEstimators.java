@@ -40,7 +40,8 @@ import java.nio.FloatBuffer;
  *
  * <p>Threads: on the CPU, PyTorch's OpenMP threads spin after each operation and take the cores
  * from the library's threads (a step many times slower); run with {@code OMP_WAIT_POLICY=PASSIVE}
- * in the environment, or {@code -Dai.djl.pytorch.num_threads=1}.
+ * in the environment, or {@code -Dai.djl.pytorch.num_threads=1}. The first forward pass on the
+ * PyTorch engine warns once (logger {@code dev.gumbelrao}) when neither holds.
  *
  * <p>DJL is an optional dependency: only this package needs it.
  */
@@ -68,6 +69,7 @@ public final class DjlEstimators {
           + estimator.draws() + " samples per row; the DJL interop takes one");
     }
     Shape shape = checkFloatsOnCpu(logits, "logits");
+    SpinningThreads.checkOnce(logits);
     if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) < 1) {
       throw new IllegalArgumentException("logits: shape " + shape
           + " has no class axis; expected (..., arity) with arity >= 1");

@@ -97,6 +97,48 @@ class DjlInteropTest {
     }
   }
 
+  /**
+   * PyTorch's spinning OpenMP threads: a warning naming both fixes exactly when the trap is set
+   * (more than one intra-op thread, OMP_WAIT_POLICY not PASSIVE), logged at most once per JVM.
+   */
+  @Test
+  void spinningPyTorchThreadsAreWarnedAboutOnce() {
+    assertEquals(null, SpinningThreads.warning("PASSIVE", 8));
+    assertEquals(null, SpinningThreads.warning(" passive ", 8));
+    assertEquals(null, SpinningThreads.warning(null, 1));
+    String w = SpinningThreads.warning(null, 2);
+    assertTrue(w.startsWith("PyTorch has 2 intra-op threads and OMP_WAIT_POLICY is unset")
+        && w.contains("OMP_WAIT_POLICY=PASSIVE") && w.contains("-Dai.djl.pytorch.num_threads=1"),
+        w);
+    assertTrue(SpinningThreads.warning("ACTIVE", 4).contains("OMP_WAIT_POLICY is 'ACTIVE'"));
+    assertTrue(SpinningThreads.warning(null, -1).startsWith("PyTorch has more than one"));
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.gumbelrao");
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getMessage().contains("OMP_WAIT_POLICY")) warnings.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(h);
+    try (Backend gr = Backend.open(BackendKind.JAVA);
+        NDManager manager = NDManager.newBaseManager()) {
+      NDArray logits = manager.zeros(new Shape(3, 4), DataType.FLOAT32);
+      for (int i = 0; i < 3; i++) {
+        DjlEstimators.forward(gr, Estimators.zgr(), logits, NoiseKey.of(i), manager);
+      }
+    } finally {
+      log.removeHandler(h);
+    }
+    assertTrue(warnings.size() <= 1, warnings.toString());
+  }
+
   /** The estimators that draw several samples per row are refused, naming the estimator. */
   @Test
   void estimatorsOfSeveralDrawsPerRowAreRefused() {
