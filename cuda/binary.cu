@@ -119,7 +119,7 @@ int32_t binary_sample(const op::BinarySample& c, uint64_t* status, void* stream)
   a.out = c.values;
   a.status = status;
   a.rows = c.rows;
-  a.key = noise_key(c.seed, c.offset);
+  a.key = c.key();
   a.antithetic = c.antithetic != 0;
   binary_sample_kernel<<<binary_blocks(c.rows), kBinaryBlock, 0, (cudaStream_t)stream>>>(a);
   return launch_status();

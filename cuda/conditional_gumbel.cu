@@ -235,7 +235,7 @@ int32_t conditional_gumbel(const op::ConditionalGumbel& c, uint64_t* status, voi
   const int32_t arity = c.arity, samples = c.samples;
   cudaStream_t st = (cudaStream_t)stream;
   const ConditionalArgs a{c.logits, c.choice, c.noise, status, rows, arity, samples,
-                          noise_key(c.seed, c.offset), rows_vectorisable(c.logits, arity),
+                          c.key(), rows_vectorisable(c.logits, arity),
                           rows_vectorisable(c.noise, arity)};
 
   if (arity > kTeamMaxArity) {

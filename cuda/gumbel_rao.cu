@@ -574,7 +574,7 @@ int32_t launch_gumbel_rao(const Call& c, uint64_t* status, void* stream, bool to
   cudaStream_t st = (cudaStream_t)stream;
   const GumbelRaoArgs a{c.logits, c.choice, c.upstream, c.grad, status, rows, arity, samples,
                         inverse_temperature(c.tau), gumbel_rao_scale(samples, c.tau),
-                        noise_key(c.seed, c.offset), rows_vectorisable(c.logits, arity),
+                        c.key(), rows_vectorisable(c.logits, arity),
                         rows_vectorisable(c.upstream, arity), rows_vectorisable(c.grad, arity)};
 
   if (arity > (total ? kTotalTeamMaxArity : kTeamMaxArity)) {

@@ -97,7 +97,7 @@ __global__ void __launch_bounds__(kMaxTeam) sample_team_kernel(const SampleArgs 
 int32_t sample(const op::Sample& c, uint64_t* status, void* stream) {
   const int64_t rows = c.rows;
   const int32_t arity = c.arity;
-  const SampleArgs a{c.logits, c.choice, c.one_hot, status, rows, arity, noise_key(c.seed, c.offset),
+  const SampleArgs a{c.logits, c.choice, c.one_hot, status, rows, arity, c.key(),
                      rows_vectorisable(c.logits, arity), rows_vectorisable(c.one_hot, arity)};
   const int64_t nq = ((int64_t)arity + 3) / 4;
   int log2_team;

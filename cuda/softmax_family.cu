@@ -270,11 +270,11 @@ __global__ void __launch_bounds__(kStreamBlock)
 namespace {
 
 int32_t launch_softmax_family(const float* logits, const float* upstream, int64_t rows,
-                              int32_t arity, float tau, uint64_t seed, uint32_t offset,
-                              bool noisy, float* out, uint64_t* status, void* stream) {
+                              int32_t arity, float tau, NoiseKey key, bool noisy, float* out,
+                              uint64_t* status, void* stream) {
   cudaStream_t st = (cudaStream_t)stream;
   const SoftArgs a{logits, upstream, out, status, rows, arity, tau, inverse_temperature(tau * kLn2),
-                   noise_key(seed, offset), noisy, rows_vectorisable(logits, arity),
+                   key, noisy, rows_vectorisable(logits, arity),
                    rows_vectorisable(upstream, arity), rows_vectorisable(out, arity)};
 
   if (arity > kTeamMaxArity) {
@@ -293,20 +293,22 @@ int32_t launch_softmax_family(const float* logits, const float* upstream, int64_
 
 int32_t gumbel_softmax_forward(const op::GumbelSoftmaxForward& c, uint64_t* status,
                                void* stream) {
-  return launch_softmax_family(c.logits, nullptr, c.rows, c.arity, c.tau, c.seed, c.offset, true,
-                               c.values, status, stream);
+  return launch_softmax_family(c.logits, nullptr, c.rows, c.arity, c.tau,
+                               c.key(), true, c.values, status,
+                               stream);
 }
 
 int32_t gumbel_softmax_backward(const op::GumbelSoftmaxBackward& c, uint64_t* status,
                                 void* stream) {
-  return launch_softmax_family(c.logits, c.upstream, c.rows, c.arity, c.tau, c.seed, c.offset,
-                               true, c.grad, status, stream);
+  return launch_softmax_family(c.logits, c.upstream, c.rows, c.arity, c.tau,
+                               c.key(), true, c.grad, status,
+                               stream);
 }
 
 int32_t straight_through_backward(const op::StraightThroughBackward& c, uint64_t* status,
                                   void* stream) {
-  return launch_softmax_family(c.logits, c.upstream, c.rows, c.arity, c.tau, 0, 0, false, c.grad,
-                               status, stream);
+  return launch_softmax_family(c.logits, c.upstream, c.rows, c.arity, c.tau, noise_key(0, 0, 0),
+                               false, c.grad, status, stream);
 }
 
 }  // namespace gr::cuda

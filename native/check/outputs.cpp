@@ -125,7 +125,7 @@ std::vector<Record> run_all() {
     const std::vector<float> g = upstream(seed + (uint64_t)n, count);
     std::vector<int32_t> d((size_t)rows);
     std::vector<float> one_hot(count), y(count);
-    check_status(gr_sample(nullptr, th.data(), rows, n, seed, offset, d.data(), one_hot.data()),
+    check_status(gr_sample(nullptr, th.data(), rows, n, seed, offset, 0, d.data(), one_hot.data()),
                  "sample" + where);
     out.push_back({0, "sample D" + where, rows, 1, 0.0f, bits(d)});
     out.push_back({0, "sample one-hot" + where, rows, n, 0.0f, bits(one_hot)});
@@ -134,13 +134,13 @@ std::vector<Record> run_all() {
         // the full temperature grid at a few K, a few temperatures at the others
         if (k != 10 && k != 17 && tau != 0.5f && tau != 0.3f && tau != 0.01f) continue;
         check_status(gr_gumbel_rao_backward(nullptr, th.data(), d.data(), g.data(), rows, n, k, tau,
-                                                seed, offset + (uint32_t)k, y.data()),
+                                                seed, offset + (uint32_t)k, 0, y.data()),
                      "gumbel-rao" + where);
         out.push_back({1, "gumbel-rao K=" + std::to_string(k) + where, rows, n, tau, bits(y)});
       }
       const int32_t kn = (int32_t)(k * count > 200000 ? 1 + 200000 / count : k);
       std::vector<float> noise((size_t)kn * count);
-      check_status(gr_conditional_gumbel(nullptr, th.data(), d.data(), rows, n, kn, seed, offset,
+      check_status(gr_conditional_gumbel(nullptr, th.data(), d.data(), rows, n, kn, seed, offset, 0,
                                              noise.data()),
                    "conditional" + where);
       out.push_back({2, "conditional K=" + std::to_string(kn) + where, rows * kn, n, 0.0f,
@@ -148,10 +148,10 @@ std::vector<Record> run_all() {
     }
     for (float tau : {0.5f, 0.3f, 0.05f, 3.0f}) {
       const std::string t = " tau=" + std::to_string(tau) + where;
-      check_status(gr_gumbel_softmax_forward(nullptr, th.data(), rows, n, tau, seed, offset, y.data()),
+      check_status(gr_gumbel_softmax_forward(nullptr, th.data(), rows, n, tau, seed, offset, 0, y.data()),
                    "gs forward" + t);
       out.push_back({1, "gumbel-softmax forward" + where, rows, n, tau, bits(y)});
-      check_status(gr_gumbel_softmax_backward(nullptr, th.data(), g.data(), rows, n, tau, seed, offset,
+      check_status(gr_gumbel_softmax_backward(nullptr, th.data(), g.data(), rows, n, tau, seed, offset, 0,
                                                   y.data()),
                    "gs backward" + t);
       out.push_back({1, "gumbel-softmax backward" + where, rows, n, tau, bits(y)});
@@ -169,7 +169,7 @@ std::vector<Record> run_all() {
     for (int32_t k : {1, 10, 17}) {
       for (float tau : {0.5f, 0.3f, 0.01f}) {
         check_status(gr_gumbel_rao_total_backward(nullptr, th.data(), d.data(), g.data(), rows, n, k,
-                                                      tau, seed, offset + (uint32_t)k, y.data()),
+                                                      tau, seed, offset + (uint32_t)k, 0, y.data()),
                      "gumbel-rao total" + where);
         out.push_back({1, "gumbel-rao total K=" + std::to_string(k) + where, rows, n, tau,
                        bits(y)});
@@ -193,7 +193,7 @@ std::vector<Record> run_all() {
     for (int32_t samples : {2, 5}) {
       std::vector<int32_t> ds((size_t)(samples * rows));
       for (int32_t i = 0; i < samples; ++i)
-        check_status(gr_sample(nullptr, th.data(), rows, n, seed + 1, offset + 100u * (uint32_t)i,
+        check_status(gr_sample(nullptr, th.data(), rows, n, seed + 1, offset + 100u * (uint32_t)i, 0,
                                    ds.data() + i * rows, nullptr),
                      "rloo draws" + where);
       const std::vector<float> fs = upstream(seed * 5 + (uint64_t)n, (size_t)(samples * rows));
@@ -205,7 +205,7 @@ std::vector<Record> run_all() {
     if (n == 1) {
       std::vector<int32_t> b((size_t)(2 * rows));
       std::vector<float> values((size_t)(2 * rows)), bg((size_t)rows);
-      check_status(gr_binary_sample(nullptr, th.data(), rows, 1, seed, offset, b.data(), values.data()),
+      check_status(gr_binary_sample(nullptr, th.data(), rows, 1, seed, offset, 0, b.data(), values.data()),
                    "binary sample" + where);
       out.push_back({0, "binary sample b, b~" + where, 2 * rows, 1, 0.0f, bits(b)});
       check_status(gr_zgr_binary_backward(nullptr, th.data(), b.data(), g.data(), rows, bg.data()),

@@ -66,16 +66,16 @@ int main(int argc, char** argv) {
   std::vector<int32_t> d((size_t)rows);
   std::vector<float> out(op == "conditional" ? count * (size_t)k : count);
   const uint64_t seed = 20210503;
-  if (gr_sample(nullptr, th.data(), rows, n, seed, 0, d.data(), nullptr) != 0) return 1;
+  if (gr_sample(nullptr, th.data(), rows, n, seed, 0, 0, d.data(), nullptr) != 0) return 1;
   auto call = [&](uint32_t offset) -> int64_t {
     if (op == "gumbel-rao")
       return gr_gumbel_rao_backward(nullptr, th.data(), d.data(), g.data(), rows, n, k, tau, seed,
-                                        offset, out.data());
+                                        offset, 0, out.data());
     if (op == "conditional")
-      return gr_conditional_gumbel(nullptr, th.data(), d.data(), rows, n, k, seed, offset, out.data());
-    if (op == "sample") return gr_sample(nullptr, th.data(), rows, n, seed, offset, d.data(), out.data());
+      return gr_conditional_gumbel(nullptr, th.data(), d.data(), rows, n, k, seed, offset, 0, out.data());
+    if (op == "sample") return gr_sample(nullptr, th.data(), rows, n, seed, offset, 0, d.data(), out.data());
     if (op == "st-gs")
-      return gr_gumbel_softmax_backward(nullptr, th.data(), g.data(), rows, n, tau, seed, offset,
+      return gr_gumbel_softmax_backward(nullptr, th.data(), g.data(), rows, n, tau, seed, offset, 0,
                                             out.data());
     fprintf(stderr, "unknown op %s\n", op.c_str());
     exit(2);

@@ -310,6 +310,7 @@ public final class Generate {
     if (op.key) {
       out.add("uint64_t seed");
       out.add("uint32_t offset");
+      out.add("uint32_t first_row");
     }
     for (Param p : op.outputs()) out.add(p.cType() + " " + p.name);
     return out;
@@ -376,8 +377,9 @@ public final class Generate {
         .append(GENERATED).append("\n *\n")
         .append(" * Conventions (gumbel_rao.h): a batch is `rows` rows of `arity` classes, row-major"
             + " float32 logits;\n"
-            + " * (seed, offset) select the noise; the return value is a gr_status: 0, the lowest"
-            + " bad row and its\n"
+            + " * (seed, offset, first_row) select the noise, first_row the index of row 0 in"
+            + " the whole batch\n * (0 unless a batch is split over calls; first_row + rows <="
+            + " 2^32); the return value is a\n * gr_status: 0, the lowest bad row and its\n"
             + " * code, GR_INVALID_ARGUMENT for a shape, scalar or missing array the description"
             + " rules out, or\n"
             + " * GR_CUDA_ERROR with the cudaError_t. `place` says where the call runs (NULL:"
@@ -407,7 +409,7 @@ public final class Generate {
     for (Param p : scalarNames(ops).values()) {
       b.append("  ").append(p.type.c).append(' ').append(p.name).append(";\n");
     }
-    b.append("  uint64_t seed;\n  uint32_t offset;\n} gr_arguments;\n\n");
+    b.append("  uint64_t seed;\n  uint32_t offset;\n  uint32_t first_row;\n} gr_arguments;\n\n");
     b.append("enum gr_parameter_role { GR_PARAMETER_INPUT, GR_PARAMETER_OUTPUT, "
         + "GR_PARAMETER_OPTIONAL_OUTPUT };\n");
     b.append("enum gr_element_type { GR_FLOAT32, GR_INT32 };\n\n");
@@ -447,11 +449,16 @@ public final class Generate {
     StringBuilder b = new StringBuilder();
     b.append("// What each backend implements for the generated entry points (operations.cpp). ")
         .append(GENERATED).append("\n#pragma once\n\n#include <stdint.h>\n\n")
-        .append("#include \"gumbel_rao/operations.h\"\n\nnamespace gr {\n\n")
+        .append("#include \"gumbel_rao/math.h\"\n#include \"gumbel_rao/operations.h\"\n\n")
+        .append("namespace gr {\n\n")
         .append("// An operation's arguments, in the order of its entry point.\nnamespace op {\n");
     for (Op o : ops) {
       b.append("struct ").append(o.pascal()).append(" {\n");
       for (String p : cParams(o)) b.append("  ").append(p).append(";\n");
+      if (o.key) {
+        b.append("  // The noise key of the call (math.h): seed, stream offset, row base.\n"
+            + "  GR_HD NoiseKey key() const { return noise_key(seed, offset, first_row); }\n");
+      }
       b.append("};\n");
     }
     b.append("}  // namespace op\n\n");
@@ -492,6 +499,8 @@ public final class Generate {
         default -> throw new AssertionError(r[0]);
       }
     }
+    // the noise numbers rows first_row .. first_row + rows - 1 in a 32-bit counter word
+    if (o.key) bad.add("(uint64_t)first_row + (uint64_t)rows > 4294967296ull");
     List<String> required = new ArrayList<>();
     for (Param p : o.arrays()) if (p.role != Role.OPTIONAL_OUT) required.add("!" + p.name);
     bad.add("(rows > 0 && (" + String.join(" || ", required) + "))");
@@ -593,6 +602,7 @@ public final class Generate {
       if (o.key) {
         args.add("args->seed");
         args.add("args->offset");
+        args.add("args->first_row");
       }
       for (Param p : o.outputs()) {
         args.add("(" + p.cType() + ")args->arrays[GR_ARRAY_" + p.name.toUpperCase(Locale.ROOT)
@@ -640,6 +650,7 @@ public final class Generate {
       if (o.key) {
         args.add("c.seed");
         args.add("c.offset");
+        args.add("c.first_row");
       }
       for (Param p : o.outputs()) {
         args.add("staging::at<" + (p.type == Type.F32 ? "float" : "int32_t") + ">(dev, "
@@ -836,6 +847,7 @@ public final class Generate {
         if (o.key) {
           params.add("@Cast(\"uint64_t\") long seed");
           params.add("@Cast(\"uint32_t\") int offset");
+          params.add("@Cast(\"uint32_t\") int firstRow");
         }
         for (Param p : o.outputs()) params.add(javaNativeArray(p, arrays));
         b.append("\n");
@@ -886,6 +898,7 @@ public final class Generate {
     if (o.key) {
       args.add("k.key().seed()");
       args.add("k.key().offsetWord()");
+      args.add("k.key().firstRowWord()");
     }
     for (Param p : o.outputs()) args.add(arrayArg(p, i++, arrays));
     b.append(wrap("        return " + o.camel() + "(", args, ");\n", 12));

@@ -7,7 +7,10 @@
  * Conventions, for every operation:
  *  - a batch is `rows` rows of `arity` classes, row-major, contiguous float32 logits;
  *  - `choice` holds one class index per row (the sample D);
- *  - (seed, offset) select the noise, see the counter layout in gumbel_rao/math.h;
+ *  - (seed, offset, first_row) select the noise, see the counter layout in gumbel_rao/math.h:
+ *    first_row is the index of this call's row 0 in the whole batch, so that a batch split into
+ *    calls (chunks, workers) draws, row for row, the unsplit call's noise; 0 for a whole batch;
+ *    first_row + rows <= 2^32;
  *  - shapes, scalars and required arrays are checked by the entry point (GR_INVALID_ARGUMENT;
  *    the Java layer checks them first, naming the argument); the values that only the
  *    data shows (NaN or +inf logits, a row with no finite logit, a choice out of range or on a

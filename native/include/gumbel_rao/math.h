@@ -9,22 +9,29 @@
 //   key     = (seed & 0xffffffff, seed >> 32)                      64-bit seed
 //   counter = (c0, c1, c2, c3) with
 //     c0 = column / 4       the quad of columns this call serves
-//     c1 = row              row of the batch, 0 <= row < 2^31
+//     c1 = first_row + row  the row's index in the whole batch: `first_row` is the caller's row
+//                           base (0 for a whole batch; a chunk's first row when a batch is split
+//                           over calls or workers), `row` the row within this call;
+//                           first_row + rows <= 2^32, checked at every entry point
 //     c2 = slot             0: the forward noise (sampling D; ST-GS and GS use it again in the
 //                              backward pass); k + 1: the k-th conditional draw of Gumbel-Rao
 //     c3 = stream offset    the caller's 32-bit offset, so one seed serves 2^32 calls
 //   output word i (0..3) of the call is the uniform of column 4 * c0 + i.
 //
-// Every uniform is therefore a pure function of (seed, offset, row, column, slot): noise does not
-// depend on thread count, vector width, block shape or backend, and a backward pass recomputes
-// the forward's noise instead of storing it. This layout is a stable contract: changing it changes
+// Every uniform is therefore a pure function of (seed, offset, first_row + row, column, slot):
+// noise does not depend on thread count, vector width, block shape, backend or how a batch is
+// split into calls (rows r0..r0+n-1 of one call with first_row = r0 draw exactly the noise of
+// those rows of the unsplit call), and a backward pass recomputes the forward's noise instead of
+// storing it. This layout is a stable contract: changing it changes
 // every sample the library has ever drawn.
 //
 // Derived keys (Java: NoiseKey.derive). Slot 0xffffffff is never a noise slot (slot k + 1 <=
 // 2^31), and is reserved for deriving sub-keys: sub-key `index` of (seed, offset) is the block
 // philox4x32_10(index & 0xffffffff, index >> 32, 0xffffffff, offset) under (seed's words), whose
-// words w0..w3 give seed' = w1 << 32 | w0 and offset' = w2. One key covers one batch's noise in
-// every slot; each further variable group, chunk or draw in the same step takes a sub-key.
+// words w0..w3 give seed' = w1 << 32 | w0 and offset' = w2; the sub-key keeps the parent's
+// first_row, which takes no part in the derivation (so a chunk's sub-keys name the chunk's rows
+// of the unsplit batch's sub-keys). One key covers one batch's noise in every slot; each further
+// variable group or draw in the same step takes a sub-key, each chunk of a batch its first_row.
 //
 // Uniform map: u = ((x >> 9) + 0.5) * 2^-23. Every one of the 2^32 words maps into the OPEN
 // interval (0, 1): the extremes are 2^-24 and 1 - 2^-24, both exact in float and in double, so
@@ -119,16 +126,17 @@ GR_HD Words4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, u
   return Words4{{c0, c1, c2, c3}};
 }
 
-// The 64-bit seed as the Philox key, and the counter of (quad, row, slot, offset): see the
-// layout at the top of this file.
+// The 64-bit seed as the Philox key, the stream offset and the row base, and the counter of
+// (quad, row, slot, offset): see the layout at the top of this file. `row` is the row within the
+// call; every counter adds first_row to it (here and in the CPU's lane version, rows.h).
 struct NoiseKey {
-  uint32_t k0, k1, offset;
+  uint32_t k0, k1, offset, first_row;
 };
-GR_HD NoiseKey noise_key(uint64_t seed, uint32_t offset) {
-  return NoiseKey{(uint32_t)seed, (uint32_t)(seed >> 32), offset};
+GR_HD NoiseKey noise_key(uint64_t seed, uint32_t offset, uint32_t first_row) {
+  return NoiseKey{(uint32_t)seed, (uint32_t)(seed >> 32), offset, first_row};
 }
 GR_HD Words4 noise_words(NoiseKey key, uint32_t quad, uint32_t row, uint32_t slot) {
-  return philox4x32_10(quad, row, slot, key.offset, key.k0, key.k1);
+  return philox4x32_10(quad, key.first_row + row, slot, key.offset, key.k0, key.k1);
 }
 constexpr uint32_t kForwardSlot = 0;
 constexpr uint32_t kDeriveSlot = 0xFFFFFFFFu;  // sub-keys, never noise (see the layout above)

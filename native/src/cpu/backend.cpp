@@ -230,7 +230,7 @@ int64_t choice_gradient(const ChoiceGradArgs& a) {
 
 int64_t sample(const op::Sample& c) {
   const KernelTable& t = table();
-  const SampleArgs a{batch_of(c.logits, c.rows, c.arity), noise_key(c.seed, c.offset), c.choice,
+  const SampleArgs a{batch_of(c.logits, c.rows, c.arity), c.key(), c.choice,
                      c.one_hot};
   return for_row_ranges(c.rows, c.arity, tile_rows(t, c.arity),
                         [&](int64_t b, int64_t e) { return t.sample(a, b, e); });
@@ -239,7 +239,7 @@ int64_t sample(const op::Sample& c) {
 int64_t conditional_gumbel(const op::ConditionalGumbel& c) {
   const KernelTable& t = table();
   const ConditionalArgs a{batch_of(c.logits, c.rows, c.arity), c.choice, c.samples,
-                          noise_key(c.seed, c.offset), c.noise};
+                          c.key(), c.noise};
   return for_row_ranges(c.rows, (int64_t)c.arity * c.samples,
                         draws_on_row_tiles(t.lanes, c.arity, c.samples) ? t.lanes : 1,
                         [&](int64_t b, int64_t e) { return t.conditional(a, b, e); });
@@ -248,27 +248,27 @@ int64_t conditional_gumbel(const op::ConditionalGumbel& c) {
 int64_t gumbel_rao_backward(const op::GumbelRaoBackward& c) {
   return gumbel_rao(table(), GumbelRaoArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
                                            c.upstream, c.samples, c.tau,
-                                           noise_key(c.seed, c.offset), false, c.grad});
+                                           c.key(), false, c.grad});
 }
 
 int64_t gumbel_rao_total_backward(const op::GumbelRaoTotalBackward& c) {
   return gumbel_rao(table(), GumbelRaoArgs{batch_of(c.logits, c.rows, c.arity), c.choice,
                                            c.upstream, c.samples, c.tau,
-                                           noise_key(c.seed, c.offset), true, c.grad});
+                                           c.key(), true, c.grad});
 }
 
 int64_t gumbel_softmax_forward(const op::GumbelSoftmaxForward& c) {
   return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), nullptr, c.tau,
-                       noise_key(c.seed, c.offset), true, c.values});
+                       c.key(), true, c.values});
 }
 
 int64_t gumbel_softmax_backward(const op::GumbelSoftmaxBackward& c) {
   return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), c.upstream, c.tau,
-                       noise_key(c.seed, c.offset), true, c.grad});
+                       c.key(), true, c.grad});
 }
 
 int64_t straight_through_backward(const op::StraightThroughBackward& c) {
-  return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), c.upstream, c.tau, noise_key(0, 0),
+  return soft(SoftArgs{batch_of(c.logits, c.rows, c.arity), c.upstream, c.tau, noise_key(0, 0, 0),
                        false, c.grad});
 }
 
@@ -282,7 +282,7 @@ int64_t reinforce_backward(const op::ReinforceBackward& c) {
 
 int64_t binary_sample(const op::BinarySample& c) {
   const KernelTable& t = table();
-  const BinarySampleArgs a{batch_of(c.logits, c.rows, 1), noise_key(c.seed, c.offset),
+  const BinarySampleArgs a{batch_of(c.logits, c.rows, 1), c.key(),
                            c.antithetic != 0, c.choice, c.values};
   return for_row_ranges(c.rows, 1, t.lanes,
                         [&](int64_t b, int64_t e) { return t.binary_sample(a, b, e); });
@@ -380,12 +380,12 @@ void gr_cpu_eval_math(int32_t function, const float* x, float* y, int64_t n) {
 
 void gr_cpu_uniforms(uint64_t seed, uint32_t offset, int64_t row, uint32_t slot, int32_t arity,
                      float* u) {
-  table().uniforms(noise_key(seed, offset), row, slot, arity, u);
+  table().uniforms(noise_key(seed, offset, 0), row, slot, arity, u);
 }
 
 void gr_cpu_philox(uint64_t seed, uint32_t quad, uint32_t row, uint32_t slot, uint32_t offset,
                    int32_t* words) {
-  const Words4 w = noise_words(noise_key(seed, offset), quad, row, slot);
+  const Words4 w = noise_words(noise_key(seed, offset, 0), quad, row, slot);
   for (int i = 0; i < 4; ++i) words[i] = (int32_t)w.w[i];
 }
 

@@ -175,12 +175,14 @@ inline int prepare_choice_row(const float* th, int32_t n, int32_t d, float* log2
 }
 
 // Philox4x32-10 on kLanes counters at once (math.h's rounds on lane vectors); words[i][lane] is
-// output word i of lane `lane`.
+// output word i of lane `lane`. c1 holds rows within the call: the key's first_row is added here,
+// as math.h's noise_words adds it, so every lane kernel numbers rows as the whole batch does.
 // Always inlined: the lane vectors stay in registers (an out-of-line call would pass them on the
 // stack, which is what GCC's note "the ABI for passing parameters with 64-byte alignment has
 // changed" pointed at).
 GR_HD void philox_lanes(NoiseKey key, Lanes c0, Lanes c1, Lanes c2, Lanes c3,
                         uint32_t (*words)[kLanes]) {
+  c1.v += key.first_row;
   philox4x32_10_rounds(c0, c1, c2, c3, key.k0, key.k1);
   memcpy(words[0], &c0.v, sizeof c0.v);
   memcpy(words[1], &c1.v, sizeof c1.v);

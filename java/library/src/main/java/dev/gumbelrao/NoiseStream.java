@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>{@code
  * NoiseStream noise = new NoiseStream(42);
  * NoiseKey step = noise.next();          // (42, 0), then (42, 1), ...
- * gr.sample(logits, rows, arity, step, choice, null);
- * gr.gumbelRaoBackward(logits, choice, upstream, rows, arity, 100, 0.5f, step, grad);
+ * Sample d = estimator.forward(backend, logits, rows, arity, step, oneHot);
+ * estimator.backward(d, upstream, grad); // the step's noise, regenerated from its key
  * }</pre>
  */
 public final class NoiseStream {

@@ -1,5 +1,6 @@
 package dev.gumbelrao.backends;
 
+import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.cuda.DeviceBuffer;
 import java.util.List;
 
@@ -41,7 +42,14 @@ public final class Arguments {
       array(c, i, params.get(i), a[i], device);
     }
     c.checkScalars();
-    if (op.keyed()) Checks.notNull(c.key(), "key");
+    if (op.keyed()) {
+      Checks.notNull(c.key(), "key");
+      if (c.key().firstRow() + c.rows() > NoiseKey.ROW_LIMIT) {
+        throw new IllegalArgumentException("key.firstRow() + rows = " + c.key().firstRow()
+            + " + " + c.rows() + " exceeds 2^32: the noise numbers the rows of a batch up to"
+            + " 2^32 - 1");
+      }
+    }
     for (; i < params.size(); i++) {
       ArrayParameter p = params.get(i);
       if (a[i] == null && p.role() == ArrayParameter.Role.OPTIONAL_OUTPUT) continue;

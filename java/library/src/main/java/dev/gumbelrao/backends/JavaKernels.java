@@ -156,11 +156,14 @@ final class JavaKernels implements JavaOperations, Target {
     return Status.OK;
   }
 
-  /** The uniforms of one row at one slot, all columns, into u[0..n). */
+  /**
+   * The uniforms of one row (the call's row index; the key's row base is added, as math.h's
+   * noise_words adds it) at one slot, all columns, into u[0..n).
+   */
   private static void rowUniforms(NoiseKey key, int row, int slot, int n, double[] u,
       int[] words) {
     for (int q = 0; 4 * q < n; q++) {
-      Formulas.philox(key.seed(), q, row, slot, key.offsetWord(), words);
+      Formulas.philox(key.seed(), q, row + key.firstRowWord(), slot, key.offsetWord(), words);
       for (int i = 0; i < 4 && 4 * q + i < n; i++) u[4 * q + i] = Formulas.uniformOpen(words[i]);
     }
   }
@@ -649,7 +652,8 @@ final class JavaKernels implements JavaOperations, Target {
         if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
         int code = scanBinary(th[r]);
         if (code != Status.OK) return Status.of(code, r);
-        Formulas.philox(key.seed(), 0, r, Formulas.FORWARD_SLOT, key.offsetWord(), words);
+        Formulas.philox(key.seed(), 0, r + key.firstRowWord(), Formulas.FORWARD_SLOT,
+            key.offsetWord(), words);
         double l = Formulas.logisticFromUniform(Formulas.uniformOpen(words[0]));
         int b = th[r] + l > 0 ? 1 : 0;
         choice[r] = b;

@@ -98,6 +98,42 @@ class DjlInteropTest {
   }
 
   /**
+   * A batch of images split over two calls (images 0..3 and 4..5, as two data-parallel workers
+   * would hold them), each with the step's key at its first row (image * VARIABLES): the values,
+   * choices and gradients of the DJL path are the unsplit batch's, bit for bit.
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("oneDrawPerRow")
+  void aSplitBatchGivesTheUnsplitBatchsBits(BackendKind backend, EstimatorCases.Case c) {
+    SplittableRandom rnd = new SplittableRandom(4);
+    int arity = c.arity(), split = 4;
+    float[] th = c.logits(rnd, ROWS, 1.5, 0.0), g = c.input(rnd, ROWS);
+    NoiseKey key = new NoiseKey(19, 8);
+    try (Backend gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
+      NDArray logits = manager.create(th, new Shape(BATCH, VARIABLES, arity));
+      NDArray input = c.pathwise() ? manager.create(g, new Shape(BATCH, VARIABLES, arity))
+          : manager.create(g, new Shape(BATCH, VARIABLES));
+      DjlSample whole = DjlEstimators.forward(gr, c.estimator(), logits, key, manager);
+      NDArray wholeGrad = c.pathwise() ? whole.gradient(input) : whole.gradientFromLosses(input);
+      for (int[] images : new int[][] {{0, split}, {split, BATCH}}) {
+        String range = images[0] + ":" + images[1];
+        DjlSample part = DjlEstimators.forward(gr, c.estimator(), logits.get(range),
+            key.atRow((long) images[0] * VARIABLES), manager);
+        NDArray partGrad = c.pathwise() ? part.gradient(input.get(range))
+            : part.gradientFromLosses(input.get(range));
+        assertArrayEquals(whole.values().get(range).toFloatArray(), part.values().toFloatArray(),
+            c + " values of images " + range);
+        assertArrayEquals(wholeGrad.get(range).toFloatArray(), partGrad.toFloatArray(),
+            c + " gradient of images " + range);
+        if (!c.relaxed()) {
+          assertArrayEquals(whole.choices().get(range).toIntArray(),
+              part.choices().toIntArray(), c + " choices of images " + range);
+        }
+      }
+    }
+  }
+
+  /**
    * PyTorch's spinning OpenMP threads: a warning naming both fixes exactly when the trap is set
    * (more than one intra-op thread, OMP_WAIT_POLICY not PASSIVE), logged at most once per JVM.
    */
