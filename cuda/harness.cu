@@ -22,6 +22,7 @@ Run:
   ./build/gr_cuda_harness --bench --once --only gr_1048576x16_K100_t0.5   # one launch (for ncu)
   ./build/gr_cuda_harness --graph            # device-resident calls captured into a CUDA graph,
                                              # replayed, against uncaptured calls
+  ./build/gr_cuda_harness --split            # every operation on chunks of a batch (first_row)
   ./build/gr_cuda_harness --limits           # K near 2^31, large K at arity > 4096, staging
                                              # memory released for every thread
   ./build/gr_cuda_harness --nvtx-overhead    # host cost of an NVTX range, tool or no tool
@@ -140,7 +141,7 @@ Batch make_batch(int64_t rows, int32_t arity, uint64_t seed, uint32_t offset) {
   for (int64_t t = 0; t < threads; ++t)
     pool.emplace_back(fill, rows * t / threads, rows * (t + 1) / threads);
   for (std::thread& th : pool) th.join();
-  const int64_t st = gr_sample(nullptr, b.logits.data(), rows, arity, seed ^ 0x5DEECE66Dull, offset + 7,
+  const int64_t st = gr_sample(nullptr, b.logits.data(), rows, arity, seed ^ 0x5DEECE66Dull, offset + 7, 0,
                                    b.choice.data(), nullptr);
   if (st != 0) {
     fprintf(stderr, "make_batch: the CPU sampler rejected generated data (status %lld)\n",
@@ -181,7 +182,7 @@ int64_t run_gpu(const std::function<int64_t(uint64_t*)>& call) {
 // theta_j + G_j with the host's math.h (the CPU backend's formulas): the gap between two
 // classes' perturbed logits tells a float near-tie from a wrong D.
 double host_perturbed(const Batch& b, int64_t r, int32_t j, uint64_t seed, uint32_t offset) {
-  const gr::Words4 w = gr::noise_words(gr::noise_key(seed, offset), (uint32_t)(j / 4), (uint32_t)r,
+  const gr::Words4 w = gr::noise_words(gr::noise_key(seed, offset, 0), (uint32_t)(j / 4), (uint32_t)r,
                                        gr::kForwardSlot);
   return (double)b.logits[(size_t)r * b.arity + j] +
          (double)gr::gumbel_from_uniform(gr::uniform_open(w.w[j % 4]));
@@ -214,7 +215,7 @@ void add_draws(Batch& b, const Case& c) {
     b.draw_losses.resize((size_t)S * rows);
     for (int64_t s = 0; s < S; ++s) {
       const int64_t st = gr_sample(nullptr, b.logits.data(), rows, b.arity, c.seed ^ 0xA5A5ull,
-                                       c.offset + 100 + (uint32_t)s, b.draws.data() + s * rows,
+                                       c.offset + 100 + (uint32_t)s, 0, b.draws.data() + s * rows,
                                        nullptr);
       if (st != 0) {
         fprintf(stderr, "add_draws: the CPU sampler rejected generated data (%lld)\n", (long long)st);
@@ -1227,12 +1228,13 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--max-work") && i + 1 < argc) g_opt.max_work = atof(argv[++i]);
     else if (!strcmp(argv[i], "--graph")) g_opt.graph = true;
     else if (!strcmp(argv[i], "--limits")) g_opt.limits = true;
+    else if (!strcmp(argv[i], "--split")) g_opt.split = true;
     else if (!strcmp(argv[i], "--nvtx-overhead")) g_opt.nvtx = true;
     else if (!strcmp(argv[i], "--once")) g_opt.once = true;
     else if (!strcmp(argv[i], "--replays") && i + 1 < argc) g_opt.replays = std::max(2, atoi(argv[++i]));
     else {
       fprintf(stderr,
-              "usage: %s [--check] [--bench [--once]] [--sanitize] [--graph] [--limits] "
+              "usage: %s [--check] [--bench [--once]] [--sanitize] [--graph] [--limits] [--split] "
               "[--replays N] [--nvtx-overhead] [--json FILE] [--only A,B,...] [--skip A,B,...] [--device N] [--scale F] "
               "[--max-work W]\n",
               argv[0]);
@@ -1240,12 +1242,12 @@ int main(int argc, char** argv) {
     }
   }
   if (!g_opt.check && !g_opt.bench && !g_opt.sanitize && !g_opt.graph && !g_opt.limits &&
-      !g_opt.nvtx)
+      !g_opt.nvtx && !g_opt.split)
     g_opt.check = g_opt.bench = true;
 
   // --nvtx-overhead alone needs no device: the calls it times queue no GPU work.
   if (g_opt.nvtx && !g_opt.check && !g_opt.bench && !g_opt.sanitize && !g_opt.graph &&
-      !g_opt.limits) {
+      !g_opt.limits && !g_opt.split) {
     nvtx_overhead();
     printf("\n%d passed, %d failed\n", (int)g_results.size() - g_failures, g_failures);
     return g_failures ? 1 : 0;
@@ -1279,6 +1281,7 @@ int main(int argc, char** argv) {
   if (g_opt.check) check_sweep();
   if (g_opt.graph) graph_sweep();
   if (g_opt.limits) limits_sweep();
+  if (g_opt.split) split_sweep();
   if (g_opt.bench) bench_sweep();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,6 +1,7 @@
 // Declarations shared by the harness's files (cuda/harness.cu: options, inputs, the check sweep,
 // the bench, JSON, main; harness_graph.cu: CUDA graph capture and replay; harness_limits.cu:
-// large-K and staging cases; harness_nvtx.cu: the host cost of the NVTX ranges).
+// large-K and staging cases; harness_nvtx.cu: the host cost of the NVTX ranges;
+// harness_split.cu: a batch split into chunks by the noise's row base).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -49,6 +50,7 @@ struct Options {
   bool graph = false;     // --graph: CUDA graph capture and replay (harness_graph.cu)
   bool limits = false;    // --limits: K near 2^31, large K at large arity, staging release
   bool nvtx = false;      // --nvtx-overhead: host cost of a range (harness_nvtx.cu)
+  bool split = false;     // --split: chunks of a batch against the whole (harness_split.cu)
   bool once = false;      // --once: each bench case launched once, unchecked (for ncu)
   int replays = 100;      // --replays N: graph replays per case (fewer in the emulator)
 };
@@ -184,6 +186,7 @@ struct Case {
   bool one_hot = false;
   uint64_t seed = 0x1234ABCDull;
   uint32_t offset = 3;
+  uint32_t first_row = 0;  // the row base of the noise (a chunk of a split batch)
   float gap = 1.0f;         // GST: > 0, or 0 for GST-p
   bool antithetic = false;  // binary sampling: b~ too
   std::string name() const {
@@ -215,6 +218,7 @@ struct Case {
     a.antithetic = antithetic ? 1 : 0;
     a.seed = seed;
     a.offset = offset;
+    a.first_row = first_row;
     return a;
   }
   // Elements of the case's float output (0 for an absent optional one) and int output.
@@ -262,3 +266,10 @@ void graph_sweep();       // harness_graph.cu
 void hardening_sweep();   // harness.cu: the policy of issue 9 against the reference
 void limits_sweep();      // harness_limits.cu
 void nvtx_overhead();     // harness_nvtx.cu
+void split_sweep();       // harness_split.cu: a batch split into chunks (first_row)
+
+// A case's arrays by name (harness.cu): the batch's inputs (the draws of multi-draw and binary
+// operations in place of choice and losses) and the outputs given.
+gr_arguments case_arguments(const Case& c, const float* logits, const float* upstream,
+                            const float* losses, const int32_t* choice, const int32_t* draws,
+                            const float* draw_losses, float* out, int32_t* d);

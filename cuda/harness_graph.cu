@@ -63,16 +63,16 @@ int64_t queue_step(Step& s, uint32_t offset, cudaStream_t stream) {
   const gr_place p{GR_ON_CUDA, g_opt.device, st, w};
   const int32_t reset = gr_cuda_status_reset(w, st);
   int64_t e = reset ? gr_status_make(GR_CUDA_ERROR, reset) : 0;
-  if (!e) e = gr_sample(&p, s.logits.ptr, s.rows, s.arity, s.seed, offset, s.choice.ptr,
+  if (!e) e = gr_sample(&p, s.logits.ptr, s.rows, s.arity, s.seed, offset, 0, s.choice.ptr,
                         s.one_hot.ptr);
   if (!e) e = gr_conditional_gumbel(&p, s.logits.ptr, s.choice.ptr, s.rows, s.arity, s.samples,
-                                    s.seed, offset, s.noise.ptr);
+                                    s.seed, offset, 0, s.noise.ptr);
   if (!e) e = gr_gumbel_rao_backward(&p, s.logits.ptr, s.choice.ptr, s.upstream.ptr, s.rows,
-                                     s.arity, s.samples, s.tau, s.seed, offset, s.gr_grad.ptr);
-  if (!e) e = gr_gumbel_softmax_forward(&p, s.logits.ptr, s.rows, s.arity, s.tau, s.seed, offset,
+                                     s.arity, s.samples, s.tau, s.seed, offset, 0, s.gr_grad.ptr);
+  if (!e) e = gr_gumbel_softmax_forward(&p, s.logits.ptr, s.rows, s.arity, s.tau, s.seed, offset, 0,
                                         s.soft.ptr);
   if (!e) e = gr_gumbel_softmax_backward(&p, s.logits.ptr, s.upstream.ptr, s.rows, s.arity,
-                                         s.tau, s.seed, offset, s.gs_grad.ptr);
+                                         s.tau, s.seed, offset, 0, s.gs_grad.ptr);
   if (!e) e = gr_straight_through_backward(&p, s.logits.ptr, s.upstream.ptr, s.rows, s.arity,
                                            s.tau, s.st_grad.ptr);
   if (!e) e = gr_reinforce_backward(&p, s.logits.ptr, s.choice.ptr, s.losses.ptr, s.rows,

@@ -144,13 +144,13 @@ void conditional_max_k() {
   const uint32_t offset = 9;
   const int64_t st = run_gpu([&](uint64_t* s) {
     const gr_place p{GR_ON_CUDA, g_opt.device, nullptr, s};
-    return gr_conditional_gumbel(&p, db.logits.ptr, db.choice.ptr, 1, 1, kMaxK, seed, offset,
+    return gr_conditional_gumbel(&p, db.logits.ptr, db.choice.ptr, 1, 1, kMaxK, seed, offset, 0,
                                  noise);
   });
   std::string why;
   if (st != 0) why += " status " + std::to_string(st) + ";";
   // One class: D = 0, p_D = 1, G^k = conditional_gumbel_winner(0, E_D^k) (math.h).
-  const gr::NoiseKey key = gr::noise_key(seed, offset);
+  const gr::NoiseKey key = gr::noise_key(seed, offset, 0);
   const int64_t draws[] = {0, 1, kMaxK / 2, kMaxK - 256, kMaxK - 2, kMaxK - 1};
   for (int64_t k : draws) {
     float got = 0.0f;
@@ -198,7 +198,7 @@ void release_all_staging() {
     const gr_place staged{GR_ON_CUDA_STAGED, g_opt.device, nullptr, nullptr};
     const int64_t st = gr_gumbel_rao_backward(&staged, b.logits.data(), b.choice.data(),
                                               b.upstream.data(), b.rows, arity, samples, tau,
-                                              0x1234ABCDull, 3, grad.data());
+                                              0x1234ABCDull, 3, 0, grad.data());
     if (st != 0) ++failed;
     else if (memcmp(grad.data(), expect[i].data(), grad.size() * sizeof(float)) != 0) ++wrong;
   };

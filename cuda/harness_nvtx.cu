@@ -50,7 +50,7 @@ void nvtx_overhead() {
   const double loop = ns_per_call(calls, [](int) {});
   const double entry = ns_per_call(calls, [](int i) {
     static const gr_place p{GR_ON_CUDA, 0, nullptr, nullptr};
-    (void)gr_gumbel_rao_backward(&p, nullptr, nullptr, nullptr, 0, 16, 100 + (i & 1), 0.5f, 1, 0,
+    (void)gr_gumbel_rao_backward(&p, nullptr, nullptr, nullptr, 0, 16, 100 + (i & 1), 0.5f, 1, 0, 0,
                                  nullptr);
   });
   char note[200];

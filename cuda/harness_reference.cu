@@ -111,7 +111,7 @@ int64_t bad(int code, int64_t row) { return gr_status_make(code, row); }
 // ------------------------------------------------------------------ operations
 int64_t sample(const Case& c, const Batch& b, std::vector<int32_t>& d, std::vector<float>& oh) {
   const int64_t n = c.arity;
-  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
   std::vector<double> v(n);
   d.assign(c.rows, -1);
   for (int64_t r = 0; r < c.rows; ++r) {
@@ -132,7 +132,7 @@ int64_t sample(const Case& c, const Batch& b, std::vector<int32_t>& d, std::vect
 
 int64_t conditional(const Case& c, const Batch& b, std::vector<float>& out) {
   const int64_t n = c.arity, rows = c.rows;
-  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
   std::vector<double> u(n), p(n);
   for (int64_t r = 0; r < rows; ++r) {
     const float* th = b.logits.data() + r * n;
@@ -161,7 +161,7 @@ int64_t conditional(const Case& c, const Batch& b, std::vector<float>& out) {
 // GR-MCK (total = false) and GR with the total derivative.
 int64_t gumbel_rao(const Case& c, const Batch& b, std::vector<float>& out, bool total) {
   const int64_t n = c.arity;
-  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
   const double inv_tau = 1.0 / c.tau;
   const int power = gr::integer_inverse_temperature(c.tau);
   const double scale = 1.0 / ((double)c.samples * (double)c.tau);
@@ -215,7 +215,7 @@ int64_t gumbel_rao(const Case& c, const Batch& b, std::vector<float>& out, bool 
 // ST-GS / GS backward (noisy), ST backward, GS forward (upstream null).
 int64_t soft(const Case& c, const Batch& b, std::vector<float>& out, bool noisy, bool backward) {
   const int64_t n = c.arity;
-  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
   const double tau = c.tau;
   std::vector<double> v(n), gs(n);
   for (int64_t r = 0; r < c.rows; ++r) {
@@ -363,7 +363,7 @@ int64_t rloo(const Case& c, const Batch& b, std::vector<float>& out) {
 // Binary draws: b = [eta + L > 0] (and the antithetic b~ = [eta - L > 0]), [draw][row].
 int64_t binary_sample(const Case& c, const Batch& b, std::vector<int32_t>& d,
                       std::vector<float>& values) {
-  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset);
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
   const int64_t rows = c.rows;
   d.assign((c.antithetic ? 2 : 1) * rows, -1);
   for (int64_t r = 0; r < rows; ++r) {
@@ -440,7 +440,7 @@ int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
 }
 
 double reference_binary_logistic(const Case& c, int64_t r) {
-  const double u = uniform(gr::noise_words(gr::noise_key(c.seed, c.offset), 0, (uint32_t)r,
+  const double u = uniform(gr::noise_words(gr::noise_key(c.seed, c.offset, c.first_row), 0, (uint32_t)r,
                                            gr::kForwardSlot), 0);
   return log(u) - log(1 - u);
 }
@@ -448,7 +448,7 @@ double reference_binary_logistic(const Case& c, int64_t r) {
 double reference_perturbed(const Case& c, const Batch& b, int64_t r, int32_t j) {
   const int64_t n = c.arity;
   const float* th = b.logits.data() + r * n;
-  const gr::Words4 w = gr::noise_words(gr::noise_key(c.seed, c.offset), (uint32_t)(j / 4),
+  const gr::Words4 w = gr::noise_words(gr::noise_key(c.seed, c.offset, c.first_row), (uint32_t)(j / 4),
                                        (uint32_t)r, gr::kForwardSlot);
   return (th[j] - row_max(th, n)) + gumbel(uniform(w, j % 4));
 }

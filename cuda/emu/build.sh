@@ -38,7 +38,7 @@ objs=()
 pids=()
 for f in status sample conditional_gumbel gumbel_rao softmax_family reinforce choice_family rloo \
          binary runtime host_staging device_query operations_cuda_staged harness harness_graph \
-         harness_limits harness_nvtx harness_reference; do
+         harness_limits harness_nvtx harness_reference harness_split; do
   src="$root/cuda/$f.cu"
   [ -f "$src" ] || src="$generated/$f.cu"
   python3 "$here/translate.py" "$src" > "$out/$f.cpp"
