@@ -27,6 +27,31 @@ public final class RunningMeanBaseline {
     this.decay = decay;
   }
 
+  /**
+   * A baseline in a given state: one restored from a checkpoint, or a data-parallel worker's copy
+   * of the reducer's baseline at this step (README, "Data-parallel training": every worker's
+   * REINFORCE must read the same b; the reducer updates its own with the whole batch's mean).
+   *
+   * @param decay in [0, 1)
+   * @param value b, finite and within the float range; 0 when {@code updates} is 0
+   * @param updates the updates that gave {@code value}, at least 0
+   */
+  public RunningMeanBaseline(double decay, double value, long updates) {
+    this(decay);
+    if (updates < 0) {
+      throw new IllegalArgumentException("updates must be at least 0, got " + updates);
+    }
+    if (!(Math.abs(value) <= Float.MAX_VALUE)) {
+      throw new IllegalArgumentException("value must be finite and within the float range "
+          + "(|b| <= 3.4e38), got " + value);
+    }
+    if (updates == 0 && value != 0) {
+      throw new IllegalArgumentException("value must be 0 before any update, got " + value);
+    }
+    this.value = value;
+    this.updates = updates;
+  }
+
   public double decay() {
     return decay;
   }

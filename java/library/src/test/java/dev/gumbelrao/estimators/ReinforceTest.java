@@ -72,6 +72,49 @@ class ReinforceTest {
   }
 
   /**
+   * Data-parallel REINFORCE: workers whose baselines are restored to the reducer's state give, on
+   * their chunks (the step's key at the chunk's first row), the reducer's unsplit gradient row
+   * for row, bit for bit; and a restored baseline continues as the original does.
+   */
+  @EveryBackend
+  void workersWithTheReducersBaselineGiveTheUnsplitGradient(Backend gr) {
+    SplittableRandom rnd = new SplittableRandom(31);
+    int rows = 23, arity = 4, split = 9;
+    float[] th = TestData.logits(rnd, rows, arity, 2.0, 0.2);
+    float[] losses = TestData.gaussian(rnd, rows);
+    RunningMeanBaseline reducer = new RunningMeanBaseline(0.8);
+    reducer.update(0.7);
+    reducer.update(-0.2);
+    NoiseKey step = new NoiseKey(9, 4);
+    float[] whole = new float[rows * arity];
+    ScoreFunctionEstimator est = Estimators.reinforce(
+        new RunningMeanBaseline(0.8, reducer.value(), reducer.updates()));
+    est.backward(est.forward(gr, th, rows, arity, step, null), losses, whole);
+    for (int[] chunk : new int[][] {{0, split}, {split, rows}}) {
+      int r0 = chunk[0], n = chunk[1] - chunk[0];
+      ScoreFunctionEstimator worker = Estimators.reinforce(
+          new RunningMeanBaseline(0.8, reducer.value(), reducer.updates()));
+      float[] grad = new float[n * arity];
+      worker.backward(worker.forward(gr, java.util.Arrays.copyOfRange(th, r0 * arity,
+          (r0 + n) * arity), n, arity, step.atRow(r0), null),
+          java.util.Arrays.copyOfRange(losses, r0, r0 + n), grad);
+      for (int i = 0; i < n * arity; i++) {
+        assertEquals(Float.floatToRawIntBits(whole[r0 * arity + i]),
+            Float.floatToRawIntBits(grad[i]), "element " + i + " of rows " + r0 + "..");
+      }
+    }
+    RunningMeanBaseline copy = new RunningMeanBaseline(0.8, reducer.value(), reducer.updates());
+    reducer.update(1.25);
+    copy.update(1.25);
+    assertEquals(reducer.value(), copy.value());
+    assertEquals(reducer.updates(), copy.updates());
+    assertThrows(IllegalArgumentException.class, () -> new RunningMeanBaseline(0.8, 1, 0));
+    assertThrows(IllegalArgumentException.class, () -> new RunningMeanBaseline(0.8, 0, -1));
+    assertThrows(IllegalArgumentException.class,
+        () -> new RunningMeanBaseline(0.8, Double.NaN, 3));
+  }
+
+  /**
    * Each REINFORCE estimator owns its baseline: a sample is accepted only by the estimator
    * object that drew it, and a null baseline is refused.
    */
