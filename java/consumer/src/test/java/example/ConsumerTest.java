@@ -161,7 +161,8 @@ class ConsumerTest {
           "README snippet " + m.group(1) + " differs from " + m.group(2));
       checked.add(m.group(1));
     }
-    assertEquals(List.of("quick-start", "estimator-step", "noise-keys", "device-step", "djl-step"),
+    assertEquals(List.of("quick-start", "estimator-step", "noise-keys", "spark-step", "device-step",
+        "djl-step"),
         checked);
   }
 
