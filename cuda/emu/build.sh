@@ -36,7 +36,7 @@ else
 fi
 objs=()
 pids=()
-for f in status sample conditional_gumbel gumbel_rao softmax_family reinforce choice_family rloo \
+for f in status sample conditional_gumbel gumbel_rao softmax_family reinforce choice_family rloo indecater \
          binary runtime host_staging device_query operations_cuda_staged harness harness_graph \
          harness_limits harness_nvtx harness_reference harness_split; do
   src="$root/cuda/$f.cu"

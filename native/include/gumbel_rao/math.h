@@ -485,6 +485,22 @@ GR_HD double rloo_term(double f_s_minus_mean, int32_t samples) {
   return f_s_minus_mean / (double)(samples - 1);
 }
 
+// ------------------------------------------------------------------ IndeCateR
+// N draws of every variable; f_n(k) the loss of draw n with this row's variable set to class k and
+// every other variable held at draw n's values (the caller evaluates them: a table
+// [draw][row][class]). grad_j = (1/N) sum_n p_j (f_n(j) - sum_k p_k f_n(k))
+//                             = p_j (F_j - sum_k p_k F_k),  F_k = (1/N) sum_n f_n(k)
+// (De Smet, Sansone, Zuidberg Dos Martires, NeurIPS 2023: the CatLog-derivative trick, the score
+// function Rao-Blackwellised over each variable's own classes; unbiased). Formed in double, the
+// F_k summed over n in order, relative to the row's most probable class c (the first index of
+// the row maximum): G_k = F_k - F_c. Then G_c = 0, so the centre sum_{k != c} p_k G_k is formed
+// from the small probabilities alone: with F_c itself in it, a peaked row (p_c = 1 - 1e-6) would
+// carry the float rounding of p_c (6e-8) into a gradient of size 1e-6. And a row whose losses do
+// not depend on its class (arity 1, one class left, a variable the loss ignores) has the exact
+// gradient 0, not a rounding residual. Masked classes: p = 0, their losses are never read, their
+// gradient is exactly 0.
+GR_HD double indecater_grad(double p_j, double g_j, double centre) { return p_j * (g_j - centre); }
+
 // ------------------------------------------------------------------ REINFORCE
 // grad_theta_j = (f - b) * (onehot(D)_j - p_j), b a running mean of f (Williams 1992). For j = D
 // the factor 1 - p_D comes in as p_rest = sum_{i != D} p_i, which does not cancel as p_D -> 1.

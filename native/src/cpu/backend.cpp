@@ -326,6 +326,13 @@ int64_t rloo_backward(const op::RlooBackward& c) {
                         [&](int64_t b, int64_t e) { return t.rloo(a, b, e); });
 }
 
+int64_t indecater_backward(const op::IndecaterBackward& c) {
+  const KernelTable& t = table();
+  const IndecaterArgs a{batch_of(c.logits, c.rows, c.arity), c.loss_table, c.samples, c.grad};
+  return for_row_ranges(c.rows, (int64_t)c.arity * c.samples, 1,
+                        [&](int64_t b, int64_t e) { return t.indecater(a, b, e); });
+}
+
 }  // namespace gr::cpu
 
 using namespace gr;

@@ -111,6 +111,13 @@ struct RlooArgs {
   float* grad;
 };
 
+struct IndecaterArgs {
+  Batch batch;
+  const float* loss_table;  // [samples][rows][arity]
+  int32_t samples;
+  float* grad;
+};
+
 // Per-row sums of one chunk of Gumbel-Rao draws: h_j = sum_k gumbel_rao_term(w_j^k, gs_j, k),
 // gs = g - g_D (math.h, "Gumbel-Rao: a draw's term"); grad_j = gumbel_rao_finish(h_j, scale).
 // With the total derivative h_j sums gumbel_rao_total_term instead and u the row's sum of
@@ -161,6 +168,7 @@ struct KernelTable {
   int64_t (*disarm)(const BinaryBackwardArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*choice_gradient)(const ChoiceGradArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*rloo)(const RlooArgs&, int64_t row_begin, int64_t row_end);
+  int64_t (*indecater)(const IndecaterArgs&, int64_t row_begin, int64_t row_end);
   // Self-check: the uniforms u[0..n) of one row at one slot, as this copy's lanes draw them.
   void (*uniforms)(NoiseKey key, int64_t row, uint32_t slot, int32_t n, float* u);
 };

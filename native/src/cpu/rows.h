@@ -432,5 +432,6 @@ int64_t zgr_binary_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t 
 int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_end);
 int64_t choice_gradient_rows(const ChoiceGradArgs& a, int64_t row_begin, int64_t row_end);
 int64_t rloo_rows(const RlooArgs& a, int64_t row_begin, int64_t row_end);
+int64_t indecater_rows(const IndecaterArgs& a, int64_t row_begin, int64_t row_end);
 
 }  // namespace gr::cpu::GR_ISA_NS

@@ -266,6 +266,14 @@ public final class Formulas {
     return fsMinusMean / (samples - 1);
   }
 
+  /**
+   * IndeCateR: p_j (G_j - centre), G_k the row's mean loss at class k less that of its most
+   * probable class, centre = sum_k p_k G_k (math.h, indecater_grad).
+   */
+  public static double indecaterGrad(double pj, double gj, double centre) {
+    return pj * (gj - centre);
+  }
+
   /** One component of the softmax Jacobian-vector product J(s)^T g = s * (g - &lt;s, g&gt;). */
   public static double softmaxJvp(double sj, double gj, double sDotG) {
     return sj * (gj - sDotG);

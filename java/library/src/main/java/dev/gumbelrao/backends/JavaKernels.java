@@ -618,6 +618,54 @@ final class JavaKernels implements JavaOperations, Target {
     return status;
   }
 
+  @Override
+  public long indecaterBackward(Calls.IndecaterBackward c) {
+    float[] th = c.logits().readFloats();
+    float[] f = c.lossTable().readFloats();
+    int rows = c.rows(), n = c.arity(), samples = c.samples();
+    float[] grad = c.grad().floatTarget();
+    Thread caller = Thread.currentThread();
+    long status = forRows(rows, (long) n * samples, (begin, end) -> {
+      Row row = new Row(th, n);
+      double[] g = new double[n];
+      for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        int off = r * n;
+        int code = scanRow(th, off, n);
+        for (int s = 0; s < samples && code == Status.OK; s++) {
+          int t = (s * rows + r) * n;
+          for (int j = 0; j < n; j++) {
+            if (th[off + j] != Float.NEGATIVE_INFINITY && !Float.isFinite(f[t + j])) {
+              code = Status.LOSSES_NOT_FINITE;
+            }
+          }
+        }
+        if (code != Status.OK) return Status.of(code, r);
+        long loaded = row.load(r, null, null, caller);
+        if (loaded != Status.OK) return loaded;
+        int first = 0;  // the first index of the row maximum (math.h: G of this class is 0)
+        while (th[off + first] != row.m) first++;
+        java.util.Arrays.fill(g, 0);
+        for (int s = 0; s < samples; s++) {
+          int t = (s * rows + r) * n;
+          for (int j = 0; j < n; j++) {
+            if (th[off + j] != Float.NEGATIVE_INFINITY) g[j] += f[t + j];
+          }
+        }
+        double ref = g[first] / samples, centre = 0;
+        for (int j = 0; j < n; j++) {
+          g[j] = th[off + j] == Float.NEGATIVE_INFINITY ? 0 : g[j] / samples - ref;
+          centre += row.p[j] * g[j];
+        }
+        for (int j = 0; j < n; j++) g[j] = Formulas.indecaterGrad(row.p[j], g[j], centre);
+        if (!store(th, g, grad, off, n)) return Status.of(Status.GRAD_OVERFLOW, r);
+      }
+      return Status.OK;
+    });
+    if (status == Status.OK) c.grad().commit(grad);
+    return status;
+  }
+
   // ------------------------------------------------------------ binary variables (arity 1)
 
   /** A binary variable's logit: NaN is an error; +-Infinity is a certain 1 or 0. */
