@@ -227,6 +227,23 @@ void add_draws(Batch& b, const Case& c) {
     for (float& f : b.draw_losses) f = (float)rng.normal();
     return;
   }
+  if (loss_table_op(c.op)) {
+    // f_n(k) ~ N(0, 1); every seventh row a table that ignores the class (a constant per draw:
+    // its gradient is exactly 0); NaN at masked classes, which must never be read
+    const int64_t n = b.arity, S = c.samples;
+    b.draw_losses.resize((size_t)(S * rows * n));
+    b.loss_width = n;
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t r = 0; r < rows; ++r) {
+        const float constant = (float)rng.normal();
+        for (int64_t j = 0; j < n; ++j) {
+          float& f = b.draw_losses[(size_t)((s * rows + r) * n + j)];
+          f = r % 7 == 3 ? constant : (float)rng.normal();
+          if (b.logits[(size_t)(r * n + j)] == -INFINITY) f = NAN;
+        }
+      }
+    return;
+  }
   if (!is_binary(c.op)) return;
   for (int64_t r = 0; r < rows; ++r) {
     if (r % 11 == 5) b.logits[r] = INFINITY;
@@ -257,6 +274,7 @@ gr_arguments case_arguments(const Case& c, const float* logits, const float* ups
   a.arrays[GR_ARRAY_LOGITS] = (void*)logits;
   a.arrays[GR_ARRAY_UPSTREAM] = (void*)upstream;
   a.arrays[GR_ARRAY_LOSSES] = (void*)(draws_in ? draw_losses : losses);
+  a.arrays[GR_ARRAY_LOSS_TABLE] = (void*)draw_losses;
   const gr_operation_info& i = info(c.op);
   for (int32_t k = 0; k < i.array_count; ++k) {
     const gr_array_parameter& p = i.arrays[k];
@@ -496,8 +514,10 @@ void restore_row(Batch& to, const Batch& from, int64_t r) {
   to.choice[r] = from.choice[r];
   to.losses[r] = from.losses[r];
   for (size_t i = (size_t)r; i < from.draws.size(); i += (size_t)from.rows) to.draws[i] = from.draws[i];
-  for (size_t i = (size_t)r; i < from.draw_losses.size(); i += (size_t)from.rows)
-    to.draw_losses[i] = from.draw_losses[i];
+  const size_t per_row = (size_t)from.loss_width;  // [draw][row], or [draw][row][class]
+  for (size_t i = (size_t)r * per_row; i < from.draw_losses.size(); i += (size_t)from.rows * per_row)
+    std::copy(from.draw_losses.begin() + i, from.draw_losses.begin() + i + per_row,
+              to.draw_losses.begin() + i);
 }
 
 // One batch of 64 rows with faults in some rows; `faults` lists (row, the code the row gives
@@ -578,7 +598,7 @@ void check_fault_set(const std::string& name, const Case& c, const Batch& b, con
 // (13: the draws are checked first); with upstream: +inf at an unmasked class (8), NaN at a masked
 // class (2: accepted, never read).
 void check_bad_inputs(Op op, int32_t arity) {
-  const int32_t k = has_draws(op) ? 5 : multi_draw(op) ? 3 : 1;
+  const int32_t k = has_draws(op) ? 5 : multi_draw(op) || loss_table_op(op) ? 3 : 1;
   Case c{op, 64, arity, k, 0.5f};
   if (op == GR_OP_GST_BACKWARD) c.gap = 0.0f;
   const std::string name = std::string("bad_") + c.name();
@@ -619,6 +639,17 @@ void check_bad_inputs(Op op, int32_t arity) {
       faults.push_back({12, GR_LOSSES_NOT_FINITE});
       faults.push_back({13, GR_CHOICE_RANGE});
     }
+  }
+  if (loss_table_op(op)) {  // non-finite losses at unmasked classes; NaN at masked ones is read never
+    const size_t rows = 64;
+    size_t at11 = 0;
+    while (b.logits[11 * n + at11] == -INFINITY) ++at11;
+    b.draw_losses[(1 * rows + 11) * n + at11] = NAN;
+    faults.push_back({11, GR_LOSSES_NOT_FINITE});
+    size_t at12 = 0;
+    while (b.logits[12 * n + at12] == -INFINITY) ++at12;
+    b.draw_losses[(0 * rows + 12) * n + at12] = -INFINITY;
+    faults.push_back({12, GR_LOSSES_NOT_FINITE});
   }
   if (reads_upstream(op)) {
     b.upstream[8 * n + (size_t)b.choice[8]] = INFINITY;  // D itself is never masked
@@ -853,6 +884,8 @@ void successor_cases(int32_t n, int64_t one_draw_rows) {
     run_case(gst_case(one_draw_rows, n, tau, 0.0f));
   }
   for (int32_t S : {2, 4, 40}) run_case(Case{GR_OP_RLOO_BACKWARD, std::max<int64_t>(1, one_draw_rows / S), n, S});
+  for (int32_t N : {1, 3, 20})
+    run_case(Case{GR_OP_INDECATER_BACKWARD, std::max<int64_t>(1, one_draw_rows / N), n, N});
   for (int32_t k : {1, 7, 100, 1000}) {
     const double work = (double)n * k;
     const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(1025, (int64_t)((1 << 20) / work)));
@@ -941,7 +974,7 @@ void check_sweep() {
   printf("\n== check: bad inputs (lowest bad row and its code, as the CPU reports them)\n");
   const Op ops[] = {GR_OP_SAMPLE,    GR_OP_CONDITIONAL_GUMBEL, GR_OP_GUMBEL_RAO_BACKWARD, GR_OP_GUMBEL_SOFTMAX_FORWARD, GR_OP_GUMBEL_SOFTMAX_BACKWARD,
                     GR_OP_STRAIGHT_THROUGH_BACKWARD, GR_OP_REINFORCE_BACKWARD, GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, GR_OP_ZGR_BACKWARD, GR_OP_REINMAX_BACKWARD,
-                    GR_OP_GST_BACKWARD, GR_OP_RLOO_BACKWARD};
+                    GR_OP_GST_BACKWARD, GR_OP_RLOO_BACKWARD, GR_OP_INDECATER_BACKWARD};
   for (Op op : ops) {
     check_bad_inputs(op, 33);
     check_bad_inputs(op, 8192);  // the block-per-row kernels
@@ -977,6 +1010,7 @@ void sanitize_sweep() {
     run_case(Case{GR_OP_REINMAX_BACKWARD, rows, n, 1, 0.5f});
     run_case(gst_case(rows, n, 0.5f, 0.0f));
     run_case(Case{GR_OP_RLOO_BACKWARD, rows, n, 4});
+    run_case(Case{GR_OP_INDECATER_BACKWARD, rows, n, 3});
     run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, rows, n, 9, 0.7f});
   }
   run_case(Case{GR_OP_RLOO_BACKWARD, 5, 16, 40});             // more samples than a team has lanes
@@ -988,6 +1022,7 @@ void sanitize_sweep() {
   check_bad_inputs(GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 33);
   check_bad_inputs(GR_OP_ZGR_BACKWARD, 4100);
   check_bad_inputs(GR_OP_RLOO_BACKWARD, 33);
+  check_bad_inputs(GR_OP_INDECATER_BACKWARD, 33);
   check_bad_binary(GR_OP_DISARM_BACKWARD);
   hardening_sweep();
 }
@@ -1170,6 +1205,8 @@ void bench_sweep() {
   bench_case(gst_case(256, 65536, 0.5f, 0.0f), "block per row: prediction 35-60% of copy");
   bench_case(Case{GR_OP_RLOO_BACKWARD, 1 << 20, 16, 4}, "prediction 75-85% of copy");
   bench_case(Case{GR_OP_RLOO_BACKWARD, 1 << 14, 1024, 4}, "prediction 75-85% of copy");
+  bench_case(Case{GR_OP_INDECATER_BACKWARD, 1 << 18, 16, 4},
+             "a thread per row: the loss table read with a stride of the arity");
   bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 1 << 20, 16, 100, 0.5f}, "prediction 0.6-0.75x of gr's");
   bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 4096, 1024, 10, 0.5f}, "prediction 0.6-0.75x of gr's");
   bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 64, 65536, 10, 0.7f}, "block per row");

@@ -88,6 +88,7 @@ struct Batch {
   // estimators' given b (and DisARM's antithetic b~) and losses (add_draws).
   std::vector<int32_t> draws;
   std::vector<float> draw_losses;
+  int64_t loss_width = 1;  // draw_losses per row and draw: 1, or the arity for a loss table
 };
 
 // Rows are filled in parallel, each from its own generator seeded by (seed, row), so the data
@@ -169,13 +170,17 @@ inline bool reads_upstream(Op op) { return has_input(op, GR_ARRAY_UPSTREAM); }
 inline bool multi_draw(Op op) {
   const gr_operation_info& i = info(op);
   for (int32_t k = 0; k < i.array_count; ++k)
-    if (strstr(i.arrays[k].length, "draws") && !i.binary) return true;
+    if (i.arrays[k].array == GR_ARRAY_CHOICE && strstr(i.arrays[k].length, "draws") && !i.binary)
+      return true;
   return false;
 }
+// A table of losses per draw, row and class, [draw][row][class] (IndeCateR's f_n(k)): the batch's
+// `draw_losses` holds it.
+inline bool loss_table_op(Op op) { return has_input(op, GR_ARRAY_LOSS_TABLE); }
 // Operations whose given draws and losses are the batch's `draws` and `draw_losses` ([draw][row]:
-// the multi-draw and the binary ones), checked on every row (a prefix of the rows would read
-// other rows' draws).
-inline bool draw_major(Op op) { return multi_draw(op) || is_binary(op); }
+// the multi-draw and the binary ones; [draw][row][class]: a loss table), checked on every row (a
+// prefix of the rows would read other rows' draws).
+inline bool draw_major(Op op) { return multi_draw(op) || is_binary(op) || loss_table_op(op); }
 
 struct Case {
   Op op;

@@ -326,6 +326,44 @@ int64_t choice_rows(const Case& c, const Batch& b, std::vector<float>& out) {
   return 0;
 }
 
+// IndeCateR: grad_j = p_j (G_j - sum_k p_k G_k), G_k = F_k - F_c, F_k the mean over the draws of
+// the table's f_n(k) and c the first index of the row maximum (math.h: the form that keeps a
+// peaked row's small gradients and gives a table that ignores the class its exact 0), in long
+// double with p = exp(theta - m) / z from the logits directly; masked classes' losses (NaN in the
+// harness's tables) are never read.
+int64_t indecater(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t n = c.arity, rows = c.rows, S = c.samples;
+  std::vector<double> o(n);
+  std::vector<long double> F(n), p(n);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* th = b.logits.data() + r * n;
+    int code = scan_row(th, n);
+    for (int64_t s = 0; s < S && !code; ++s)
+      for (int64_t j = 0; j < n; ++j)
+        if (th[j] != kNegInf && !isfinite(b.draw_losses[(s * rows + r) * n + j]))
+          code = GR_LOSSES_NOT_FINITE;
+    if (code) return bad(code, r);
+    long double m = -INFINITY, z = 0;
+    for (int64_t j = 0; j < n; ++j) m = std::max(m, (long double)th[j]);
+    for (int64_t j = 0; j < n; ++j) z += th[j] == kNegInf ? 0 : expl((long double)th[j] - m);
+    int64_t c = 0;
+    while ((long double)th[c] != m) ++c;
+    for (int64_t j = 0; j < n; ++j) {
+      p[j] = th[j] == kNegInf ? 0 : expl((long double)th[j] - m) / z;
+      F[j] = 0;
+      if (th[j] == kNegInf) continue;
+      for (int64_t s = 0; s < S; ++s) F[j] += b.draw_losses[(s * rows + r) * n + j];
+      F[j] /= S;
+    }
+    long double centre = 0;
+    for (int64_t j = 0; j < n; ++j) centre += th[j] == kNegInf ? 0 : p[j] * (F[j] - F[c]);
+    for (int64_t j = 0; j < n; ++j)
+      o[j] = th[j] == kNegInf ? 0.0 : (double)(p[j] * ((F[j] - F[c]) - centre));
+    if (!store(th, o, out.data() + r * n, n)) return bad(GR_GRAD_OVERFLOW, r);
+  }
+  return 0;
+}
+
 int64_t rloo(const Case& c, const Batch& b, std::vector<float>& out) {
   const int64_t n = c.arity, rows = c.rows, S = c.samples;
   std::vector<double> o(n);
@@ -432,6 +470,7 @@ int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
     case GR_OP_REINMAX_BACKWARD:
     case GR_OP_GST_BACKWARD: return choice_rows(c, b, out);
     case GR_OP_RLOO_BACKWARD: return rloo(c, b, out);
+    case GR_OP_INDECATER_BACKWARD: return indecater(c, b, out);
     case GR_OP_BINARY_SAMPLE: return binary_sample(c, b, d, out);
     case GR_OP_ZGR_BINARY_BACKWARD: return zgr_binary(c, b, out);
     case GR_OP_DISARM_BACKWARD: return disarm(c, b, out);
