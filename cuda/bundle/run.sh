@@ -13,6 +13,8 @@
 #              times, against uncaptured calls; bad rows still reported
 #   limits     gr_cuda_harness --limits: K = 2^31 - 1, many draws at arity > 4096, staging
 #              memory released for every thread (issue 9)
+#   split      gr_cuda_harness --split: every operation on 1, 2, 3 and 7 chunks of a batch (the
+#              noise's first_row) against the whole batch, bit for bit, CPU and GPU
 #   nvtx       every public operation's NVTX range (gr_nvtx_ranges_test under the recorder
 #              tool) and the host cost of a range (gr_cuda_harness --nvtx-overhead)
 #   memcheck   compute-sanitizer --tool memcheck over gr_cuda_harness --sanitize
@@ -33,7 +35,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: run.sh RESULTS_DIR [STEPS]}
 steps=${2:-}
-steps=${steps:-info,check,tests,graph,limits,nvtx,memcheck,racecheck,bench,jmh,nsys,ncu,torch}
+steps=${steps:-info,check,tests,graph,limits,split,nvtx,memcheck,racecheck,bench,jmh,nsys,ncu,torch}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 java="$here/jre/bin/java"
@@ -80,6 +82,7 @@ run tests "$(limit tests 300)" "$java" -jar "$here"/lib/junit-platform-console-s
   --exclude-tag desktop --details tree --disable-banner --disable-ansi-colors
 run graph "$(limit graph 120)" "$harness" --graph --json "$out/graph.json"
 run limits "$(limit limits 240)" "$harness" --limits --json "$out/limits.json"
+run split "$(limit split 60)" "$harness" --split --json "$out/split.json"
 run nvtx "$(limit nvtx 60)" bash -c "NVTX_INJECTION64_PATH='$here/lib/libgr_nvtx_recorder.so' \
   '$here/bin/gr_nvtx_ranges_test' && '$harness' --nvtx-overhead && \
   NVTX_INJECTION64_PATH='$here/lib/libgr_nvtx_recorder.so' '$harness' --nvtx-overhead"
