@@ -629,20 +629,17 @@ final class JavaKernels implements JavaOperations, Target {
       Row row = new Row(th, n);
       double[] g = new double[n];
       for (int r = begin; r < end; r++) {
-        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        long loaded = row.load(r, null, null, caller);  // the logits first, then the losses
+        if (loaded != Status.OK) return loaded;
         int off = r * n;
-        int code = scanRow(th, off, n);
-        for (int s = 0; s < samples && code == Status.OK; s++) {
+        for (int s = 0; s < samples; s++) {
           int t = (s * rows + r) * n;
           for (int j = 0; j < n; j++) {
             if (th[off + j] != Float.NEGATIVE_INFINITY && !Float.isFinite(f[t + j])) {
-              code = Status.LOSSES_NOT_FINITE;
+              return Status.of(Status.LOSSES_NOT_FINITE, r);
             }
           }
         }
-        if (code != Status.OK) return Status.of(code, r);
-        long loaded = row.load(r, null, null, caller);
-        if (loaded != Status.OK) return loaded;
         int first = 0;  // the first index of the row maximum (math.h: G of this class is 0)
         while (th[off + first] != row.m) first++;
         java.util.Arrays.fill(g, 0);
