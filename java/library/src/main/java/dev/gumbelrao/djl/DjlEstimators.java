@@ -52,7 +52,8 @@ public final class DjlEstimators {
    * The forward pass on DJL arrays.
    *
    * @param backend the library instance that runs this pass and its backward pass
-   * @param estimator any estimator with one draw per row
+   * @param estimator any estimator; one that draws S > 1 times per row (RLOO-S, DisARM) gives
+   *     values of shape (S, logits' shape) and takes losses of shape (S, rows' shape)
    * @param logits float32, CPU, shape (..., arity): every leading index a categorical variable
    * @param key the noise of this pass
    * @param manager where the sample's arrays live (values, choices, gradients)
@@ -64,10 +65,6 @@ public final class DjlEstimators {
     if (backend == null) throw new IllegalArgumentException("backend must not be null");
     if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
     if (manager == null) throw new IllegalArgumentException("manager must not be null");
-    if (estimator.draws() != 1) {
-      throw new IllegalArgumentException("estimator: " + estimator.name() + " draws "
-          + estimator.draws() + " samples per row; the DJL interop takes one");
-    }
     Shape shape = checkFloatsOnCpu(logits, "logits");
     SpinningThreads.checkOnce(logits);
     if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) < 1) {
@@ -81,7 +78,8 @@ public final class DjlEstimators {
     }
     int rows = (int) (size / arity);
     FloatBuffer th = floats(logits);
-    NDArray values = manager.zeros(shape, DataType.FLOAT32, Device.cpu());
+    Shape valuesShape = estimator.draws() == 1 ? shape : new Shape(estimator.draws()).addAll(shape);
+    NDArray values = manager.zeros(valuesShape, DataType.FLOAT32, Device.cpu());
     Sample sample = estimator.forward(backend, th, rows, (int) arity, key, floats(values));
     return new DjlSample(sample, logits, values, shape, manager);
   }

@@ -30,6 +30,21 @@ public final class DjlSample {
     if (sample.estimator() instanceof PathwiseEstimator) values.setRequiresGradient(true);
   }
 
+  /** Draws per row: the values and the losses have a leading axis of this size when > 1. */
+  int draws() {
+    return sample.estimator().draws();
+  }
+
+  /** The logits' shape with the leading draws axis when the estimator draws several times. */
+  private Shape withDraws(Shape s) {
+    return draws() == 1 ? s : new Shape(draws()).addAll(s);
+  }
+
+  /** The logits this sample was drawn from (a view the surrogate multiplies). */
+  NDArray logits() {
+    return logits;
+  }
+
   /** The library's sample (estimator, key, choices). */
   public Sample sample() {
     return sample;
@@ -37,17 +52,21 @@ public final class DjlSample {
 
   /**
    * What the network reads: onehot(D), or the relaxed y of the Gumbel-Softmax, with the logits'
-   * shape. For a pathwise estimator it requires a gradient, so the decoder's backward pass leaves
-   * dL/dvalues in {@code values().getGradient()}.
+   * shape; for an estimator that draws S > 1 times per row (RLOO-S, DisARM), shape
+   * (S, logits' shape), draw-major. For a pathwise estimator it requires a gradient, so the
+   * decoder's backward pass leaves dL/dvalues in {@code values().getGradient()}.
    */
   public NDArray values() {
     return values;
   }
 
-  /** D as int32, the logits' shape without the class axis. */
+  /** D as int32, the logits' shape without the class axis (with the draws axis when S > 1). */
   public NDArray choices() {
-    Shape rows = shape.slice(0, shape.dimension() - 1);
-    return manager.create(sample.choices(), rows);
+    return manager.create(sample.choices(), withDraws(rowShape()));
+  }
+
+  private Shape rowShape() {
+    return shape.slice(0, shape.dimension() - 1);
   }
 
   /**
@@ -67,7 +86,8 @@ public final class DjlSample {
   /**
    * dL/dlogits of a score-function estimator for the loss of each sample.
    *
-   * @param losses float32, CPU, the logits' shape without the class axis
+   * @param losses float32, CPU, the logits' shape without the class axis; with the draws axis
+   *     in front, (S, ...), when the estimator draws S > 1 times per row
    */
   public NDArray gradientFromLosses(NDArray losses) {
     if (!(sample.estimator() instanceof ScoreFunctionEstimator)) {
@@ -75,7 +95,7 @@ public final class DjlSample {
           + "pass takes the upstream gradient (gradient(upstream), surrogate(upstream))");
     }
     checkLogitsOpen();
-    checkShape(losses, "losses", shape.slice(0, shape.dimension() - 1));
+    checkShape(losses, "losses", withDraws(rowShape()));
     NDArray grad = manager.zeros(shape, DataType.FLOAT32, Device.cpu());
     ((ScoreFunctionEstimator) sample.estimator()).backward(sample, DjlEstimators.floats(losses),
         DjlEstimators.floats(grad));
@@ -85,11 +105,30 @@ public final class DjlSample {
   /**
    * The scalar sum(logits * G) with G = {@link #gradient(NDArray)} of {@code upstream}, G held
    * constant: its backward pass sends exactly dL/dlogits = G into the graph that computed the
-   * logits. {@code upstream} is usually {@code values().getGradient()} after the decoder's
-   * backward pass (before it, DJL reads that gradient as zeros).
+   * logits. For the usual upstream, dL/dvalues after the loss's backward pass, use
+   * {@link #surrogate()}, which refuses to run before that pass.
    */
   public NDArray surrogate(NDArray upstream) {
     return logits.mul(gradient(upstream)).sum();
+  }
+
+  /**
+   * {@link #surrogate(NDArray)} of dL/dvalues, the gradient the loss's backward pass left on
+   * {@link #values()}.
+   *
+   * @throws IllegalStateException when no backward pass has reached the values yet: the loss's
+   *     backward pass has not run (DJL would read the gradient as zeros: a silently zero
+   *     dL/dlogits), or the loss does not depend on the values
+   */
+  public NDArray surrogate() {
+    pathwise();
+    NDArray upstream = TorchAutograd.gradientOrNull(values);
+    if (upstream == null) {
+      throw new IllegalStateException("no backward pass has reached the values of this "
+          + sample.estimator().name() + " sample: run the loss's backward pass first (the "
+          + "surrogate takes dL/dvalues), and check that the loss depends on the values");
+    }
+    return surrogate(upstream);
   }
 
   /** {@link #surrogate(NDArray)} for a score-function estimator: G from the samples' losses. */
@@ -107,7 +146,7 @@ public final class DjlSample {
   }
 
   // The sample reads the logits' memory in place: a closed tensor's memory may be gone.
-  private void checkLogitsOpen() {
+  void checkLogitsOpen() {
     if (logits.isReleased()) {
       throw new IllegalStateException("the logits of this sample were closed before its "
           + "backward pass");

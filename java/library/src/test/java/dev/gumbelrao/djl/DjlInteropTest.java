@@ -56,40 +56,47 @@ class DjlInteropTest {
         EstimatorCases.oneDrawPerRow().stream().map(c -> Arguments.of(b, c)));
   }
 
+  static Stream<Arguments> everyEstimator() {
+    return Stream.of(BackendKind.CPU, BackendKind.JAVA).flatMap(b ->
+        EstimatorCases.all().stream().map(c -> Arguments.of(b, c)));
+  }
+
   /**
-   * Every estimator the interop takes (one draw per row; read from {@link EstimatorCases}, so a
-   * new family is checked with no edit here), on logits of shape (BATCH, VARIABLES, arity):
-   * values, choices and gradient (from the upstream, or from the losses) with the bits of the
-   * array path and the shapes of the logits.
+   * Every estimator of the registry (read from {@link EstimatorCases}, so a new family is checked
+   * with no edit here), on logits of shape (BATCH, VARIABLES, arity): values, choices and
+   * gradient (from the upstream, or from the losses) with the bits of the array path, and the
+   * shapes of the logits with the draws axis in front for the estimators of S > 1 draws.
    */
   @ParameterizedTest(name = "{0}: {1}")
-  @MethodSource("oneDrawPerRow")
+  @MethodSource("everyEstimator")
   void theDjlPathGivesTheArrayPathsBits(BackendKind backend, EstimatorCases.Case c) {
     SplittableRandom rnd = new SplittableRandom(2);
-    int arity = c.arity(), rows = ROWS;
+    int arity = c.arity(), rows = ROWS, s0 = c.draws();
     float[] th = c.logits(rnd, rows, 1.5, 0.0), g = c.input(rnd, rows);
     NoiseKey key = new NoiseKey(17, 3);
-    Shape shape = new Shape(BATCH, VARIABLES, arity);
+    Shape logitsShape = new Shape(BATCH, VARIABLES, arity);
+    Shape shape = s0 == 1 ? logitsShape : new Shape(s0, BATCH, VARIABLES, arity);
+    Shape rowShape = s0 == 1 ? new Shape(BATCH, VARIABLES) : new Shape(s0, BATCH, VARIABLES);
     try (Backend gr = open(backend); NDManager manager = NDManager.newBaseManager()) {
-      NDArray logits = manager.create(th, shape);
+      NDArray logits = manager.create(th, logitsShape);
       Estimator viaDjl = c.estimator(), viaArrays = c.estimator();
       DjlSample z = DjlEstimators.forward(gr, viaDjl, logits, key, manager);
-      float[] values = new float[rows * arity], grad = new float[rows * arity];
+      float[] values = new float[s0 * rows * arity], grad = new float[rows * arity];
       Sample s = viaArrays.forward(gr, th, rows, arity, key, values);
       EstimatorCases.backward(viaArrays, s, g, grad);
       assertArrayEquals(values, z.values().toFloatArray(), c + " values");
       assertEquals(shape, z.values().getShape());
       NDArray dj = c.pathwise() ? z.gradient(manager.create(g, shape))
-          : z.gradientFromLosses(manager.create(g, new Shape(BATCH, VARIABLES)));
+          : z.gradientFromLosses(manager.create(g, rowShape));
       assertArrayEquals(grad, dj.toFloatArray(), c + " gradient");
-      assertEquals(shape, dj.getShape());
+      assertEquals(logitsShape, dj.getShape());
       if (s.hasChoices()) {
         assertArrayEquals(s.choices(), z.choices().toIntArray());
-        assertEquals(new Shape(BATCH, VARIABLES), z.choices().getShape());
+        assertEquals(rowShape, z.choices().getShape());
       }
       // the other kind of backward pass is refused, naming the one to use
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
-        if (c.pathwise()) z.gradientFromLosses(manager.zeros(new Shape(BATCH, VARIABLES)));
+        if (c.pathwise()) z.gradientFromLosses(manager.zeros(rowShape));
         else z.gradient(manager.zeros(shape));
       });
       assertTrue(e.getMessage().contains(c.pathwise() ? "gradient(upstream)"
@@ -173,25 +180,6 @@ class DjlInteropTest {
       log.removeHandler(h);
     }
     assertTrue(warnings.size() <= 1, warnings.toString());
-  }
-
-  /** The estimators that draw several samples per row are refused, naming the estimator. */
-  @Test
-  void estimatorsOfSeveralDrawsPerRowAreRefused() {
-    try (Backend gr = Backend.open(BackendKind.JAVA);
-        NDManager manager = NDManager.newBaseManager()) {
-      int refused = 0;
-      for (EstimatorCases.Case c : EstimatorCases.all()) {
-        if (c.draws() == 1) continue;
-        NDArray logits = manager.zeros(new Shape(3, c.arity()), DataType.FLOAT32);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> DjlEstimators.forward(gr, c.estimator(), logits, NoiseKey.of(1), manager));
-        assertEquals("estimator: " + c.name() + " draws " + c.draws() + " samples per row; the "
-            + "DJL interop takes one", e.getMessage());
-        refused++;
-      }
-      assertTrue(refused > 0, "the case list has estimators of several draws (RLOO, DisARM)");
-    }
   }
 
   /**

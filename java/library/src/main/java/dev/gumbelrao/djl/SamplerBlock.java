@@ -1,0 +1,247 @@
+package dev.gumbelrao.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.gumbelrao.Backend;
+import dev.gumbelrao.BackendKind;
+import dev.gumbelrao.Backends;
+import dev.gumbelrao.NoiseStream;
+import dev.gumbelrao.estimators.Estimator;
+
+/**
+ * A DJL {@code Block} that draws a categorical sample from its input logits with one of the
+ * library's estimators: what a model built from DJL blocks puts between an encoder and whatever
+ * reads the discrete variables (a {@code SequentialBlock}, or a block of the user's own).
+ *
+ * <pre>{@code
+ * SamplerBlock sampler = SamplerBlock.builder()
+ *     .estimator(Estimators.gumbelRao(100, 0.5f))
+ *     .noise(new NoiseStream(42))            // the keys of the sampler's forward passes
+ *     .build();                              // class axis: the last (classAxis(int) for another)
+ * Block model = new SequentialBlock().add(encoder).add(sampler).add(decoder);
+ * // train it with a SamplerTrainer: EasyTrain.fit, trainer.forward, DJL's losses, evaluators
+ * // and listeners, one backward call
+ * }</pre>
+ *
+ * <p>Output: what the network reads, the estimator's forward values (onehot(D), or the relaxed
+ * sample of the Gumbel-Softmax) with the logits' shape; for an estimator that draws S > 1 times
+ * per row (RLOO-S, DisARM), shape (S, logits' shape): the network evaluates every draw, and the
+ * loss gives one value per draw and example (see {@link SampleLoss}).
+ *
+ * <p>Training: the estimator's gradient reaches the logits through {@link SamplingCollector}, the
+ * gradient collector of {@link SamplerTrainer} (why a collector: DJL has no custom autograd
+ * functions in Java; see {@link SamplingCollector}). A training forward pass outside one is
+ * refused: nothing would carry the estimator's gradient, and the logits' gradient would be
+ * silently zero. Evaluation ({@code training == false}) draws a sample too, or, with
+ * {@link Builder#mostProbable()}, gives the most probable class (greedy decoding).
+ *
+ * <p>Arrays: float32 logits on the CPU device, read in place (no copy unless the class axis is
+ * not the last). The sample's arrays live in the logits' manager. The backend is the builder's,
+ * or one opened for the process on first use: the CPU backend where the native library loads,
+ * else the JAVA backend (the same bits). DJL tensors on a GPU are refused: DJL 0.36 exposes no
+ * device address of a PyTorch CUDA tensor, so a GPU user copies the logits to the CPU
+ * ({@code toDevice(Device.cpu(), false)}): 4 bytes per logit each way per step, plus the values'
+ * copy back.
+ */
+public final class SamplerBlock extends AbstractBlock {
+  private static final byte VERSION = 1;
+  private static volatile Backend shared;
+
+  private final Estimator estimator;
+  private final NoiseStream noise;
+  private final int classAxis;
+  private final Backend backend;
+  private final boolean mostProbable;
+
+  private SamplerBlock(Builder b) {
+    super(VERSION);
+    estimator = b.estimator;
+    noise = b.noise;
+    classAxis = b.classAxis;
+    backend = b.backend;
+    mostProbable = b.mostProbable;
+  }
+
+  /** A builder: an estimator is required; the rest has defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The estimator this block samples with. */
+  public Estimator estimator() {
+    return estimator;
+  }
+
+  /** The stream of noise keys: each forward pass takes the next one. */
+  public NoiseStream noise() {
+    return noise;
+  }
+
+  @Override
+  protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs,
+      boolean training, PairList<String, Object> params) {
+    if (inputs == null || inputs.size() != 1) {
+      throw new IllegalArgumentException("inputs: a SamplerBlock takes one array, the logits; got "
+          + (inputs == null ? "null" : inputs.size() + " arrays"));
+    }
+    NDArray logits = inputs.singletonOrThrow();
+    Shape shape = DjlEstimators.checkFloatsOnCpu(logits, "logits");
+    int axis = axis(shape.dimension());
+    int last = shape.dimension() - 1;
+    OpenStep step = training ? OpenStep.current() : null;
+    if (training && step == null) {
+      throw new IllegalStateException("a training forward pass of a SamplerBlock ("
+          + estimator.name() + ") outside a SamplingCollector: nothing would carry the "
+          + "estimator's gradient to the logits, which would train with a zero gradient. "
+          + "Train with a SamplerTrainer (new SamplerTrainer(model, config): its "
+          + "newGradientCollector(), which EasyTrain.fit uses, is one), or open "
+          + "SamplingCollector.open(engine) around a step of your own");
+    }
+    NDArray moved = axis == last ? logits : logits.transpose(toLast(shape.dimension(), axis));
+    NDArray values;
+    if (!training && mostProbable) {
+      values = mostProbable(moved);
+    } else {
+      DjlSample z = DjlEstimators.forward(backend(), estimator, moved, noise.next(),
+          logits.getManager());
+      if (step != null) step.add(z);
+      values = z.values();
+    }
+    if (axis != last) {
+      int extra = values.getShape().dimension() - shape.dimension();   // the draws axis
+      values = values.transpose(fromLast(shape.dimension(), axis, extra));
+    }
+    return new NDList(values);
+  }
+
+  // onehot(argmax) of each row; a binary family's single logit gives 1 where it is positive.
+  private NDArray mostProbable(NDArray logits) {
+    long arity = logits.getShape().get(logits.getShape().dimension() - 1);
+    NDArray v = arity == 1
+        ? logits.gt(0f).toType(DataType.FLOAT32, false)
+        : logits.argMax(-1).oneHot((int) arity).toType(DataType.FLOAT32, false);
+    if (estimator.draws() > 1) {
+      v = v.expandDims(0).repeat(0, estimator.draws());
+    }
+    return v;
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    if (inputShapes.length != 1) {
+      throw new IllegalArgumentException("inputShapes: a SamplerBlock takes one array");
+    }
+    Shape s = inputShapes[0];
+    axis(s.dimension());
+    return new Shape[] {estimator.draws() == 1 ? s : new Shape(estimator.draws()).addAll(s)};
+  }
+
+  private int axis(int dimensions) {
+    int a = classAxis < 0 ? classAxis + dimensions : classAxis;
+    if (dimensions < 1 || a < 0 || a >= dimensions) {
+      throw new IllegalArgumentException("classAxis " + classAxis + " is outside logits of "
+          + dimensions + " axes");
+    }
+    return a;
+  }
+
+  // The permutation that moves `axis` to the end, the others in their order.
+  static int[] toLast(int dimensions, int axis) {
+    int[] p = new int[dimensions];
+    for (int i = 0, j = 0; i < dimensions; i++) if (i != axis) p[j++] = i;
+    p[dimensions - 1] = axis;
+    return p;
+  }
+
+  // Its inverse, for arrays with `extra` leading axes (the draws axis) in front.
+  static int[] fromLast(int dimensions, int axis, int extra) {
+    int[] p = new int[dimensions + extra];
+    for (int i = 0; i < extra; i++) p[i] = i;
+    for (int i = 0; i < dimensions; i++) {
+      p[extra + i] = extra + (i < axis ? i : i == axis ? dimensions - 1 : i - 1);
+    }
+    return p;
+  }
+
+  private Backend backend() {
+    if (backend != null) return backend;
+    Backend b = shared;
+    if (b == null) {
+      synchronized (SamplerBlock.class) {
+        if (shared == null) {
+          shared = Backend.open(Backends.status(BackendKind.CPU).available() ? BackendKind.CPU
+              : BackendKind.JAVA);
+        }
+        b = shared;
+      }
+    }
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "SamplerBlock(" + estimator.name() + ", class axis " + classAxis + ")";
+  }
+
+  /** Builds a {@link SamplerBlock}. */
+  public static final class Builder {
+    private Estimator estimator;
+    private NoiseStream noise = new NoiseStream(0);
+    private int classAxis = -1;
+    private Backend backend;
+    private boolean mostProbable;
+
+    private Builder() {}
+
+    /** The estimator (required): any of {@code Estimators}' or the registry's. */
+    public Builder estimator(Estimator estimator) {
+      if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
+      this.estimator = estimator;
+      return this;
+    }
+
+    /**
+     * The noise keys' stream (default: seed 0 from offset 0): each forward pass takes
+     * {@link NoiseStream#next()}; blocks that share a stream draw independent noise.
+     */
+    public Builder noise(NoiseStream noise) {
+      if (noise == null) throw new IllegalArgumentException("noise must not be null");
+      this.noise = noise;
+      return this;
+    }
+
+    /** The class axis, like PyTorch's {@code dim}: negative counts from the end (default -1). */
+    public Builder classAxis(int axis) {
+      this.classAxis = axis;
+      return this;
+    }
+
+    /**
+     * The backend that runs the estimator (default: the CPU backend where the native library
+     * loads, else the JAVA backend, opened once for the process). The caller closes its own.
+     */
+    public Builder backend(Backend backend) {
+      if (backend == null) throw new IllegalArgumentException("backend must not be null");
+      this.backend = backend;
+      return this;
+    }
+
+    /** At evaluation, the most probable class of each row instead of a sample (greedy). */
+    public Builder mostProbable() {
+      this.mostProbable = true;
+      return this;
+    }
+
+    public SamplerBlock build() {
+      if (estimator == null) {
+        throw new IllegalStateException("estimator is required: builder().estimator(...)");
+      }
+      return new SamplerBlock(this);
+    }
+  }
+}
