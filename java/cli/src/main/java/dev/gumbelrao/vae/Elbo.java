@@ -2,15 +2,14 @@ package dev.gumbelrao.vae;
 
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
+import dev.gumbelrao.NoiseStream;
 import dev.gumbelrao.estimators.Estimator;
-import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 
 import static dev.gumbelrao.djl.DjlEstimators.constant;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -19,8 +18,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
-import dev.gumbelrao.djl.DjlEstimators;
-import dev.gumbelrao.djl.DjlSample;
+import dev.gumbelrao.djl.SampleLoss;
+import dev.gumbelrao.djl.SamplerBlock;
+import dev.gumbelrao.djl.SamplingCollector;
+import ai.djl.training.ParameterStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -40,12 +41,13 @@ import java.nio.FloatBuffer;
  * carries only the reconstruction term, for every estimator alike (as Jang et al. 2017 train
  * the categorical VAE).
  *
- * <p>The estimator enters through the library's DJL interop: its forward pass draws D (or, for
- * the relaxed Gumbel-Softmax, y) into the decoder's input; the decoder's backward pass leaves
- * dL/dvalues; the estimator's backward pass turns it (or, for a score-function estimator, each
- * image's -log p(x | D)) into dL/dlogits, which re-enters the encoder with the KL's gradient.
- * Estimators that draw several samples per row (RLOO) go through the library's buffer API, the
- * decoder reading every draw (the interop takes one).
+ * <p>The estimator enters as the library's DJL {@code SamplerBlock} between the encoder and
+ * the decoder, in a {@code SamplingCollector}'s step with one backward call: the block draws D
+ * (or, for the relaxed Gumbel-Softmax, y; for RLOO-S every draw, the decoder reading all of
+ * them); the loss is a {@code SampleLoss}, each image's -log p(x | D) (per draw) with the KL as
+ * its exact term, so a score-function estimator takes the per-image losses and a pathwise one
+ * the decoder's gradient, with no branch here. The binary estimators on 2-class variables take
+ * a reparametrised logit ({@link #binaryPass}) through the explicit form.
  */
 final class Elbo {
   /** One batch's loss terms (means over the batch, nats) and the estimator's share of the time. */
@@ -77,27 +79,15 @@ final class Elbo {
    */
   static Terms gradients(VaeModel model, Estimator estimator, Backend gr, float[] x, int batch,
       NoiseKey key, boolean binary) {
-    return gradients(model, estimator, gr, x, batch, key, binary ? Route.BINARY : Route.BY_DRAWS);
-  }
-
-  /**
-   * {@link #gradients} of a score-function estimator through the buffer path that estimators
-   * with several draws per row take, whatever its draws: the test that the path's layout and
-   * scaling are those of the interop path, with the one-draw estimators there are today.
-   */
-  static Terms gradientsViaBuffers(VaeModel model, ScoreFunctionEstimator estimator,
-      Backend gr, float[] x, int batch, NoiseKey key) {
-    return gradients(model, estimator, gr, x, batch, key, Route.BUFFERS);
+    return gradients(model, estimator, gr, x, batch, key, binary ? Route.BINARY : Route.BLOCK);
   }
 
   /** How the estimator's sample reaches the decoder. */
   private enum Route {
-    /** one draw per row: DJL interop; several: the buffer path ({@link #multiDraw}) */
-    BY_DRAWS,
+    /** the SamplerBlock, any estimator of the model's arity */
+    BLOCK,
     /** a binary estimator on 2-class variables ({@link #binaryPass}) */
-    BINARY,
-    /** the buffer path whatever the draws */
-    BUFFERS
+    BINARY
   }
 
   private static Terms gradients(VaeModel model, Estimator estimator, Backend gr, float[] x,
@@ -105,7 +95,7 @@ final class Elbo {
     Architecture a = model.architecture();
     int v = a.variables(), n = a.arity();
     try (NDManager step = model.manager().newSubManager();
-        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        SamplingCollector gc = SamplingCollector.open()) {
       NDArray xs = step.create(x, new Shape(batch, a.pixels()));
       NDArray logits = model.encode(xs, true).reshape(batch, v, n);
       NDArray logq = logits.logSoftmax(-1);
@@ -114,50 +104,39 @@ final class Elbo {
       if (route == Route.BINARY) {
         return binaryPass(model, estimator, gr, xs, logits, kl, klConstant, batch, key, gc, step);
       }
-      if (route == Route.BY_DRAWS && estimator.draws() == 1) {
-        long t0 = System.nanoTime();
-        DjlSample z = DjlEstimators.forward(gr, estimator, logits, key, step);
-        long est = System.nanoTime() - t0;
-        NDArray nll = reconstruction(model, z.values().reshape(batch, v * n), xs);
-        NDArray mean = nll.sum().div(constant(step, batch));
-        double rec = mean.getFloat();
-        NDArray surrogate;
-        if (estimator instanceof PathwiseEstimator) {
-          gc.backward(mean);                              // the decoder's, and dL/dvalues
-          t0 = System.nanoTime();
-          surrogate = z.surrogate(z.values().getGradient());
-          est += System.nanoTime() - t0;
-        } else {
-          NDArray losses = perRow(nll, v, step);          // each image's loss, for its V rows
-          gc.backward(mean);                              // the decoder's
-          t0 = System.nanoTime();
-          surrogate = z.surrogateFromLosses(losses).div(constant(step, batch));
-          est += System.nanoTime() - t0;
-        }
-        gc.backward(surrogate.add(kl));                   // dL/dlogits and the KL's into the encoder
-        return new Terms(rec, kl.getFloat() + klConstant, est);
-      }
-      if (!(estimator instanceof ScoreFunctionEstimator sf)) {
-        throw new IllegalArgumentException("estimator " + estimator.name() + " is pathwise and "
-            + "draws " + estimator.draws() + " samples per row: no objective for it here");
-      }
-      return multiDraw(model, sf, gr, xs, logits, kl, klConstant, batch, key, gc, step);
+      SamplerBlock sampler = SamplerBlock.builder().estimator(estimator).backend(gr)
+          .noise(new NoiseStream(key.seed(), key.offset())).build();
+      long t0 = System.nanoTime();
+      NDArray z = sampler.forward(new ParameterStore(step, false), new NDList(logits), true)
+          .singletonOrThrow();                  // (batch, V, N); RLOO-S: (S, batch, V, N)
+      long forward = System.nanoTime() - t0;
+      long draws = z.getShape().size() / ((long) batch * v * n);
+      NDArray r = model.decode(z.reshape(draws * batch, (long) v * n), true)
+          .reshape(draws, batch, a.pixels());
+      NDArray value = LOSS.evaluate(new NDList(xs), new NDList(draws == 1 ? r.squeeze(0) : r, kl));
+      gc.backward(value);                       // decoder, estimator, encoder and the KL's
+      double klValue = kl.getFloat();
+      return new Terms(value.getFloat() - klValue, klValue + klConstant,
+          forward + gc.estimatorNanos());
     }
   }
+
+  /**
+   * The loss: each image's -log p(x | D) (per draw: (S, batch) for RLOO-S), which a
+   * score-function estimator takes as its samples' losses, their mean, and the KL term
+   * (predictions' second array) in closed form.
+   */
+  private static final SampleLoss LOSS = new SampleLoss("elbo",
+      (labels, predictions) -> {
+        NDArray r = predictions.get(0), x = labels.singletonOrThrow();
+        return Activation.softPlus(r).sub(x.mul(r)).sum(new int[] {-1});
+      },
+      (labels, predictions) -> predictions.get(1));
 
   /** -log p(x | D) per image: sum over pixels of softplus(r) - x r, r the decoder's logits. */
   static NDArray reconstruction(VaeModel model, NDArray latents, NDArray x) {
     NDArray r = model.decode(latents, true);
     return Activation.softPlus(r).sub(x.mul(r)).sum(new int[] {1});
-  }
-
-  /**
-   * (batch) losses repeated over the V rows of each image: (batch, V), [image][variable], as a
-   * fresh contiguous array built from the values (the estimator reads it in place).
-   */
-  private static NDArray perRow(NDArray perImage, int variables, NDManager step) {
-    float[] f = perImage.toFloatArray();
-    return step.create(perVariable(f, variables), new Shape(f.length, variables));
   }
 
   /**
@@ -170,35 +149,6 @@ final class Elbo {
       java.util.Arrays.fill(rows, k * variables, (k + 1) * variables, perImage[k]);
     }
     return rows;
-  }
-
-  /**
-   * A score-function estimator that draws S samples per row: the decoder reads all S x B
-   * samples (laid out [draw][image], as the library lays out [draw][row]); the decoder's loss is
-   * their mean; the losses of the S draws of each row go to the estimator's backward pass.
-   */
-  private static Terms multiDraw(VaeModel model, ScoreFunctionEstimator est, Backend gr,
-      NDArray xs, NDArray logits, NDArray kl, double klConstant, int batch, NoiseKey key,
-      GradientCollector gc, NDManager step) {
-    Architecture a = model.architecture();
-    int v = a.variables(), n = a.arity(), s = est.draws(), rows = batch * v;
-    FloatBuffer th = floats(logits);
-    FloatBuffer values = direct(s * rows * n), grad = direct(rows * n), losses = direct(s * rows);
-    long t0 = System.nanoTime();
-    Sample sample = est.forward(gr, th, rows, n, key, values);
-    long nanos = System.nanoTime() - t0;
-    NDArray z = step.create(values, new Shape((long) s * batch, (long) v * n));
-    NDArray nll = reconstruction(model, z, xs.tile(new long[] {s, 1}));
-    NDArray mean = nll.sum().div(constant(step, s * batch));
-    double rec = mean.getFloat();
-    losses.put(0, perVariable(nll.toFloatArray(), v));
-    gc.backward(mean);
-    t0 = System.nanoTime();
-    est.backward(sample, losses, grad);
-    nanos += System.nanoTime() - t0;
-    NDArray g = step.create(grad, new Shape(batch, v, n));
-    gc.backward(logits.mul(g).sum().div(constant(step, batch)).add(kl));
-    return new Terms(rec, kl.getFloat() + klConstant, nanos);
   }
 
   /**

@@ -128,7 +128,8 @@ public final class Report {
       out.println();
       out.println("Network: DJL/PyTorch encoder and decoder, forward and backward, the KL, the "
           + "optimiser and the batch's copy; estimator: the library's forward and backward "
-          + "passes through the DJL interop (DjlEstimators.forward, DjlSample.surrogate).");
+          + "passes through its DJL block (SamplerBlock's forward pass, the SamplingCollector's "
+          + "estimator phase).");
       out.println();
       out.print(timingTable(cells));
     }

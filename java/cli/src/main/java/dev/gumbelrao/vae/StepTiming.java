@@ -95,7 +95,7 @@ public final class StepTiming {
       out.println("Machine: " + machine);
       out.println();
       out.println("Each row: a fresh model, " + WARMUP + " untimed steps, then the timed steps; "
-          + "the estimator's share is its forward and backward passes through the DJL interop, "
+          + "the estimator's share is its forward and backward passes through the DJL block, "
           + "the network's everything else in the step (encoder, decoder, KL, optimiser). "
           + "GR-MCK at the temperature of the --quick preset (0.35; 1/tau not an integer, so "
           + "the general weight path, as the search's temperatures take).");

@@ -13,25 +13,28 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * The library's estimators on DJL {@code NDArray}s, with the gradient entering DJL's autograd.
- * DJL has no custom autograd functions in Java, so the discrete sample is a leaf of the
- * decoder's graph and the estimator's gradient re-enters the encoder's graph through a surrogate
- * whose gradient is exactly dL/dlogits:
+ * The library's estimators on DJL {@code NDArray}s, the explicit form: a model of DJL blocks
+ * uses {@link SamplerBlock} and {@link SamplerTrainer} instead, with one backward call; this
+ * form is for loops that want every phase in their hands. DJL has no custom autograd functions
+ * in Java, so the discrete sample is a leaf of the graph that reads it, and the estimator's
+ * gradient re-enters the graph of the logits through a surrogate whose gradient is exactly
+ * dL/dlogits:
  *
  * <pre>{@code
- * try (GradientCollector gc = trainer.newGradientCollector()) {
- *   NDArray logits = encoder.forward(ps, x, true).singletonOrThrow().reshape(-1, arity);
+ * try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+ *   NDArray logits = encoderOutput.reshape(-1, arity);           // recorded by autograd
  *   DjlSample z = DjlEstimators.forward(backend, estimator, logits, key, manager);
- *   NDArray reconstruction = decoderLoss(z.values());  // z.values(): onehot(D), a leaf
- *   gc.backward(reconstruction);                      // decoder gradients, and dL/dvalues
- *   gc.backward(z.surrogate(z.values().getGradient())); // dL/dlogits into the encoder
+ *   NDArray loss = decoderLoss(z.values());                      // z.values(): onehot(D), a leaf
+ *   gc.backward(loss);                                           // leaves dL/dvalues
+ *   gc.backward(z.surrogate());                                  // dL/dlogits into the encoder
  * }
- * trainer.step();
  * }</pre>
  *
- * <p>Any other term that depends on the logits directly (a KL divergence to the prior) goes into
- * the second backward call with the surrogate: the first one must not reach the logits, since
- * DJL frees a graph once it has run backward through it.
+ * <p>{@code surrogate()} refuses to run before the loss's backward pass has reached the values.
+ * A term that reads the logits directly (a KL divergence to the prior) goes into the second
+ * backward call with the surrogate: DJL frees a graph once a backward pass has run through it.
+ * ({@link SamplingCollector} keeps the graph between the phases instead, so there one backward
+ * call takes the whole loss.)
  *
  * <p>Memory: the logits must be float32 on the CPU device; they are read in place (a direct view
  * of the tensor, no copy) and must stay open and unchanged until the backward pass. Every array

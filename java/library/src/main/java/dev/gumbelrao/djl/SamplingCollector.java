@@ -58,6 +58,7 @@ public final class SamplingCollector implements GradientCollector {
   private final GradientCollector engines;
   private final OpenStep step;
   private boolean backwardRan;
+  private long estimatorNanos;
 
   private SamplingCollector(GradientCollector engines, OpenStep step) {
     this.engines = engines;
@@ -110,8 +111,10 @@ public final class SamplingCollector implements GradientCollector {
     for (int i = samples.size() - 1; i >= 0; i--) {
       DjlSample z = samples.get(i);
       z.checkLogitsOpen();
+      long t0 = System.nanoTime();
       NDArray surrogate = z.sample().estimator() instanceof PathwiseEstimator
           ? pathwiseSurrogate(z) : scoreFunctionSurrogate(z, exampleLosses);
+      estimatorNanos += System.nanoTime() - t0;
       TorchAutograd.backward(surrogate, i > 0);
     }
   }
@@ -162,6 +165,15 @@ public final class SamplingCollector implements GradientCollector {
     NDArray g = z.gradientFromLosses(perRow);
     NDArray scaled = g.div(DjlEstimators.constant(m, rows.get(0)));
     return logits.mul(scaled).sum();
+  }
+
+  /**
+   * Nanoseconds this collector's backward calls spent forming the estimators' gradients (the
+   * library's backward passes and their surrogates), not in the network's backward passes: for
+   * a time split of a training step.
+   */
+  public long estimatorNanos() {
+    return estimatorNanos;
   }
 
   @Override
