@@ -15,9 +15,8 @@ import java.util.Map;
  * The estimators the experiment trains with, by name, read from the library's registry
  * ({@link Estimators#families()}): the paper's seven and every later family (GR-MC100-total, ZGR,
  * ReinMax, GST-1.0, GST-p, RLOO-2, and at arity 2 the binary ZGR-binary and DisARM). {@link
- * Elbo} takes any estimator with one draw per row through the DJL interop, score-function
- * estimators with several draws per row (RLOO) and the binary estimators through the buffer
- * API. Hard samples and the relaxed GS are told apart by the estimator itself (the values it
+ * Elbo} takes every categorical estimator (RLOO's several draws included) through the library's
+ * DJL SamplerBlock, and the binary estimators through the explicit interop. Hard samples and the relaxed GS are told apart by the estimator itself (the values it
  * writes).
  */
 public final class VaeEstimators {

@@ -76,7 +76,7 @@ public final class EstimatorCases {
     return all().stream();
   }
 
-  /** The cases of the estimators that draw once per row (what the DJL interop takes). */
+  /** The cases of the estimators that draw once per row (a batch split by images keeps them). */
   public static List<Case> oneDrawPerRow() {
     return all().stream().filter(c -> c.draws() == 1).collect(Collectors.toList());
   }
