@@ -98,18 +98,18 @@ final class Elbo {
         SamplingCollector gc = SamplingCollector.open()) {
       NDArray xs = step.create(x, new Shape(batch, a.pixels()));
       NDArray logits = model.encode(xs, true).reshape(batch, v, n);
-      NDArray logq = logits.logSoftmax(-1);
-      NDArray kl = logq.exp().mul(logq).sum().div(constant(step, batch));
       double klConstant = v * Math.log(n);
       if (route == Route.BINARY) {
-        return binaryPass(model, estimator, gr, xs, logits, kl, klConstant, batch, key, gc, step);
+        return binaryPass(model, estimator, gr, xs, logits, kl(logits, batch, step), klConstant,
+            batch, key, gc, step);
       }
       SamplerBlock sampler = SamplerBlock.builder().estimator(estimator).backend(gr)
-          .noise(new NoiseStream(key.seed(), key.offset())).build();
+          .noise(new NoiseStream(key.seed(), key.offset())).outputLogits().build();
       long t0 = System.nanoTime();
-      NDArray z = sampler.forward(new ParameterStore(step, false), new NDList(logits), true)
-          .singletonOrThrow();                  // (batch, V, N); RLOO-S: (S, batch, V, N)
+      NDList out = sampler.forward(new ParameterStore(step, false), new NDList(logits), true);
       long forward = System.nanoTime() - t0;
+      NDArray z = out.get(0);                   // (batch, V, N); RLOO-S: (S, batch, V, N)
+      NDArray kl = kl(out.get(1), batch, step); // the KL reads the block's logits output
       long draws = z.getShape().size() / ((long) batch * v * n);
       NDArray r = model.decode(z.reshape(draws * batch, (long) v * n), true)
           .reshape(draws, batch, a.pixels());
@@ -119,6 +119,12 @@ final class Elbo {
       return new Terms(value.getFloat() - klValue, klValue + klConstant,
           forward + gc.estimatorNanos());
     }
+  }
+
+  /** KL(q || uniform) - V log N, the batch's mean: sum q log q over the variables and classes. */
+  private static NDArray kl(NDArray logits, int batch, NDManager step) {
+    NDArray logq = logits.logSoftmax(-1);
+    return logq.exp().mul(logq).sum().div(constant(step, batch));
   }
 
   /**

@@ -45,6 +45,24 @@ public final class DjlSample {
     return logits;
   }
 
+  private NDArray logitsLeaf;
+  private int[] leafToLogits;
+
+  /**
+   * The gradient a loss left on the leaf copy of the logits that SamplerBlock.outputLogits()
+   * hands out, in the layout of {@link #logits()}; null when there is none.
+   */
+  NDArray logitsLeafGradient() {
+    if (logitsLeaf == null) return null;
+    NDArray g = TorchAutograd.gradientOrNull(logitsLeaf);
+    return g == null || leafToLogits == null ? g : g.transpose(leafToLogits);
+  }
+
+  void logitsLeaf(NDArray leaf, int[] toLogits) {
+    logitsLeaf = leaf;
+    leafToLogits = toLogits;
+  }
+
   /** The library's sample (estimator, key, choices). */
   public Sample sample() {
     return sample;

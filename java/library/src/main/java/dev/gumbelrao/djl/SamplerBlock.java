@@ -31,7 +31,9 @@ import dev.gumbelrao.estimators.Estimator;
  * <p>Output: what the network reads, the estimator's forward values (onehot(D), or the relaxed
  * sample of the Gumbel-Softmax) with the logits' shape; for an estimator that draws S > 1 times
  * per row (RLOO-S, DisARM), shape (S, logits' shape): the network evaluates every draw, and the
- * loss gives one value per draw and example (see {@link SampleLoss}).
+ * loss gives one value per draw and example (see {@link SampleLoss}). With
+ * {@link Builder#outputLogits()}, the logits follow the values in the output, for a loss term
+ * that reads them directly.
  *
  * <p>Training: the estimator's gradient reaches the logits through {@link SamplingCollector}, the
  * gradient collector of {@link SamplerTrainer} (why a collector: DJL has no custom autograd
@@ -57,6 +59,7 @@ public final class SamplerBlock extends AbstractBlock {
   private final int classAxis;
   private final Backend backend;
   private final boolean mostProbable;
+  private final boolean outputLogits;
 
   private SamplerBlock(Builder b) {
     super(VERSION);
@@ -65,6 +68,7 @@ public final class SamplerBlock extends AbstractBlock {
     classAxis = b.classAxis;
     backend = b.backend;
     mostProbable = b.mostProbable;
+    outputLogits = b.outputLogits;
   }
 
   /** A builder: an estimator is required; the rest has defaults. */
@@ -104,19 +108,27 @@ public final class SamplerBlock extends AbstractBlock {
     }
     NDArray moved = axis == last ? logits : logits.transpose(toLast(shape.dimension(), axis));
     NDArray values;
+    NDArray leaf = logits;
     if (!training && mostProbable) {
       values = mostProbable(moved);
     } else {
       DjlSample z = DjlEstimators.forward(backend(), estimator, moved, noise.next(),
           logits.getManager());
-      if (step != null) step.add(z);
+      if (step != null) {
+        if (outputLogits) {
+          leaf = logits.stopGradient();
+          leaf.setRequiresGradient(true);
+          z.logitsLeaf(leaf, axis == last ? null : toLast(shape.dimension(), axis));
+        }
+        step.add(z);
+      }
       values = z.values();
     }
     if (axis != last) {
       int extra = values.getShape().dimension() - shape.dimension();   // the draws axis
       values = values.transpose(fromLast(shape.dimension(), axis, extra));
     }
-    return new NDList(values);
+    return outputLogits ? new NDList(values, leaf) : new NDList(values);
   }
 
   // onehot(argmax) of each row; a binary family's single logit gives 1 where it is positive.
@@ -138,7 +150,8 @@ public final class SamplerBlock extends AbstractBlock {
     }
     Shape s = inputShapes[0];
     axis(s.dimension());
-    return new Shape[] {estimator.draws() == 1 ? s : new Shape(estimator.draws()).addAll(s)};
+    Shape values = estimator.draws() == 1 ? s : new Shape(estimator.draws()).addAll(s);
+    return outputLogits ? new Shape[] {values, s} : new Shape[] {values};
   }
 
   private int axis(int dimensions) {
@@ -195,6 +208,7 @@ public final class SamplerBlock extends AbstractBlock {
     private int classAxis = -1;
     private Backend backend;
     private boolean mostProbable;
+    private boolean outputLogits;
 
     private Builder() {}
 
@@ -228,6 +242,19 @@ public final class SamplerBlock extends AbstractBlock {
     public Builder backend(Backend backend) {
       if (backend == null) throw new IllegalArgumentException("backend must not be null");
       this.backend = backend;
+      return this;
+    }
+
+    /**
+     * Outputs the logits too, after the values: for a loss that reads them directly (a KL
+     * divergence to the prior). In training they are a leaf copy whose gradient the
+     * {@link SamplingCollector} adds to the estimator's, so that one backward pass through the
+     * graph before the logits carries both; a loss that read the block's input logits instead
+     * would send its gradient through that graph twice (once in the loss's backward pass, once
+     * in the estimator's), the same gradient at twice the cost.
+     */
+    public Builder outputLogits() {
+      this.outputLogits = true;
       return this;
     }
 

@@ -133,7 +133,13 @@ public final class SamplingCollector implements GradientCollector {
   private static NDArray pathwiseSurrogate(DjlSample z) {
     NDArray upstream = TorchAutograd.gradientOrNull(z.values());
     if (upstream == null) throw new IllegalStateException(notReached(z));
-    return z.surrogate(upstream);
+    return withLogitsLeaf(z, z.gradient(upstream));
+  }
+
+  // sum(logits * (G + the gradient the loss left on the sample's logits leaf, if any))
+  private static NDArray withLogitsLeaf(DjlSample z, NDArray g) {
+    NDArray direct = z.logitsLeafGradient();
+    return z.logits().mul(direct == null ? g : g.add(direct)).sum();
   }
 
   private static String notReached(DjlSample z) {
@@ -164,7 +170,7 @@ public final class SamplingCollector implements GradientCollector {
     NDArray perRow = perExample.reshape(new Shape(keep)).broadcast(broadcast).duplicate();
     NDArray g = z.gradientFromLosses(perRow);
     NDArray scaled = g.div(DjlEstimators.constant(m, rows.get(0)));
-    return logits.mul(scaled).sum();
+    return withLogitsLeaf(z, scaled);
   }
 
   /**

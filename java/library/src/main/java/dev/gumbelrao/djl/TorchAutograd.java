@@ -61,7 +61,18 @@ final class TorchAutograd {
     }
   }
 
+  private static final java.util.concurrent.ConcurrentHashMap<String, Method> METHODS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static Method method(String name, Class<?> arrayClass) {
+    Method m = METHODS.get(name);
+    if (m != null && m.getParameterTypes()[0] == arrayClass) return m;
+    m = lookUp(name, arrayClass);
+    METHODS.put(name, m);
+    return m;
+  }
+
+  private static Method lookUp(String name, Class<?> arrayClass) {
     if (!arrayClass.getName().equals("ai.djl.pytorch.engine.PtNDArray")) {
       throw new IllegalStateException("the sampler's backward pass needs DJL's PyTorch engine "
           + "(ai.djl.pytorch:pytorch-engine): the arrays are " + arrayClass.getName());

@@ -332,4 +332,60 @@ class SamplerBlockTest {
       }
     }
   }
+
+  /**
+   * outputLogits(): a loss term that reads the block's logits output (a leaf copy) gives the
+   * logits the gradient of the explicit form, where that term goes into the surrogate's backward
+   * call, bit for bit; with the class axis last and in the middle.
+   */
+  @Test
+  void aLogitTermOnTheOutputLogitsGivesTheExplicitFormsBits() {
+    int arity = 5;
+    SplittableRandom rnd = new SplittableRandom(21);
+    float[] th = new float[ROWS * arity], u = new float[ROWS * arity];
+    for (int i = 0; i < th.length; i++) {
+      th[i] = (float) rnd.nextGaussian();
+      u[i] = (float) rnd.nextGaussian();
+    }
+    try (Backend gr = open(BackendKind.CPU); NDManager m = NDManager.newBaseManager()) {
+      for (int axis : new int[] {-1, 1}) {
+        Shape last = new Shape(BATCH, VARIABLES, arity);
+        float[][] grads = new float[2][];
+        for (int form = 0; form < 2; form++) {
+          NDArray base = m.create(th, last);
+          NDArray up = m.create(u, last);
+          if (axis == 1) {
+            base = base.transpose(0, 2, 1).duplicate();
+            up = up.transpose(0, 2, 1).duplicate();
+          }
+          base.setRequiresGradient(true);
+          NDArray scale = m.create(1.5f);
+          Estimator est = Estimators.gumbelRao(10, 0.5f);
+          if (form == 0) {
+            SamplerBlock b = SamplerBlock.builder().estimator(est).backend(gr).classAxis(axis)
+                .noise(new NoiseStream(6)).outputLogits().build();
+            try (SamplingCollector gc = SamplingCollector.open()) {
+              NDArray logits = base.mul(scale);           // a graph before the logits
+              NDList out = b.forward(new ParameterStore(m, false), new NDList(logits), true);
+              assertEquals(2, out.size());
+              NDArray kl = out.get(1).logSoftmax(axis).exp().sum().mul(m.create(0.3f));
+              gc.backward(out.get(0).mul(up).sum().add(kl));
+            }
+          } else {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              NDArray logits = base.mul(scale);
+              NDArray moved = axis == 1 ? logits.transpose(0, 2, 1) : logits;
+              DjlSample z = DjlEstimators.forward(gr, est, moved, new NoiseKey(6, 0), m);
+              NDArray v = axis == 1 ? z.values().transpose(0, 2, 1) : z.values();
+              gc.backward(v.mul(up).sum());
+              NDArray kl = logits.logSoftmax(axis).exp().sum().mul(m.create(0.3f));
+              gc.backward(z.surrogate().add(kl));
+            }
+          }
+          grads[form] = base.getGradient().toFloatArray();
+        }
+        assertArrayEquals(grads[1], grads[0], "class axis " + axis);
+      }
+    }
+  }
 }
