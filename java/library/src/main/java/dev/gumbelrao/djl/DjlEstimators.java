@@ -21,6 +21,7 @@ import java.nio.FloatBuffer;
  * dL/dlogits:
  *
  * <pre>{@code
+ * // as SamplerBlockTest runs it (encoderOutput, decoderLoss: the caller's network)
  * try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
  *   NDArray logits = encoderOutput.reshape(-1, arity);           // recorded by autograd
  *   DjlSample z = DjlEstimators.forward(backend, estimator, logits, key, manager);

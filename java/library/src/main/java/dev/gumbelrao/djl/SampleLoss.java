@@ -12,11 +12,12 @@ import java.util.function.BiFunction;
  * sample. With a pathwise estimator it is an ordinary loss, so one loss serves every estimator.
  *
  * <pre>{@code
- * // a Bernoulli decoder's negative log-likelihood per image, and a KL term in closed form
- * Loss loss = new SampleLoss("elbo",
- *     (labels, preds) -> Activation.softPlus(preds.get(0))
- *         .sub(labels.get(0).mul(preds.get(0))).sum(new int[] {1}),
- *     (labels, preds) -> klOf(preds.get(1)));
+ * // a Bernoulli decoder's negative log-likelihood per example (and draw), as the consumer
+ * // project's DjlAutoencoder trains with it
+ * SampleLoss nll = new SampleLoss("nll", (labels, predictions) -> {
+ *   NDArray r = predictions.singletonOrThrow(), x = labels.singletonOrThrow();
+ *   return Activation.softPlus(r).sub(x.mul(r)).sum(new int[] {-1});
+ * });
  * }</pre>
  *
  * <p>The per-example array has shape (B) for the estimators that draw once per row, and (S, B)
