@@ -63,6 +63,10 @@ public final class Main {
       "               --budget-minutes M sizes iterations from measured step times (--plan-only:",
       "               the plan alone); one PyTorch thread by default; every option:",
       "               vae --help",
+      "  listops      the paper's unsupervised parsing on generated ListOps (Table 1): the",
+      "               Gumbel Tree-LSTM trained through the library's DJL block, one cell per",
+      "               maximum length, temperature and estimator; --quick: < 10 min on 2 cores;",
+      "               resumes from --out (listops-results); every option: listops --help",
       "  info         version, backends available, and why CUDA is or is not",
       "  conditional  K samples of the Gumbel noise G given D for one row, one sample per line:",
       "               --logits 1,2,3 --given 1 --samples 100000 --seed 7",
@@ -107,6 +111,9 @@ public final class Main {
           return toy(args, out, err);
         case "vae":
           return VaeCommand.run(options(args, VaeCommand.VALUED, VaeCommand.FLAGS), out, err);
+        case "listops":
+          return ListOpsCommand.run(options(args, ListOpsCommand.VALUED, ListOpsCommand.FLAGS),
+              out, err);
         case "info":
           return info(args, out);
         case "conditional":

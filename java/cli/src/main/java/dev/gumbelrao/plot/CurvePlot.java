@@ -1,4 +1,4 @@
-package dev.gumbelrao.vae;
+package dev.gumbelrao.plot;
 
 import dev.gumbelrao.plot.Canvas;
 import java.awt.BasicStroke;
@@ -19,10 +19,10 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 
 /**
- * The PNG of validation bound against iteration: one panel per (arity, batch size), one line per
- * estimator (its selected run), plain Java2D as the toy's SimplexPlot. The y axis is clipped
- * 60 nats above the best value of the panel so that REINFORCE's curve does not flatten the
- * others (clipped points are drawn on the top edge).
+ * The PNG of a validation measure against iteration: one panel per setting, one line per
+ * estimator, plain Java2D as the toy's SimplexPlot. The y axis may be clipped some distance
+ * above the lowest value of the panel (the VAE's bound: 60 nats, so that REINFORCE's curve does
+ * not flatten the others; clipped points are drawn on the top edge).
  */
 public final class CurvePlot {
   /** One estimator's curve: (iteration, NLL bound) points, in iteration order. */
@@ -32,7 +32,11 @@ public final class CurvePlot {
   public record Panel(String title, List<Series> series) {}
 
   private static final int W = 520, H = 380, LEFT = 70, GAP = 40, LEGEND = 200;
-  private static final double CLIP = 60;
+  /** The y axis: its label and how far above the panel's lowest value it is clipped. */
+  public record YAxis(String label, double clip) {}
+
+  /** The VAE's axis: the validation bound, clipped 60 nats above the best. */
+  public static final YAxis NLL_BOUND = new YAxis("valid NLL bound (nats)", 60);
   private static final Color[] COLOURS = {
     new Color(31, 119, 180), new Color(214, 39, 40), new Color(127, 127, 127),
     new Color(255, 127, 14), new Color(44, 160, 44), new Color(148, 103, 189),
@@ -49,14 +53,20 @@ public final class CurvePlot {
 
   private CurvePlot() {}
 
+  /** {@link #write(List, String, String, Path, YAxis)} on the VAE's axis. */
   public static void write(List<Panel> panels, String title, String subtitle, Path png)
       throws IOException {
+    write(panels, title, subtitle, png, NLL_BOUND);
+  }
+
+  public static void write(List<Panel> panels, String title, String subtitle, Path png,
+      YAxis axis) throws IOException {
     if (panels.isEmpty()) throw new IllegalArgumentException("nothing to plot");
     Set<String> names = new LinkedHashSet<>();
     for (Panel p : panels) for (Series s : p.series()) names.add(s.name());
     List<String> legend = new ArrayList<>(names);
     Set<String> clipped = new LinkedHashSet<>();
-    for (Panel p : panels) clipped.addAll(clippedIn(p));
+    for (Panel p : panels) clipped.addAll(clippedIn(p, axis.clip()));
     int cols = Math.min(2, panels.size()), rows = (panels.size() + cols - 1) / cols;
     int width = LEFT + cols * (W + GAP) + LEGEND;
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
@@ -70,7 +80,7 @@ public final class CurvePlot {
     Graphics2D g = Canvas.start(image, title, 26, sub, 46, 16);
     for (int i = 0; i < panels.size(); i++) {
       int x0 = LEFT + (i % cols) * (W + GAP), y0 = top + (i / cols) * (H + GAP);
-      panel(g, panels.get(i), legend, x0, y0);
+      panel(g, panels.get(i), legend, x0, y0, axis);
     }
     int lx = LEFT + cols * (W + GAP), ly = top + 10;
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -86,18 +96,18 @@ public final class CurvePlot {
     ImageIO.write(image, "png", png.toFile());
   }
 
-  /** The lowest finite value of a panel: the y axis runs from it to CLIP nats above. */
+  /** The lowest finite value of a panel: the y axis runs from it to at most the clip above. */
   private static double low(Panel p) {
     double ymin = Double.POSITIVE_INFINITY;
     for (Series s : p.series()) for (double y : s.y()) if (Double.isFinite(y)) ymin = Math.min(ymin, y);
     return ymin;
   }
 
-  private static Set<String> clippedIn(Panel p) {
+  private static Set<String> clippedIn(Panel p, double clip) {
     Set<String> out = new LinkedHashSet<>();
     double ymin = low(p);
     for (Series s : p.series()) {
-      for (double y : s.y()) if (Double.isFinite(y) && y > ymin + CLIP) out.add(s.name());
+      for (double y : s.y()) if (Double.isFinite(y) && y > ymin + clip) out.add(s.name());
     }
     return out;
   }
@@ -119,7 +129,8 @@ public final class CurvePlot {
     return lines;
   }
 
-  private static void panel(Graphics2D g, Panel p, List<String> legend, int x0, int y0) {
+  private static void panel(Graphics2D g, Panel p, List<String> legend, int x0, int y0,
+      YAxis axis) {
     double xmax = 1, ymin = Double.POSITIVE_INFINITY, ymax = Double.NEGATIVE_INFINITY;
     for (Series s : p.series()) {
       for (int i = 0; i < s.x().length; i++) {
@@ -133,7 +144,7 @@ public final class CurvePlot {
       ymin = 0;
       ymax = 1;
     }
-    ymax = Math.min(ymax, ymin + CLIP);
+    ymax = Math.min(ymax, ymin + axis.clip());
     double pad = Math.max(0.5, 0.05 * (ymax - ymin));
     double lo = Math.floor(ymin - pad), hi = Math.ceil(ymax + pad);
     g.setColor(Color.BLACK);
@@ -157,7 +168,7 @@ public final class CurvePlot {
       centred(g, String.format(Locale.ROOT, "%,.0f", xv), xx, y0 + H + 14);
     }
     centred(g, "iteration", x0 + W / 2, y0 + H + 28);
-    g.drawString("valid NLL bound (nats)", x0 + 4, y0 + 14);
+    g.drawString(axis.label(), x0 + 4, y0 + 14);
     for (Series s : p.series()) {
       int k = legend.indexOf(s.name());
       g.setColor(COLOURS[k % COLOURS.length]);

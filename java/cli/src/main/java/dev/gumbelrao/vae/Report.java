@@ -1,5 +1,7 @@
 package dev.gumbelrao.vae;
 
+import dev.gumbelrao.plot.CurvePlot;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
