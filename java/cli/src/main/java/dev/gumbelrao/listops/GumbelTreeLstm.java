@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import dev.gumbelrao.djl.SamplerBlock;
+import dev.gumbelrao.djl.SamplingCollector;
 
 /**
  * The Gumbel Tree-LSTM (Choi, Yoo, Lee, AAAI 2018; the public code of jihunchoi/
@@ -90,6 +91,10 @@ public final class GumbelTreeLstm extends ai.djl.nn.AbstractBlock {
     NDArray one = m.create(1f);
     for (int i = 0; i < length - 1; i++) {
       int pairs = length - 1 - i;
+      // the state between levels through the collector's boundary: each level's graph is
+      // crossed a constant number of times in the backward pass, not once per later merge
+      h = SamplingCollector.boundary(h);
+      c = SamplingCollector.boundary(c);
       NDArray hl = h.get(":, :-1"), hr = h.get(":, 1:");
       NDArray cl = c.get(":, :-1"), cr = c.get(":, 1:");
       NDArray gates = compose.forward(ps, new NDList(hl.concat(hr, 2)), training)

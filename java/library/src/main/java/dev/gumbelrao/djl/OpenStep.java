@@ -13,7 +13,11 @@ import java.util.List;
 final class OpenStep {
   private static OpenStep current;
 
-  private final List<DjlSample> samples = new ArrayList<>();
+  /** A leaf copy of {@code original} that the backward pass stitches back. */
+  record Boundary(NDArray original, NDArray leaf) {}
+
+  // DjlSamples and Boundaries, in creation order
+  private final List<Object> events = new ArrayList<>();
   private NDArray exampleLosses;
   private boolean closed;
 
@@ -35,7 +39,12 @@ final class OpenStep {
 
   synchronized void add(DjlSample sample) {
     if (closed) throw new IllegalStateException("this training step is closed");
-    samples.add(sample);
+    events.add(sample);
+  }
+
+  synchronized void add(Boundary boundary) {
+    if (closed) throw new IllegalStateException("this training step is closed");
+    events.add(boundary);
   }
 
   /** Records the per-example losses of the step's loss (the last evaluation counts). */
@@ -47,10 +56,13 @@ final class OpenStep {
     return exampleLosses;
   }
 
-  /** The pending samples, in drawing order, and forgets them (their backward pass is run). */
-  synchronized List<DjlSample> take() {
-    List<DjlSample> out = new ArrayList<>(samples);
-    samples.clear();
+  /**
+   * The pending samples and boundaries, in creation order, and forgets them (their backward pass
+   * is run).
+   */
+  synchronized List<Object> take() {
+    List<Object> out = new ArrayList<>(events);
+    events.clear();
     exampleLosses = null;
     return out;
   }
@@ -61,8 +73,9 @@ final class OpenStep {
     synchronized (OpenStep.class) {
       if (current == this) current = null;
     }
-    int left = samples.size();
-    samples.clear();
+    int left = 0;
+    for (Object e : events) if (e instanceof DjlSample) left++;
+    events.clear();
     return left;
   }
 }

@@ -89,10 +89,12 @@ public final class SamplingCollector implements GradientCollector {
   public void backward(NDArray target) {
     if (target == null) throw new IllegalArgumentException("target must not be null");
     NDArray exampleLosses = step.exampleLosses();
-    List<DjlSample> samples = step.take();
+    List<Object> events = step.take();
+    List<DjlSample> samples = new java.util.ArrayList<>();
+    for (Object e : events) if (e instanceof DjlSample z) samples.add(z);
     checkLosses(samples, exampleLosses);
     backwardRan = true;
-    if (samples.isEmpty()) {
+    if (events.isEmpty()) {
       engines.backward(target);
       return;
     }
@@ -108,8 +110,14 @@ public final class SamplingCollector implements GradientCollector {
         }
       }
     }
-    for (int i = samples.size() - 1; i >= 0; i--) {
-      DjlSample z = samples.get(i);
+    for (int i = events.size() - 1; i >= 0; i--) {
+      if (events.get(i) instanceof OpenStep.Boundary b) {
+        // the gradient that reached the leaf copy continues into the graph before it
+        NDArray g = TorchAutograd.gradientOrNull(b.leaf());
+        if (g != null) TorchAutograd.backward(b.original().mul(g).sum(), i > 0);
+        continue;
+      }
+      DjlSample z = (DjlSample) events.get(i);
       z.checkLogitsOpen();
       long t0 = System.nanoTime();
       NDArray surrogate = z.sample().estimator() instanceof PathwiseEstimator
@@ -171,6 +179,28 @@ public final class SamplingCollector implements GradientCollector {
     NDArray g = z.gradientFromLosses(perRow);
     NDArray scaled = g.div(DjlEstimators.constant(m, rows.get(0)));
     return withLogitsLeaf(z, scaled);
+  }
+
+  /**
+   * A leaf copy of {@code x} for a model that draws a chain of samples (one per level of a tree,
+   * each level's logits computed from the state the earlier samples shaped): pass the state
+   * that goes from one level to the next through it, and the collector's backward pass crosses
+   * each level's graph a constant number of times instead of once per later sample (a chain of
+   * n samples costs O(n) instead of O(n^2) graph traversals). The gradient is the same: the
+   * backward pass, running the samples and the boundaries last-created first, sends the
+   * gradient that reached the copy into the graph before it. Outside a step (evaluation) it
+   * returns {@code x} itself.
+   *
+   * @param x an array autograd records (a recurrent state)
+   */
+  public static NDArray boundary(NDArray x) {
+    if (x == null) throw new IllegalArgumentException("x must not be null");
+    OpenStep step = OpenStep.current();
+    if (step == null) return x;
+    NDArray leaf = x.stopGradient();
+    leaf.setRequiresGradient(true);
+    step.add(new OpenStep.Boundary(x, leaf));
+    return leaf;
   }
 
   /**

@@ -388,4 +388,53 @@ class SamplerBlockTest {
       }
     }
   }
+
+  /**
+   * A recurrent chain (a state h updated at each of 4 levels by the level's sample, each level's
+   * logits read from h): with SamplingCollector.boundary on the state between levels the
+   * gradient of the first logits and of a weight equal those without it (the stitched backward
+   * pass is the same chain rule, summed in another order: to float rounding).
+   */
+  @Test
+  void boundariesBetweenLevelsGiveTheSameGradient() {
+    int arity = 3, levels = 4;
+    SplittableRandom rnd = new SplittableRandom(31);
+    float[] th = new float[ROWS * arity], w = new float[arity * arity];
+    for (int i = 0; i < th.length; i++) th[i] = (float) rnd.nextGaussian();
+    for (int i = 0; i < w.length; i++) w[i] = (float) (0.7 * rnd.nextGaussian());
+    Shape shape = new Shape(BATCH, VARIABLES, arity);
+    try (Backend gr = open(BackendKind.CPU); NDManager m = NDManager.newBaseManager()) {
+      float[][] grads = new float[2][], wGrads = new float[2][];
+      for (int form = 0; form < 2; form++) {
+        NDArray h0 = m.create(th, shape), wa = m.create(w, new Shape(arity, arity));
+        h0.setRequiresGradient(true);
+        wa.setRequiresGradient(true);
+        NoiseStream noise = new NoiseStream(12);
+        SamplerBlock b = SamplerBlock.builder().estimator(Estimators.gumbelRao(10, 0.6f))
+            .backend(gr).noise(noise).build();
+        try (SamplingCollector gc = SamplingCollector.open()) {
+          NDArray h = h0;
+          for (int level = 0; level < levels; level++) {
+            if (form == 1) h = SamplingCollector.boundary(h);
+            NDArray v = forward(b, m, h.matMul(wa), true);
+            h = h.tanh().add(v.matMul(wa));
+          }
+          gc.backward(h.square().sum());
+        }
+        grads[form] = h0.getGradient().toFloatArray();
+        wGrads[form] = wa.getGradient().toFloatArray();
+      }
+      for (int i = 0; i < grads[0].length; i++) {
+        assertEquals(grads[0][i], grads[1][i], 1e-5 * (1 + Math.abs(grads[0][i])), "h0 " + i);
+      }
+      for (int i = 0; i < wGrads[0].length; i++) {
+        assertEquals(wGrads[0][i], wGrads[1][i], 1e-5 * (1 + Math.abs(wGrads[0][i])), "w " + i);
+      }
+      double norm = 0;
+      for (float g : grads[0]) norm += g * g;
+      assertTrue(norm > 0);
+      NDArray outside = m.create(th, shape);
+      assertTrue(SamplingCollector.boundary(outside) == outside, "outside a step: x itself");
+    }
+  }
 }
