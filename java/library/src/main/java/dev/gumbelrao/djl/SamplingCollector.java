@@ -41,7 +41,9 @@ import java.util.List;
  * <p>The gradient of every parameter is the array path's: the same G from the same kernels, the
  * same graph. A chain of n samples runs n + 1 backward passes, each through the graph before its
  * sample: for a model that draws at every level of a tree (n levels) the backward work grows as
- * n^2 / 2 levels, against n for a single pass.
+ * n^2 / 2 levels, against n for a single pass, unless the state passed from level to level goes
+ * through {@link #boundary(NDArray)}, which cuts the graph there and stitches the gradient back:
+ * O(n) again (the ListOps Tree-LSTM's step: 4.3x faster at 24 levels, 9.3x at 49).
  *
  * <p>Score-function estimators (REINFORCE, RLOO-S, DisARM) take the loss of each drawn sample:
  * the loss must be a {@link SampleLoss}, which gives one value per example (and draw); each row
