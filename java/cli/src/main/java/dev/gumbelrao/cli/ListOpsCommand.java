@@ -30,7 +30,7 @@ final class ListOpsCommand {
 
   static final Set<String> VALUED = Set.of("out", "estimators", "max-lengths", "taus",
       "iterations", "batch", "hidden", "classifier-hidden", "lr", "clip", "train", "valid",
-      "test", "eval-every", "seed", "plan-steps");
+      "test", "eval-every", "seed", "plan-steps", "budget-minutes");
   static final Set<String> FLAGS = Set.of("quick", "smoke", "quiet", "help", "plan");
 
   static final String HELP = String.join("\n",
@@ -54,7 +54,8 @@ final class ListOpsCommand {
       "                           2000 training examples: the estimators' ordering in < 10 min",
       "  --smoke                  a CI check: L <= 6, 60 iterations, tiny splits, < 2 min",
       "  --plan                   times --plan-steps (20) steps per cell and prints the plan",
-      "                           (the wall time of the whole grid) without training",
+      "                           (the wall time of the whole grid) without training; with",
+      "                           --budget-minutes M, the iterations per cell that fit in M",
       "");
 
   static int run(Options o, PrintStream out, PrintStream err) throws IOException {
@@ -101,6 +102,7 @@ final class ListOpsCommand {
     }
     ProgressBar bar = new ProgressBar(err);
     String dataNote = "";
+    double planMsPerIteration = 0;      // the sum over the cells of their time per step
     for (int length : lengths) {
       long t0 = System.nanoTime();
       ListOpsData.Splits data = ListOpsData.generate(seed, length, train, valid, test);
@@ -126,6 +128,7 @@ final class ListOpsCommand {
             out.printf(Locale.ROOT, "%s: %.1f ms / step (estimator %.2f): %d iterations take "
                 + "%.1f min%n", what, r.msPerStep(), r.estimatorMsPerStep(), iterations,
                 r.msPerStep() * iterations / 60_000);
+            planMsPerIteration += r.msPerStep();
             continue;
           }
           ListOpsReport.append(dir, r);
@@ -137,7 +140,17 @@ final class ListOpsCommand {
         }
       }
     }
-    if (o.has("plan")) return 0;
+    if (o.has("plan")) {
+      out.printf(Locale.ROOT, "the grid: %.1f min at %d iterations per cell (evaluations "
+          + "excluded)%n", planMsPerIteration * iterations / 60_000, iterations);
+      if (o.has("budget-minutes")) {
+        double budget = o.floatValue("budget-minutes", 60f);
+        if (!(budget > 0)) throw new Options.UsageException("--budget-minutes must be > 0");
+        out.printf(Locale.ROOT, "--budget-minutes %s: %d iterations per cell%n",
+            Double.toString(budget), (long) (budget * 60_000 / planMsPerIteration));
+      }
+      return 0;
+    }
     String settings = String.format(Locale.ROOT, "Gumbel Tree-LSTM (linear leaf, hidden %d, "
         + "classifier hidden %d), Adam %s with per-element clipping at %s, batch = the "
         + "maximum length unless --batch, %d iterations per cell, evaluation every %d "

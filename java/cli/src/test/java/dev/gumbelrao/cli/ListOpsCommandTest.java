@@ -48,4 +48,15 @@ class ListOpsCommandTest {
     assertEquals(2, run(out, "listops", "--smoke", "--estimators", "REINFORCE", "--out",
         dir.toString()));
   }
+
+  /** --plan times a few steps per cell, trains nothing, and sizes the cells to a budget. */
+  @Test
+  void thePlanSizesTheCellsToABudgetWithoutTraining(@TempDir Path dir) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, run(out, "listops", "--smoke", "--plan", "--plan-steps", "3",
+        "--budget-minutes", "1", "--quiet", "--out", dir.toString()));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("ms / step") && text.contains("iterations per cell"), text);
+    assertTrue(!Files.exists(dir.resolve("listops-evaluations.csv")), "the plan trains nothing");
+  }
 }
