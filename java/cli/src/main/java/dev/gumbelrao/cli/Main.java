@@ -8,6 +8,7 @@ import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.EstimatorFamily;
 import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.LossTableEstimator;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
@@ -75,6 +76,8 @@ public final class Main {
       "               --losses f1,...,fS (score-function: one loss per --given draw)",
       "               [--tau 0.5] (the tempered ones need it) [--given D] [--samples N]",
       "               [--seed 1]; NAME, case-insensitive: " + Main.GRAD_NAMES,
+      "               --estimator indecater --logits THETA --losses f_0,...,f_{A-1} (the",
+      "               row's variable set to each class): p_j (f_j - sum_k p_k f_k)",
       "               --given D fixes D (binary: the outcomes, b or b,b~; RLOO: the S",
       "               classes drawn); without it D is drawn with the key and --samples N",
       "               draws are averaged (GR-MC<K>: --samples is K); ST-GS and GS draw D",
@@ -286,6 +289,7 @@ public final class Main {
     valued.add("logits");
     Options o = options(args, valued, Set.of());
     String name = o.required("estimator").trim();
+    if (name.equalsIgnoreCase("indecater")) return indecater(o, out);
     EstimatorFamily family;
     try {
       family = Estimators.family(name);
@@ -376,6 +380,42 @@ public final class Main {
     }
     StringBuilder line = new StringBuilder();
     for (int j = 0; j < n; j++) {
+      if (j > 0) line.append(',');
+      line.append(grad[j]);
+    }
+    out.println(line);
+    return 0;
+  }
+
+  /**
+   * {@code grad --estimator indecater --logits THETA --losses f_0,...,f_{A-1}}: one row's
+   * IndeCateR gradient from the losses of its variable set to each class,
+   * p_j (f_j - sum_k p_k f_k) (exact for one variable: the draw does not enter).
+   */
+  private static int indecater(Options o, PrintStream out) {
+    for (String option : List.of("given", "upstream", "tau", "samples")) {
+      if (o.has(option)) {
+        throw new Options.UsageException("--" + option + " does not apply to indecater: it "
+            + "takes --logits and --losses (the row's variable set to each class)");
+      }
+    }
+    for (String option : List.of("logits", "losses")) {
+      if (!o.has(option)) throw new Options.UsageException("--" + option + " is required for "
+          + "indecater");
+    }
+    float[] logits = o.floats("logits"), losses = o.floats("losses");
+    if (losses.length != logits.length) {
+      throw new Options.UsageException("--losses has " + losses.length + " values, expected "
+          + "one per class (" + logits.length + "): the loss with the variable set to each");
+    }
+    LossTableEstimator est = Estimators.indecater(1);
+    float[] grad = new float[logits.length];
+    try (Backend backend = Backend.open(o.backend())) {
+      Sample s = est.forward(backend, logits, 1, logits.length, key(o), null);
+      est.backward(s, losses, grad);
+    }
+    StringBuilder line = new StringBuilder();
+    for (int j = 0; j < grad.length; j++) {
       if (j > 0) line.append(',');
       line.append(grad[j]);
     }

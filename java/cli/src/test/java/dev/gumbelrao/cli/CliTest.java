@@ -44,6 +44,35 @@ class CliTest {
         err.toString(StandardCharsets.UTF_8));
   }
 
+  /**
+   * grad --estimator indecater: one row's p_j (f_j - sum_k p_k f_k) from the losses of its
+   * variable set to each class, in double here; the options it does not take are refused.
+   */
+  @Test
+  void gradOfIndecaterIsTheRowsExactGradient() throws Exception {
+    Run r = run("grad", "--estimator", "indecater", "--logits", "0.5,-1,2", "--losses",
+        "3,-1,0.25", "--backend", "java");
+    assertEquals(0, r.status, r.err);
+    String[] parts = r.out.trim().split(",");
+    double[] th = {0.5, -1, 2}, f = {3, -1, 0.25}, p = new double[3];
+    double z = 0, centre = 0;
+    for (double t : th) z += Math.exp(t);
+    for (int j = 0; j < 3; j++) {
+      p[j] = Math.exp(th[j]) / z;
+      centre += p[j] * f[j];
+    }
+    for (int j = 0; j < 3; j++) {
+      assertEquals(p[j] * (f[j] - centre), Float.parseFloat(parts[j]), 1e-6, "class " + j);
+    }
+    Run bad = run("grad", "--estimator", "indecater", "--logits", "0.5,-1,2", "--losses", "3,1");
+    assertEquals(2, bad.status);
+    assertTrue(bad.err.contains("--losses has 2 values"), bad.err);
+    Run extra = run("grad", "--estimator", "indecater", "--logits", "0.5,-1", "--losses", "3,1",
+        "--tau", "0.5");
+    assertEquals(2, extra.status);
+    assertTrue(extra.err.contains("--tau does not apply to indecater"), extra.err);
+  }
+
   @Test
   void gradPrintsOneLineThatMatchesTheApi() throws Exception {
     Run r = run("grad", "--estimator", "gumbel-rao", "--logits", "0.3,-0.2", "--given", "0",

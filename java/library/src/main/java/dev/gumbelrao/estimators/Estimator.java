@@ -38,7 +38,8 @@ import java.nio.FloatBuffer;
  * est.backward(d, upstream, gradLogits);
  * }</pre>
  */
-public sealed interface Estimator permits PathwiseEstimator, ScoreFunctionEstimator, Drawing {
+public sealed interface Estimator permits PathwiseEstimator, ScoreFunctionEstimator,
+    LossTableEstimator, Drawing {
   /** The short name, as in the paper's tables: {@code ST}, {@code ST-GS}, {@code GR-MC100}, ... */
   String name();
 

@@ -207,6 +207,24 @@ public final class Estimators {
   }
 
   /**
+   * IndeCateR (De Smet, Sansone, Zuidberg Dos Martires, NeurIPS 2023), the Rao-Blackwellised
+   * score-function estimator for independent categorical variables: {@code draws} forward draws
+   * per row (as RLOO's: draw n on the sub-key key.derive(n)); the backward pass takes the losses
+   * of every row set to every class in every draw ({@link LossTableEstimator}) and gives
+   * (1/N) sum_n p_j (f_n(j) - sum_k p_k f_n(k)). Unbiased; exact with N = 1 for a loss that
+   * depends on one variable. Not yet in the registry ({@link #families()}): the experiments and
+   * the DJL block do not yet evaluate loss tables.
+   *
+   * @param draws N &gt;= 1
+   */
+  public static LossTableEstimator indecater(int draws) {
+    Checks.count(draws, 1, "draws (N)");
+    return Rule.lossTable("IndeCateR-" + draws, Kind.MULTI_DRAW, draws,
+        (s, f, grad) -> new Calls.IndecaterBackward(s.logits(), f, s.rows(), s.arity(), draws,
+            grad));
+  }
+
+  /**
    * DisARM (Dong, Mnih, Tucker, NeurIPS 2020) for binary variables (arity 1): the antithetic pair
    * b = [eta + L &gt; 0], b~ = [eta - L &gt; 0] per variable (L the key's logistic noise) as two
    * draws, and their two losses;

@@ -68,6 +68,12 @@ abstract class Rule implements Drawing {
         backward);
   }
 
+  /** A loss-table estimator drawing {@code draws} samples of {@code kind} per row. */
+  static LossTableEstimator lossTable(String name, Kind kind, int draws, Backward backward) {
+    return new LossTableRule(name, "", kind, draws, Float.NaN, Given.CHECKED_BY_BACKWARD,
+        backward);
+  }
+
   @Override
   public String name() {
     return name;
@@ -120,6 +126,13 @@ abstract class Rule implements Drawing {
 
   private static final class PathwiseRule extends Rule implements Pathwise {
     PathwiseRule(String name, String parameters, Kind kind, int draws, float relaxedTau,
+        Given given, Backward backward) {
+      super(name, parameters, kind, draws, relaxedTau, given, backward);
+    }
+  }
+
+  private static final class LossTableRule extends Rule implements LossTable {
+    LossTableRule(String name, String parameters, Kind kind, int draws, float relaxedTau,
         Given given, Backward backward) {
       super(name, parameters, kind, draws, relaxedTau, given, backward);
     }
