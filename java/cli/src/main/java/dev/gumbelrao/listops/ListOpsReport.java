@@ -22,7 +22,8 @@ import java.util.Map;
 public final class ListOpsReport {
   private ListOpsReport() {}
 
-  static final String CSV = "listops-evaluations.csv";
+  /** The CSV of every evaluation, in the output folder. */
+  public static final String CSV = "listops-evaluations.csv";
   static final String HEADER = "estimator,max_length,tau,iteration,train_loss,valid_accuracy,"
       + "test_accuracy,ms_per_step,estimator_ms_per_step";
 

@@ -40,6 +40,12 @@ class ListOpsCommandTest {
     assertEquals(csv, Files.readString(dir.resolve("listops-evaluations.csv")));
     assertTrue(again.toString(StandardCharsets.UTF_8).contains("listops: 2 cells"),
         again.toString(StandardCharsets.UTF_8));
+    Files.delete(dir.resolve("listops-table.md"));
+    ByteArrayOutputStream report = new ByteArrayOutputStream();
+    assertEquals(0, run(report, "listops", "--smoke", "--report", "--out", dir.toString()));
+    String rewritten = Files.readString(dir.resolve("listops-table.md"));
+    assertEquals(table.substring(table.indexOf("## Test accuracy")),
+        rewritten.substring(rewritten.indexOf("## Test accuracy")));
   }
 
   @Test
