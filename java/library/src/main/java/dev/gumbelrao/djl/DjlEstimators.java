@@ -80,6 +80,11 @@ public final class DjlEstimators {
     if (size > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("logits: " + size + " elements exceed 2^31 - 1");
     }
+    if ((long) estimator.draws() * size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("logits: " + estimator.name() + " draws "
+          + estimator.draws() + " samples of each of " + size + " elements: the values' "
+          + (long) estimator.draws() * size + " elements exceed 2^31 - 1");
+    }
     int rows = (int) (size / arity);
     FloatBuffer th = floats(logits);
     Shape valuesShape = estimator.draws() == 1 ? shape : new Shape(estimator.draws()).addAll(shape);
