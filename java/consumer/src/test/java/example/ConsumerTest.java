@@ -180,6 +180,41 @@ class ConsumerTest {
         checked);
   }
 
+  /**
+   * The DJL javadoc examples that say they come from DjlAutoencoder are its code: each code line
+   * (its comment aside) is a line of that file.
+   */
+  @Test
+  void theDjlJavadocExamplesAreThisProjectsCode() throws IOException {
+    Path readme = Path.of(System.getProperty("readme"));
+    Path djl = readme.getParent().resolve("java/library/src/main/java/dev/gumbelrao/djl");
+    Set<String> source = new HashSet<>();
+    for (String line : Files.readString(readme.getParent().resolve(
+        "java/consumer/src/main/java/example/DjlAutoencoder.java")).split("\n")) {
+      source.add(code(line));
+    }
+    int checked = 0;
+    for (String file : List.of("SamplerBlock.java", "SamplerTrainer.java", "SampleLoss.java")) {
+      String text = Files.readString(djl.resolve(file));
+      int at = text.indexOf("DjlAutoencoder");
+      assertTrue(at >= 0, file + " has no example from DjlAutoencoder");
+      String block = text.substring(at, text.indexOf("}</pre>", at));
+      for (String line : block.split("\n")) {
+        String c = code(line.replaceFirst("^\\s*\\*", ""));
+        if (c.isEmpty() || c.contains("DjlAutoencoder")) continue;
+        assertTrue(source.contains(c), file + ": '" + c + "' is not DjlAutoencoder's code");
+        checked++;
+      }
+    }
+    assertTrue(checked >= 15, "lines checked: " + checked);
+  }
+
+  // a line without its comment and surrounding blanks
+  private static String code(String line) {
+    int comment = line.indexOf("//");
+    return (comment >= 0 ? line.substring(0, comment) : line).strip();
+  }
+
   /** The lines between "// snippet: NAME" and "// end snippet", without their indentation. */
   private static String snippet(String source, String name) {
     String[] lines = source.split("\n");

@@ -19,14 +19,22 @@ import dev.gumbelrao.estimators.Estimator;
  * reads the discrete variables (a {@code SequentialBlock}, or a block of the user's own).
  *
  * <pre>{@code
+ * // from the consumer project's DjlAutoencoder (compiled and trained in CI)
  * SamplerBlock sampler = SamplerBlock.builder()
- *     .estimator(Estimators.gumbelRao(100, 0.5f))
- *     .noise(new NoiseStream(42))            // the keys of the sampler's forward passes
- *     .build();                              // class axis: the last (classAxis(int) for another)
- * Block model = new SequentialBlock().add(encoder).add(sampler).add(decoder);
- * // train it with a SamplerTrainer: EasyTrain.fit, trainer.forward, DJL's losses, evaluators
- * // and listeners, one backward call
+ *     .estimator(estimator)               // any estimator: pathwise or score-function
+ *     .noise(new NoiseStream(seed))       // each forward pass takes the stream's next key
+ *     .mostProbable()                     // evaluation: the most probable code
+ *     .build();
+ * SequentialBlock net = new SequentialBlock()
+ *     .add(Linear.builder().setUnits((long) variables * arity).build())
+ *     .add(x -> new NDList(x.singletonOrThrow().reshape(-1, variables, arity)))
+ *     .add(sampler)                       // (batch, variables, arity); RLOO-S: (S, batch, ...)
+ *     .add(z -> new NDList(flattenCode(z.singletonOrThrow())))
+ *     .add(Linear.builder().setUnits(pixels).build());
  * }</pre>
+ *
+ * <p>Trained by a {@link SamplerTrainer}: {@code EasyTrain.fit}, {@code trainer.forward}, DJL's
+ * losses, evaluators and listeners, one backward call.
  *
  * <p>Output: what the network reads, the estimator's forward values (onehot(D), or the relaxed
  * sample of the Gumbel-Softmax) with the logits' shape; for an estimator that draws S > 1 times

@@ -12,13 +12,14 @@ import ai.djl.training.TrainingConfig;
  * trainer: {@code trainer.forward}, the loss, evaluators, listeners, {@code step()}.
  *
  * <pre>{@code
- * try (Model model = Model.newInstance("vae")) {
- *   model.setBlock(block);                       // contains a SamplerBlock
- *   try (Trainer trainer = new SamplerTrainer(model, config)) {
- *     trainer.initialize(new Shape(batch, pixels));
- *     EasyTrain.fit(trainer, epochs, trainingSet, validationSet);
- *   }
- * }
+ * // from the consumer project's DjlAutoencoder (compiled and trained in CI)
+ * model = Model.newInstance("discrete-autoencoder");
+ * model.setBlock(net);                      // a block that contains a SamplerBlock
+ * trainer = new SamplerTrainer(model, new DefaultTrainingConfig(nll)
+ *     .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(learningRate))
+ *         .optMomentum(0.9f).build()));
+ * trainer.initialize(new Shape(1, pixels));
+ * // then EasyTrain.fit(trainer, epochs, data, null), or a loop of one backward call per step
  * }</pre>
  */
 public class SamplerTrainer extends Trainer {
