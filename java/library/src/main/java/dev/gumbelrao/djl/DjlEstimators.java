@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.LossTableEstimator;
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.estimators.Sample;
@@ -69,6 +70,11 @@ public final class DjlEstimators {
     if (backend == null) throw new IllegalArgumentException("backend must not be null");
     if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
     if (manager == null) throw new IllegalArgumentException("manager must not be null");
+    if (estimator instanceof LossTableEstimator) {
+      throw new IllegalArgumentException("estimator: " + estimator.name() + " takes a table of "
+          + "losses (every row set to every class in every draw), which the DJL interop does "
+          + "not build; use its array API (LossTableEstimator.backward)");
+    }
     Shape shape = checkFloatsOnCpu(logits, "logits");
     SpinningThreads.checkOnce(logits);
     if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) < 1) {

@@ -297,6 +297,10 @@ class SamplerBlockTest {
       assertTrue(closed.getMessage().contains("closed before its backward pass"),
           closed.getMessage());
 
+      IllegalArgumentException table = assertThrows(IllegalArgumentException.class,
+          () -> forward(block(Estimators.indecater(2), gr, 1), m, logits, false));
+      assertTrue(table.getMessage().contains("table of losses"), table.getMessage());
+
       try (SamplingCollector gc = SamplingCollector.open()) {
         IllegalStateException twice = assertThrows(IllegalStateException.class,
             SamplingCollector::open);
