@@ -32,9 +32,12 @@ import java.util.function.Consumer;
 public final class ListOpsTraining {
   private ListOpsTraining() {}
 
-  /** The settings every cell shares. */
+  /**
+   * The settings every cell shares; {@code sgd}: SGD with momentum 0.9 in place of Adam (both
+   * clip each gradient element at {@code clip}).
+   */
   public record Settings(int hidden, int classifierHidden, int batch, int iterations,
-      int evalEvery, float learningRate, float clip, long seed) {
+      int evalEvery, float learningRate, float clip, long seed, boolean sgd) {
     public Settings {
       if (hidden < 1 || classifierHidden < 1) throw new IllegalArgumentException("sizes < 1");
       if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
@@ -66,9 +69,13 @@ public final class ListOpsTraining {
     long totalNanos = 0, estimatorNanos = 0;
     try (Model model = Model.newInstance("gumbel-tree-lstm")) {
       model.setBlock(net);
+      Optimizer optimizer = s.sgd()
+          ? Optimizer.sgd().setLearningRateTracker(Tracker.fixed(s.learningRate()))
+              .optMomentum(0.9f).optClipGrad(s.clip()).build()
+          : Optimizer.adam().optLearningRateTracker(Tracker.fixed(s.learningRate()))
+              .optClipGrad(s.clip()).build();
       DefaultTrainingConfig config = new DefaultTrainingConfig(new SoftmaxCrossEntropyLoss())
-          .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(s.learningRate()))
-              .optClipGrad(s.clip()).build());
+          .optOptimizer(optimizer);
       try (Trainer trainer = new SamplerTrainer(model, config)) {
         trainer.initialize(new Shape(s.batch(), maxLength), new Shape(s.batch()));
         SplittableRandom order = new SplittableRandom(s.seed());

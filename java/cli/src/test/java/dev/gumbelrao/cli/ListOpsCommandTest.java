@@ -53,6 +53,18 @@ class ListOpsCommandTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(2, run(out, "listops", "--smoke", "--estimators", "REINFORCE", "--out",
         dir.toString()));
+    assertEquals(2, run(out, "listops", "--smoke", "--optimizer", "adagrad", "--out",
+        dir.toString()));
+  }
+
+  /** --optimizer sgd trains (SGD with momentum) and says so in the table's settings. */
+  @Test
+  void sgdTrainsAndIsNamed(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, run(out, "listops", "--smoke", "--optimizer", "sgd", "--lr", "0.05",
+        "--estimators", "GR-MC10", "--quiet", "--out", dir.toString()));
+    String table = Files.readString(dir.resolve("listops-table.md"));
+    assertTrue(table.contains("SGD with momentum 0.9 at 0.05"), table);
   }
 
   /** --plan times a few steps per cell, trains nothing, and sizes the cells to a budget. */
