@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * grad_dj = (1/N) sum_n p_dj (f_n(d, j) - sum_k p_dk f_n(d, k)). Checked against the exact
  * gradient of E[f(D)] by enumeration (it is unbiased), on every backend.
  */
-class IndecaterOperationTest {
+public class IndecaterOperationTest {
   static float[] backward(Backend gr, float[] logits, float[] table, int rows, int arity,
       int samples) {
     float[] grad = new float[rows * arity];
@@ -32,12 +32,12 @@ class IndecaterOperationTest {
   }
 
   /** A loss of three variables of three classes that no estimator gets right by luck. */
-  static double loss(int[] d) {
+  public static double loss(int[] d) {
     double s = 0.7 * d[0] - 1.3 * d[1] + 0.4 * d[2];
     return s * s + (d[0] == d[2] ? 2.5 : 0) - Math.sin(d[1] + 2.0 * d[2]);
   }
 
-  static double[] probabilities(float[] th, int row, int arity) {
+  public static double[] probabilities(float[] th, int row, int arity) {
     double m = Double.NEGATIVE_INFINITY, z = 0;
     for (int j = 0; j < arity; j++) m = Math.max(m, th[row * arity + j]);
     double[] p = new double[arity];

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gumbelrao.Backend;
+import dev.gumbelrao.IndecaterOperationTest;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.NoiseStream;
 import dev.gumbelrao.testing.EveryBackend;
@@ -20,19 +21,12 @@ class IndecaterTest {
   private static final int ROWS = 3, ARITY = 3;
   private static final float[] TH = {0.3f, -0.8f, 1.1f, 2.0f, 0.1f, -0.4f, -1.5f, 0.0f, 0.6f};
 
-  /** A loss of three variables of three classes (as the operation's test). */
   private static double loss(int[] d) {
-    double s = 0.7 * d[0] - 1.3 * d[1] + 0.4 * d[2];
-    return s * s + (d[0] == d[2] ? 2.5 : 0) - Math.sin(d[1] + 2.0 * d[2]);
+    return IndecaterOperationTest.loss(d);
   }
 
   private static double[] p(int row) {
-    double m = Double.NEGATIVE_INFINITY, z = 0;
-    for (int j = 0; j < ARITY; j++) m = Math.max(m, TH[row * ARITY + j]);
-    double[] p = new double[ARITY];
-    for (int j = 0; j < ARITY; j++) z += Math.exp(TH[row * ARITY + j] - m);
-    for (int j = 0; j < ARITY; j++) p[j] = Math.exp(TH[row * ARITY + j] - m) / z;
-    return p;
+    return IndecaterOperationTest.probabilities(TH, row, ARITY);
   }
 
   /** The table of a forward pass's draws: f_n(d, k), [draw][row][class]. */
