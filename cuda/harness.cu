@@ -196,16 +196,16 @@ Case gst_case(int64_t rows, int32_t arity, float tau, float gap) {
   c.gap = gap;
   return c;
 }
-Case binary_case(Op op, int64_t rows, bool antithetic) {
+Case binary_case(Op op, int64_t rows, int32_t draws) {
   Case c{op, rows, 1};
-  c.antithetic = antithetic;
+  c.draws = draws;
   return c;
 }
 
 // RLOO: S samples per row from the CPU sampler (valid, distributed as p) under derived offsets,
-// and their losses. Binary rows: some logits +-inf (certain outcomes), the given draws b and b~
-// of the reference's antithetic sampler under another key (so they are possible: b = 1 at
-// +inf), and two losses per row.
+// and their losses. Binary rows: some logits +-inf (certain outcomes), the given draws of the
+// reference's sampler under another key (so they are possible: b = 1 at +inf): b and b~ of its
+// antithetic pair (n = 2), or for ARMS its n = c.draws copula draws; a loss per draw.
 void add_draws(Batch& b, const Case& c) {
   const int64_t rows = b.rows;
   Rng rng(c.seed * 0x9E3779B97F4A7C15ull + 0xD1B54A32D192ED03ull);
@@ -249,12 +249,13 @@ void add_draws(Batch& b, const Case& c) {
     if (r % 11 == 5) b.logits[r] = INFINITY;
     if (r % 13 == 7) b.logits[r] = -INFINITY;
   }
-  Case draw = binary_case(GR_OP_BINARY_SAMPLE, rows, true);
+  const int32_t n = c.op == GR_OP_ARMS_BACKWARD ? c.draws : 2;
+  Case draw = binary_case(GR_OP_BINARY_SAMPLE, rows, n);
   draw.seed = c.seed ^ 0x5DEECE66Dull;
   draw.offset = c.offset + 7;
-  std::vector<float> values((size_t)2 * rows);
+  std::vector<float> values((size_t)n * rows);
   run_reference(draw, b, values, b.draws);
-  b.draw_losses.resize((size_t)2 * rows);
+  b.draw_losses.resize((size_t)n * rows);
   for (float& f : b.draw_losses) f = (float)rng.normal();
 }
 
@@ -384,8 +385,9 @@ void compare_elements(Result& res, const Case& c, const Batch& b, const std::vec
   if (res.mismatches) res.ok = false;
 }
 
-// Binary draws against the reference: a disagreement only where eta +- L is a float near-tie
-// (the GPU forms it in float, with its own log2), and at most 0.01% of draws.
+// Binary draws against the reference: a disagreement only where the reference's margin is a
+// float near-tie (reference_binary_margin: eta +- L for n <= 2, the copula's log pbar - x_k for
+// n >= 3, which the GPU forms in float with its own log2), and at most 0.01% of draws.
 void compare_binary_choices(Result& res, const Case& c, const Batch& b,
                             const std::vector<int32_t>& ref, const std::vector<int32_t>& gpu,
                             const std::vector<float>& gpu_values) {
@@ -398,13 +400,13 @@ void compare_binary_choices(Result& res, const Case& c, const Batch& b,
     }
     if (ref[i] == gpu[i]) continue;
     ++res.mismatches;
-    const double eta = b.logits[r], l = reference_binary_logistic(c, r);
-    const double v = i < (size_t)c.rows ? eta + l : eta - l;
-    const bool near_tie = fabs(v) <= 1e-5 * std::max({1.0, fabs(eta), fabs(l)});
+    const int32_t k = (int32_t)(i / (size_t)c.rows);
+    const BinaryMargin m = reference_binary_margin(c, b, r, k);
+    const bool near_tie = fabs(m.margin) <= m.tolerance;
     if (!near_tie) res.ok = false;
     if (printed++ < 5)
-      printf("    draw %zu differs: ref %d gpu %d, eta +- L = %.3g%s\n", i, ref[i], gpu[i], v,
-             near_tie ? " (near-tie)" : "");
+      printf("    draw %d of row %lld differs: ref %d gpu %d, margin %.3g (tolerance %.3g)%s\n", k,
+             (long long)r, ref[i], gpu[i], m.margin, m.tolerance, near_tie ? " (near-tie)" : "");
   }
   if ((double)res.mismatches > 1e-4 * (double)ref.size() && res.mismatches > 1) res.ok = false;
   res.max_err = -1.0;
@@ -479,9 +481,21 @@ Result check_case(const Case& c, const Batch& b, const DeviceBatch& db, int64_t 
       }
       break;
     }
-    case 1:
-      compare_binary_choices(res, cc, b, cpu_d, d.download(), gpu_out);
+    case 1: {
+      // binary draws: against the CPU's, and against the double-precision reference's (every
+      // disagreement a near-tie of the reference's margin, at most 0.01% of the draws)
+      const std::vector<int32_t> gpu_d = d.download();
+      compare_binary_choices(res, cc, b, cpu_d, gpu_d, gpu_out);
+      std::vector<float> ref_out;
+      std::vector<int32_t> ref_d;
+      const int64_t ref_status = run_reference(cc, b, ref_out, ref_d);
+      Result ref_res;
+      if (ref_status == 0) compare_binary_choices(ref_res, cc, b, ref_d, gpu_d, gpu_out);
+      if (ref_status != 0 || !ref_res.ok) res.ok = false;
+      res.note = "vs reference: status " + std::to_string(ref_status) + ", " +
+                 std::to_string(ref_res.mismatches) + " draws differ";
       break;
+    }
     default: {  // values and gradients, against the double-precision reference
       std::vector<float> ref_out;
       std::vector<int32_t> ref_d;
@@ -665,11 +679,13 @@ void check_bad_inputs(Op op, int32_t arity) {
 }
 
 // The binary faults: a NaN logit (row 5); given draws: b = 2 (3), b = -1 (4), b = 0 at
-// eta = +inf (6) and b = 1 at eta = -inf (7), both impossible draws; DisARM: b~ out of range
-// (9) and non-finite losses (10, 11); ZGR: a non-finite upstream value (8). Sampling has only the NaN, and +-inf logits are
-// certain outcomes, not errors.
-void check_bad_binary(Op op) {
-  Case c = binary_case(op, 64, op == GR_OP_BINARY_SAMPLE);
+// eta = +inf (6) and b = 1 at eta = -inf (7), both impossible draws; DisARM and ARMS: the last
+// draw out of range (9) and non-finite losses (10: the first draw's, 11: the last's); ARMS: a bad
+// last draw with a NaN loss of the first (12: the draws are checked first); ZGR: a non-finite
+// upstream value (8). Sampling has only the NaN, and +-inf logits are certain outcomes, not
+// errors. n: the draws of sampling and ARMS.
+void check_bad_binary(Op op, int32_t n = 2) {
+  Case c = binary_case(op, 64, n);
   c.seed = 99;
   c.offset = 1;
   const std::string name = std::string("bad_") + c.name();
@@ -690,13 +706,19 @@ void check_bad_binary(Op op) {
     faults.push_back({6, GR_CHOICE_MASKED});
     faults.push_back({7, GR_CHOICE_MASKED});
   }
-  if (op == GR_OP_DISARM_BACKWARD) {
-    b.draws[64 + 9] = 3;
+  if (op == GR_OP_DISARM_BACKWARD || op == GR_OP_ARMS_BACKWARD) {
+    const int64_t last = op == GR_OP_ARMS_BACKWARD ? n - 1 : 1;
+    b.draws[last * 64 + 9] = 3;
     faults.push_back({9, GR_CHOICE_RANGE});
-    b.draw_losses[10] = NAN;                 // f(b), then f(b~): non-finite losses
-    b.draw_losses[64 + 11] = -INFINITY;
+    b.draw_losses[10] = NAN;                 // the first draw's loss, then the last's
+    b.draw_losses[last * 64 + 11] = -INFINITY;
     faults.push_back({10, GR_LOSSES_NOT_FINITE});
     faults.push_back({11, GR_LOSSES_NOT_FINITE});
+  }
+  if (op == GR_OP_ARMS_BACKWARD) {
+    b.draws[(n - 1) * 64 + 12] = -1;
+    b.draw_losses[12] = NAN;
+    faults.push_back({12, GR_CHOICE_RANGE});
   }
   if (op == GR_OP_ZGR_BINARY_BACKWARD) {
     b.upstream[8] = NAN;
@@ -852,10 +874,14 @@ void hardening_sweep() {
     });
   }
   check_hardening("biglosses", binary_case(GR_OP_DISARM_BACKWARD, 64), big_losses);
-  check_hardening("huge", binary_case(GR_OP_BINARY_SAMPLE, 64, true), [](Batch& b) {
-    for (int64_t r = 0; r < b.rows; ++r)
-      if (isfinite(b.logits[r])) b.logits[r] *= 1e30f;
-  });
+  // ARMS: losses near the float range, whose mean and centred sum must be formed in double
+  // (|grad| <= max |f|: D <= 1, and the sum over m ones of n is at most m (n - m) / n 2 max |f|).
+  for (int32_t n : {2, 3, 5}) check_hardening("biglosses", binary_case(GR_OP_ARMS_BACKWARD, 64, n), big_losses);
+  for (int32_t n : {2, 3, 11})
+    check_hardening("huge", binary_case(GR_OP_BINARY_SAMPLE, 64, n), [](Batch& b) {
+      for (int64_t r = 0; r < b.rows; ++r)
+        if (isfinite(b.logits[r])) b.logits[r] *= 1e30f;
+    });
   check_hardening("bigup", binary_case(GR_OP_ZGR_BINARY_BACKWARD, 64), [](Batch& b) {
     for (float& g : b.upstream) g *= 3e38f / 4;
   });
@@ -948,9 +974,16 @@ void check_sweep() {
     run_case(binary_case(op, 1000003));
     run_case(binary_case(op, 37));
   }
-  run_case(binary_case(GR_OP_BINARY_SAMPLE, 1000003, false));
-  run_case(binary_case(GR_OP_BINARY_SAMPLE, 1000003, true));
-  run_case(binary_case(GR_OP_BINARY_SAMPLE, 37, true));
+  // Binary sampling: n = 1, DisARM's pair (n = 2), ARMS's copula in registers (n = 3, 5) and in
+  // two passes (n = 11: beyond kCopulaRegisterDraws, a partial last quad); ARMS at the same n.
+  for (int32_t n : {1, 2, 3, 5, 11}) {
+    run_case(binary_case(GR_OP_BINARY_SAMPLE, n <= 3 ? 1000003 : 300007, n));
+    if (n > 1) run_case(binary_case(GR_OP_BINARY_SAMPLE, 37, n));
+  }
+  for (int32_t n : {2, 3, 5, 11}) {
+    run_case(binary_case(GR_OP_ARMS_BACKWARD, n <= 3 ? 1000003 : 300007, n));
+    run_case(binary_case(GR_OP_ARMS_BACKWARD, 37, n));
+  }
 
   // Two runs give the same bits.
   {
@@ -980,6 +1013,9 @@ void check_sweep() {
     check_bad_inputs(op, 8192);  // the block-per-row kernels
   }
   for (Op op : {GR_OP_BINARY_SAMPLE, GR_OP_ZGR_BINARY_BACKWARD, GR_OP_DISARM_BACKWARD}) check_bad_binary(op);
+  check_bad_binary(GR_OP_BINARY_SAMPLE, 3);
+  check_bad_binary(GR_OP_BINARY_SAMPLE, 11);
+  for (int32_t n : {2, 3, 11}) check_bad_binary(GR_OP_ARMS_BACKWARD, n);
   hardening_sweep();
 }
 
@@ -1018,12 +1054,14 @@ void sanitize_sweep() {
   run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 4, 16, 600, 0.7f});   // fold into double, cross-warp slices
   run_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 2, 4100, 130, 0.7f}); // draw windows of the block-per-row kernel
   for (Op op : {GR_OP_ZGR_BINARY_BACKWARD, GR_OP_DISARM_BACKWARD}) run_case(binary_case(op, 600));
-  run_case(binary_case(GR_OP_BINARY_SAMPLE, 600, true));
+  for (int32_t n : {1, 2, 3, 11}) run_case(binary_case(GR_OP_BINARY_SAMPLE, 600, n));
+  for (int32_t n : {2, 3, 11}) run_case(binary_case(GR_OP_ARMS_BACKWARD, 600, n));
   check_bad_inputs(GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 33);
   check_bad_inputs(GR_OP_ZGR_BACKWARD, 4100);
   check_bad_inputs(GR_OP_RLOO_BACKWARD, 33);
   check_bad_inputs(GR_OP_INDECATER_BACKWARD, 33);
   check_bad_binary(GR_OP_DISARM_BACKWARD);
+  check_bad_binary(GR_OP_ARMS_BACKWARD, 3);
   hardening_sweep();
 }
 
@@ -1210,9 +1248,13 @@ void bench_sweep() {
   bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 1 << 20, 16, 100, 0.5f}, "prediction 0.6-0.75x of gr's");
   bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 4096, 1024, 10, 0.5f}, "prediction 0.6-0.75x of gr's");
   bench_case(Case{GR_OP_GUMBEL_RAO_TOTAL_BACKWARD, 64, 65536, 10, 0.7f}, "block per row");
-  bench_case(binary_case(GR_OP_BINARY_SAMPLE, 1 << 24, true), "prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_BINARY_SAMPLE, 1 << 24, 2), "prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_BINARY_SAMPLE, 1 << 22, 4), "copula in registers: prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_BINARY_SAMPLE, 1 << 20, 16), "copula in two passes: prediction 50-75% of copy");
   bench_case(binary_case(GR_OP_ZGR_BINARY_BACKWARD, 1 << 24), "prediction 70-85% of copy");
   bench_case(binary_case(GR_OP_DISARM_BACKWARD, 1 << 24), "prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_ARMS_BACKWARD, 1 << 24, 2), "prediction 70-85% of copy");
+  bench_case(binary_case(GR_OP_ARMS_BACKWARD, 1 << 22, 4), "prediction 70-85% of copy");
 }
 
 // ----------------------------------------------------------------------------- JSON, main

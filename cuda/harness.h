@@ -85,7 +85,8 @@ struct Batch {
   std::vector<float> logits, upstream, losses;
   std::vector<int32_t> choice;
   // Several draws per row, [draw][row]: RLOO's S samples and their losses, the binary
-  // estimators' given b (and DisARM's antithetic b~) and losses (add_draws).
+  // estimators' given b (DisARM's b and antithetic b~, ARMS's n copula draws) and losses
+  // (add_draws).
   std::vector<int32_t> draws;
   std::vector<float> draw_losses;
   int64_t loss_width = 1;  // draw_losses per row and draw: 1, or the arity for a loss table
@@ -154,7 +155,8 @@ const char* op_name(Op op);  // the table's label: "gr", "gs_fwd", ...
 constexpr float kReinforceBaseline = 0.25f;
 
 inline bool is_binary(Op op) { return info(op).binary != 0; }
-// K conditional draws per row (the samples of conditional noise and Gumbel-Rao).
+// K conditional draws per row (the samples of conditional noise and Gumbel-Rao). Not the binary
+// draws n of binary_sample and ARMS: those are gr_operation_info's has_draws, Case::draws.
 inline bool has_draws(Op op) { return info(op).samples && info(op).samples[0] == 'K'; }
 inline bool has_tau(Op op) { return info(op).has_tau != 0; }
 inline bool has_input(Op op, gr_array a) {
@@ -193,7 +195,7 @@ struct Case {
   uint32_t offset = 3;
   uint32_t first_row = 0;  // the row base of the noise (a chunk of a split batch)
   float gap = 1.0f;         // GST: > 0, or 0 for GST-p
-  bool antithetic = false;  // binary sampling: b~ too
+  int32_t draws = 1;        // the binary draws n: binary_sample (n >= 1), ARMS (n >= 2)
   std::string name() const {
     char buf[160];
     snprintf(buf, sizeof buf, "%s_%lldx%d", op_name(op), (long long)rows, arity);
@@ -208,7 +210,7 @@ struct Case {
       s += buf;
     }
     if (one_hot) s += "_onehot";
-    if (antithetic) s += "_anti";
+    if (info(op).has_draws) s += "_n" + std::to_string(draws);
     return s;
   }
   // The call's scalars and shape; arrays left null.
@@ -220,7 +222,7 @@ struct Case {
     a.tau = tau;
     a.gap = gap;
     a.baseline = kReinforceBaseline;
-    a.antithetic = antithetic ? 1 : 0;
+    a.draws = draws;
     a.seed = seed;
     a.offset = offset;
     a.first_row = first_row;
@@ -244,20 +246,27 @@ struct Case {
 };
 // A successor (or binary) case builder, since Case's fields are positional.
 Case gst_case(int64_t rows, int32_t arity, float tau, float gap);
-Case binary_case(Op op, int64_t rows, bool antithetic = false);
+// n: binary_sample's draws (1: b; 2: b and DisARM's b~; >= 3: ARMS's copula), ARMS's (>= 2).
+Case binary_case(Op op, int64_t rows, int32_t draws = 1);
 
 // The case's batch: make_batch, then what the operation needs beyond it (add_draws).
 Batch make_case_batch(const Case& c);
 void add_draws(Batch& b, const Case& c);
 
 // The CPU backend's result of a case; d receives D for GR_OP_SAMPLE and the draws of
-// GR_OP_BINARY_SAMPLE.
+// GR_OP_BINARY_SAMPLE ([draw][row]).
 int64_t run_cpu(const Case& c, const Batch& b, std::vector<float>& out, std::vector<int32_t>& d);
 // The JAVA oracle's computation in double, with its checks and policy (harness_reference.cu).
 int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
                       std::vector<int32_t>& d);
-// The oracle's Logistic draw of binary row r, and its perturbed logit (theta_j - m) + G_j.
-double reference_binary_logistic(const Case& c, int64_t r);
+// The oracle's decision of binary draw k of row r (binary_sample with c.draws = n): b_k =
+// [margin > 0], and how far from 0 a float computation (the kernels', the CPU's) may put the
+// margin's sign wrong, a near-tie (compare_binary_choices).
+struct BinaryMargin {
+  double margin, tolerance;
+};
+BinaryMargin reference_binary_margin(const Case& c, const Batch& b, int64_t r, int32_t k);
+// The oracle's perturbed logit (theta_j - m) + G_j.
 double reference_perturbed(const Case& c, const Batch& b, int64_t r, int32_t j);
 // Queues the GPU operation of a case on `stream` (no synchronisation); returns the gr_status of
 // queuing it.

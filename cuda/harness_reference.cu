@@ -398,20 +398,66 @@ int64_t rloo(const Case& c, const Batch& b, std::vector<float>& out) {
   return 0;
 }
 
-// Binary draws: b = [eta + L > 0] (and the antithetic b~ = [eta - L > 0]), [draw][row].
+// ARMS's copula in double (math.h, arms_copula_bit): e_k = max(-log u_k, 1 - u_k) from the forward
+// noise of column k, S_minus_k = P_k + Q_k (the prefix e_0 + ... + e_{k-1} and the suffix
+// e_{n-1} + ... + e_{k+1}, each summed from 0 in that order, as the kernels do in float), S the
+// left-to-right sum; x_k = (n - 1)(log S_minus_k - log S) against log pbar = -(|eta| +
+// log1p(e^-|eta|)), and b_k = x_k < log pbar for eta < 0, its negation otherwise. The margin of
+// draw k is signed so that b_k = [margin > 0] (but for margin == 0 at eta >= 0, measure zero).
+struct CopulaRow {
+  std::vector<double> e, s_minus;
+  double s = 0, log_pbar = 0;
+};
+void copula_row(const Case& c, float eta, int64_t r, CopulaRow& row) {
+  const int32_t n = c.draws;
+  const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
+  row.e.assign(n, 0.0);
+  row.s_minus.assign(n, 0.0);
+  for (int32_t k = 0; k < n; ++k)
+    row.e[k] = exponential(uniform(gr::noise_words(key, (uint32_t)(k / 4), (uint32_t)r, gr::kForwardSlot), k % 4));
+  double prefix = 0;
+  for (int32_t k = 0; k < n; ++k) {
+    double suffix = 0;
+    for (int32_t j = n - 1; j > k; --j) suffix += row.e[j];
+    row.s_minus[k] = prefix + suffix;
+    prefix += row.e[k];
+  }
+  row.s = prefix;
+  const double a = fabs((double)eta);
+  row.log_pbar = -(a + log1p(exp(-a)));
+}
+double copula_margin(const CopulaRow& row, int32_t n, float eta, int32_t k) {
+  const double x = (double)(n - 1) * (log(row.s_minus[k]) - log(row.s));
+  return eta < 0 ? row.log_pbar - x : x - row.log_pbar;
+}
+
+// Binary draws, [draw][row]: n = 1, b = [eta + L > 0]; n = 2, also the antithetic
+// b~ = [eta - L > 0]; n >= 3, the copula's.
 int64_t binary_sample(const Case& c, const Batch& b, std::vector<int32_t>& d,
                       std::vector<float>& values) {
   const gr::NoiseKey key = gr::noise_key(c.seed, c.offset, c.first_row);
   const int64_t rows = c.rows;
-  d.assign((c.antithetic ? 2 : 1) * rows, -1);
+  const int32_t n = c.draws;
+  d.assign((size_t)n * rows, -1);
+  CopulaRow row;
   for (int64_t r = 0; r < rows; ++r) {
     const float eta = b.logits[r];
     if (eta != eta) return bad(GR_LOGITS_NAN, r);
+    if (n >= 3) {
+      copula_row(c, eta, r, row);
+      for (int32_t k = 0; k < n; ++k) {
+        const double x = (double)(n - 1) * (log(row.s_minus[k]) - log(row.s));
+        const bool lower = x < row.log_pbar;
+        d[k * rows + r] = (eta < 0 ? lower : !lower) ? 1 : 0;
+        values[k * rows + r] = (float)d[k * rows + r];
+      }
+      continue;
+    }
     const double u = uniform(gr::noise_words(key, 0, (uint32_t)r, gr::kForwardSlot), 0);
     const double l = log(u) - log(1 - u);
     d[r] = eta + l > 0 ? 1 : 0;
     values[r] = (float)d[r];
-    if (c.antithetic) {
+    if (n == 2) {
       d[rows + r] = eta - l > 0 ? 1 : 0;
       values[rows + r] = (float)d[rows + r];
     }
@@ -452,6 +498,45 @@ int64_t disarm(const Case& c, const Batch& b, std::vector<float>& out) {
   return 0;
 }
 
+// ARMS over n >= 2 draws: the checks in the kernels' order (NaN logit; every draw's b in order;
+// then every loss), then D / (n - 1) sum over the b_k = 1 of (f_k - mean f) in double with
+// D = sigmoid(|eta|) / (1 - c), r = pbar^(1/(n-1)), c = (2 - 1/r)^(n-1) for r > 1/2 (else 0);
+// exactly 0 when every b_k is the same; GR_GRAD_OVERFLOW when the float result is infinite.
+int64_t arms(const Case& c, const Batch& b, std::vector<float>& out) {
+  const int64_t rows = c.rows;
+  const int32_t n = c.draws;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float eta = b.logits[r];
+    int code = eta != eta ? GR_LOGITS_NAN : GR_OK;
+    int32_t ones = 0;
+    for (int32_t k = 0; k < n && !code; ++k) {
+      code = check_binary_choice(eta, b.draws[k * rows + r]);
+      ones += b.draws[k * rows + r];
+    }
+    for (int32_t k = 0; k < n && !code; ++k)
+      if (!isfinite(b.draw_losses[k * rows + r])) code = GR_LOSSES_NOT_FINITE;
+    if (code) return bad(code, r);
+    if (ones == 0 || ones == n) {
+      out[r] = 0.0f;
+      continue;
+    }
+    double mean = 0;
+    for (int32_t k = 0; k < n; ++k) mean += b.draw_losses[k * rows + r];
+    mean /= n;
+    double sum = 0;
+    for (int32_t k = 0; k < n; ++k)
+      if (b.draws[k * rows + r] == 1) sum += b.draw_losses[k * rows + r] - mean;
+    const double a = fabs((double)eta), pbar = sigmoid(-a);
+    const double root = pow(pbar, 1.0 / (n - 1));
+    const double cc = root > 0.5 ? pow(2 - 1 / root, n - 1) : 0.0;
+    const double scale = sigmoid(a) / (1 - cc) / (n - 1);
+    const float g = (float)(scale * sum);
+    if (isinf(g)) return bad(GR_GRAD_OVERFLOW, r);
+    out[r] = g;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
@@ -474,14 +559,34 @@ int64_t run_reference(const Case& c, const Batch& b, std::vector<float>& out,
     case GR_OP_BINARY_SAMPLE: return binary_sample(c, b, d, out);
     case GR_OP_ZGR_BINARY_BACKWARD: return zgr_binary(c, b, out);
     case GR_OP_DISARM_BACKWARD: return disarm(c, b, out);
+    case GR_OP_ARMS_BACKWARD: return arms(c, b, out);
   }
   return -1;
 }
 
-double reference_binary_logistic(const Case& c, int64_t r) {
-  const double u = uniform(gr::noise_words(gr::noise_key(c.seed, c.offset, c.first_row), 0, (uint32_t)r,
-                                           gr::kForwardSlot), 0);
-  return log(u) - log(1 - u);
+// n = 1, 2: eta +- L, a near-tie within 1e-5 max(1, |eta|, |L|) (the kernels form eta +- L in
+// float from their own log2). n >= 3: the copula's log pbar - x_k (signed by eta), whose float
+// error is bounded by the abs error of each e_k (lg2.approx: 2^-22 in log2, about 1.7e-7 in
+// e_k) summed into S_minus_k and S, a relative 1.2e-7 + n 6e-8 of each sum (the e_k's own
+// rounding and the additions), 2^-22 of each log2, all times n - 1, plus the error of log2 pbar
+// (|eta| 1e-7 + 3e-7): a near-tie is a margin within ten times that bound,
+// 1e-5 ((n - 1)(n / S_minus_k + n / S + 2) + |log pbar| + 1) (n = 3, S_minus_k near 2 and
+// |eta| < 3: about 1e-4). An infinite margin (eta = +-inf: a certain draw) is never a near-tie.
+BinaryMargin reference_binary_margin(const Case& c, const Batch& b, int64_t r, int32_t k) {
+  const float eta = b.logits[r];
+  const int32_t n = c.draws;
+  if (n >= 3) {
+    CopulaRow row;
+    copula_row(c, eta, r, row);
+    const double tol = 1e-5 * ((n - 1) * (n / row.s_minus[k] + n / row.s + 2) +
+                               fabs(row.log_pbar) + 1);
+    const double m = copula_margin(row, n, eta, k);
+    return BinaryMargin{m, isfinite(m) ? tol : 0.0};
+  }
+  const double u = uniform(gr::noise_words(gr::noise_key(c.seed, c.offset, c.first_row), 0,
+                                           (uint32_t)r, gr::kForwardSlot), 0);
+  const double l = log(u) - log(1 - u), e = eta, m = k == 0 ? e + l : e - l;
+  return BinaryMargin{m, isfinite(m) ? 1e-5 * std::max({1.0, fabs(e), fabs(l)}) : 0.0};
 }
 
 double reference_perturbed(const Case& c, const Batch& b, int64_t r, int32_t j) {

@@ -140,7 +140,7 @@ std::vector<Case> cases() {
       Case c{op, kRows, is_binary(op) ? 1 : arity};
       if (i.samples) c.samples = 3;
       if (i.has_tau) c.tau = 0.5f;
-      if (i.has_antithetic) c.antithetic = true;
+      if (i.has_draws) c.draws = 3;  // binary_sample's copula, ARMS's n (>= 2)
       c.one_hot = op == GR_OP_SAMPLE;
       out.push_back(c);
     }

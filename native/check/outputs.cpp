@@ -205,7 +205,7 @@ std::vector<Record> run_all() {
     if (n == 1) {
       std::vector<int32_t> b((size_t)(2 * rows));
       std::vector<float> values((size_t)(2 * rows)), bg((size_t)rows);
-      check_status(gr_binary_sample(nullptr, th.data(), rows, 1, seed, offset, 0, b.data(), values.data()),
+      check_status(gr_binary_sample(nullptr, th.data(), rows, 2, seed, offset, 0, b.data(), values.data()),
                    "binary sample" + where);
       out.push_back({0, "binary sample b, b~" + where, 2 * rows, 1, 0.0f, bits(b)});
       check_status(gr_zgr_binary_backward(nullptr, th.data(), b.data(), g.data(), rows, bg.data()),
@@ -215,6 +215,18 @@ std::vector<Record> run_all() {
       check_status(gr_disarm_backward(nullptr, th.data(), b.data(), fs.data(), rows, bg.data()),
                    "disarm" + where);
       out.push_back({1, "disarm" + where, rows, 1, 1.0f, bits(bg)});
+      for (int32_t draws : {3, 5}) {  // ARMS: the copula's draws and their gradient
+        const std::string at = " n=" + std::to_string(draws) + where;
+        std::vector<int32_t> bn((size_t)(draws * rows));
+        check_status(gr_binary_sample(nullptr, th.data(), rows, draws, seed, offset, 0, bn.data(),
+                                      nullptr),
+                     "copula sample" + at);
+        out.push_back({0, "copula sample" + at, draws * rows, 1, 0.0f, bits(bn)});
+        const std::vector<float> fn = upstream(seed * 11 + (uint64_t)draws, (size_t)(draws * rows));
+        check_status(gr_arms_backward(nullptr, th.data(), bn.data(), fn.data(), rows, draws, bg.data()),
+                     "arms" + at);
+        out.push_back({1, "arms" + at, rows, 1, 1.0f, bits(bg)});
+      }
     }
     ++offset;
   }

@@ -422,7 +422,7 @@ public final class Generate {
         + "  const char* doc;\n  int32_t binary;         /* one logit per row (arity 1) */\n"
         + "  int32_t has_key;\n  const char* samples;    /* the letter of its `samples` scalar"
         + " (\"K\", \"S\"), or NULL */\n  int32_t has_tau;\n  int32_t has_gap;\n"
-        + "  int32_t has_baseline;\n  int32_t has_antithetic;\n  int32_t array_count;\n"
+        + "  int32_t has_baseline;\n  int32_t has_draws;       /* the binary draws n (binary_sample, arms) */\n  int32_t array_count;\n"
         + "  const gr_array_parameter* arrays;  /* inputs, then outputs */\n"
         + "} gr_operation_info;\n\n");
     b.append("/* The description of `op` (NULL outside [0, GR_OPERATION_COUNT)). */\n"
@@ -567,7 +567,7 @@ public final class Generate {
           .append(o.scalar("tau") != null ? 1 : 0).append(", ")
           .append(o.scalar("gap") != null ? 1 : 0).append(", ")
           .append(o.scalar("baseline") != null ? 1 : 0).append(", ")
-          .append(o.scalar("antithetic") != null ? 1 : 0).append(", ")
+          .append(o.scalar("draws") != null ? 1 : 0).append(", ")
           .append(o.arrays().size()).append(", k").append(o.pascal()).append("Arrays},\n");
     }
     b.append("};\n\n");

@@ -85,7 +85,7 @@ struct Inputs {
     a.tau = 0.5f;
     a.gap = 1.0f;
     a.baseline = 0.25f;
-    a.antithetic = 1;
+    a.draws = 2;  // binary_sample's pair, ARMS's n (>= 2)
     a.seed = 77;
     a.offset = 2;
     for (int32_t i = 0; i < op.array_count; ++i) {

@@ -447,6 +447,41 @@ GR_HD float disarm_grad(float f_b, float f_bt, bool b, bool bt, float eta) {
   return bt ? -d : d;
 }
 
+// ARMS (Dimitriev, Zhou, ICML 2021; alekdimi/arms): n >= 2 draws b_1..b_n of each binary variable
+// joined by the Dirichlet copula, and an unbiased leave-one-out combination of their losses.
+// The copula: e_k ~ Exp(1) from the uniforms of columns 0..n-1 of the forward noise, d_k = e_k / S
+// (S = sum_j e_j, so d ~ Dirichlet(1, ..., 1) and d_k ~ Beta(1, n - 1)), U_k = (1 - d_k)^(n-1),
+// uniform; with pbar = min(p, 1 - p) = sigmoid(-|eta|), x_k = [U_k < pbar] and b_k = x_k when
+// p < 1/2 (eta < 0), 1 - x_k otherwise (the rare outcome in the copula's antithetic lower tail).
+// In logs: x_k = [(n - 1) (log2 (S - e_k) - log2 S) < log2 pbar], S - e_k summed from the other
+// e_j (never a cancellation). At n = 2, (U_1, U_2) = (U, 1 - U): DisARM's antithetic pair, which
+// binary_sample draws from one uniform (b, b~ above).
+// log2 sigmoid(-|eta|) = -(|eta| log2 e + log2(1 + 2^(-|eta| log2 e))); -inf at eta = +-inf.
+GR_HD float log2_sigmoid_of_minus_abs(float eta) {
+  const float a = abs_value(eta) * kLog2e;
+  return -(a + fast_log2_positive(1.0f + fast_exp2_nonpositive(-a)));
+}
+GR_HD bool arms_copula_bit(float eta, float log2_pbar, float s_minus_k, float s, int32_t n) {
+  const bool lower =
+      (float)(n - 1) * (fast_log2_positive(s_minus_k) - fast_log2_positive(s)) < log2_pbar;
+  return eta < 0.0f ? lower : !lower;
+}
+// The gradient: dL/deta = D / (n - 1) sum_k (f_k - mean f)(b_k - p), D = p (1 - p) / (p - J),
+// J = P(b_j = 1, b_k = 1) of two draws. The p term sums to zero exactly, so the sum runs over the
+// draws with b_k = 1 (as RLOO's), in double; when every b_k is the same the gradient is exactly 0.
+// With r = pbar^(1/(n-1)) the copula gives p - J = pbar - max(0, 2 r - 1)^(n-1), so
+// D = sigmoid(|eta|) / (1 - c), c = (2 - 1/r)^(n-1) when r > 1/2, else c = 0 (then D =
+// sigmoid(|eta|), always at n = 2: DisARM's factor). c <= 1/2, so the division is well
+// conditioned. arms_scale is D / (n - 1).
+GR_HD float arms_scale(float eta, int32_t n) {
+  const float log2_pbar = log2_sigmoid_of_minus_abs(eta);
+  const float r = fast_exp2_nonpositive(log2_pbar / (float)(n - 1));
+  // a select, so that rows vectorise (r <= 1/2 computes a value it discards)
+  const float t = r > 0.5f ? 2.0f - 1.0f / r : 0.5f;
+  const float c = r > 0.5f ? fast_exp2_nonpositive((float)(n - 1) * fast_log2_positive(t)) : 0.0f;
+  return sigmoid(abs_value(eta)) / (1.0f - c) / (float)(n - 1);
+}
+
 // ------------------------------------------------------------------ ReinMax (Liu et al. 2023)
 // D ~ Cat(p) with the untempered p; pi = (softmax(theta / tau) + e_D) / 2;
 // grad = 2 J(pi) g - 1/2 J(p) g (microsoft/ReinMax), in the shifted gs = g - g_D like the others.

@@ -283,8 +283,8 @@ int64_t reinforce_backward(const op::ReinforceBackward& c) {
 int64_t binary_sample(const op::BinarySample& c) {
   const KernelTable& t = table();
   const BinarySampleArgs a{batch_of(c.logits, c.rows, 1), c.key(),
-                           c.antithetic != 0, c.choice, c.values};
-  return for_row_ranges(c.rows, 1, t.lanes,
+                           c.draws, c.choice, c.values};
+  return for_row_ranges(c.rows, c.draws, t.lanes,
                         [&](int64_t b, int64_t e) { return t.binary_sample(a, b, e); });
 }
 
@@ -300,6 +300,13 @@ int64_t disarm_backward(const op::DisarmBackward& c) {
   const BinaryBackwardArgs a{batch_of(c.logits, c.rows, 1), c.choice, c.losses, c.grad};
   return for_row_ranges(c.rows, 1, t.lanes,
                         [&](int64_t b, int64_t e) { return t.disarm(a, b, e); });
+}
+
+int64_t arms_backward(const op::ArmsBackward& c) {
+  const KernelTable& t = table();
+  const BinaryBackwardArgs a{batch_of(c.logits, c.rows, 1), c.choice, c.losses, c.grad, c.draws};
+  return for_row_ranges(c.rows, c.draws, t.lanes,
+                        [&](int64_t b, int64_t e) { return t.arms(a, b, e); });
 }
 
 int64_t zgr_backward(const op::ZgrBackward& c) {

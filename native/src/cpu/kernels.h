@@ -78,16 +78,17 @@ struct ReinforceArgs {
 struct BinarySampleArgs {  // one logit per row (batch.arity = 1)
   Batch batch;
   NoiseKey key;
-  bool antithetic;
+  int32_t draws;    // n: 1, 2 (DisARM's pair) or more (ARMS's copula draws)
   int32_t* choice;  // [draws][rows]
   float* values;    // [draws][rows], may be null
 };
 
-struct BinaryBackwardArgs {  // ZGR-binary (values: upstream [rows]), DisARM (losses [2][rows])
-  Batch batch;
+struct BinaryBackwardArgs {  // ZGR-binary (values: upstream [rows]), DisARM (losses [2][rows]),
+  Batch batch;               // ARMS (losses [draws][rows])
   const int32_t* choice;
   const float* values;
   float* grad;
+  int32_t draws = 1;
 };
 
 // The estimators that map (p, g - g_D) of a row to its gradient, given D.
@@ -166,6 +167,7 @@ struct KernelTable {
   int64_t (*binary_sample)(const BinarySampleArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*zgr_binary)(const BinaryBackwardArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*disarm)(const BinaryBackwardArgs&, int64_t row_begin, int64_t row_end);
+  int64_t (*arms)(const BinaryBackwardArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*choice_gradient)(const ChoiceGradArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*rloo)(const RlooArgs&, int64_t row_begin, int64_t row_end);
   int64_t (*indecater)(const IndecaterArgs&, int64_t row_begin, int64_t row_end);

@@ -430,6 +430,7 @@ void gumbel_rao_chunk(const GumbelRaoArgs& a, int64_t row, const float* log2_p, 
 int64_t binary_sample_rows(const BinarySampleArgs& a, int64_t row_begin, int64_t row_end);
 int64_t zgr_binary_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_end);
 int64_t disarm_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_end);
+int64_t arms_rows(const BinaryBackwardArgs& a, int64_t row_begin, int64_t row_end);
 int64_t choice_gradient_rows(const ChoiceGradArgs& a, int64_t row_begin, int64_t row_end);
 int64_t rloo_rows(const RlooArgs& a, int64_t row_begin, int64_t row_end);
 int64_t indecater_rows(const IndecaterArgs& a, int64_t row_begin, int64_t row_end);

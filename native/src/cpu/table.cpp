@@ -41,6 +41,7 @@ extern const KernelTable GR_ISA_TABLE = {
     GR_ISA_NS::binary_sample_rows,
     GR_ISA_NS::zgr_binary_rows,
     GR_ISA_NS::disarm_rows,
+    GR_ISA_NS::arms_rows,
     GR_ISA_NS::choice_gradient_rows,
     GR_ISA_NS::rloo_rows,
     GR_ISA_NS::indecater_rows,

@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *       {@code zgr}, {@code reinmax}, {@code gst-1.0}, {@code gst-p} (given D, k = 1),
  *       {@code rloo} (k = S &gt;= 2 forward draws per row and their losses), and the binary
  *       {@code zgr-binary} and {@code disarm} (arity 1, k = 1; DisARM's losses are a pair per
- *       variable).
+ *       variable) and {@code arms} (arity 1, k = n &gt;= 2 copula draws and their losses).
  * </ul>
  *
  * <p>The {@code operation} parameter lists the paper's four by default (a bare JMH run keeps its

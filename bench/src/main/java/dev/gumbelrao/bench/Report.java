@@ -367,11 +367,12 @@ public final class Report {
           .toList();
       if (!binary.isEmpty()) {
         md.append("\nBinary estimators (arity 1: 2^20 variables of one logit; DisARM reads "
-            + "the two losses of its antithetic pair per variable):\n\n| estimator | "
-            + "variables/s |\n|---|---:|\n");
+            + "the two losses of its antithetic pair per variable, ARMS the n losses of its "
+            + "copula draws):\n\n| estimator | variables/s |\n|---|---:|\n");
         for (Case c : binary) {
-          md.append("| ").append(Operation.of(c.operation()).title).append(" | ")
-              .append(Units.si(c.elementSamples())).append(" |\n");
+          Operation op = Operation.of(c.operation());
+          md.append("| ").append(op.title).append(op.samplesS() ? ", n = " + c.k() : "")
+              .append(" | ").append(Units.si(c.elementSamples())).append(" |\n");
         }
       }
     }

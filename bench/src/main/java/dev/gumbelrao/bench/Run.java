@@ -291,17 +291,27 @@ public final class Run {
           "operation", gr, "k", ks, "arity", arities, "tau", List.of(String.valueOf(Shapes.TAU))),
           settings.timing(Timing.FULL)));
     }
-    List<String> multi = chosen.stream().filter(op -> Operation.of(op).samplesS()).toList();
+    List<String> multi = chosen.stream()
+        .filter(op -> Operation.of(op).samplesS() && !Operation.of(op).binary).toList();
     if (!multi.isEmpty()) {
       groups.add(new Group("multi-sample estimators (K = S draws)", include, params("backend",
           cpu, "operation", multi, "k", SUCCESSOR_RLOO_S, "arity", arities),
           settings.timing(Timing.FULL)));
     }
-    List<String> binary = chosen.stream().filter(op -> Operation.of(op).binary).toList();
+    List<String> binary = chosen.stream()
+        .filter(op -> Operation.of(op).binary && !Operation.of(op).samplesS()).toList();
     if (!binary.isEmpty()) {
       groups.add(new Group("binary estimators (arity 1)", include, params("backend", cpu,
           "operation", binary, "k", List.of("1"), "arity", List.of("1")),
           settings.timing(Timing.FULL)));
+    }
+    // binary with n draws per variable (ARMS): n as RLOO's S
+    List<String> binaryMulti = chosen.stream()
+        .filter(op -> Operation.of(op).binary && Operation.of(op).samplesS()).toList();
+    if (!binaryMulti.isEmpty()) {
+      groups.add(new Group("binary multi-draw estimators (arity 1, K = n draws)", include,
+          params("backend", cpu, "operation", binaryMulti, "k", SUCCESSOR_RLOO_S, "arity",
+              List.of("1")), settings.timing(Timing.FULL)));
     }
     return groups;
   }

@@ -90,8 +90,8 @@ public final class Main {
       "toy: --paper sets --grid 50 --draws 10000 --mc1000; --samples lists the K of gr and",
       "gr-total (GR-MCK, detached and with the total derivative), --rloo-samples the S of rloo;",
       "--estimators also takes gs (the relaxed Gumbel-Softmax, marked: f at the soft y); the",
-      "rows follow the registry's order whatever the order given; " + String.join(" and ",
-          ToyEstimator.binary()) + " are binary and do not apply.");
+      "rows follow the registry's order whatever the order given; "
+          + ToyEstimator.binaryList() + " are binary and do not apply.");
 
   /** The most numbers `conditional` prints (2^28: a few GB of text). */
   private static final long MAX_PRINTED = 1L << 28;
@@ -259,7 +259,8 @@ public final class Main {
             + "whose argmax is D: D is drawn with --seed";
       case "samples":
         if (f.parameter() == EstimatorFamily.Parameter.SAMPLES_S) {
-          return "its S is the number of classes --given lists";
+          return f.binary() ? "its n is the number of outcomes --given lists"
+              : "its S is the number of classes --given lists";
         }
         if (f.parameter() == EstimatorFamily.Parameter.DRAWS_K) {
           return kInName ? "its name gives K" : null;
@@ -336,7 +337,11 @@ public final class Main {
     int[] given = null;
     int parameter = kInName ? named : samples;
     if (o.has("given")) {
-      if (family.binary()) {
+      if (family.binary() && family.parameter() == EstimatorFamily.Parameter.SAMPLES_S) {
+        int draws = named > 0 ? named : Math.max(2, o.ints("given").length);
+        given = outcomes(o, logits[0], draws, "the " + draws + " copula draws b_1,...,b_n");
+        parameter = draws;
+      } else if (family.binary()) {
         int draws = family.make(1, 1f).draws();
         given = outcomes(o, logits[0], draws, draws == 2 ? "the antithetic pair b,b~" : "b");
       } else if (family.parameter() == EstimatorFamily.Parameter.SAMPLES_S) {

@@ -77,7 +77,7 @@ final class VaeCommand {
       "  --tau-range LO,HI          temperatures for every tempered estimator [0.1,1; ReinMax",
       "                             1,3 unless given]",
       "  --lr-range LO,HI           learning rates for every estimator [3e-4,1e-2; REINFORCE",
-      "                             1e-5,3e-4; RLOO-2, DisARM 1e-5,1e-3 unless given]",
+      "                             1e-5,3e-4; RLOO-2, DisARM, ARMS-4 1e-5,1e-3 unless given]",
       "  --tau T  --lr R            the values without a search [each estimator's own; lr",
       "                             0.003, REINFORCE 1e-4]; a run at --lr that diverges in",
       "                             its first 100 steps stops the command, naming --lr",

@@ -56,6 +56,13 @@ public record ToyEstimator(EstimatorFamily family, int parameter) {
         .map(ToyEstimator::id).toList();
   }
 
+  /** {@link #binary()} as prose: "zgr-binary, disarm and arms". */
+  public static String binaryList() {
+    List<String> b = binary();
+    return b.size() < 2 ? String.join("", b)
+        : String.join(", ", b.subList(0, b.size() - 1)) + " and " + b.get(b.size() - 1);
+  }
+
   /**
    * The estimators of the families selected, in the registry's order: every K of {@code ks} for
    * the families with draws, the families of one K next to each other (GR-MCK and GR-MCK-total

@@ -304,7 +304,7 @@ public final class ToyResult {
           + "constant (unbiased, draws independent) that a learned baseline only approaches; "
           + "RLOO-S is the practical one\n");
     }
-    sb.append("  ").append(String.join(" and ", ToyEstimator.binary())).append(" are binary "
+    sb.append("  ").append(ToyEstimator.binaryList()).append(" are binary "
         + "estimators (one logit per Bernoulli variable): they do not apply to this 3-class "
         + "problem and are not run\n");
     return sb.toString();

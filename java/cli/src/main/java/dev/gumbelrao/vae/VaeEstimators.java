@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * The estimators the experiment trains with, by name, read from the library's registry
  * ({@link Estimators#families()}): the paper's seven and every later family (GR-MC100-total, ZGR,
- * ReinMax, GST-1.0, GST-p, RLOO-2, and at arity 2 the binary ZGR-binary and DisARM). {@link
+ * ReinMax, GST-1.0, GST-p, RLOO-2, and at arity 2 the binary ZGR-binary, DisARM and ARMS-4). {@link
  * Elbo} takes every categorical estimator (RLOO's several draws included) through the library's
  * DJL SamplerBlock, and the binary estimators through the explicit interop. Hard samples and the relaxed GS are told apart by the estimator itself (the values it
  * writes).
@@ -96,7 +96,8 @@ public final class VaeEstimators {
 
   // Every estimator of the library's registry that applies to categorical latents: the paper's
   // Table 2 in its row order, then every later family once (K = 100 for a family with draws,
-  // S = 2 for one with samples: 2 decoder passes per step, the cost of DisARM's pair). A family
+  // S = 2 for one with samples: 2 decoder passes per step, the cost of DisARM's pair; ARMS at
+  // n = 4, as its n = 2 is DisARM). A family
   // the library adds reaches the table with the defaults below and no edit here.
   //
   // The experiment's protocol, where it is not the default: quickTau, the paper's average best
@@ -115,6 +116,7 @@ public final class VaeEstimators {
     for (EstimatorFamily f : Estimators.families()) {
       if (entries.stream().anyMatch(e -> Estimators.family(e.name()) == f)) continue;
       int parameter = f.parameter() == EstimatorFamily.Parameter.DRAWS_K ? 100
+          : f.pattern().equals("ARMS-<S>") ? 4    // ARMS-2 is DisARM, already in the table
           : f.parameter() == EstimatorFamily.Parameter.SAMPLES_S ? 2 : 0;
       entries.add(entry(f, f.name(parameter)));
     }

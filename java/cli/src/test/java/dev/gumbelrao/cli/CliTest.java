@@ -189,6 +189,16 @@ class CliTest {
       assertEquals(one[0], disarm[0]);
       assertEquals(1 / (1 + Math.exp(-0.4)), disarm[0], 1e-6);
 
+      // ARMS at eta = 0.4, draws 1, 0, 1 with losses 3, 1, 2: D / 2 ((3 - 2) + (2 - 2)),
+      // D = sigmoid(0.4) / (1 - (2 - 1/r)^2), r = sigmoid(-0.4)^(1/2)
+      float[] arms = parse(run("grad", "--estimator", "arms", "--logits", "0.4", "--given",
+          "1,0,1", "--losses", "3,1,2", "--backend", "java"), 1);
+      double r = Math.sqrt(1 / (1 + Math.exp(0.4)));
+      double dArms = 1 / (1 + Math.exp(-0.4)) / (1 - Math.pow(2 - 1 / r, 2));
+      assertEquals(dArms / 2, arms[0], 1e-6);
+      assertArrayEquals(arms, parse(run("grad", "--estimator", "ARMS-3", "--logits", "0.4",
+          "--given", "1,0,1", "--losses", "3,1,2", "--backend", "cpu"), 1), 1e-6f);
+
       // ZGR-binary at eta = 0.4, b = 1, g = 2: g (1 - q) / 2
       float[] zb = parse(run("grad", "--estimator", "zgr-binary", "--logits", "0.4", "--given",
           "1", "--upstream", "2", "--backend", "java"), 1);
@@ -378,7 +388,7 @@ class CliTest {
     assertTrue(r.out.contains("GR-MC100-total vs ST-GS"));
     assertTrue(r.out.contains("RLOO-10* vs ST-GS"), r.out);
     assertTrue(r.out.contains("total derivative against detached"));
-    assertTrue(r.out.contains("zgr-binary and disarm are binary estimators"));
+    assertTrue(r.out.contains("zgr-binary, disarm and arms are binary estimators"), r.out);
     // ST, ST-GS, GR-MC10, GR-MC10-total, GR-MC100, GR-MC100-total, ZGR, ReinMax, GST-1.0,
     // GST-p, REINFORCE, RLOO-2, RLOO-10
     int estimators = 13, taus = 4, points = 15; // interior points of a 7-grid: C(6, 2)

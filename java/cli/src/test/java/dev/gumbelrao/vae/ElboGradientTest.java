@@ -104,7 +104,7 @@ class ElboGradientTest {
 
   @Test
   void theBinaryEstimatorsApplyToTwoClassVariablesOnly() {
-    for (String name : List.of("DisARM", "ZGR-binary")) {
+    for (String name : List.of("DisARM", "ZGR-binary", "ARMS-4")) {
       VaeEstimators.Entry e = VaeEstimators.get(name);
       assertTrue(e.binary() && e.appliesTo(2) && !e.appliesTo(4) && !e.appliesTo(16), name);
       Architecture a = Tiny.arch(2, 3, List.of(4), List.of(5));
@@ -142,6 +142,15 @@ class ElboGradientTest {
   @Test
   void disarmOnTwoClassVariablesIsUnbiasedForTheEncoder() {
     unbiased("DisARM", 2);
+  }
+
+  /**
+   * ARMS-4 (four copula draws per variable, each image's loss per draw) is unbiased for the
+   * encoder too: its correlation correction, the draws' layout and the 2-class mapping all enter.
+   */
+  @Test
+  void armsOnTwoClassVariablesIsUnbiasedForTheEncoder() {
+    unbiased("ARMS-4", 2);
   }
 
   /**

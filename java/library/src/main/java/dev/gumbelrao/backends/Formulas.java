@@ -239,6 +239,28 @@ public final class Formulas {
     return bt ? -d : d;
   }
 
+  /**
+   * ARMS's copula bit (math.h, arms_copula_bit): x = [(n - 1) log((S - e_k) / S) &lt; log pbar],
+   * pbar = sigmoid(-|eta|); b = x when eta &lt; 0, else 1 - x.
+   */
+  public static boolean armsCopulaBit(double eta, double sMinusK, double s, int n) {
+    double a = Math.abs(eta);
+    double logPbar = -(a + Math.log1p(Math.exp(-a)));
+    boolean lower = (n - 1) * (Math.log(sMinusK) - Math.log(s)) < logPbar;
+    return eta < 0 ? lower : !lower;
+  }
+
+  /**
+   * ARMS's D(p) / (n - 1) (math.h, arms_scale): D = sigmoid(|eta|) / (1 - c), c = (2 - 1/r)^(n-1)
+   * for r = pbar^(1/(n-1)) &gt; 1/2, else 0.
+   */
+  public static double armsScale(double eta, int n) {
+    double a = Math.abs(eta);
+    double r = Math.exp(-(a + Math.log1p(Math.exp(-a))) / (n - 1));
+    double c = r > 0.5 ? Math.pow(2 - 1 / r, n - 1) : 0;
+    return sigmoid(a) / (1 - c) / (n - 1);
+  }
+
   /** ReinMax's pi_j = (softmax(theta / tau)_j + [j = D]) / 2. */
   public static double reinmaxPi(double sj, boolean isD) {
     return 0.5 * (sj + (isD ? 1 : 0));

@@ -686,12 +686,13 @@ final class JavaKernels implements JavaOperations, Target {
   public long binarySample(Calls.BinarySample c) {
     float[] th = c.logits().readFloats();
     int rows = c.rows();
-    boolean antithetic = c.antithetic();
+    int draws = c.draws();
     NoiseKey key = c.key();
     int[] choice = c.choice().intTarget();
     float[] values = c.values() == null ? null : c.values().floatTarget();
     Thread caller = Thread.currentThread();
-    long status = forRows(rows, 1, (begin, end) -> {
+    long status = draws > 2 ? copulaSample(th, rows, draws, key, choice, values, caller)
+        : forRows(rows, 1, (begin, end) -> {
       int[] words = new int[4];
       for (int r = begin; r < end; r++) {
         if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
@@ -703,7 +704,7 @@ final class JavaKernels implements JavaOperations, Target {
         int b = th[r] + l > 0 ? 1 : 0;
         choice[r] = b;
         if (values != null) values[r] = b;
-        if (antithetic) {
+        if (draws == 2) {
           int bt = th[r] - l > 0 ? 1 : 0;
           choice[rows + r] = bt;
           if (values != null) values[rows + r] = bt;
@@ -716,6 +717,44 @@ final class JavaKernels implements JavaOperations, Target {
       if (values != null) c.values().commit(values);
     }
     return status;
+  }
+
+  /**
+   * ARMS's n &gt;= 3 draws of each row (math.h, arms_copula_bit): e_k from the uniforms of
+   * columns 0..n-1 of the forward noise, S - e_k summed from the other e_j.
+   */
+  private long copulaSample(float[] th, int rows, int n, NoiseKey key, int[] choice,
+      float[] values, Thread caller) {
+    return forRows(rows, n, (begin, end) -> {
+      int[] words = new int[4];
+      double[] e = new double[n], suffix = new double[n];
+      for (int r = begin; r < end; r++) {
+        if (cancelled(caller)) return Status.of(Status.CANCELLED, r);
+        int code = scanBinary(th[r]);
+        if (code != Status.OK) return Status.of(code, r);
+        for (int k = 0; k < n; k++) {
+          if ((k & 3) == 0) {
+            Formulas.philox(key.seed(), k >> 2, r + key.firstRowWord(), Formulas.FORWARD_SLOT,
+                key.offsetWord(), words);
+          }
+          e[k] = Formulas.exponentialFromUniform(Formulas.uniformOpen(words[k & 3]));
+        }
+        double acc = 0;
+        for (int k = n - 1; k >= 0; k--) {
+          suffix[k] = acc;
+          acc += e[k];
+        }
+        double s = 0, prefix = 0;
+        for (int k = 0; k < n; k++) s += e[k];
+        for (int k = 0; k < n; k++) {
+          int b = Formulas.armsCopulaBit(th[r], prefix + suffix[k], s, n) ? 1 : 0;
+          prefix += e[k];
+          choice[k * rows + r] = b;
+          if (values != null) values[k * rows + r] = b;
+        }
+      }
+      return Status.OK;
+    });
   }
 
   @Override
@@ -752,6 +791,43 @@ final class JavaKernels implements JavaOperations, Target {
       }
       if (code != Status.OK) return Status.of(code, r);
       grad[r] = (float) Formulas.disarmGrad(f[r], f[rows + r], b0 == 1, b1 == 1, th[r]);
+    }
+    c.grad().commit(grad);
+    return Status.OK;
+  }
+
+  @Override
+  public long armsBackward(Calls.ArmsBackward c) {
+    float[] th = c.logits().readFloats();
+    int[] b = c.choice().readInts();
+    float[] f = c.losses().readFloats();
+    int rows = c.rows(), n = c.draws();
+    float[] grad = c.grad().floatTarget();
+    for (int r = 0; r < rows; r++) {
+      int code = scanBinary(th[r]);
+      int ones = 0;
+      for (int k = 0; k < n && code == Status.OK; k++) {
+        code = checkBinaryChoice(th[r], b[k * rows + r]);
+        ones += b[k * rows + r];
+      }
+      double mean = 0;
+      for (int k = 0; k < n && code == Status.OK; k++) {
+        if (!Float.isFinite(f[k * rows + r])) code = Status.LOSSES_NOT_FINITE;
+        mean += f[k * rows + r];
+      }
+      if (code != Status.OK) return Status.of(code, r);
+      if (ones == 0 || ones == n) {
+        grad[r] = 0;
+        continue;
+      }
+      mean /= n;
+      double sum = 0;
+      for (int k = 0; k < n; k++) {
+        if (b[k * rows + r] == 1) sum += f[k * rows + r] - mean;
+      }
+      float g = (float) (Formulas.armsScale(th[r], n) * sum);
+      if (!Float.isFinite(g)) return Status.of(Status.GRAD_OVERFLOW, r);
+      grad[r] = g;
     }
     c.grad().commit(grad);
     return Status.OK;

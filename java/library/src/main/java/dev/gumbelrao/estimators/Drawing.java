@@ -23,10 +23,18 @@ non-sealed interface Drawing extends Estimator {
     MULTI_DRAW,
     /** b = [eta + L > 0] per one-logit row (arity 1); values b */
     BINARY,
-    /** b and its antithetic b~ = [eta - L > 0] as two draws */
-    ANTITHETIC_PAIR,
+    /**
+     * {@link Estimator#draws()} n &gt;= 2 draws b_1..b_n per one-logit row joined by ARMS's
+     * Dirichlet copula; at n = 2 DisARM's antithetic pair b and b~ = [eta - L &gt; 0]
+     */
+    COPULA,
     /** no choice: values y = softmax((theta + G) / tau), tau = {@link #relaxedTau()} */
-    RELAXED
+    RELAXED;
+
+    /** Whether its variables are binary: one logit per row (arity 1). */
+    boolean binary() {
+      return this == BINARY || this == COPULA;
+    }
   }
 
   Kind kind();

@@ -88,8 +88,7 @@ public final class EstimatorFamily {
 
   /** Whether its variables are binary: one logit per variable (arity 1). */
   public boolean binary() {
-    Drawing.Kind k = example().kind();
-    return k == Drawing.Kind.BINARY || k == Drawing.Kind.ANTITHETIC_PAIR;
+    return example().kind().binary();
   }
 
   /** Whether its backward pass takes losses ({@link ScoreFunctionEstimator}). */

@@ -41,6 +41,8 @@ import java.util.List;
  *       <td>1/(S - 1) sum_s (f_s - mean f)(e_{D_s} - p)</td></tr>
  *   <tr><td>{@link #disarm()}</td><td>DisARM</td><td>b, b~</td>
  *       <td>1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|)</td></tr>
+ *   <tr><td>{@link #arms(int)}</td><td>ARMS-n</td><td>b_1..b_n (Dirichlet copula)</td>
+ *       <td>D(p) / (n - 1) sum_k (f_k - mean f)(b_k - p)</td></tr>
  * </table>
  *
  * <p>The same estimators as data: {@link #families()} lists each family once (its name, whether
@@ -231,9 +233,26 @@ public final class Estimators {
    * dL/deta = 1/2 (f(b) - f(b~)) (-1)^b~ [b != b~] sigmoid(|eta|). Unbiased.
    */
   public static ScoreFunctionEstimator disarm() {
-    return Rule.scoreFunction("DisARM", Kind.ANTITHETIC_PAIR, 2,
+    return Rule.scoreFunction("DisARM", Kind.COPULA, 2,
         (s, f, grad) -> new Calls.DisarmBackward(s.logits(), s.choiceArgument(), f, s.rows(),
             grad));
+  }
+
+  /**
+   * ARMS (Dimitriev, Zhou, ICML 2021) for binary variables (arity 1): {@code draws} n draws
+   * b_1..b_n of each variable joined by the Dirichlet copula (correlated so that their outcomes
+   * are antithetic; each draw is Bernoulli(p), p = sigmoid(eta)), values and losses [draw][row];
+   * dL/deta = D(p) / (n - 1) sum_k (f_k - mean f)(b_k - p), D(p) = p (1 - p) / (p - P(b_j = 1,
+   * b_k = 1)) undoing the draws' correlation. Unbiased. At n = 2 the copula is DisARM's
+   * antithetic pair (the same draws from the same key) and the gradient is DisARM's.
+   *
+   * @param draws n &gt;= 2
+   */
+  public static ScoreFunctionEstimator arms(int draws) {
+    Checks.count(draws, 2, "draws (n)");
+    return Rule.scoreFunction("ARMS-" + draws, Kind.COPULA, draws,
+        (s, f, grad) -> new Calls.ArmsBackward(s.logits(), s.choiceArgument(), f, s.rows(),
+            draws, grad));
   }
 
   /**
@@ -288,7 +307,9 @@ public final class Estimators {
       family("ZGR-binary", Parameter.NONE, "", false, List.of(),
           "Shekhovtsov, ICML 2023", (k, tau) -> zgrBinary()),
       family("DisARM", Parameter.NONE, "", false, List.of(),
-          "Dong, Mnih, Tucker, NeurIPS 2020", (k, tau) -> disarm()));
+          "Dong, Mnih, Tucker, NeurIPS 2020", (k, tau) -> disarm()),
+      family("ARMS-", Parameter.SAMPLES_S, "", false, List.of("arms"),
+          "Dimitriev, Zhou, ICML 2021", (n, tau) -> arms(n)));
 
   private static EstimatorFamily family(String prefix, Parameter parameter, String suffix,
       boolean tempered, List<String> aliases, String source, EstimatorFamily.Factory factory) {

@@ -24,8 +24,7 @@ final class Passes {
   static Sample forward(Drawing est, Target target, Memory logits, int rows, int arity,
       NoiseKey key, Memory choice, Memory values, CudaStream stream) {
     Drawing.Kind kind = est.kind();
-    boolean binary = kind == Drawing.Kind.BINARY || kind == Drawing.Kind.ANTITHETIC_PAIR;
-    if (binary) binaryArity(est, arity);
+    if (kind.binary()) binaryArity(est, arity);
     int n = Checks.batch(rows, arity);
     Checks.notNull(logits, "logits");
     // the logits' length before anything is allocated: rows sizes the choices
@@ -61,9 +60,8 @@ final class Passes {
         target.execute(new Calls.Sample(logits, rows, arity, key, d, values));
         break;
       case BINARY:
-      case ANTITHETIC_PAIR:
-        target.execute(new Calls.BinarySample(logits, rows, kind == Drawing.Kind.ANTITHETIC_PAIR,
-            key, d, values));
+      case COPULA:
+        target.execute(new Calls.BinarySample(logits, rows, draws, key, d, values));
         break;
       default:
         multiDraw(target, logits, rows, arity, n, draws, key, d, values);
@@ -134,8 +132,7 @@ final class Passes {
       throw new UnsupportedOperationException(est.name() + " has no sample at a given D: its "
           + "backward pass uses the forward noise G itself, whose argmax is D");
     }
-    boolean binary = est.kind() == Drawing.Kind.BINARY
-        || est.kind() == Drawing.Kind.ANTITHETIC_PAIR;
+    boolean binary = est.kind().binary();
     if (binary) binaryArity(est, arity);
     int n = Checks.batch(rows, arity);
     Checks.notNull(logits, "logits");
