@@ -563,7 +563,8 @@ class FuzzTest {
       if (c.buffers) {
         FloatBuffer lv = a.floats(losses, losses.length, 3);
         FloatBuffer gv = c.fault == Fault.OVERLAP && thView != null
-            ? a.overlapping(thView, 1, grad.length) : a.floats(null, grad.length, 8);
+            // (shifted by half the logits: by 1, a one-logit batch's grad would miss them)
+            ? a.overlapping(thView, nIn / 2, grad.length) : a.floats(null, grad.length, 8);
         f.backward(s, lv, gv);
         grad = read(gv);
       } else {
