@@ -109,7 +109,22 @@ public final class Arguments {
       if (!(a < b + 4 * c.length(inIndex) && b < a + 4 * c.length(outIndex))) return;
       same = a == b;
     }
-    throw new IllegalArgumentException(out.name() + " overlaps the memory of " + in.name()
+    throw overlap(out, in, same);
+  }
+
+  /**
+   * Refuses host memory {@code out} that overlaps host memory {@code in}, as every call's check
+   * does: for passes that write through copies (several draws into one array).
+   */
+  public static void disjointHost(Memory out, Memory in) {
+    if (out == null || in == null || !out.host() || !in.host()) return;
+    Extent o = out.extent(), e = in.extent();
+    if (o == null || !o.overlaps(e)) return;
+    throw overlap(out, in, o.equals(e));
+  }
+
+  private static IllegalArgumentException overlap(Memory out, Memory in, boolean same) {
+    return new IllegalArgumentException(out.name() + " overlaps the memory of " + in.name()
         + (same ? out.host() ? " (the same array or buffer)" : " (the same buffer)"
             : " (views that share elements)") + ": outputs must not overlap inputs");
   }

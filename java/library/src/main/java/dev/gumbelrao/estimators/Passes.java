@@ -95,6 +95,8 @@ final class Passes {
     Checks.notNull(key, "key");
     if (values != null && values.host()) {
       hostLength(values, (long) draws * n, "draws * rows * arity");
+      // each draw is written through a copy, which the calls' own check cannot see
+      dev.gumbelrao.backends.Arguments.disjointHost(values, logits);
     }
     for (int s = 0; s < draws; s++) {
       NoiseKey sub = key.derive(s);
