@@ -57,8 +57,8 @@ class ConcurrencyTest {
   @EveryBackend
   void concurrentCallsGiveTheSequentialResults(Backend gr) throws Exception {
     List<EstimatorCases.Case> cases = EstimatorCases.all();
-    // every case at least once, each at a random arity (binary ones at 1), K or S (1 to 60,
-    // 2 to 8) and row count
+    // every case at least once, each at a random arity (binary ones at 1), K, S or N (1 to 60,
+    // 2 to 8, 1 to 8) and row count
     int tasks = Math.max(24, cases.size()), threads = 8;
     List<Task> all = new ArrayList<>();
     SplittableRandom rnd = new SplittableRandom(42);
@@ -66,7 +66,8 @@ class ConcurrencyTest {
       EstimatorCases.Case c = cases.get(t % cases.size());
       int parameter = c.family().parameter() == EstimatorFamily.Parameter.DRAWS_K
           ? 1 + rnd.nextInt(60) : c.family().parameter() == EstimatorFamily.Parameter.SAMPLES_S
-          ? 2 + rnd.nextInt(7) : 0;
+          ? 2 + rnd.nextInt(7) : c.family().parameter() == EstimatorFamily.Parameter.DRAWS_N
+          ? 1 + rnd.nextInt(8) : 0;
       int arity = c.binary() ? 1 : 1 + rnd.nextInt(40);
       c = new EstimatorCases.Case(c.family(), parameter, c.tau(), arity);
       Task task = new Task(c, 50 + rnd.nextInt(400), rnd, t);

@@ -4,6 +4,7 @@ import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.LossTableEstimator;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.EstimatorCases;
 import dev.gumbelrao.testing.EveryBackend;
@@ -28,7 +29,8 @@ class EstimatorApiTest {
    * changed. The expected cost under p = softmax(theta) must fall from its uniform value (about
    * 0.5 per variable) to within a fifth of its distance to the optimum (the sum of the row
    * minima). Pathwise estimators get g = c (f is linear in the one-hot or relaxed values), the
-   * score-function ones the per-row loss f_r of each draw. A binary estimator minimises
+   * score-function ones the per-row loss f_r of each draw, the loss-table ones each row's cost
+   * of every class. A binary estimator minimises
    * sum_r c_r b_r over 240 variables with c ~ U(-1, 1) likewise (expected cost sum_r q_r c_r).
    */
   @EveryBackend
@@ -55,6 +57,11 @@ class EstimatorApiTest {
         Sample s = est.forward(gr, th, rows, arity, noise.next(), values);
         if (est instanceof PathwiseEstimator) {
           ((PathwiseEstimator) est).backward(s, cost, grad);
+        } else if (est instanceof LossTableEstimator) {
+          // each row's loss with the row set to each class: its cost row, in every draw
+          float[] table = new float[draws * n];
+          for (int t = 0; t < draws; t++) System.arraycopy(cost, 0, table, t * n, n);
+          ((LossTableEstimator) est).backward(s, table, grad);
         } else {
           for (int i = 0; i < draws * rows; i++) {
             int r = i % rows, d = s.choice(i);

@@ -7,6 +7,7 @@ import dev.gumbelrao.estimators.EstimatorFamily;
 import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
+import dev.gumbelrao.estimators.LossTableEstimator;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.EstimatorCases;
 import dev.gumbelrao.testing.TestData;
@@ -112,6 +113,16 @@ class FuzzTest {
       return family != null && family.scoreFunction();
     }
 
+    /** Its backward pass takes a table of losses, [draw][row][class] (IndeCateR). */
+    boolean lossTable() {
+      return family != null && family.lossTable();
+    }
+
+    /** N forward draws per row of a loss-table estimator: at least 1. */
+    boolean drawsN() {
+      return family != null && family.parameter() == Parameter.DRAWS_N;
+    }
+
     boolean estimator() {
       return family != null;
     }
@@ -130,7 +141,7 @@ class FuzzTest {
     }
 
     int draws(int samples) {
-      return samplesS() ? samples : draws;
+      return samplesS() || drawsN() ? samples : draws;
     }
 
     @Override
@@ -188,6 +199,7 @@ class FuzzTest {
     c.rows = (int) Math.max(0, Math.min(c.rows, (1 << 16) / c.arity));
     c.samples = 1 + (int) Math.exp(rnd.nextDouble() * Math.log(4096));
     if (c.op.samplesS()) c.samples = 2 + rnd.nextInt(9);
+    if (c.op.drawsN()) c.samples = 1 + rnd.nextInt(8);
     long work = (long) c.op.draws(c.samples) * Math.max(1, c.rows) * c.arity
         * (c.op.drawsK() ? c.samples : 1);
     if (work > WORK) {
@@ -230,9 +242,13 @@ class FuzzTest {
       c.upstream[i] = masked && rnd.nextInt(4) == 0 ? Float.NaN
           : (float) Math.max(-3e38, Math.min(3e38, c.upstreamScale * rnd.nextGaussian()));
     }
-    c.losses = new float[draws * c.rows];
+    int width = c.op.lossTable() ? c.arity : 1;  // a loss table: one loss per class
+    c.losses = new float[draws * c.rows * width];
     for (int i = 0; i < c.losses.length; i++) {
-      c.losses[i] = (float) Math.max(-3e38, Math.min(3e38, c.upstreamScale * rnd.nextGaussian()));
+      // a loss table's masked class is never read: NaN there must not matter
+      boolean masked = width > 1 && c.logits[i % Math.max(1, c.n())] == Float.NEGATIVE_INFINITY;
+      c.losses[i] = masked && rnd.nextInt(4) == 0 ? Float.NaN
+          : (float) Math.max(-3e38, Math.min(3e38, c.upstreamScale * rnd.nextGaussian()));
     }
     if (c.given) {
       c.choice = new int[draws * c.rows];
@@ -260,8 +276,10 @@ class FuzzTest {
       options.add(Fault.LOGIT_NAN);
       if (!c.op.binary()) options.add(Fault.LOGIT_POS_INF);
       if (!c.op.binary()) options.add(Fault.ALL_MASKED);
-      if (c.op.estimator() && !c.op.scoreFunction()) options.add(Fault.UPSTREAM_NAN);
-      if (c.op.scoreFunction()) options.add(Fault.LOSS_NAN);
+      if (c.op.estimator() && !c.op.scoreFunction() && !c.op.lossTable()) {
+        options.add(Fault.UPSTREAM_NAN);
+      }
+      if (c.op.scoreFunction() || c.op.lossTable() && c.rows > 0) options.add(Fault.LOSS_NAN);
       if (c.choice != null) options.add(Fault.CHOICE_RANGE);
       if (c.choice != null) options.add(Fault.CHOICE_MASKED);
     }
@@ -280,7 +298,7 @@ class FuzzTest {
         c.expect = "samples";
         if (c.op.estimator()) {
           // the registry refuses it, naming the family and K or S
-          c.expectPrefix = c.op.family.pattern() + ": " + (c.op.drawsK() ? "K" : "S")
+          c.expectPrefix = c.op.family.pattern() + ": " + c.op.family.parameter().letter()
               + " must be >= ";
         }
         break;
@@ -323,6 +341,13 @@ class FuzzTest {
         break;
       }
       case LOSS_NAN:
+        if (c.op.lossTable()) {  // at a class the backward pass reads: not masked
+          int row = rnd.nextInt(c.rows);
+          c.losses[((rnd.nextInt(c.op.draws(c.samples)) * c.rows) + row) * c.arity + firstUnmasked(c, row)] =
+              rnd.nextBoolean() ? Float.NaN : Float.POSITIVE_INFINITY;
+          c.expect = "lossTable";
+          break;
+        }
         c.losses[rnd.nextInt(c.losses.length)] = rnd.nextBoolean() ? Float.NaN
             : Float.POSITIVE_INFINITY;
         c.expect = "losses";
@@ -556,6 +581,18 @@ class FuzzTest {
         grad = read(gv);
       } else {
         p.backward(s, up, grad);
+      }
+    } else if (est instanceof LossTableEstimator) {
+      LossTableEstimator f = (LossTableEstimator) est;
+      float[] table = Arrays.copyOf(c.losses, draws * Math.max(0, rows) * Math.max(0, arity));
+      if (c.buffers) {
+        FloatBuffer lv = a.floats(table, table.length, 3);
+        FloatBuffer gv = c.fault == Fault.OVERLAP && thView != null
+            ? a.overlapping(thView, nIn / 2, grad.length) : a.floats(null, grad.length, 8);
+        f.backward(s, lv, gv);
+        grad = read(gv);
+      } else {
+        f.backward(s, table, grad);
       }
     } else {
       ScoreFunctionEstimator f = (ScoreFunctionEstimator) est;

@@ -115,8 +115,10 @@ class HardeningTest {
         } else {
           in = new float[c.inputLength(rows)];
           for (int i = 0; i < in.length; i++) in[i] = 0.5f - i;
+          if (c.lossTable()) in[1] = bad;  // row 0's masked class (of the first draw)
           in2 = in.clone();
-          in2[in.length - rows + 1] = bad;  // row 1 (of the last draw)
+          // row 1 (of the last draw; a loss table: its last class, unmasked)
+          in2[c.lossTable() ? in.length - 1 : in.length - rows + 1] = bad;
         }
         EstimatorCases.backward(est, est.forward(gr, logits, rows, arity, NoiseKey.of(1), null),
             in, grad);
@@ -134,7 +136,8 @@ class HardeningTest {
           assertEquals("upstream: row 1 holds NaN or Infinity at an unmasked class",
               e.getMessage(), c.toString());
         } else {
-          assertTrue(e.getMessage().startsWith("losses: row 1 "), c + ": " + e.getMessage());
+          assertTrue(e.getMessage().startsWith(c.inputName() + ": row 1 "),
+              c + ": " + e.getMessage());
         }
       }
     }

@@ -94,7 +94,7 @@ class SplitBatchTest {
   static Step chunk(Backend gr, Case c, Inputs in, NoiseKey step, int r0, int r1) {
     int a = c.arity();
     float[] input = c.pathwise() ? rows(in.input(), 1, ROWS, a, r0, r1)
-        : rows(in.input(), c.draws(), ROWS, 1, r0, r1);
+        : rows(in.input(), c.draws(), ROWS, c.inputWidth(), r0, r1);
     return c.step(gr, rows(in.logits(), 1, ROWS, a, r0, r1), r1 - r0,
         step.atRow(step.firstRow() + r0), input);
   }

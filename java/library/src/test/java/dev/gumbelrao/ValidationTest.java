@@ -71,7 +71,8 @@ class ValidationTest {
     int n = (int) Math.max(0, Math.min(Integer.MAX_VALUE / 8, (long) rows * arity));
     Sample s = d == null ? est.forward(gr, th, rows, arity, key, new float[draws * n])
         : est.given(gr, th, rows, arity, key, everyDraw(d, draws));
-    EstimatorCases.backward(est, s, c.pathwise() ? upstream : new float[draws * Math.max(0, rows)],
+    EstimatorCases.backward(est, s, c.pathwise() ? upstream
+        : new float[draws * Math.max(0, rows) * (c.lossTable() ? Math.max(0, arity) : 1)],
         new float[n]);
   }
 
@@ -202,7 +203,7 @@ class ValidationTest {
           }
           expectStart(bad3 == arity ? "choice: row 3 " : "logits: row 5 ",
               () -> EstimatorCases.backward(est, s, c.pathwise() ? g
-                  : new float[est.draws() * rows], new float[th.length]), what);
+                  : new float[c.inputLength(rows)], new float[th.length]), what);
         }
       }
       // the conditional sampler: row tiles at K < 16, blocks of rows at K >= 16
@@ -341,8 +342,8 @@ class ValidationTest {
             () -> EstimatorCases.backward(est, s, in, in), what);
       }
       float[] bad = in.clone();
-      // row 1 (of the last draw, for a score-function estimator)
-      bad[c.pathwise() ? arity : (c.draws() - 1) * rows + 1] = Float.NaN;
+      // row 1 (of the last draw, for a score-function or loss-table estimator)
+      bad[c.pathwise() ? arity : ((c.draws() - 1) * rows + 1) * c.inputWidth()] = Float.NaN;
       expectStart(input + ": row 1 ", () -> EstimatorCases.backward(est, s, bad,
           new float[n]), what);
       expectStart("sample must not be null", () -> EstimatorCases.backward(est, null, in,

@@ -47,6 +47,12 @@ public final class Status {
   /** Throws what the status of call {@code c} stands for; returns normally for 0. */
   public static void check(long status, Call c) {
     if (status == OK) return;
+    if (code(status) == LOSSES_NOT_FINITE
+        && c.operation().arrays().stream().anyMatch(a -> a.name().equals("lossTable"))) {
+      throw new IllegalArgumentException("lossTable: row " + row(status) + " holds NaN or "
+          + "Infinity at a class that is not masked (a loss of one of its draws): every loss "
+          + "the backward pass reads must be finite");
+    }
     if (c.operation().binary()) checkBinary(status);
     else check(status, c.arity());
   }

@@ -223,6 +223,11 @@ public final class SamplerBlock extends AbstractBlock {
     /** The estimator (required): any of {@code Estimators}' or the registry's. */
     public Builder estimator(Estimator estimator) {
       if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
+      if (estimator instanceof dev.gumbelrao.estimators.LossTableEstimator) {
+        throw new IllegalArgumentException("estimator: " + estimator.name() + " takes a table of "
+            + "losses (every row set to every class in every draw), which a SamplerBlock does "
+            + "not evaluate; use its array API (LossTableEstimator.backward)");
+      }
       this.estimator = estimator;
       return this;
     }

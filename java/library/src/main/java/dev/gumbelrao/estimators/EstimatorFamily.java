@@ -17,13 +17,20 @@ public final class EstimatorFamily {
     /** K, the conditional draws per row of Gumbel-Rao (at least 1): GR-MC100 */
     DRAWS_K(1),
     /** S, the samples per row of a multi-sample estimator (at least 2): RLOO-4 */
-    SAMPLES_S(2);
+    SAMPLES_S(2),
+    /** N, the forward draws per row of a loss-table estimator (at least 1): IndeCateR-1 */
+    DRAWS_N(1);
 
     /** The smallest value the parameter takes. */
     public final int least;
 
     Parameter(int least) {
       this.least = least;
+    }
+
+    /** The letter the paper gives it: K, S or N ("" for none). */
+    public String letter() {
+      return this == DRAWS_K ? "K" : this == SAMPLES_S ? "S" : this == DRAWS_N ? "N" : "";
     }
   }
 
@@ -54,7 +61,7 @@ public final class EstimatorFamily {
   /** The family's name, its parameter as a placeholder: {@code GR-MC<K>-total}, {@code ST-GS}. */
   public String pattern() {
     return parameter == Parameter.NONE ? prefix
-        : prefix + (parameter == Parameter.DRAWS_K ? "<K>" : "<S>") + suffix;
+        : prefix + "<" + parameter.letter() + ">" + suffix;
   }
 
   /**
@@ -96,6 +103,14 @@ public final class EstimatorFamily {
     return example() instanceof ScoreFunctionEstimator;
   }
 
+  /**
+   * Whether its backward pass takes a table of losses, every row of every draw set to each of
+   * its classes ({@link LossTableEstimator}).
+   */
+  public boolean lossTable() {
+    return example() instanceof LossTableEstimator;
+  }
+
   /** Whether its forward values are relaxed (the Gumbel-Softmax y), not one-hot samples. */
   public boolean relaxed() {
     return example().kind() == Drawing.Kind.RELAXED;
@@ -129,8 +144,8 @@ public final class EstimatorFamily {
    */
   public Estimator make(int parameter, float tau) {
     if (this.parameter != Parameter.NONE && parameter < this.parameter.least) {
-      throw new IllegalArgumentException(pattern() + ": " + (this.parameter == Parameter.DRAWS_K
-          ? "K" : "S") + " must be >= " + this.parameter.least + ", got " + parameter);
+      throw new IllegalArgumentException(pattern() + ": " + this.parameter.letter()
+          + " must be >= " + this.parameter.least + ", got " + parameter);
     }
     return factory.make(parameter, tau);
   }

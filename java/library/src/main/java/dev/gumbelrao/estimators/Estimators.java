@@ -46,7 +46,8 @@ import java.util.List;
  * </table>
  *
  * <p>The same estimators as data: {@link #families()} lists each family once (its name, whether
- * it takes a temperature, K or S, binary variables or losses), {@link #parse(String, float)}
+ * it takes a temperature, K, S or N, binary variables, losses or loss tables),
+ * {@link #parse(String, float)}
  * makes one by name ({@code "GR-MC100"}, {@code "st-gs"}, {@code "RLOO-4"}), {@link #names()}
  * and {@link #paperNames()} list them. Everything that offers a choice of estimators (the
  * command line, the experiments, the benchmarks, the tests) reads this registry.
@@ -214,8 +215,8 @@ public final class Estimators {
    * per row (as RLOO's: draw n on the sub-key key.derive(n)); the backward pass takes the losses
    * of every row set to every class in every draw ({@link LossTableEstimator}) and gives
    * (1/N) sum_n p_j (f_n(j) - sum_k p_k f_n(k)). Unbiased; exact with N = 1 for a loss that
-   * depends on one variable. Not yet in the registry ({@link #families()}): the experiments and
-   * the DJL block do not yet evaluate loss tables.
+   * depends on one variable. In the registry as {@code IndeCateR-<N>}; the DJL block does not
+   * evaluate loss tables (it refuses the estimator, naming why).
    *
    * @param draws N &gt;= 1
    */
@@ -276,7 +277,7 @@ public final class Estimators {
   /**
    * Every family, in the order the tables show them: the paper's (ST, ST-GS, GS, GR-MC&lt;K&gt;),
    * the total derivative next to GR, the later pathwise ones, then the score-function ones, the
-   * binary ones last.
+   * binary ones, and IndeCateR (a table of losses) last.
    */
   private static final List<EstimatorFamily> FAMILIES = List.of(
       family("ST", Parameter.NONE, "", true,
@@ -309,7 +310,9 @@ public final class Estimators {
       family("DisARM", Parameter.NONE, "", false, List.of(),
           "Dong, Mnih, Tucker, NeurIPS 2020", (k, tau) -> disarm()),
       family("ARMS-", Parameter.SAMPLES_S, "", false, List.of("arms"),
-          "Dimitriev, Zhou, ICML 2021", (n, tau) -> arms(n)));
+          "Dimitriev, Zhou, ICML 2021", (n, tau) -> arms(n)),
+      family("IndeCateR-", Parameter.DRAWS_N, "", false, List.of("indecater"),
+          "De Smet, Sansone, Zuidberg Dos Martires, NeurIPS 2023", (n, tau) -> indecater(n)));
 
   private static EstimatorFamily family(String prefix, Parameter parameter, String suffix,
       boolean tempered, List<String> aliases, String source, EstimatorFamily.Factory factory) {
@@ -337,10 +340,10 @@ public final class Estimators {
   /**
    * The estimator a name stands for, at temperature {@code tau} (ignored by the untempered
    * families): {@code "ST-GS"}, {@code "GR-MC100"}, {@code "gr-mc100-total"}, {@code "RLOO-4"},
-   * {@code "ZGR"}, ... (case-insensitive). The name must carry K or S where the family has one.
+   * {@code "ZGR"}, ... (case-insensitive). The name must carry K, S or N where the family has one.
    *
    * @throws IllegalArgumentException for an unknown name (the message lists the known ones), a
-   *     missing or invalid K or S, or an invalid tau
+   *     missing or invalid K, S or N, or an invalid tau
    */
   public static Estimator parse(String name, float tau) {
     Checks.notNull(name, "name");
@@ -350,8 +353,8 @@ public final class Estimators {
       if (parameter < 0) continue;
       if (f.parameter() != Parameter.NONE && parameter == 0) {
         throw new IllegalArgumentException("estimator '" + name + "': " + f.pattern()
-            + " needs its " + (f.parameter() == Parameter.DRAWS_K ? "K" : "S")
-            + " in the name, e.g. " + f.name(f.parameter() == Parameter.DRAWS_K ? 100 : 4));
+            + " needs its " + f.parameter().letter() + " in the name, e.g. "
+            + f.name(f.parameter() == Parameter.DRAWS_K ? 100 : 4));
       }
       return f.make(parameter, tau);
     }

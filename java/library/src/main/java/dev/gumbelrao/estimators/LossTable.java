@@ -15,22 +15,22 @@ non-sealed interface LossTable extends LossTableEstimator, Drawing {
 
   @Override
   default void backward(Sample sample, float[] lossTable, float[] grad) {
-    Memory f = Memory.of(lossTable, "loss_table");
-    Sample s = Passes.own(this, sample, f, "loss_table");
+    Memory f = Memory.of(lossTable, "lossTable");
+    Sample s = Passes.own(this, sample, f, "lossTable");
     s.target().execute(backwardCall(s, f, Memory.of(grad, "grad")));
   }
 
   @Override
   default void backward(Sample sample, FloatBuffer lossTable, FloatBuffer grad) {
-    Memory f = Memory.of(lossTable, "loss_table");
-    Sample s = Passes.own(this, sample, f, "loss_table");
+    Memory f = Memory.of(lossTable, "lossTable");
+    Sample s = Passes.own(this, sample, f, "lossTable");
     s.target().execute(backwardCall(s, f, Memory.of(grad, "grad")));
   }
 
   @Override
   default void backward(Sample sample, DeviceBuffer lossTable, DeviceBuffer grad) {
-    Memory f = Memory.of(lossTable, "loss_table");
-    Sample s = Passes.own(this, sample, f, "loss_table");
+    Memory f = Memory.of(lossTable, "lossTable");
+    Sample s = Passes.own(this, sample, f, "lossTable");
     s.target().execute(backwardCall(s, f, Memory.of(grad, "grad")));
   }
 }

@@ -70,7 +70,9 @@ abstract class Rule implements Drawing {
 
   /** A loss-table estimator drawing {@code draws} samples of {@code kind} per row. */
   static LossTableEstimator lossTable(String name, Kind kind, int draws, Backward backward) {
-    return new LossTableRule(name, "", kind, draws, Float.NaN, Given.CHECKED_BY_BACKWARD,
+    // its backward pass never reads D (the table is the caller's evaluation at D): a given D is
+    // checked at once, as ST's
+    return new LossTableRule(name, "", kind, draws, Float.NaN, Given.CHECKED_AT_ONCE,
         backward);
   }
 

@@ -51,14 +51,16 @@ class DjlInteropTest {
     return x;
   }
 
+  // the interop refuses the loss-table estimators (DjlEstimators.forward; SamplerBlockTest)
   static Stream<Arguments> oneDrawPerRow() {
     return Stream.of(BackendKind.CPU, BackendKind.JAVA).flatMap(b ->
-        EstimatorCases.oneDrawPerRow().stream().map(c -> Arguments.of(b, c)));
+        EstimatorCases.oneDrawPerRow().stream().filter(c -> !c.lossTable())
+            .map(c -> Arguments.of(b, c)));
   }
 
   static Stream<Arguments> everyEstimator() {
     return Stream.of(BackendKind.CPU, BackendKind.JAVA).flatMap(b ->
-        EstimatorCases.all().stream().map(c -> Arguments.of(b, c)));
+        EstimatorCases.all().stream().filter(c -> !c.lossTable()).map(c -> Arguments.of(b, c)));
   }
 
   /**

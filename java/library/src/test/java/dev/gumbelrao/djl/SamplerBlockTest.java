@@ -38,9 +38,25 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SamplerBlockTest {
   private static final int BATCH = 6, VARIABLES = 5, ROWS = BATCH * VARIABLES;
 
+  /** Every estimator the block takes: all but those of a table of losses (refused, below). */
   static Stream<Arguments> everyEstimator() {
     return Stream.of(BackendKind.CPU, BackendKind.JAVA).flatMap(b ->
-        EstimatorCases.all().stream().map(c -> Arguments.of(b, c)));
+        EstimatorCases.all().stream().filter(c -> !c.lossTable()).map(c -> Arguments.of(b, c)));
+  }
+
+  /** A loss-table estimator (IndeCateR) is refused when the block is built, naming why. */
+  @Test
+  void aLossTableEstimatorIsRefusedNamingWhy() {
+    int refused = 0;
+    for (EstimatorCases.Case c : EstimatorCases.all()) {
+      if (!c.lossTable()) continue;
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> SamplerBlock.builder().estimator(c.estimator()));
+      assertTrue(e.getMessage().startsWith("estimator: " + c.name() + " takes a table of losses"),
+          e.getMessage());
+      refused++;
+    }
+    assertTrue(refused > 0, "the registry has a loss-table family");
   }
 
   private static Backend open(BackendKind backend) {

@@ -57,7 +57,7 @@ class EstimatorsTest {
           assertEquals(f.name(0), Estimators.parse(alias, 1f).name(), alias);
         } else {
           // an alias carries no K or S: parse asks for it, with an example
-          String k = f.parameter() == Parameter.DRAWS_K ? "K" : "S";
+          String k = f.parameter().letter();
           IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
               () -> Estimators.parse(alias, 1f));
           assertEquals("estimator '" + alias + "': " + f.pattern() + " needs its " + k
@@ -114,7 +114,7 @@ class EstimatorsTest {
   void kAndSAreBoundedBelowAndTauIsChecked() {
     for (EstimatorFamily f : Estimators.families()) {
       if (f.parameter() == Parameter.NONE) continue;
-      String k = f.parameter() == Parameter.DRAWS_K ? "K" : "S";
+      String k = f.parameter().letter();
       int least = f.parameter().least;
       for (int bad : new int[] {least - 1, -3}) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -181,13 +181,17 @@ class EstimatorsTest {
   void theDerivedPropertiesAgreeWithTheEstimators() {
     try (Backend gr = Backend.open(BackendKind.JAVA)) {
       for (EstimatorFamily f : Estimators.families()) {
-        int p = Math.max(1, f.parameter().least) + (f.parameter() == Parameter.SAMPLES_S ? 1 : 0);
+        boolean drawsInName = f.parameter() == Parameter.SAMPLES_S
+            || f.parameter() == Parameter.DRAWS_N;
+        int p = Math.max(1, f.parameter().least) + (drawsInName ? 1 : 0);
         Estimator e = f.make(p, 0.5f);
         assertEquals(f.name(p), e.name());
         assertEquals(f.scoreFunction(), e instanceof ScoreFunctionEstimator, f.toString());
-        assertEquals(!f.scoreFunction(), e instanceof PathwiseEstimator, f.toString());
-        assertEquals(f.parameter() == Parameter.SAMPLES_S ? p : f.binary() && f.scoreFunction()
-            ? 2 : 1, e.draws(), f + " draws");
+        assertEquals(f.lossTable(), e instanceof LossTableEstimator, f.toString());
+        assertEquals(!f.scoreFunction() && !f.lossTable(), e instanceof PathwiseEstimator,
+            f.toString());
+        assertEquals(drawsInName ? p : f.binary() && f.scoreFunction() ? 2 : 1, e.draws(),
+            f + " draws");
         int arity = f.binary() ? 1 : 3, rows = 4;
         float[] th = new float[rows * arity];
         for (int i = 0; i < th.length; i++) th[i] = 0.3f * (i % 5) - 0.4f;

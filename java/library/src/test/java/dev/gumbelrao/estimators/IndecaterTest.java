@@ -131,7 +131,7 @@ class IndecaterTest {
     Sample s = est.forward(gr, TH, ROWS, ARITY, NoiseKey.of(1), null);
     IllegalArgumentException shortTable = assertThrows(IllegalArgumentException.class,
         () -> est.backward(s, new float[ROWS * ARITY], new float[ROWS * ARITY]));
-    assertTrue(shortTable.getMessage().contains("loss_table"), shortTable.getMessage());
+    assertTrue(shortTable.getMessage().contains("lossTable"), shortTable.getMessage());
     Sample other = Estimators.rloo(2).forward(gr, TH, ROWS, ARITY, NoiseKey.of(1), null);
     IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
         () -> est.backward(other, new float[2 * ROWS * ARITY], new float[ROWS * ARITY]));

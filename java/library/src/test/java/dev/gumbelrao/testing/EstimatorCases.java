@@ -7,6 +7,7 @@ import dev.gumbelrao.estimators.Estimator;
 import dev.gumbelrao.estimators.EstimatorFamily.Parameter;
 import dev.gumbelrao.estimators.EstimatorFamily;
 import dev.gumbelrao.estimators.Estimators;
+import dev.gumbelrao.estimators.LossTableEstimator;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
  * one, the arity of its rows) with what a generic test needs to run its forward and backward
  * passes on any backend: logits of the right shape (one logit per variable for the binary
  * families), the backward pass's input of the right layout (the upstream gradient, rows * arity,
- * for a pathwise estimator; the losses of its draws, [draw][row], for a score-function one), a
+ * for a pathwise estimator; the losses of its draws, [draw][row], for a score-function one; the
+ * table [draw][row][class] for a loss-table one), a
  * valid given D where the family can be conditioned on one, and the tolerance of its float
  * kernels against the JAVA backend's double-precision oracle.
  */
@@ -40,13 +42,15 @@ public final class EstimatorCases {
   /** The temperatures of the tempered families' cases, alternately. */
   public static final float[] TAUS = {0.5f, 2f};
 
-  /** K (DRAWS_K) or S (SAMPLES_S) of a family's cases: its least value and a larger one. */
+  /** K, S or N of a family's cases: its least value and a larger one. */
   static int[] parameters(EstimatorFamily f) {
     switch (f.parameter()) {
       case DRAWS_K:
         return new int[] {1, 10};
       case SAMPLES_S:
         return new int[] {2, 5};
+      case DRAWS_N:
+        return new int[] {1, 3};
       default:
         return new int[] {0};
     }
@@ -83,23 +87,28 @@ public final class EstimatorCases {
 
   /**
    * One estimator of every registry family at a shape a test chooses: K = {@code parameter}
-   * for a family with K, S = {@code parameter} clamped to [2, 8] for one with S; arity
+   * for a family with K, S = {@code parameter} clamped to [2, 8] for one with S (N to [1, 8]); arity
    * {@code arity}, or 1 for a binary family.
    */
   public static List<Case> oneEach(int arity, int parameter, float tau) {
     List<Case> out = new ArrayList<>();
     for (EstimatorFamily f : Estimators.families()) {
       int p = f.parameter() == Parameter.DRAWS_K ? parameter
-          : f.parameter() == Parameter.SAMPLES_S ? Math.max(2, Math.min(8, parameter)) : 0;
+          : f.parameter() == Parameter.SAMPLES_S ? Math.max(2, Math.min(8, parameter))
+          : f.parameter() == Parameter.DRAWS_N ? Math.max(1, Math.min(8, parameter)) : 0;
       out.add(new Case(f, p, tau, f.binary() ? 1 : arity));
     }
     return out;
   }
 
-  /** The backward pass of either kind: {@code input} is the upstream or the losses. */
+  /**
+   * The backward pass of any kind: {@code input} is the upstream, the losses or the loss table.
+   */
   public static void backward(Estimator est, Sample s, float[] input, float[] grad) {
     if (est instanceof PathwiseEstimator) {
       ((PathwiseEstimator) est).backward(s, input, grad);
+    } else if (est instanceof LossTableEstimator) {
+      ((LossTableEstimator) est).backward(s, input, grad);
     } else {
       ((ScoreFunctionEstimator) est).backward(s, input, grad);
     }
@@ -109,6 +118,8 @@ public final class EstimatorCases {
   public static void backward(Estimator est, Sample s, FloatBuffer input, FloatBuffer grad) {
     if (est instanceof PathwiseEstimator) {
       ((PathwiseEstimator) est).backward(s, input, grad);
+    } else if (est instanceof LossTableEstimator) {
+      ((LossTableEstimator) est).backward(s, input, grad);
     } else {
       ((ScoreFunctionEstimator) est).backward(s, input, grad);
     }
@@ -143,8 +154,14 @@ public final class EstimatorCases {
       return estimator() instanceof PathwiseEstimator;
     }
 
+    /** Its backward pass takes one loss per draw and row ({@link ScoreFunctionEstimator}). */
     public boolean scoreFunction() {
-      return !pathwise();
+      return estimator() instanceof ScoreFunctionEstimator;
+    }
+
+    /** Its backward pass takes a loss per draw, row and class ({@link LossTableEstimator}). */
+    public boolean lossTable() {
+      return family.lossTable();
     }
 
     public boolean binary() {
@@ -209,14 +226,22 @@ public final class EstimatorCases {
       return draws() * rows * arity;
     }
 
-    /** Elements of the backward input: the upstream (rows * arity) or losses (draws * rows). */
+    /**
+     * Elements of the backward input: the upstream (rows * arity), losses (draws * rows) or loss
+     * table (draws * rows * arity).
+     */
     public int inputLength(int rows) {
-      return pathwise() ? rows * arity : draws() * rows;
+      return pathwise() ? rows * arity : lossTable() ? draws() * rows * arity : draws() * rows;
     }
 
     /** The name of the backward pass's input in its error messages. */
     public String inputName() {
-      return pathwise() ? "upstream" : "losses";
+      return pathwise() ? "upstream" : lossTable() ? "lossTable" : "losses";
+    }
+
+    /** The backward input's elements per row and draw: arity for a loss table, else 1. */
+    public int inputWidth() {
+      return lossTable() ? arity : 1;
     }
 
     /** Elements of D: draws * rows. */

@@ -79,10 +79,15 @@ class EstimatorCasesTest {
       float[] th = c.logits(rnd, rows, 1.0, 0.3);
       assertEquals(rows * c.arity(), th.length, c.toString());
       assertEquals(c.draws() * rows * c.arity(), c.valuesLength(rows), c.toString());
-      assertEquals(c.pathwise() ? rows * c.arity() : c.draws() * rows, c.input(rnd, rows).length,
+      assertEquals(c.pathwise() ? rows * c.arity() : c.lossTable()
+          ? c.draws() * rows * c.arity() : c.draws() * rows, c.input(rnd, rows).length,
           c.toString());
-      assertEquals(c.pathwise() ? "upstream" : "losses", c.inputName());
+      assertEquals(c.pathwise() ? "upstream" : c.lossTable() ? "lossTable" : "losses",
+          c.inputName());
       assertEquals(c.scoreFunction(), c.family().scoreFunction(), c.toString());
+      assertEquals(c.lossTable(), c.family().lossTable(), c.toString());
+      assertEquals(1, (c.pathwise() ? 1 : 0) + (c.scoreFunction() ? 1 : 0)
+          + (c.lossTable() ? 1 : 0), c + ": one kind of backward pass");
       int[] d = c.choices(rnd, th, rows);
       assertEquals(c.draws() * rows, d.length, c.toString());
       for (int i = 0; i < d.length; i++) {
