@@ -51,7 +51,8 @@ final class Operation {
     for (EstimatorFamily f : Estimators.families()) {
       all.add(new Operation(f.id(), f.pattern().replace("<K>", "K").replace("<S>", "S")
           + " backward" + (f.parameter() == EstimatorFamily.Parameter.SAMPLES_S
-          ? " (K = S draws)" : ""), f));
+          ? " (K = S draws)" : f.parameter() == EstimatorFamily.Parameter.DRAWS_N
+          ? " (K = N draws)" : ""), f));
     }
     return List.copyOf(all);
   }
@@ -74,6 +75,16 @@ final class Operation {
   /** Whether its backward pass takes losses (score function) instead of an upstream gradient. */
   boolean scoreFunction() {
     return family != null && family.scoreFunction();
+  }
+
+  /** Whether its backward pass takes a table of losses (IndeCateR). */
+  boolean lossTable() {
+    return family != null && family.lossTable();
+  }
+
+  /** Whether its k is N, the draws of each row of a loss-table estimator (at least 1). */
+  boolean drawsN() {
+    return family != null && family.parameter() == EstimatorFamily.Parameter.DRAWS_N;
   }
 
   /** Whether its k is S, the draws of each row (at least 2). */

@@ -3,6 +3,7 @@ package dev.gumbelrao.bench;
 import dev.gumbelrao.Backend;
 import dev.gumbelrao.NoiseKey;
 import dev.gumbelrao.estimators.Estimator;
+import dev.gumbelrao.estimators.LossTableEstimator;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.ScoreFunctionEstimator;
@@ -42,7 +43,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *       {@code zgr}, {@code reinmax}, {@code gst-1.0}, {@code gst-p} (given D, k = 1),
  *       {@code rloo} (k = S &gt;= 2 forward draws per row and their losses), and the binary
  *       {@code zgr-binary} and {@code disarm} (arity 1, k = 1; DisARM's losses are a pair per
- *       variable) and {@code arms} (arity 1, k = n &gt;= 2 copula draws and their losses).
+ *       variable) and {@code arms} (arity 1, k = n &gt;= 2 copula draws and their losses), and
+ *       {@code indecater} (k = N &gt;= 1 draws and their loss table, draws x rows x arity).
  * </ul>
  *
  * <p>The {@code operation} parameter lists the paper's four by default (a bare JMH run keeps its
@@ -90,6 +92,7 @@ public class OperationBenchmark {
   private NoiseKey[] keys;
   private PathwiseEstimator pathwise;
   private ScoreFunctionEstimator scoreFunction;
+  private LossTableEstimator lossTable;
   private Sample[] samples;
   private int calls;
 
@@ -98,6 +101,10 @@ public class OperationBenchmark {
     op = Operation.of(operation);
     if (!op.usesK && k != 1) {
       throw new IllegalArgumentException("K does not apply to " + operation + ": run it with k=1");
+    }
+    if (op.drawsN() && k < 1) {
+      throw new IllegalArgumentException(operation + "'s k is its N draws per row: run it with "
+          + "k >= 1");
     }
     if (op.samplesS() && k < 2) {
       throw new IllegalArgumentException(operation + "'s k is its S draws per row: run it with "
@@ -126,18 +133,20 @@ public class OperationBenchmark {
     if (op.backward()) {
       Estimator estimator = op.estimator(k, tau);
       losses = op.scoreFunction() ? Shapes.standardNormal(random, estimator.draws() * rows)
-          : null;
+          : op.lossTable() ? Shapes.standardNormal(random, estimator.draws() * n) : null;
       samples = new Sample[SAMPLE_COUNT];
       for (int i = 0; i < SAMPLE_COUNT; i++) {
         // Given D (Gumbel-Rao and the estimators deterministic given D): D as the forward pass
         // of a training step would give it, each sample with its own key (GR's conditional
         // draws). ST-GS needs its forward noise, RLOO its S draws and the binary estimators
         // their own outcomes: the forward pass of that key.
-        boolean given = op.family.conditionable() && !op.samplesS() && !op.binary;
+        boolean given = op.family.conditionable() && !op.samplesS() && !op.drawsN()
+            && !op.binary;
         samples[i] = given ? estimator.given(library, logits, rows, arity, keys[i], choice)
             : estimator.forward(library, logits, rows, arity, keys[i], null);
       }
       if (estimator instanceof PathwiseEstimator p) pathwise = p;
+      else if (estimator instanceof LossTableEstimator t) lossTable = t;
       else scoreFunction = (ScoreFunctionEstimator) estimator;
     }
     calls = 0;
@@ -157,6 +166,8 @@ public class OperationBenchmark {
       library.conditionalGumbel(logits, choice, rows, arity, k, key, output);
     } else if (pathwise != null) {
       pathwise.backward(samples[calls & (SAMPLE_COUNT - 1)], upstream, output);
+    } else if (lossTable != null) {
+      lossTable.backward(samples[calls & (SAMPLE_COUNT - 1)], losses, output);
     } else {
       scoreFunction.backward(samples[calls & (SAMPLE_COUNT - 1)], losses, output);
     }

@@ -332,7 +332,8 @@ public final class Report {
       md.append("\n## Later estimators next to ST-GS: ").append(sourceTitle(source, machine))
           .append("\n\n");
       md.append("Backward passes, element-samples/s (rows x arity x K for Gumbel-Rao, rows x "
-          + "arity for the others: RLOO's K is its S draws per row, whose losses it reads) and "
+          + "arity for the others: RLOO's K is its S draws per row, whose losses it reads, "
+          + "IndeCateR's its N draws, whose loss table it reads) and "
           + "the ratio to ST-GS's backward at the same arity in this run; tau = ").append(tau)
           .append(" where it applies; rows = 2^20 / arity.\n\n");
       md.append("| estimator | K |");

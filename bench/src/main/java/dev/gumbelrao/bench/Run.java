@@ -305,6 +305,13 @@ public final class Run {
           "operation", binary, "k", List.of("1"), "arity", List.of("1")),
           settings.timing(Timing.FULL)));
     }
+    // a table of losses per draw (IndeCateR), at N = 1 and 10 draws
+    List<String> tables = chosen.stream().filter(op -> Operation.of(op).drawsN()).toList();
+    if (!tables.isEmpty()) {
+      groups.add(new Group("loss-table estimators (K = N draws)", include, params("backend",
+          cpu, "operation", tables, "k", List.of("1", "10"), "arity", arities),
+          settings.timing(Timing.FULL)));
+    }
     // binary with n draws per variable (ARMS): n as RLOO's S
     List<String> binaryMulti = chosen.stream()
         .filter(op -> Operation.of(op).binary && Operation.of(op).samplesS()).toList();

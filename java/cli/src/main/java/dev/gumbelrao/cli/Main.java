@@ -91,7 +91,8 @@ public final class Main {
       "gr-total (GR-MCK, detached and with the total derivative), --rloo-samples the S of rloo;",
       "--estimators also takes gs (the relaxed Gumbel-Softmax, marked: f at the soft y); the",
       "rows follow the registry's order whatever the order given; "
-          + ToyEstimator.binaryList() + " are binary and do not apply.");
+          + ToyEstimator.binaryList() + " are binary and do not apply; indecater (a table of "
+          + "losses) is exact on the toy's one variable and is not run.");
 
   /** The most numbers `conditional` prints (2^28: a few GB of text). */
   private static final long MAX_PRINTED = 1L << 28;
@@ -290,13 +291,13 @@ public final class Main {
     valued.add("logits");
     Options o = options(args, valued, Set.of());
     String name = o.required("estimator").trim();
-    if (name.equalsIgnoreCase("indecater")) return indecater(o, out);
     EstimatorFamily family;
     try {
       family = Estimators.family(name);
     } catch (IllegalArgumentException e) {
       throw new Options.UsageException("--estimator: " + e.getMessage());
     }
+    if (family.lossTable()) return indecater(o, family.parameterIn(name), out);
     // the K or S of a name that gives one (GR-MC100, RLOO-3); 0 for an alias or a bare family
     int named = family.parameterIn(name);
     boolean kInName = family.parameter() == EstimatorFamily.Parameter.DRAWS_K && named > 0;
@@ -397,7 +398,12 @@ public final class Main {
    * IndeCateR gradient from the losses of its variable set to each class,
    * p_j (f_j - sum_k p_k f_k) (exact for one variable: the draw does not enter).
    */
-  private static int indecater(Options o, PrintStream out) {
+  /**
+   * IndeCateR on one row: --losses holds N draws' losses of the row's variable set to each
+   * class (N from the name, IndeCateR-N, or the losses' count over the classes for the alias);
+   * prints (1/N) sum_n p_j (f_n(j) - sum_k p_k f_n(k)).
+   */
+  private static int indecater(Options o, int named, PrintStream out) {
     for (String option : List.of("given", "upstream", "tau", "samples")) {
       if (o.has(option)) {
         throw new Options.UsageException("--" + option + " does not apply to indecater: it "
@@ -409,11 +415,14 @@ public final class Main {
           + "indecater");
     }
     float[] logits = o.floats("logits"), losses = o.floats("losses");
-    if (losses.length != logits.length) {
+    int draws = named > 0 ? named : Math.max(1, losses.length / Math.max(1, logits.length));
+    if (losses.length != draws * logits.length) {
       throw new Options.UsageException("--losses has " + losses.length + " values, expected "
-          + "one per class (" + logits.length + "): the loss with the variable set to each");
+          + (draws == 1 ? "one per class (" + logits.length + ")" : draws + " draws x "
+          + logits.length + " classes = " + draws * logits.length)
+          + ": the loss with the variable set to each class, draw after draw");
     }
-    LossTableEstimator est = Estimators.indecater(1);
+    LossTableEstimator est = Estimators.indecater(draws);
     float[] grad = new float[logits.length];
     try (Backend backend = Backend.open(o.backend())) {
       Sample s = est.forward(backend, logits, 1, logits.length, key(o), null);
@@ -569,9 +578,9 @@ public final class Main {
       for (EstimatorFamily f : Estimators.families()) {
         if (f.parameterIn(id) >= 0 || ToyEstimator.id(f).equalsIgnoreCase(id)) family = f;
       }
-      if (family != null && family.binary()) {
-        throw new Options.UsageException("--estimators: " + id + " is a binary estimator (one "
-            + "logit per Bernoulli variable) and does not apply to the 3-class toy problem");
+      if (family != null && ToyEstimator.notApplicable(family) != null) {
+        throw new Options.UsageException("--estimators: " + id + " "
+            + ToyEstimator.notApplicable(family));
       }
       if (family == null) {
         List<String> known = ToyEstimator.applicable().stream().map(ToyEstimator::id).toList();

@@ -45,9 +45,26 @@ public record ToyEstimator(EstimatorFamily family, int parameter) {
     return shortest;
   }
 
-  /** The registry's families that apply to the toy's 3-class variable (the non-binary ones). */
+  /**
+   * The registry's families that apply to the toy's 3-class variable: not the binary ones, and
+   * not the loss-table ones (IndeCateR), which on a loss of one variable evaluate f at every
+   * class and return the exact gradient: no variance or bias to compare.
+   */
   public static List<EstimatorFamily> applicable() {
-    return Estimators.families().stream().filter(f -> !f.binary()).toList();
+    return Estimators.families().stream().filter(f -> !f.binary() && !f.lossTable()).toList();
+  }
+
+  /** Why a family the registry knows is not in {@link #applicable()}, or null. */
+  public static String notApplicable(EstimatorFamily f) {
+    if (f.binary()) {
+      return "is a binary estimator (one logit per Bernoulli variable) and does not apply to "
+          + "the 3-class toy problem";
+    }
+    if (f.lossTable()) {
+      return "evaluates f at every class of the variable (a table of losses): on the toy's one "
+          + "variable that is the exact gradient, with no variance or bias to compare";
+    }
+    return null;
   }
 
   /** The registry's binary families, which do not apply. */

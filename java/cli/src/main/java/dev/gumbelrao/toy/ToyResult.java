@@ -307,6 +307,8 @@ public final class ToyResult {
     sb.append("  ").append(ToyEstimator.binaryList()).append(" are binary "
         + "estimators (one logit per Bernoulli variable): they do not apply to this 3-class "
         + "problem and are not run\n");
+    sb.append("  IndeCateR evaluates f at every class (a table of losses): on this one-variable "
+        + "problem that is the exact gradient, so it is not run\n");
     return sb.toString();
   }
 

@@ -115,6 +115,7 @@ public final class VaeEstimators {
     for (String name : Estimators.paperNames()) entries.add(entry(Estimators.family(name), name));
     for (EstimatorFamily f : Estimators.families()) {
       if (entries.stream().anyMatch(e -> Estimators.family(e.name()) == f)) continue;
+      if (f.lossTable()) continue;  // see NOT_TRAINED
       int parameter = f.parameter() == EstimatorFamily.Parameter.DRAWS_K ? 100
           : f.pattern().equals("ARMS-<S>") ? 4    // ARMS-2 is DisARM, already in the table
           : f.parameter() == EstimatorFamily.Parameter.SAMPLES_S ? 2 : 0;
@@ -143,6 +144,14 @@ public final class VaeEstimators {
     return e;
   }
 
+  /**
+   * Why the registry's loss-table families (IndeCateR) are not in the table: their backward pass
+   * takes the loss of every variable set to every class in every draw, V x N decoder passes per
+   * image and draw (240 here), which Elbo does not evaluate.
+   */
+  static final String NOT_TRAINED = "takes a table of losses (every latent variable set to every "
+      + "class, 240 decoder passes per image and draw), which the VAE does not evaluate";
+
   private VaeEstimators() {}
 
   /** Every estimator, in the paper's row order. */
@@ -165,6 +174,11 @@ public final class VaeEstimators {
         if (t.name().equalsIgnoreCase(name)) e = t;
       }
       if (e == null) {
+        for (EstimatorFamily f : Estimators.families()) {
+          if (f.lossTable() && f.parameterIn(name) >= 0) {
+            throw new IllegalArgumentException("--estimators: " + name + " " + NOT_TRAINED);
+          }
+        }
         throw new IllegalArgumentException("--estimators: unknown estimator '" + name
             + "'; known: " + String.join(", ", TABLE.keySet()) + " (or all)");
       }

@@ -64,6 +64,18 @@ class CliTest {
     for (int j = 0; j < 3; j++) {
       assertEquals(p[j] * (f[j] - centre), Float.parseFloat(parts[j]), 1e-6, "class " + j);
     }
+    // IndeCateR-2: two draws' losses, draw after draw; the mean of the two draws' gradients
+    Run two = run("grad", "--estimator", "IndeCateR-2", "--logits", "0.5,-1,2", "--losses",
+        "3,-1,0.25,1,1,-2", "--backend", "java");
+    assertEquals(0, two.status, two.err);
+    String[] twoParts = two.out.trim().split(",");
+    double[] f2 = {1, 1, -2};
+    double centre2 = 0;
+    for (int j = 0; j < 3; j++) centre2 += p[j] * f2[j];
+    for (int j = 0; j < 3; j++) {
+      assertEquals((p[j] * (f[j] - centre) + p[j] * (f2[j] - centre2)) / 2,
+          Float.parseFloat(twoParts[j]), 1e-6, "IndeCateR-2 class " + j);
+    }
     Run bad = run("grad", "--estimator", "indecater", "--logits", "0.5,-1,2", "--losses", "3,1");
     assertEquals(2, bad.status);
     assertTrue(bad.err.contains("--losses has 2 values"), bad.err);
@@ -389,6 +401,14 @@ class CliTest {
     assertTrue(r.out.contains("RLOO-10* vs ST-GS"), r.out);
     assertTrue(r.out.contains("total derivative against detached"));
     assertTrue(r.out.contains("zgr-binary, disarm and arms are binary estimators"), r.out);
+    assertTrue(r.out.contains("IndeCateR evaluates f at every class"), r.out);
+    for (String[] refused : new String[][] {{"disarm", "is a binary estimator"},
+        {"indecater", "evaluates f at every class"}}) {
+      Run no = run("toy", "--grid", "4", "--draws", "10", "--estimators", refused[0], "--quiet",
+          "--out", dir.resolve("refused").toString());
+      assertEquals(2, no.status, no.err);
+      assertTrue(no.err.contains("--estimators: " + refused[0] + " " + refused[1]), no.err);
+    }
     // ST, ST-GS, GR-MC10, GR-MC10-total, GR-MC100, GR-MC100-total, ZGR, ReinMax, GST-1.0,
     // GST-p, REINFORCE, RLOO-2, RLOO-10
     int estimators = 13, taus = 4, points = 15; // interior points of a 7-grid: C(6, 2)

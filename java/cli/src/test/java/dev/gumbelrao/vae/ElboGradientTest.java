@@ -102,6 +102,18 @@ class ElboGradientTest {
     assertEquals(VaeEstimators.all().size(), checked);
   }
 
+  /** IndeCateR (a table of losses) is refused by name, saying why. */
+  @Test
+  void aLossTableEstimatorIsRefusedSayingWhy() {
+    for (String name : List.of("IndeCateR-1", "indecater-3")) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> VaeEstimators.parse("ST-GS," + name));
+      assertTrue(e.getMessage().startsWith("--estimators: " + name + " takes a table of losses"),
+          e.getMessage());
+    }
+    assertTrue(VaeEstimators.all().stream().noneMatch(e -> e.name().startsWith("IndeCateR")));
+  }
+
   @Test
   void theBinaryEstimatorsApplyToTwoClassVariablesOnly() {
     for (String name : List.of("DisARM", "ZGR-binary", "ARMS-4")) {
