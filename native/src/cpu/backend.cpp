@@ -218,7 +218,7 @@ int64_t soft(const SoftArgs& a) {
 
 int64_t choice_gradient(const ChoiceGradArgs& a) {
   const KernelTable& t = table();
-  return for_row_ranges(a.batch.rows, a.batch.arity, 1,
+  return for_row_ranges(a.batch.rows, a.batch.arity, tile_rows(t, a.batch.arity),
                         [&](int64_t b, int64_t e) { return t.choice_gradient(a, b, e); });
 }
 

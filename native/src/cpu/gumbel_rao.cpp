@@ -258,54 +258,15 @@ int64_t gumbel_rao_tiles_for(const GumbelRaoArgs& a, int64_t r0, int64_t r1) {
     if (a.batch.cancel.requested()) return gr_status_make(GR_CANCELLED, row0);
     const int live = r1 - row0 < kLanes ? (int)(r1 - row0) : kLanes;
     int32_t d[kLanes];
-    float max[kLanes], log_sum[kLanes], down[kLanes], up[kLanes];
-    const int64_t status =
-        prepare_choice_tile(a.batch.logits, a.choice, row0, live, n, t, d, max, log_sum);
-    load_tile(a.upstream, row0, live, n, gs);
-    if (status) {  // the rows below the bad one may still have a bad upstream
-      const int64_t upstream_status =
-          scan_upstream_tile(t, gs, n, row0, live, gr_status_row(status), down, up);
-      return upstream_status ? upstream_status : status;
-    }
-    // The upstream shifted by g_D, checked in the same pass as scan_shifted_upstream does; the
-    // rare tile with a row beyond 2^64 (or a bad value) is checked and shifted again, scaled.
-    float g_d[kLanes];
-    int big[kLanes];
-    for (int l = 0; l < kLanes; ++l) g_d[l] = gs[d[l]][l];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) big[l] = 0;
+    float max[kLanes], up[kLanes];
+    const int64_t status = choice_upstream_tile(a.batch.logits, a.choice, a.upstream, row0, live,
+                                                n, t, log2_p, p, gs, d, max, up);
+    if (status) return status;
     for (int32_t j = 0; j < n; ++j) {
 #pragma omp simd
       for (int l = 0; l < kLanes; ++l) {
-        log2_p[j][l] = log_softmax(t[j][l], max[l], log_sum[l]) * kLog2e;
-        p[j][l] = fast_exp2_nonpositive(log2_p[j][l]);
-        gs[j][l] = t[j][l] == -kInf ? 0.0f : gs[j][l] - g_d[l];
         acc[j][l] = 0.0;
         part[j][l] = 0.0f;
-      }
-    }
-    // A loop of its own: in the one above, GCC sinks the flag's update into the unmasked branch,
-    // and the conditional store kept that loop scalar.
-    for (int32_t j = 0; j < n; ++j) {
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) big[l] |= beyond_2_64(gs[j][l]);
-    }
-    // Lanes past `live` repeat the last live row's logits and upstream, so their flags are its
-    // own: all lanes can be tested at once.
-    int any_big = 0;
-#pragma omp simd reduction(| : any_big)
-    for (int l = 0; l < kLanes; ++l) any_big |= big[l];
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) up[l] = 1.0f;
-    if (any_big) {
-      load_tile(a.upstream, row0, live, n, gs);
-      const int64_t upstream_status =
-          scan_upstream_tile(t, gs, n, row0, live, row0 + kLanes, down, up);
-      if (upstream_status) return upstream_status;
-      for (int l = 0; l < kLanes; ++l) g_d[l] = gs[d[l]][l] * down[l];
-      for (int32_t j = 0; j < n; ++j) {
-        for (int l = 0; l < kLanes; ++l)
-          gs[j][l] = t[j][l] == -kInf ? 0.0f : gs[j][l] * down[l] - g_d[l];
       }
     }
     // Draws go in batches of kTileDraws, each step over the whole batch: one draw of one tile

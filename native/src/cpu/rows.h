@@ -400,6 +400,64 @@ inline int64_t scan_upstream_tile(const TileColumn* t, const TileColumn* g, int3
   return GR_OK;
 }
 
+// The prologue of the tile kernels that take a choice and an upstream gradient (Gumbel-Rao, ZGR,
+// ReinMax, GST): prepare_choice_tile (t, d and each lane's maximum logit), then log2 p and p,
+// and the upstream shifted by g_D (gs),
+// checked in the same pass as scan_shifted_upstream does per row; the rare tile with a row
+// beyond 2^64 (or a bad value) is checked and shifted again, scaled (up[lane] the factor to
+// apply to the gradient, else 1). Returns the status of the lowest bad row (0 when none).
+inline int64_t choice_upstream_tile(const float* logits, const int32_t* choice,
+                                    const float* upstream, int64_t row0, int live, int32_t n,
+                                    TileColumn* t, TileColumn* log2_p, TileColumn* p,
+                                    TileColumn* gs, int32_t* d, float* max, float* up) {
+  float log_sum[kLanes], down[kLanes];
+  const int64_t status = prepare_choice_tile(logits, choice, row0, live, n, t, d, max, log_sum);
+  load_tile(upstream, row0, live, n, gs);
+  if (status) {  // the rows below the bad one may still have a bad upstream
+    const int64_t upstream_status =
+        scan_upstream_tile(t, gs, n, row0, live, gr_status_row(status), down, up);
+    return upstream_status ? upstream_status : status;
+  }
+  float g_d[kLanes];
+  int big[kLanes];
+  for (int l = 0; l < kLanes; ++l) g_d[l] = gs[d[l]][l];
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) big[l] = 0;
+  for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      log2_p[j][l] = log_softmax(t[j][l], max[l], log_sum[l]) * kLog2e;
+      p[j][l] = fast_exp2_nonpositive(log2_p[j][l]);
+      gs[j][l] = t[j][l] == -kInf ? 0.0f : gs[j][l] - g_d[l];
+    }
+  }
+  // A loop of its own: in the one above, GCC sinks the flag's update into the unmasked branch,
+  // and the conditional store kept that loop scalar.
+  for (int32_t j = 0; j < n; ++j) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) big[l] |= beyond_2_64(gs[j][l]);
+  }
+  // Lanes past `live` repeat the last live row's logits and upstream, so their flags are its
+  // own: all lanes can be tested at once.
+  int any_big = 0;
+#pragma omp simd reduction(| : any_big)
+  for (int l = 0; l < kLanes; ++l) any_big |= big[l];
+#pragma omp simd
+  for (int l = 0; l < kLanes; ++l) up[l] = 1.0f;
+  if (any_big) {
+    load_tile(upstream, row0, live, n, gs);
+    const int64_t upstream_status =
+        scan_upstream_tile(t, gs, n, row0, live, row0 + kLanes, down, up);
+    if (upstream_status) return upstream_status;
+    for (int l = 0; l < kLanes; ++l) g_d[l] = gs[d[l]][l] * down[l];
+    for (int32_t j = 0; j < n; ++j) {
+      for (int l = 0; l < kLanes; ++l)
+        gs[j][l] = t[j][l] == -kInf ? 0.0f : gs[j][l] * down[l] - g_d[l];
+    }
+  }
+  return GR_OK;
+}
+
 // The lowest live row of a tile whose gradient v (v[j][lane]) holds a component beyond the float
 // range: its GR_GRAD_OVERFLOW status, or 0.
 inline int64_t tile_overflow(const TileColumn* v, int32_t n, int64_t row0, int live) {
