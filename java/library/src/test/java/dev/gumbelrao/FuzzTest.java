@@ -8,7 +8,6 @@ import dev.gumbelrao.estimators.Estimators;
 import dev.gumbelrao.estimators.PathwiseEstimator;
 import dev.gumbelrao.estimators.Sample;
 import dev.gumbelrao.estimators.LossTableEstimator;
-import dev.gumbelrao.estimators.ScoreFunctionEstimator;
 import dev.gumbelrao.testing.EstimatorCases;
 import dev.gumbelrao.testing.TestData;
 
@@ -582,30 +581,19 @@ class FuzzTest {
       } else {
         p.backward(s, up, grad);
       }
-    } else if (est instanceof LossTableEstimator) {
-      LossTableEstimator f = (LossTableEstimator) est;
-      float[] table = Arrays.copyOf(c.losses, draws * Math.max(0, rows) * Math.max(0, arity));
-      if (c.buffers) {
-        FloatBuffer lv = a.floats(table, table.length, 3);
-        FloatBuffer gv = c.fault == Fault.OVERLAP && thView != null
-            ? a.overlapping(thView, nIn / 2, grad.length) : a.floats(null, grad.length, 8);
-        f.backward(s, lv, gv);
-        grad = read(gv);
-      } else {
-        f.backward(s, table, grad);
-      }
     } else {
-      ScoreFunctionEstimator f = (ScoreFunctionEstimator) est;
-      float[] losses = Arrays.copyOf(c.losses, draws * Math.max(0, rows));
+      // the losses of each draw and row (a loss table: of each class too)
+      int width = est instanceof LossTableEstimator ? Math.max(0, arity) : 1;
+      float[] losses = Arrays.copyOf(c.losses, draws * Math.max(0, rows) * width);
       if (c.buffers) {
         FloatBuffer lv = a.floats(losses, losses.length, 3);
         FloatBuffer gv = c.fault == Fault.OVERLAP && thView != null
             // (shifted by half the logits: by 1, a one-logit batch's grad would miss them)
             ? a.overlapping(thView, nIn / 2, grad.length) : a.floats(null, grad.length, 8);
-        f.backward(s, lv, gv);
+        EstimatorCases.backward(est, s, lv, gv);
         grad = read(gv);
       } else {
-        f.backward(s, losses, grad);
+        EstimatorCases.backward(est, s, losses, grad);
       }
     }
     if (a != null && c.fault != Fault.OVERLAP) a.checkUntouched(c);
